@@ -1,0 +1,142 @@
+/**
+ * GenStage's default policy: each batch of events goes to the consumer with
+ * the most outstanding demand, then the next, until demand or events run out.
+ * Consumers with equal demand are served in subscription order (FIFO), which
+ * is why `shuffleDemandsOnFirstDispatch` exists: without it, the first
+ * consumer to subscribe takes the whole first batch.
+ *
+ * Invariant: `#entries` is sorted by `demand`, highest first, FIFO among ties.
+ * A cancelled consumer's unmet demand goes to `#pending`, and later asks are
+ * reduced by it, so upstream is never asked twice for the same events.
+ */
+import { NONE, type DispatchTarget, type Dispatcher } from './dispatcher.ts';
+import { parseOptions } from '../internal/parse-options.ts';
+import { z } from 'zod';
+
+/** Options of {@link DemandDispatcher}. */
+export interface DemandDispatcherOptions {
+  /**
+   * Shuffle the consumers once, before the first dispatch, so the first one
+   * to subscribe is not flooded. Broadway turns this on for its processors.
+   * @defaultValue false
+   */
+  readonly shuffleDemandsOnFirstDispatch?: boolean;
+  /**
+   * The largest ask you expect from one consumer. A bigger ask logs a
+   * warning, because unequal demands overload the greedy consumer.
+   * @defaultValue the first ask seen
+   */
+  readonly maxDemand?: number;
+  /** Random source for the shuffle, in [0, 1). Tests inject a seeded one. */
+  readonly random?: () => number;
+}
+
+const schema = z
+  .object({
+    shuffleDemandsOnFirstDispatch: z.boolean().optional(),
+    maxDemand: z.int().positive().optional(),
+    random: z.function().optional(),
+  })
+  .strict();
+
+interface Entry<S> {
+  readonly subscription: S;
+  demand: number;
+}
+
+/** Sends events to the consumer with the most demand. The default dispatcher. */
+export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
+  #entries: Entry<S>[] = [];
+  #pending = 0;
+  #maxDemand: number | undefined;
+  #shuffle: boolean;
+  #warned = false;
+  readonly #random: () => number;
+
+  constructor(options: DemandDispatcherOptions = {}) {
+    const parsed = parseOptions(schema, options, 'DemandDispatcher options');
+    this.#shuffle = parsed.shuffleDemandsOnFirstDispatch ?? false;
+    this.#maxDemand = parsed.maxDemand;
+    this.#random = (parsed.random as (() => number) | undefined) ?? Math.random;
+  }
+
+  subscribe(subscription: S): number {
+    this.#entries.push({ subscription, demand: 0 });
+    return 0;
+  }
+
+  cancel(subscription: S): number {
+    const index = this.#entries.findIndex((e) => e.subscription === subscription);
+    if (index !== -1) {
+      this.#pending += (this.#entries[index] as Entry<S>).demand;
+      this.#entries.splice(index, 1);
+    }
+    return 0;
+  }
+
+  ask(subscription: S, count: number, target: DispatchTarget<T, S>): number {
+    if (this.#maxDemand === undefined) {
+      this.#maxDemand = count;
+    } else if (count > this.#maxDemand && !this.#warned) {
+      this.#warned = true;
+      target.warn(
+        `DemandDispatcher expects a maximum demand of ${this.#maxDemand}, got an ask of ${count}; ` +
+          'using different maximum demands will overload greedy consumers',
+      );
+    }
+    const index = this.#entries.findIndex((e) => e.subscription === subscription);
+    if (index === -1) return 0;
+    const entry = this.#entries[index] as Entry<S>;
+    this.#entries.splice(index, 1);
+    entry.demand += count;
+    this.#insert(entry);
+    const alreadySent = Math.min(this.#pending, count);
+    this.#pending -= alreadySent;
+    return count - alreadySent;
+  }
+
+  dispatch(events: T[], target: DispatchTarget<T, S>): T[] {
+    if (this.#shuffle) {
+      this.#shuffle = false;
+      shuffle(this.#entries, this.#random);
+    }
+    const length = events.length;
+    let offset = 0;
+    while (offset < length) {
+      const head = this.#entries[0];
+      if (head === undefined || head.demand === 0) break;
+      const take = Math.min(head.demand, length - offset);
+      const chunk = offset === 0 && take === length ? events : events.slice(offset, offset + take);
+      head.demand -= take;
+      offset += take;
+      if (this.#entries.length > 1) {
+        this.#entries.shift();
+        this.#insert(head);
+      }
+      target.deliver(head.subscription, chunk);
+    }
+    if (offset === 0) return events;
+    return offset === length ? NONE : events.slice(offset);
+  }
+
+  info(message: unknown, target: DispatchTarget<T, S>): void {
+    target.info(message);
+  }
+
+  /** Inserts before the first entry with strictly less demand (FIFO among ties). */
+  #insert(entry: Entry<S>): void {
+    const entries = this.#entries;
+    let i = 0;
+    while (i < entries.length && (entries[i] as Entry<S>).demand >= entry.demand) i++;
+    entries.splice(i, 0, entry);
+  }
+}
+
+function shuffle<E>(items: E[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = items[i] as E;
+    items[i] = items[j] as E;
+    items[j] = tmp;
+  }
+}

@@ -1,0 +1,79 @@
+/** zod schemas for stage and subscription options, parsed once at the boundary. */
+import { z } from 'zod';
+import { parseOptions } from '../internal/parse-options.ts';
+import type { ResolvedSubscriptionOptions, SubscriptionOptions } from './types.ts';
+
+const positiveInt = z
+  .int({ error: 'expected a positive integer' })
+  .positive({ error: 'expected a positive integer' });
+const nonNegativeInt = z
+  .int({ error: 'expected a non-negative integer' })
+  .nonnegative({ error: 'expected a non-negative integer' });
+
+export const subscriptionSchema = z
+  .object({
+    maxDemand: positiveInt.optional(),
+    minDemand: nonNegativeInt.optional(),
+    cancel: z.enum(['permanent', 'transient', 'temporary']).optional(),
+    partition: z.union([z.string(), z.int()]).optional(),
+    selector: z.function().optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    const max = o.maxDemand ?? 1000;
+    if (o.minDemand !== undefined && o.minDemand >= max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minDemand'],
+        message: `expected less than maxDemand (${max})`,
+      });
+    }
+  });
+
+export function resolveSubscriptionOptions<T>(
+  input: SubscriptionOptions<T> | undefined,
+): ResolvedSubscriptionOptions<T> {
+  const o = parseOptions(subscriptionSchema, input ?? {}, 'subscription options');
+  const maxDemand = o.maxDemand ?? 1000;
+  return {
+    ...(input as SubscriptionOptions<T>),
+    maxDemand,
+    minDemand: o.minDemand ?? Math.floor(maxDemand / 2),
+    cancel: o.cancel ?? 'permanent',
+  };
+}
+
+const bufferSize = z.union([nonNegativeInt, z.literal(Infinity)], {
+  error: 'expected a non-negative integer or Infinity',
+});
+
+const base = {
+  name: z.string().min(1).optional(),
+  logger: z
+    .custom<object>((v) => typeof v === 'object' && v !== null, { error: 'expected a logger' })
+    .optional(),
+};
+const emitter = {
+  bufferSize: bufferSize.optional(),
+  bufferKeep: z.enum(['first', 'last']).optional(),
+  dispatcher: z
+    .custom<object>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        ['subscribe', 'cancel', 'ask', 'dispatch', 'info'].every(
+          (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+        ),
+      { error: 'expected a Dispatcher (subscribe, cancel, ask, dispatch, info)' },
+    )
+    .optional(),
+};
+const receiver = { subscribeTo: z.array(z.unknown()).optional() };
+
+export const producerOptionsSchema = z
+  .object({ ...base, ...emitter, demand: z.enum(['forward', 'accumulate']).optional() })
+  .strict();
+export const producerConsumerOptionsSchema = z
+  .object({ ...base, ...emitter, ...receiver })
+  .strict();
+export const consumerOptionsSchema = z.object({ ...base, ...receiver }).strict();

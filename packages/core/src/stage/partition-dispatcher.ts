@@ -1,0 +1,252 @@
+/**
+ * Routes each event to one partition, with exactly one consumer per
+ * partition (GenStage's PartitionDispatcher). Events with the same hash go to
+ * the same consumer, in the order the producer emitted them.
+ *
+ * Upstream demand is the sum of the partitions' asks (less `#pending`, the
+ * unmet demand of cancelled consumers). Events within `#waiting` are routed
+ * by `hash`; a partition with no demand queues its events until its consumer
+ * asks. A skewed hash therefore queues the hot partition's excess here, and
+ * the slow partition holds back the rest: keep hashes even.
+ *
+ * Unlike GenStage, a cancelled partition keeps its queue, so a consumer that
+ * takes the partition over later receives those events instead of losing them.
+ */
+import { z } from 'zod';
+import { SluiceError } from '../errors.ts';
+import { Fifo } from '../internal/fifo.ts';
+import { parseOptions, show } from '../internal/parse-options.ts';
+import {
+  NONE,
+  type DispatchTarget,
+  type Dispatcher,
+  type DispatcherSubscribeOptions,
+  type PartitionName,
+} from './dispatcher.ts';
+
+/** Options of {@link PartitionDispatcher}. */
+export interface PartitionDispatcherOptions<T> {
+  /** A partition count `n` (partitions `0..n-1`), or the partition names. */
+  readonly partitions: number | readonly PartitionName[];
+  /**
+   * Maps an event to its partition. Returning `undefined` or `null` discards
+   * the event (reported as discarded). Required when partitions are named.
+   * @defaultValue a hash of the event, modulo the partition count
+   */
+  readonly hash?: (event: T) => PartitionName | null | undefined;
+}
+
+const name = z.union([z.string(), z.int()]);
+const schema = z
+  .object({
+    partitions: z.union([
+      z.int().positive({ error: 'expected a positive integer or a non-empty array of names' }),
+      z.array(name).min(1, { error: 'expected a non-empty array of partition names' }),
+    ]),
+    hash: z.function().optional(),
+  })
+  .strict()
+  .refine(
+    (o) => typeof o.partitions === 'number' || new Set(o.partitions).size === o.partitions.length,
+    {
+      message: 'partition names must be unique',
+      path: ['partitions'],
+    },
+  )
+  .refine((o) => typeof o.partitions === 'number' || o.hash !== undefined, {
+    message: 'a hash function is required when partitions are named',
+    path: ['hash'],
+  });
+
+interface Partition<T, S> {
+  readonly name: PartitionName;
+  subscription: S | undefined;
+  demand: number;
+  readonly queue: Fifo<T>;
+  /** Events ever queued, and ever sent from the queue: infos wait on these. */
+  queued: number;
+  dequeued: number;
+}
+
+interface PendingInfo<T, S> {
+  readonly message: unknown;
+  readonly waitFor: ReadonlyArray<readonly [Partition<T, S>, number]>;
+}
+
+/** Sends each event to the consumer that owns its partition. */
+export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
+  readonly #partitions = new Map<PartitionName, Partition<T, S>>();
+  readonly #bySubscription = new Map<S, Partition<T, S>>();
+  readonly #hash: (event: T) => PartitionName | null | undefined;
+  readonly #infos: PendingInfo<T, S>[] = [];
+  #waiting = 0;
+  #pending = 0;
+
+  constructor(options: PartitionDispatcherOptions<T>) {
+    const parsed = parseOptions(schema, options, 'PartitionDispatcher options');
+    const names =
+      typeof parsed.partitions === 'number' ? range(parsed.partitions) : parsed.partitions;
+    for (const n of names) {
+      this.#partitions.set(n, {
+        name: n,
+        subscription: undefined,
+        demand: 0,
+        queue: new Fifo(),
+        queued: 0,
+        dequeued: 0,
+      });
+    }
+    const count = names.length;
+    this.#hash =
+      (parsed.hash as PartitionDispatcherOptions<T>['hash']) ??
+      ((event: T) => defaultHash(event) % count);
+  }
+
+  /** The partition names, in order. */
+  get partitions(): PartitionName[] {
+    return [...this.#partitions.keys()];
+  }
+
+  validateSubscription(options: DispatcherSubscribeOptions<T>): void {
+    this.#lookup(options.partition);
+  }
+
+  subscribe(subscription: S, options: DispatcherSubscribeOptions<T>): number {
+    const wanted = options.partition;
+    const partition = this.#lookup(wanted);
+    if (partition.subscription !== undefined) {
+      throw new SluiceError(
+        'ERR_PARTITION_TAKEN',
+        `invalid subscription options: partition: ${show(wanted)} is already taken by another consumer`,
+      );
+    }
+    partition.subscription = subscription;
+    this.#bySubscription.set(subscription, partition);
+    return 0;
+  }
+
+  #lookup(wanted: PartitionName | undefined): Partition<T, S> {
+    if (wanted === undefined) {
+      throw new SluiceError(
+        'ERR_UNKNOWN_PARTITION',
+        `invalid subscription options: partition: required by PartitionDispatcher, expected one of ${this.#known()}`,
+      );
+    }
+    const partition = this.#partitions.get(wanted);
+    if (partition === undefined) {
+      throw new SluiceError(
+        'ERR_UNKNOWN_PARTITION',
+        `invalid subscription options: partition: expected one of ${this.#known()}, got ${show(wanted)}`,
+      );
+    }
+    return partition;
+  }
+
+  cancel(subscription: S): number {
+    const partition = this.#bySubscription.get(subscription);
+    if (partition === undefined) return 0;
+    this.#bySubscription.delete(subscription);
+    partition.subscription = undefined;
+    this.#pending += partition.demand;
+    partition.demand = 0;
+    return 0;
+  }
+
+  ask(subscription: S, count: number, target: DispatchTarget<T, S>): number {
+    const partition = this.#bySubscription.get(subscription);
+    if (partition === undefined) return 0;
+    let demand = count;
+    if (partition.queue.length > 0) {
+      const events = partition.queue.take(count);
+      partition.dequeued += events.length;
+      demand -= events.length;
+      target.deliver(subscription, events);
+      this.#flushInfos(target);
+    }
+    partition.demand += demand;
+    const alreadySent = Math.min(this.#pending, count);
+    this.#pending -= alreadySent;
+    const upstream = count - alreadySent;
+    this.#waiting += upstream;
+    return upstream;
+  }
+
+  dispatch(events: T[], target: DispatchTarget<T, S>): T[] {
+    const take = Math.min(this.#waiting, events.length);
+    if (take === 0) return events;
+    this.#waiting -= take;
+    let outgoing: Map<Partition<T, S>, T[]> | undefined;
+    let discarded = 0;
+    for (let i = 0; i < take; i++) {
+      const event = events[i] as T;
+      const key = this.#hash(event);
+      if (key === undefined || key === null) {
+        discarded++;
+        continue;
+      }
+      const partition = this.#partitions.get(key);
+      if (partition === undefined) {
+        throw new SluiceError(
+          'ERR_UNKNOWN_PARTITION',
+          `PartitionDispatcher hash returned an unknown partition ${show(key)}; expected one of ${this.#known()}`,
+        );
+      }
+      if (partition.demand > 0 && partition.queue.length === 0) {
+        partition.demand--;
+        outgoing ??= new Map();
+        const list = outgoing.get(partition);
+        if (list === undefined) outgoing.set(partition, [event]);
+        else list.push(event);
+      } else {
+        partition.queue.push(event);
+        partition.queued++;
+      }
+    }
+    if (outgoing !== undefined) {
+      for (const [partition, list] of outgoing) target.deliver(partition.subscription as S, list);
+    }
+    if (discarded > 0) target.discard(discarded, 'the partition hash returned none');
+    return take === events.length ? NONE : events.slice(take);
+  }
+
+  info(message: unknown, target: DispatchTarget<T, S>): void {
+    const waitFor: (readonly [Partition<T, S>, number])[] = [];
+    for (const p of this.#partitions.values()) if (p.queue.length > 0) waitFor.push([p, p.queued]);
+    this.#infos.push({ message, waitFor });
+    this.#flushInfos(target);
+  }
+
+  /** Delivers, in order, every info whose partitions have flushed what they held. */
+  #flushInfos(target: DispatchTarget<T, S>): void {
+    while (this.#infos.length > 0) {
+      const next = this.#infos[0] as PendingInfo<T, S>;
+      if (!next.waitFor.every(([p, upTo]) => p.dequeued >= upTo)) return;
+      this.#infos.shift();
+      target.info(next.message);
+    }
+  }
+
+  #known(): string {
+    const names = [...this.#partitions.keys()];
+    const head = names.slice(0, 10).map((n) => show(n));
+    return names.length > 10
+      ? `${head.join(', ')}, … (${names.length} partitions)`
+      : head.join(', ');
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** A fast, stable, non-negative hash of numbers, strings and other values. */
+export function defaultHash(value: unknown): number {
+  if (typeof value === 'number' && Number.isInteger(value)) return Math.abs(value) >>> 0;
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,72 @@
+/**
+ * The cooperative scheduler that runs stages.
+ *
+ * Stages talk by posting envelopes to each other's mailboxes. A stage with
+ * mail is put on the ready queue; one microtask drains the whole ready queue,
+ * so a burst of sends costs one microtask, not one per send.
+ *
+ * Microtasks starve the event loop: a pipeline of synchronous or already
+ * resolved callbacks would never let timers, I/O or signals run. So work is
+ * cut into slices, like the BEAM's reductions: once a slice has run for
+ * `SLICE_MS`, the rest of the ready queue waits for a `setImmediate`, which
+ * lets the event loop breathe before the next slice.
+ */
+
+/** Something the scheduler can run: a stage with mail. */
+export interface Runnable {
+  /** Handles up to `budget` envelopes. Reschedules itself if mail remains. */
+  run(budget: number): void;
+}
+
+const SLICE_MS = 8;
+const BUDGET = 64;
+
+const ready: Runnable[] = [];
+let readyHead = 0;
+let pending = false;
+let sliceStart = 0;
+
+const now = (): number => performance.now();
+
+function endSlice(): void {
+  sliceStart = 0;
+}
+
+function tick(): void {
+  if (sliceStart === 0) {
+    sliceStart = now();
+    // Runs once the microtask queue empties, i.e. at the next event-loop
+    // turn, which is exactly when the current slice ends.
+    setImmediate(endSlice);
+  } else if (now() - sliceStart > SLICE_MS) {
+    setImmediate(tick);
+    return;
+  }
+  let ran = 0;
+  while (readyHead < ready.length) {
+    const stage = ready[readyHead++] as Runnable;
+    stage.run(BUDGET);
+    if ((++ran & 15) === 0 && now() - sliceStart > SLICE_MS) {
+      compact();
+      setImmediate(tick);
+      return;
+    }
+  }
+  ready.length = 0;
+  readyHead = 0;
+  pending = false;
+}
+
+function compact(): void {
+  ready.splice(0, readyHead);
+  readyHead = 0;
+}
+
+/** Puts a stage on the ready queue. The caller guarantees it is not already there. */
+export function schedule(stage: Runnable): void {
+  ready.push(stage);
+  if (!pending) {
+    pending = true;
+    queueMicrotask(tick);
+  }
+}

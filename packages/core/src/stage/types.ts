@@ -1,0 +1,184 @@
+/**
+ * Public types of the stage core: callbacks, options and the values they
+ * exchange. The runtime lives in stage.ts.
+ */
+import type { Logger } from '../logger.ts';
+import type { Dispatcher, PartitionName } from './dispatcher.ts';
+import type { BufferKeep } from './buffer.ts';
+import type { Stage } from './stage.ts';
+
+/** A stage's role. Producers emit, consumers receive, producer-consumers do both. */
+export type StageKind = 'producer' | 'producer_consumer' | 'consumer';
+
+/**
+ * What a consumer does when one of its subscriptions ends:
+ * - `permanent` (default): it stops, with the same reason;
+ * - `transient`: it stops unless the reason is normal (`'normal'`, `'shutdown'`, `{ shutdown }`);
+ * - `temporary`: it keeps running.
+ */
+export type CancelMode = 'permanent' | 'transient' | 'temporary';
+
+/**
+ * `forward` (default) passes demand to `handleDemand` as it arrives.
+ * `accumulate` holds demand and emitted events until switched to `forward`,
+ * e.g. to wait until every consumer has subscribed.
+ */
+export type DemandMode = 'forward' | 'accumulate';
+
+/** `automatic` (default) lets the runtime manage demand; `manual` leaves it to `stage.ask`. */
+export type SubscribeMode = 'automatic' | 'manual';
+
+/** Why a subscription ended: an explicit cancel, or the other stage stopping (`down`). */
+export interface Cancellation {
+  readonly kind: 'cancel' | 'down';
+  readonly reason: unknown;
+}
+
+/** Options of one consumer→producer subscription. */
+export interface SubscriptionOptions<T = unknown> {
+  /**
+   * The most events this subscription has outstanding at once.
+   * @defaultValue 1000
+   */
+  readonly maxDemand?: number;
+  /**
+   * Ask for more when outstanding demand falls to this or below. Events are
+   * handled in chunks of at most `maxDemand - minDemand`.
+   * @defaultValue `Math.floor(maxDemand / 2)`
+   */
+  readonly minDemand?: number;
+  /** What the consumer does when this subscription ends. @defaultValue 'permanent' */
+  readonly cancel?: CancelMode;
+  /** For a PartitionDispatcher producer: the partition to take. */
+  readonly partition?: PartitionName;
+  /** For a BroadcastDispatcher producer: which events this consumer wants. */
+  readonly selector?: (event: T) => boolean;
+}
+
+/** Subscription options after defaults are applied. */
+export interface ResolvedSubscriptionOptions<T = unknown> extends SubscriptionOptions<T> {
+  readonly maxDemand: number;
+  readonly minDemand: number;
+  readonly cancel: CancelMode;
+}
+
+/** A producer for a consumer's `subscribeTo`, alone or with subscription options. */
+export type SubscribeTarget<T> =
+  | Stage<never, T>
+  | Stage<unknown, T>
+  | readonly [Stage<never, T> | Stage<unknown, T>, SubscriptionOptions<T>];
+
+/** Events a callback returns; `void` means none. May be a promise. */
+export type EventsResult<T> = readonly T[] | void | undefined;
+export type MaybePromise<T> = T | PromiseLike<T>;
+
+/** Identifies one `stage.call(...)` waiting for its reply. */
+export interface CallRef {
+  readonly id: number;
+}
+
+/** What `handleCall` returns: events to emit and, unless deferred, the reply. */
+export interface CallResult<T, R = unknown> {
+  readonly events?: readonly T[];
+  /** The reply. Leave it out to reply later with `stage.reply(from, value)`. */
+  readonly reply?: R;
+}
+
+/** Options common to every stage. */
+export interface BaseStageOptions {
+  /** A name for logs and telemetry. @defaultValue `<kind>-<n>` */
+  readonly name?: string;
+  /** A pino-compatible logger. @defaultValue a quiet pino logger on stderr */
+  readonly logger?: Logger;
+}
+
+/** Options of a stage that emits events (producer or producer-consumer). */
+export interface EmitterOptions<Out> {
+  /**
+   * Events held while no consumer has demand. `Infinity` for no bound.
+   * @defaultValue 10000 for producers, Infinity for producer-consumers
+   */
+  readonly bufferSize?: number;
+  /** Which events survive when the buffer is full. @defaultValue 'last' */
+  readonly bufferKeep?: BufferKeep;
+  /** How events are shared among consumers. @defaultValue a new DemandDispatcher */
+  readonly dispatcher?: Dispatcher<Out, Subscription>;
+}
+
+/** Options of a stage that receives events (consumer or producer-consumer). */
+export interface ReceiverOptions<In> {
+  /** Producers to subscribe to once `init` has run. */
+  readonly subscribeTo?: readonly SubscribeTarget<In>[];
+}
+
+export interface ProducerOptions<Out> extends BaseStageOptions, EmitterOptions<Out> {
+  /** @defaultValue 'forward' */
+  readonly demand?: DemandMode;
+}
+export interface ProducerConsumerOptions<In, Out>
+  extends BaseStageOptions, EmitterOptions<Out>, ReceiverOptions<In> {}
+export interface ConsumerOptions<In> extends BaseStageOptions, ReceiverOptions<In> {}
+
+/** Callbacks every stage kind may implement. All may be async. */
+export interface CommonCallbacks<In, Out> {
+  /** Runs first, before any other callback. */
+  init?(stage: Stage<In, Out>): MaybePromise<void>;
+  /** A message sent with `stage.send` or `stage.infoAfterBuffered`. */
+  handleInfo?(message: unknown, stage: Stage<In, Out>): MaybePromise<EventsResult<Out>>;
+  /** A request made with `stage.call`. */
+  handleCall?(
+    request: unknown,
+    from: CallRef,
+    stage: Stage<In, Out>,
+  ): MaybePromise<CallResult<Out> | void>;
+  /** A subscription ended. On a producer, `subscription.consumer` left. */
+  handleCancel?(
+    cancellation: Cancellation,
+    subscription: Subscription,
+    stage: Stage<In, Out>,
+  ): MaybePromise<EventsResult<Out>>;
+  /**
+   * A subscription is being made. `as` is the other side's role. Consumers
+   * may return `'manual'` to manage demand with `stage.ask`; producers must
+   * return `'automatic'` (or nothing).
+   */
+  handleSubscribe?(
+    as: 'producer' | 'consumer',
+    options: ResolvedSubscriptionOptions,
+    subscription: Subscription,
+    stage: Stage<In, Out>,
+  ): MaybePromise<SubscribeMode | void>;
+  /** The stage is stopping with `reason`. Not called if the process dies. */
+  terminate?(reason: unknown, stage: Stage<In, Out>): MaybePromise<void>;
+}
+
+export interface ProducerCallbacks<Out> extends CommonCallbacks<never, Out> {
+  /** Consumers want `demand` more events. Emit up to that many, now or later. */
+  handleDemand(demand: number, stage: Stage<never, Out>): MaybePromise<EventsResult<Out>>;
+}
+
+export interface ProducerConsumerCallbacks<In, Out> extends CommonCallbacks<In, Out> {
+  /** Events from `subscription`'s producer; returns the events to emit downstream. */
+  handleEvents(
+    events: In[],
+    subscription: Subscription,
+    stage: Stage<In, Out>,
+  ): MaybePromise<EventsResult<Out>>;
+}
+
+export interface ConsumerCallbacks<In> extends CommonCallbacks<In, never> {
+  /** Events from `subscription`'s producer. A consumer emits nothing. */
+  handleEvents(
+    events: In[],
+    subscription: Subscription,
+    stage: Stage<In, never>,
+  ): MaybePromise<void>;
+}
+
+/** One consumer→producer link. Events on a link arrive in the order they were sent. */
+export interface Subscription {
+  readonly id: number;
+  readonly producer: Stage<unknown, unknown>;
+  readonly consumer: Stage<unknown, unknown>;
+  readonly options: ResolvedSubscriptionOptions;
+}
