@@ -48,3 +48,10 @@ export {
   type OptionIssue,
 } from './errors.ts';
 export type { Logger } from './logger.ts';
+export { fromIterable, type FromIterableOptions } from './stage/from-iterable.ts';
+export {
+  toAsyncIterable,
+  type StreamSource,
+  type ToAsyncIterableOptions,
+} from './stage/to-async-iterable.ts';
+export { taskConsumer, type TaskConsumerOptions } from './stage/task-consumer.ts';

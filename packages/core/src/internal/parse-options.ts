@@ -4,7 +4,7 @@
  * value given. Stage and pipeline code only ever sees the parsed result.
  */
 import { inspect } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { InvalidOptionsError, type OptionIssue } from '../errors.ts';
 
 type Issue = z.core.$ZodIssue;
@@ -91,4 +91,14 @@ export function show(value: unknown): string {
     maxArrayLength: 5,
     maxStringLength: 80,
   });
+}
+
+/**
+ * A schema for "any function". zod's own `z.function()` wraps the value in
+ * a validating proxy; options must keep the caller's function as it is.
+ */
+export function zFunction<
+  F extends (...args: never[]) => unknown = (...args: never[]) => unknown,
+>() {
+  return z.custom<F>((v) => typeof v === 'function', { error: 'expected a function' });
 }

@@ -10,7 +10,7 @@
  * reduced by it, so upstream is never asked twice for the same events.
  */
 import { NONE, type DispatchTarget, type Dispatcher } from './dispatcher.ts';
-import { parseOptions } from '../internal/parse-options.ts';
+import { parseOptions, zFunction } from '../internal/parse-options.ts';
 import { z } from 'zod';
 
 /** Options of {@link DemandDispatcher}. */
@@ -35,7 +35,7 @@ const schema = z
   .object({
     shuffleDemandsOnFirstDispatch: z.boolean().optional(),
     maxDemand: z.int().positive().optional(),
-    random: z.function().optional(),
+    random: zFunction().optional(),
   })
   .strict();
 

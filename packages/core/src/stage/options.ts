@@ -1,6 +1,6 @@
 /** zod schemas for stage and subscription options, parsed once at the boundary. */
 import { z } from 'zod';
-import { parseOptions } from '../internal/parse-options.ts';
+import { parseOptions, zFunction } from '../internal/parse-options.ts';
 import type { ResolvedSubscriptionOptions, SubscriptionOptions } from './types.ts';
 
 const positiveInt = z
@@ -16,7 +16,7 @@ export const subscriptionSchema = z
     minDemand: nonNegativeInt.optional(),
     cancel: z.enum(['permanent', 'transient', 'temporary']).optional(),
     partition: z.union([z.string(), z.int()]).optional(),
-    selector: z.function().optional(),
+    selector: zFunction().optional(),
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -43,9 +43,11 @@ export function resolveSubscriptionOptions<T>(
   };
 }
 
-const bufferSize = z.union([nonNegativeInt, z.literal(Infinity)], {
-  error: 'expected a non-negative integer or Infinity',
-});
+const bufferSize = z
+  .number({ error: 'expected a non-negative integer or Infinity' })
+  .refine((v) => v === Infinity || (Number.isInteger(v) && v >= 0), {
+    error: 'expected a non-negative integer or Infinity',
+  });
 
 const base = {
   name: z.string().min(1).optional(),

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
 import { Fifo } from '../internal/fifo.ts';
-import { parseOptions, show } from '../internal/parse-options.ts';
+import { parseOptions, show, zFunction } from '../internal/parse-options.ts';
 import {
   NONE,
   type DispatchTarget,
@@ -43,7 +43,7 @@ const schema = z
       z.int().positive({ error: 'expected a positive integer or a non-empty array of names' }),
       z.array(name).min(1, { error: 'expected a non-empty array of partition names' }),
     ]),
-    hash: z.function().optional(),
+    hash: zFunction().optional(),
   })
   .strict()
   .refine(

@@ -94,7 +94,8 @@ interface PendingCall extends CallRef {
 /** A subscription as the consumer side tracks it. */
 interface UpstreamLink {
   readonly sub: Sub;
-  readonly demand: AutomaticDemand | null; // null: manual
+  /** The automatic demand rule, or null for a manual subscription. */
+  demand: AutomaticDemand | null;
   /** Demand announced on a manual subscription and not yet received. */
   manualPending: number;
 }
@@ -205,8 +206,7 @@ export class Stage<In = unknown, Out = unknown> {
       this.#buffer = new EventBuffer(size, options.bufferKeep ?? 'last');
     }
     this.#target = {
-      deliver: (sub, events) =>
-        (sub).consumer.#post({ t: 'events', sub: sub, events }),
+      deliver: (sub, events) => sub.consumer.#post({ t: 'events', sub: sub, events }),
       reask: (sub, n) => this.#post({ t: 'ask', sub: sub, n }),
       info: (message) => this.#post({ t: 'info', message }),
       discard: (count, reason) => this.#reportDiscarded(count, reason),
@@ -558,8 +558,9 @@ export class Stage<In = unknown, Out = unknown> {
       }
     }
     const down: Cancellation = { kind: 'down', reason };
-    for (const sub of this.#consumers)
-      {sub.consumer.#post({ t: 'cancel-downstream', sub, cancellation: down });}
+    for (const sub of this.#consumers) {
+      sub.consumer.#post({ t: 'cancel-downstream', sub, cancellation: down });
+    }
     this.#consumers.clear();
     for (const link of this.#producers.values()) {
       link.sub.producer.#post({ t: 'consumer-down', sub: link.sub, reason });
@@ -613,8 +614,15 @@ export class Stage<In = unknown, Out = unknown> {
     dispatcher?.validateSubscription?.(options);
   }
 
-  /** Consumer side: decide the demand mode, then subscribe and (automatic) ask. */
+  /**
+   * Consumer side. As in GenStage, the subscribe message goes out before
+   * `handleSubscribe` runs, so a manual consumer may `ask` from inside it;
+   * an automatic one asks `maxDemand` once the callback has returned.
+   */
   #onSubscribeSelf(sub: Sub): boolean {
+    const link: UpstreamLink = { sub, demand: null, manualPending: 0 };
+    this.#producers.set(sub, link);
+    sub.producer.#post({ t: 'subscribe', sub });
     const proceed = (mode: unknown): boolean => {
       if (mode !== undefined && mode !== 'automatic' && mode !== 'manual') {
         throw new SluiceError(
@@ -622,13 +630,10 @@ export class Stage<In = unknown, Out = unknown> {
           `handleSubscribe must return 'automatic' or 'manual', got ${show(mode)}`,
         );
       }
-      const manual = mode === 'manual';
-      const demand = manual
-        ? null
-        : new AutomaticDemand(sub.options.minDemand, sub.options.maxDemand);
-      this.#producers.set(sub, { sub, demand, manualPending: 0 });
-      sub.producer.#post({ t: 'subscribe', sub });
-      if (demand !== null) sub.producer.#post({ t: 'ask', sub, n: demand.subscribe() });
+      if (mode !== 'manual' && this.#producers.get(sub) === link) {
+        link.demand = new AutomaticDemand(sub.options.minDemand, sub.options.maxDemand);
+        sub.producer.#post({ t: 'ask', sub, n: link.demand.subscribe() });
+      }
       return false;
     };
     if (this.#callbacks.handleSubscribe === undefined) return proceed(undefined);
@@ -836,8 +841,9 @@ export class Stage<In = unknown, Out = unknown> {
 
   #dispatchOrBuffer(events: unknown[]): void {
     const buffer = this.#buffer as EventBuffer<unknown>;
-    if (this.kind === 'producer_consumer')
-      {this.#pcDemand = Math.max(0, this.#pcDemand - events.length);}
+    if (this.kind === 'producer_consumer') {
+      this.#pcDemand = Math.max(0, this.#pcDemand - events.length);
+    }
     // Events must not overtake older buffered ones.
     const leftover =
       buffer.count > 0
