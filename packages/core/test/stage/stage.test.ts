@@ -7,6 +7,7 @@ import {
   producer,
   producerConsumer,
   stageChannels,
+  type CallRef,
   type Cancellation,
   type DiscardedEvent,
   type Stage,
@@ -18,7 +19,7 @@ const stages: Stage<unknown, unknown>[] = [];
 function track<S extends Stage<never, unknown> | Stage<unknown, unknown> | Stage<unknown, never>>(
   s: S,
 ): S {
-  stages.push(s as unknown as Stage<unknown, unknown>);
+  stages.push(s);
   return s;
 }
 afterEach(async () => {
@@ -495,7 +496,7 @@ describe('calls', () => {
   });
 
   it('supports a deferred reply, and rejects pending calls when the stage stops', async () => {
-    let pending: import('../../src/index.ts').CallRef | undefined;
+    let pending: CallRef | undefined;
     const p = track(
       producer<string>(
         {
