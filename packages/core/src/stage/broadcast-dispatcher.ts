@@ -4,8 +4,12 @@
  * Upstream demand is the minimum across consumers: the producer only makes
  * events that all of them have room for. When a consumer asks, the new
  * minimum is taken off every consumer's demand and added to `#waiting`, the
- * events asked upstream but not yet dispatched. A consumer that joins late
- * starts at `-#waiting`, since it will receive those events too.
+ * events asked upstream but not yet dispatched.
+ *
+ * A consumer that joins late skips the `#waiting` events asked before it
+ * joined (GenStage would hand them over anyway, beyond what it asked for).
+ * To give every consumer every event, start the producer with
+ * `demand: 'accumulate'` and switch to `forward` once all have subscribed.
  *
  * A consumer may subscribe with a `selector`; events it rejects are not sent
  * to it but are re-asked on its behalf, so its demand stays truthful.
@@ -22,6 +26,8 @@ interface Entry<T, S> {
   readonly subscription: S;
   readonly consumer: unknown;
   demand: number;
+  /** Events still to come that were asked before this consumer joined. */
+  skip: number;
   readonly selector: ((event: T) => boolean) | undefined;
 }
 
@@ -51,7 +57,8 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     this.#entries.push({
       subscription,
       consumer,
-      demand: -this.#waiting,
+      demand: 0,
+      skip: this.#waiting,
       selector: options.selector,
     });
     return 0;
@@ -76,10 +83,16 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     const now = take === events.length ? events : events.slice(0, take);
     this.#waiting -= take;
     for (const entry of this.#entries) {
-      let selected = now;
+      let eligible = now;
+      if (entry.skip > 0) {
+        const skipped = Math.min(entry.skip, now.length);
+        entry.skip -= skipped;
+        eligible = now.slice(skipped);
+      }
+      let selected = eligible;
       if (entry.selector !== undefined) {
-        selected = now.filter(entry.selector);
-        const rejected = now.length - selected.length;
+        selected = eligible.filter(entry.selector);
+        const rejected = eligible.length - selected.length;
         if (rejected > 0) target.reask(entry.subscription, rejected);
       }
       if (selected.length > 0) target.deliver(entry.subscription, selected);

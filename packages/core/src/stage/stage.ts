@@ -83,8 +83,19 @@ type PcItem =
   | { readonly t: 'info'; readonly message: unknown }
   | { readonly t: 'cancel'; readonly sub: Sub; readonly cancellation: Cancellation };
 
-/** Accumulated demand and emissions, replayed in order when switching to `forward`. */
-type Accumulated = { readonly demand: number } | { readonly events: readonly unknown[] };
+/** Accumulated asks, demand and emissions, replayed in order when switching to `forward`. */
+type Accumulated =
+  | { readonly ask: Sub; readonly n: number }
+  | { readonly demand: number }
+  | { readonly events: readonly unknown[] };
+
+/** An internal info: stop with `reason` once the buffer in front of it has been sent. */
+class StopWhenFlushed {
+  readonly reason: unknown;
+  constructor(reason: unknown) {
+    this.reason = reason;
+  }
+}
 
 interface PendingCall extends CallRef {
   readonly resolve: (value: unknown) => void;
@@ -713,10 +724,33 @@ export class Stage<In = unknown, Out = unknown> {
     return this.#runHandleCancel(cancellation, sub, () => {
       const mode = sub.options.cancel;
       if (mode === 'permanent' || (mode === 'transient' && !isNormalReason(cancellation.reason))) {
-        this.#requestStop(cancellation.reason);
+        this.#stopAfterFlush(cancellation.reason);
       }
       return then();
     });
+  }
+
+  /**
+   * Stops because a subscription ended. A producer-consumer whose upstream
+   * ended normally first sends what it still buffers to its consumers (GenStage
+   * would drop it); for an abnormal reason, or with no consumer left to take
+   * the events, it stops at once.
+   */
+  #stopAfterFlush(reason: unknown): void {
+    const buffer = this.#buffer;
+    if (buffer === null || buffer.count === 0 || !isNormalReason(reason)) {
+      this.#requestStop(reason);
+      return;
+    }
+    if (this.#consumers.size === 0) {
+      this.logger.warn(
+        { count: buffer.count },
+        `stage ${this.name} stopped with ${buffer.count} buffered events and no consumer to take them`,
+      );
+      this.#requestStop(reason);
+      return;
+    }
+    buffer.storeInfo(new StopWhenFlushed(reason));
   }
 
   #runHandleCancel(cancellation: Cancellation, sub: Sub, then: () => boolean): boolean {
@@ -741,14 +775,20 @@ export class Stage<In = unknown, Out = unknown> {
   // ---------------------------------------------------------------- emitter side
 
   /** A consumer asked for `n` more events. */
-  #onAsk(sub: Sub, n: number): boolean {
-    if (!this.#consumers.has(sub)) return false;
+  #onAsk(sub: Sub, n: number, then: () => boolean = RETURN_FALSE): boolean {
+    if (!this.#consumers.has(sub)) return then();
+    if (this.kind === 'producer' && this.#demandMode === 'accumulate') {
+      // Held as a raw ask, so the dispatcher sees every subscriber before
+      // any demand: a broadcast then includes all of them from the start.
+      this.#accumulated.push({ ask: sub, n });
+      return then();
+    }
     const counter = (this.#dispatcher as Dispatcher<unknown, Subscription>).ask(
       sub,
       n,
       this.#target,
     );
-    return this.#onDemand(counter, n, RETURN_FALSE);
+    return this.#onDemand(counter, n, then);
   }
 
   /**
@@ -891,6 +931,7 @@ export class Stage<In = unknown, Out = unknown> {
         this.#dispatchOrBuffer(item.events as unknown[]);
         return next();
       }
+      if ('ask' in item) return this.#onAsk(item.ask, item.n, next);
       return this.#onDemand(item.demand, item.demand, next);
     }, RETURN_FALSE);
   }
@@ -1013,6 +1054,10 @@ export class Stage<In = unknown, Out = unknown> {
   // ---------------------------------------------------------------- info and calls
 
   #onInfo(message: unknown, then: () => boolean = RETURN_FALSE): boolean {
+    if (message instanceof StopWhenFlushed) {
+      this.#requestStop(message.reason);
+      return then();
+    }
     if (this.#callbacks.handleInfo === undefined) {
       this.logger.warn(
         { message: show(message) },

@@ -158,7 +158,7 @@ export function taskConsumer<T>(options: TaskConsumerOptions<T>): Stage<T, never
       },
     },
     {
-      subscribeTo: (options.subscribeTo ?? []),
+      subscribeTo: options.subscribeTo ?? [],
       ...(o.name !== undefined && { name: o.name }),
       ...(options.logger !== undefined && { logger: options.logger }),
     },

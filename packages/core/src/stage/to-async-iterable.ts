@@ -108,8 +108,9 @@ function iterate<T>(
         open--;
         const mode = modes.get(subscription.id) ?? 'permanent';
         const abnormal = !isNormalReason(cancellation.reason);
-        if (abnormal && mode !== 'temporary' && failure === undefined)
-          {failure = { error: cancellation.reason };}
+        if (abnormal && mode !== 'temporary' && failure === undefined) {
+          failure = { error: cancellation.reason };
+        }
         if (open === 0 || failure !== undefined) void stageRef.stop('normal');
         notify();
       },

@@ -58,6 +58,24 @@ describe('BroadcastDispatcher', () => {
     expect(() => d.subscribe('s2', { consumer })).toThrow(/already subscribed/);
   });
 
+  it('never sends a late subscriber the events asked before it joined', () => {
+    const d = new BroadcastDispatcher<number, string>();
+    const r = recorder<number, string>();
+    d.subscribe('early', {});
+    expect(d.ask('early', 2, r.target)).toBe(2);
+    d.subscribe('late', {});
+    d.ask('late', 1, r.target);
+    d.dispatch([1, 2], r.target);
+    expect(r.delivered).toEqual([['early', [1, 2]]]);
+    // from now on both are in the same window
+    d.ask('early', 1, r.target);
+    d.dispatch([3], r.target);
+    expect(r.delivered.slice(1)).toEqual([
+      ['early', [3]],
+      ['late', [3]],
+    ]);
+  });
+
   it('holds events nobody asked for', () => {
     const d = new BroadcastDispatcher<number, string>();
     const r = recorder<number, string>();
