@@ -1,18 +1,21 @@
 /**
  * Every event goes to every consumer (GenStage's BroadcastDispatcher).
  *
- * Upstream demand is the minimum across consumers: the producer only makes
- * events that all of them have room for. When a consumer asks, the new
- * minimum is taken off every consumer's demand and added to `#waiting`, the
- * events asked upstream but not yet dispatched.
+ * Each consumer has `credit`, what it asked for and has not received, and
+ * `committed`, the part of that credit already asked upstream on its
+ * behalf. Upstream demand is the least uncommitted credit across consumers,
+ * so the producer only makes events that every consumer has room for; it is
+ * then committed for all of them and added to `#waiting`, the events asked
+ * upstream and not yet dispatched.
  *
- * A consumer that joins late skips the `#waiting` events asked before it
- * joined (GenStage would hand them over anyway, beyond what it asked for).
- * To give every consumer every event, start the producer with
- * `demand: 'accumulate'` and switch to `forward` once all have subscribed.
+ * A consumer that joins while events are in flight receives them only
+ * within its own credit (GenStage hands them over regardless, beyond what
+ * the consumer asked for). To give every consumer every event, start the
+ * producer with `demand: 'accumulate'` and switch to `forward` once all have
+ * subscribed.
  *
  * A consumer may subscribe with a `selector`; events it rejects are not sent
- * to it but are re-asked on its behalf, so its demand stays truthful.
+ * and cost it no credit, and the producer re-checks upstream demand.
  */
 import { SluiceError } from '../errors.ts';
 import {
@@ -25,9 +28,10 @@ import {
 interface Entry<T, S> {
   readonly subscription: S;
   readonly consumer: unknown;
-  demand: number;
-  /** Events still to come that were asked before this consumer joined. */
-  skip: number;
+  /** Asked for and not yet received. */
+  credit: number;
+  /** The part of `credit` already asked upstream. Never above `credit`. */
+  committed: number;
   readonly selector: ((event: T) => boolean) | undefined;
 }
 
@@ -57,8 +61,8 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     this.#entries.push({
       subscription,
       consumer,
-      demand: 0,
-      skip: this.#waiting,
+      credit: 0,
+      committed: 0,
       selector: options.selector,
     });
     return 0;
@@ -73,7 +77,7 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
   ask(subscription: S, count: number, _target?: DispatchTarget<T, S>): number {
     const entry = this.#entries.find((e) => e.subscription === subscription);
     if (entry === undefined) return 0;
-    entry.demand += count;
+    entry.credit += count;
     return this.#release();
   }
 
@@ -82,21 +86,20 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     const take = Math.min(this.#waiting, events.length);
     const now = take === events.length ? events : events.slice(0, take);
     this.#waiting -= take;
+    let recheck: S | undefined;
     for (const entry of this.#entries) {
-      let eligible = now;
-      if (entry.skip > 0) {
-        const skipped = Math.min(entry.skip, now.length);
-        entry.skip -= skipped;
-        eligible = now.slice(skipped);
-      }
-      let selected = eligible;
+      let selected = now;
       if (entry.selector !== undefined) {
-        selected = eligible.filter(entry.selector);
-        const rejected = eligible.length - selected.length;
-        if (rejected > 0) target.reask(entry.subscription, rejected);
+        selected = now.filter(entry.selector);
+        if (selected.length < now.length) recheck = entry.subscription;
       }
-      if (selected.length > 0) target.deliver(entry.subscription, selected);
+      const sent = selected.length <= entry.credit ? selected : selected.slice(0, entry.credit);
+      entry.credit -= sent.length;
+      entry.committed = Math.min(entry.credit, Math.max(0, entry.committed - now.length));
+      if (sent.length > 0) target.deliver(entry.subscription, sent);
     }
+    // Rejected events freed committed credit: ask for upstream demand again.
+    if (recheck !== undefined) target.reask(recheck, 0);
     return take === events.length ? NONE : events.slice(take);
   }
 
@@ -104,13 +107,13 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     target.info(message);
   }
 
-  /** Moves the demand every consumer shares into `#waiting` and returns it. */
+  /** Commits the credit every consumer shares and returns it as upstream demand. */
   #release(): number {
     if (this.#entries.length === 0) return 0;
     let min = Infinity;
-    for (const e of this.#entries) if (e.demand < min) min = e.demand;
+    for (const e of this.#entries) min = Math.min(min, e.credit - e.committed);
     if (min <= 0) return 0;
-    for (const e of this.#entries) e.demand -= min;
+    for (const e of this.#entries) e.committed += min;
     this.#waiting += min;
     return min;
   }

@@ -8,8 +8,9 @@
  * Microtasks starve the event loop: a pipeline of synchronous or already
  * resolved callbacks would never let timers, I/O or signals run. So work is
  * cut into slices, like the BEAM's reductions: once a slice has run for
- * `SLICE_MS`, the rest of the ready queue waits for a `setImmediate`, which
- * lets the event loop breathe before the next slice.
+ * `SLICE_MS`, the next round waits for a `setImmediate`, which lets the
+ * event loop breathe first. Within a slice, rounds follow each other as
+ * microtasks, so promise continuations interleave with synchronous stages.
  */
 
 /** Something the scheduler can run: a stage with mail. */
@@ -32,6 +33,12 @@ function endSlice(): void {
   sliceStart = 0;
 }
 
+/**
+ * Runs one round: the stages that were ready when it started. Stages that
+ * become ready during the round (including ones whose promise settled) run
+ * in the next round, one microtask later, so an async stage is never kept
+ * waiting a whole slice behind busy synchronous ones.
+ */
 function tick(): void {
   if (sliceStart === 0) {
     sliceStart = now();
@@ -42,24 +49,20 @@ function tick(): void {
     setImmediate(tick);
     return;
   }
-  let ran = 0;
-  while (readyHead < ready.length) {
+  const end = ready.length;
+  while (readyHead < end) {
     const stage = ready[readyHead++] as Runnable;
     stage.run(BUDGET);
-    if ((++ran & 15) === 0 && now() - sliceStart > SLICE_MS) {
-      compact();
-      setImmediate(tick);
-      return;
-    }
+  }
+  if (readyHead < ready.length) {
+    ready.splice(0, readyHead);
+    readyHead = 0;
+    queueMicrotask(tick);
+    return;
   }
   ready.length = 0;
   readyHead = 0;
   pending = false;
-}
-
-function compact(): void {
-  ready.splice(0, readyHead);
-  readyHead = 0;
 }
 
 /** Puts a stage on the ready queue. The caller guarantees it is not already there. */

@@ -983,6 +983,12 @@ export class Stage<In = unknown, Out = unknown> {
     const demand = link.demand;
     const length = events.length;
     while (offset < length) {
+      if (this.kind === 'producer_consumer' && this.#pcDemand <= 0) {
+        // Downstream is full: the rest waits at the front of the queue, so a
+        // producer-consumer runs at most one chunk ahead of its consumers.
+        this.#pcQueue.unshift({ t: 'events', sub: link.sub, events: events.slice(offset) });
+        return then();
+      }
       let batch: unknown[];
       let ask = 0;
       if (demand === null) {

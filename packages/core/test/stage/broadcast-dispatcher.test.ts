@@ -27,7 +27,7 @@ describe('BroadcastDispatcher', () => {
     ]);
   });
 
-  it('filters with a selector and re-asks on behalf of the consumer', () => {
+  it('filters with a selector, at no cost to the consumer, and re-checks upstream demand', () => {
     const d = new BroadcastDispatcher<number, string>();
     const r = recorder<number, string>();
     d.subscribe('even', { selector: (n: number) => n % 2 === 0 });
@@ -39,7 +39,9 @@ describe('BroadcastDispatcher', () => {
       ['even', [2, 4]],
       ['all', [1, 2, 3, 4]],
     ]);
-    expect(r.reasked).toEqual([['even', 2]]);
+    expect(r.reasked).toEqual([['even', 0]]);
+    // 'even' still has 2 credit; once 'all' asks again, both can take 2 more
+    expect(d.ask('all', 2, r.target)).toBe(2);
   });
 
   it('releases demand when the slowest consumer cancels', () => {
@@ -58,22 +60,28 @@ describe('BroadcastDispatcher', () => {
     expect(() => d.subscribe('s2', { consumer })).toThrow(/already subscribed/);
   });
 
-  it('never sends a late subscriber the events asked before it joined', () => {
+  it('gives a late subscriber in-flight events only within its own demand', () => {
     const d = new BroadcastDispatcher<number, string>();
     const r = recorder<number, string>();
     d.subscribe('early', {});
-    expect(d.ask('early', 2, r.target)).toBe(2);
+    expect(d.ask('early', 3, r.target)).toBe(3);
     d.subscribe('late', {});
-    d.ask('late', 1, r.target);
-    d.dispatch([1, 2], r.target);
-    expect(r.delivered).toEqual([['early', [1, 2]]]);
-    // from now on both are in the same window
-    d.ask('early', 1, r.target);
-    d.dispatch([3], r.target);
-    expect(r.delivered.slice(1)).toEqual([
-      ['early', [3]],
-      ['late', [3]],
+    expect(d.ask('late', 1, r.target)).toBe(0);
+    d.dispatch([1, 2, 3], r.target);
+    expect(r.delivered).toEqual([
+      ['early', [1, 2, 3]],
+      ['late', [1]],
     ]);
+  });
+
+  it('never sends a consumer more than it asked for', () => {
+    const d = new BroadcastDispatcher<number, string>();
+    const r = recorder<number, string>();
+    d.subscribe('a', {});
+    d.ask('a', 5, r.target);
+    d.subscribe('b', {});
+    d.dispatch([1, 2, 3, 4, 5], r.target);
+    expect(r.delivered).toEqual([['a', [1, 2, 3, 4, 5]]]);
   });
 
   it('holds events nobody asked for', () => {

@@ -8,8 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type {
-  DemandDispatcher} from '../../src/index.ts';
+import type { DemandDispatcher } from '../../src/index.ts';
 import {
   BroadcastDispatcher,
   PartitionDispatcher,
