@@ -126,8 +126,9 @@ async function main(): Promise<void> {
     ]);
   }
   const asyncLoop = rates.get('async-loop') as number;
-  for (const row of rows)
-    {row.push(`${((rates.get(row[0] as CaseName) as number) / asyncLoop).toFixed(2)}×`);}
+  for (const row of rows) {
+    row.push(`${((rates.get(row[0] as CaseName) as number) / asyncLoop).toFixed(2)}×`);
+  }
   console.log(table(['case', 'events/s (median)', 'min – max', 'vs async loop'], rows));
 }
 
