@@ -13,7 +13,10 @@ export type SluiceErrorCode =
   | 'ERR_ALREADY_SUBSCRIBED'
   | 'ERR_UNKNOWN_SUBSCRIPTION'
   | 'ERR_BAD_RETURN'
-  | 'ERR_TASK_FAILED';
+  | 'ERR_TASK_FAILED'
+  | 'ERR_ACK_FAILED'
+  | 'ERR_HANDLER_TIMEOUT'
+  | 'ERR_PIPELINE_STATE';
 
 /** Base class of every error Sluice throws. Check `code`, not the message. */
 export class SluiceError extends Error {

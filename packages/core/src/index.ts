@@ -55,3 +55,62 @@ export {
   type ToAsyncIterableOptions,
 } from './stage/to-async-iterable.ts';
 export { taskConsumer, type TaskConsumerOptions } from './stage/task-consumer.ts';
+
+// Pipelines (Broadway's model)
+export {
+  createPipeline,
+  type Pipeline,
+  type PipelineState,
+  type StopReport,
+  type Topology,
+} from './pipeline/pipeline.ts';
+export type {
+  BatchSizeAccumulator,
+  BatcherDefinition,
+  PartitionBy,
+  PipelineDefinition,
+  ProcessorDefinition,
+  ProducerDefinition,
+  ResolvedDefinition,
+} from './pipeline/definition.ts';
+export {
+  Message,
+  OK,
+  noopAcknowledger,
+  type Acknowledger,
+  type BatchMode,
+  type MessageInit,
+  type MessageStatus,
+} from './pipeline/message.ts';
+export { ackImmediately } from './pipeline/ack-immediately.ts';
+export type { BatchInfo } from './pipeline/batch-info.ts';
+export type {
+  PrepareContext,
+  ProducerContext,
+  ProducerInstance,
+  ProducerModule,
+  Transformer,
+} from './pipeline/producer-module.ts';
+export type { RateLimit } from './pipeline/rate-limiter.ts';
+export type { PipelineStats } from './pipeline/runtime.ts';
+export { stopOnSignals, type StopOnSignalsOptions } from './pipeline/signals.ts';
+export { pipelineChannels } from './pipeline/telemetry.ts';
+export type {
+  AckErrorEvent,
+  AckEvent,
+  BatchProcessorStartEvent,
+  BatchProcessorStopEvent,
+  BatcherStartEvent,
+  BatcherStopEvent,
+  HandleFailedEvent,
+  MessageExceptionEvent,
+  MessageStartEvent,
+  MessageStopEvent,
+  PipelineEventBase,
+  PipelineStopEvent,
+  ProcessorStartEvent,
+  ProcessorStopEvent,
+  ProducerErrorEvent,
+  RateLimitEvent,
+  TopologyInitEvent,
+} from './pipeline/telemetry.ts';

@@ -1,5 +1,20 @@
 /**
- * @sluice/testing: helpers for testing Sluice pipelines and stages.
- * The pipeline harness (testMessage, testBatch) and broker fixtures land here.
+ * @sluice/testing: test a Sluice pipeline through its real stages.
+ *
+ * - `testProducer()`: a producer that emits nothing, for pipelines under test;
+ * - `testMessage`, `testBatch`: push data, await the acks;
+ * - `pushMessages`: push ready-made messages;
+ * - `handlerSpy`: await any message by id or predicate, whatever the producer.
+ *
+ * Broker fixtures live in the subpath exports (`@sluice/testing/sqs`, …).
  */
-export {};
+export { testProducer } from './test-producer.ts';
+export {
+  testBatch,
+  testMessage,
+  pushMessages,
+  type AckResult,
+  type TestBatchOptions,
+  type TestMessageOptions,
+} from './test-messages.ts';
+export { handlerSpy, type HandlerSpy, type SpiedMessage } from './handler-spy.ts';

@@ -43,11 +43,12 @@ export function resolveSubscriptionOptions<T>(
   };
 }
 
-const bufferSize = z
-  .number({ error: 'expected a non-negative integer or Infinity' })
-  .refine((v) => v === Infinity || (Number.isInteger(v) && v >= 0), {
+const bufferSize = z.custom<number>(
+  (v) => v === Infinity || (Number.isInteger(v) && (v as number) >= 0),
+  {
     error: 'expected a non-negative integer or Infinity',
-  });
+  },
+);
 
 const base = {
   name: z.string().min(1).optional(),

@@ -445,6 +445,10 @@ describe('errors', () => {
     expect(() => producer({ handleDemand: () => [] }, { bufferSize: -1 })).toThrow(
       'invalid producer options: bufferSize: expected a non-negative integer or Infinity, got -1',
     );
+    expect(() => producer({ handleDemand: () => [] }, { bufferSize: 1.5 })).toThrow('got 1.5');
+    expect(() =>
+      track(producer({ handleDemand: () => [] }, { bufferSize: Infinity })),
+    ).not.toThrow();
     expect(() => producer({ handleDemand: () => [] }, { bufferKeep: 'middle' } as never)).toThrow(
       `bufferKeep: expected one of 'first', 'last', got 'middle'`,
     );

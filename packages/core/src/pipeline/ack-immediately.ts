@@ -1,0 +1,82 @@
+/**
+ * `ackImmediately`: ack messages now, from inside a handler, instead of at
+ * the end of the pipeline.
+ */
+import { SluiceError } from '../errors.ts';
+import { isThenable } from '../internal/thenable.ts';
+import { type Acknowledger, type Message, noopAcknowledger } from './message.ts';
+
+/**
+ * Acks the given messages now (successful or failed by their status) and
+ * makes the pipeline's own ack of them a no-op. Resolves with the messages
+ * once their acknowledgers have settled.
+ *
+ * If an acknowledger fails, the promise rejects with an error listing how
+ * many messages could not be acked, and those messages keep their
+ * acknowledger, so the pipeline tries again when they complete.
+ *
+ * @example
+ * ```ts
+ * async handleMessage(_processor, message) {
+ *   await ackImmediately(message); // the source forgets it now
+ *   await slowSideEffect(message.data);
+ *   return message;
+ * }
+ * ```
+ */
+export async function ackImmediately<T extends Message | readonly Message[]>(
+  messages: T,
+): Promise<T> {
+  const list: readonly Message[] = Array.isArray(messages) ? messages : [messages as Message];
+  const groups = new Map<Acknowledger, Map<unknown, { ok: Message[]; failed: Message[] }>>();
+  for (const m of list) {
+    let byRef = groups.get(m.acknowledger);
+    if (byRef === undefined) {
+      byRef = new Map<unknown, { ok: Message[]; failed: Message[] }>();
+      groups.set(m.acknowledger, byRef);
+    }
+    let group = byRef.get(m.ackRef);
+    if (group === undefined) byRef.set(m.ackRef, (group = { ok: [], failed: [] }));
+    (m.ok ? group.ok : group.failed).push(m);
+  }
+  const failures: { error: unknown; messages: Message[] }[] = [];
+  const pending: Promise<void>[] = [];
+  for (const [acknowledger, byRef] of groups) {
+    for (const [ref, group] of byRef) {
+      const all = [...group.ok, ...group.failed];
+      const done = (): void => {
+        for (const m of all) m.acknowledger = noopAcknowledger;
+      };
+      try {
+        const result = acknowledger.ack(ref, group.ok, group.failed);
+        if (isThenable(result)) {
+          pending.push(
+            Promise.resolve(result).then(
+              done,
+              (error: unknown) => void failures.push({ error, messages: all }),
+            ),
+          );
+        } else {
+          done();
+        }
+      } catch (error) {
+        failures.push({ error, messages: all });
+      }
+    }
+  }
+  await Promise.all(pending);
+  if (failures.length > 0) {
+    const count = failures.reduce((n, f) => n + f.messages.length, 0);
+    throw new SluiceError(
+      'ERR_ACK_FAILED',
+      `ackImmediately: ${count} of ${list.length} messages could not be acked`,
+      {
+        cause:
+          failures.length === 1
+            ? failures[0]?.error
+            : new AggregateError(failures.map((f) => f.error)),
+      },
+    );
+  }
+  return messages;
+}

@@ -1,0 +1,431 @@
+/**
+ * `createPipeline`: Broadway's model on the stage core.
+ *
+ * ```
+ *   producers (concurrency) ──▶ processors (concurrency) ──▶ batchers ──▶ batch processors
+ *   your ProducerModule          handleMessage                 batchSize     handleBatch
+ *                                  └── ack (no batchers)        batchTimeout    └── ack
+ * ```
+ *
+ * `start()` builds the stages; `stop()` drains them in order (producers
+ * stop fetching, in-flight messages finish, batchers flush, everything is
+ * acked) within `shutdownTimeout`. docs/architecture.md draws the whole
+ * thing, including the shutdown order.
+ */
+import { SluiceError } from '../errors.ts';
+import { defaultLogger } from '../logger.ts';
+import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
+import type { Dispatcher } from '../stage/dispatcher.ts';
+import { PartitionDispatcher } from '../stage/partition-dispatcher.ts';
+import type { Stage } from '../stage/stage.ts';
+import type { Subscription } from '../stage/types.ts';
+import { startBatchProcessor } from './batch-processor-stage.ts';
+import { startBatcher } from './batcher-stage.ts';
+import {
+  resolveDefinition,
+  type PipelineDefinition,
+  type ResolvedDefinition,
+} from './definition.ts';
+import { Message } from './message.ts';
+import { partitionOf } from './partition.ts';
+import { startProcessor } from './processor-stage.ts';
+import { startProducer, type ProducerHandle } from './producer-stage.ts';
+import { RateLimiter, type RateLimit } from './rate-limiter.ts';
+import { PipelineRuntime, type PipelineStats } from './runtime.ts';
+import { channels } from './telemetry.ts';
+
+/** The stage graph of a pipeline, as `pipeline.topology()` reports it. */
+export interface Topology {
+  readonly producers: readonly { readonly name: string; readonly concurrency: number }[];
+  readonly processors: readonly {
+    readonly name: string;
+    readonly processorKey: string;
+    readonly concurrency: number;
+  }[];
+  readonly batchers: readonly {
+    readonly name: string;
+    readonly batcherKey: string;
+    readonly concurrency: number;
+    readonly batchSize: number | 'custom';
+    readonly batchTimeout: number;
+  }[];
+}
+
+/** What `stop()` resolves with. */
+export interface StopReport {
+  /** Messages received but not acked when the pipeline stopped (0 after a full drain). */
+  readonly unacked: number;
+  /** True if `shutdownTimeout` passed and the stages were stopped anyway. */
+  readonly timedOut: boolean;
+}
+
+/** A pipeline's lifecycle state. */
+export type PipelineState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** A running (or runnable) pipeline. Create one with {@link createPipeline}. */
+export interface Pipeline<C = unknown> {
+  readonly name: string;
+  readonly state: PipelineState;
+  /** Starts every stage. Rejects if the producer module's `prepareForStart` or `init` fails. */
+  start(): Promise<void>;
+  /**
+   * Drains and stops: producers stop fetching, in-flight messages finish,
+   * batchers flush, everything is acked. Idempotent: concurrent and later
+   * calls share one promise. After `shutdownTimeout` it stops anyway and
+   * reports how many messages were left un-acked.
+   */
+  stop(): Promise<StopReport>;
+  /** The stage graph. */
+  topology(): Topology;
+  /** The rate limit in force, or undefined when rate limiting is off. */
+  getRateLimiting(): RateLimit | undefined;
+  /**
+   * Changes the rate limit from the next interval, or at once with
+   * `reset: true`. Throws if the pipeline was defined without one.
+   */
+  updateRateLimiting(update: {
+    allowedMessages?: number;
+    interval?: number;
+    reset?: boolean;
+  }): void;
+  /**
+   * Sends messages straight into a producer's dispatch, bypassing its
+   * demand, transformer and rate limit (for tests; see @sluice/testing).
+   */
+  pushMessages(messages: readonly Message[]): void;
+  /** Message counters: received, acked, failed, in flight. */
+  stats(): PipelineStats;
+  /** The validated definition, with defaults. */
+  readonly definition: ResolvedDefinition<C>;
+}
+
+/**
+ * Validates `definition` and returns a pipeline, not yet started. Throws an
+ * InvalidOptionsError listing every problem, each with its path and value.
+ *
+ * @example
+ * ```ts
+ * const pipeline = createPipeline({
+ *   name: 'orders',
+ *   producer: { module: sqsProducer({ queueUrl }), concurrency: 1 },
+ *   processors: { default: { concurrency: 8 } },
+ *   batchers: { s3: { batchSize: 100, batchTimeout: 1000 } },
+ *   async handleMessage(_processor, message) {
+ *     return message.putBatcher('s3');
+ *   },
+ *   async handleBatch(_batcher, messages) {
+ *     await upload(messages.map((m) => m.data));
+ *     return messages;
+ *   },
+ * });
+ * await pipeline.start();
+ * ```
+ */
+export function createPipeline<C = unknown>(definition: PipelineDefinition<C>): Pipeline<C> {
+  return new PipelineImpl(resolveDefinition(definition));
+}
+
+class PipelineImpl<C> implements Pipeline<C> {
+  readonly definition: ResolvedDefinition<C>;
+  readonly name: string;
+  #state: PipelineState = 'created';
+  #runtime: PipelineRuntime<C> | undefined;
+  #producers: ProducerHandle[] = [];
+  #lastLayer: Stage<never, unknown>[] = [];
+  #allStages: Stage<never, unknown>[] = [];
+  #limiter: RateLimiter | undefined;
+  #limiterTimer: NodeJS.Timeout | undefined;
+  #cleanup: (() => void | PromiseLike<void>) | undefined;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<StopReport> | undefined;
+  #nextPush = 0;
+
+  constructor(definition: ResolvedDefinition<C>) {
+    this.definition = definition;
+    this.name = definition.name;
+  }
+
+  get state(): PipelineState {
+    return this.#state;
+  }
+
+  start(): Promise<void> {
+    if (this.#state !== 'created') {
+      return (
+        this.#starting ??
+        Promise.reject(
+          new SluiceError(
+            'ERR_PIPELINE_STATE',
+            `pipeline ${this.name} is ${this.#state}; create a new one to start again`,
+          ),
+        )
+      );
+    }
+    this.#state = 'starting';
+    this.#starting = this.#start().then(
+      () => {
+        if (this.#state === 'starting') this.#state = 'running';
+      },
+      async (error: unknown) => {
+        await this.#teardown();
+        this.#state = 'stopped';
+        throw error;
+      },
+    );
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const d = this.definition;
+    const logger = (d.logger ?? defaultLogger()).child({ pipeline: d.name });
+    const rt = new PipelineRuntime<C>(d, logger);
+    this.#runtime = rt;
+
+    const cleanup = await d.producer.module.prepareForStart?.({
+      pipeline: d.name,
+      concurrency: d.producer.concurrency,
+      logger: logger.child({ stage: 'producer' }),
+    });
+    if (typeof cleanup === 'function') this.#cleanup = cleanup;
+
+    if (d.producer.rateLimiting !== undefined) this.#startRateLimiter(d.producer.rateLimiting);
+
+    // Producers first; every later stage subscribes to the layer before it.
+    const processor = d.processor;
+    const partitionBy = processor.partitionBy;
+    for (let i = 0; i < d.producer.concurrency; i++) {
+      const dispatcher: Dispatcher<Message, Subscription> =
+        partitionBy === undefined
+          ? new DemandDispatcher<Message>({ shuffleDemandsOnFirstDispatch: true })
+          : new PartitionDispatcher<Message>({
+              partitions: processor.concurrency,
+              hash: (m) => {
+                try {
+                  return partitionOf(partitionBy, m, processor.concurrency);
+                } catch (error) {
+                  // The message fails; processor 0 acks it without handling it.
+                  m.status = { kind: 'error', error, callback: 'partitionBy' };
+                  logger.error({ err: error, messageId: m.id }, 'partitionBy failed');
+                  return 0;
+                }
+              },
+            });
+      this.#producers.push(startProducer(rt, i, dispatcher, this.#limiter));
+    }
+    const producerStages = this.#producers.map((p) => p.stage);
+    const processors = Array.from({ length: processor.concurrency }, (_, i) =>
+      startProcessor(rt as PipelineRuntime, i, producerStages, partitionBy !== undefined),
+    );
+    this.#allStages.push(
+      ...(producerStages as Stage<never, unknown>[]),
+      ...(processors as Stage<never, unknown>[]),
+    );
+    if (!rt.hasBatchers) {
+      this.#lastLayer = processors;
+    } else {
+      for (const batcher of d.batchers) {
+        const stage = startBatcher(rt, batcher, processors);
+        const batchProcessors = Array.from({ length: batcher.concurrency }, (_, i) =>
+          startBatchProcessor(rt as PipelineRuntime, batcher, i, stage),
+        );
+        this.#allStages.push(
+          stage as Stage<never, unknown>,
+          ...(batchProcessors as Stage<never, unknown>[]),
+        );
+        this.#lastLayer.push(...(batchProcessors as Stage<never, unknown>[]));
+      }
+    }
+
+    // A stage that crashes is a bug (user code is contained per message):
+    // log it, and stop the pipeline rather than run on half a topology.
+    for (const stage of this.#allStages) {
+      stage.join().catch((error: unknown) => {
+        if (this.#state === 'running') {
+          logger.error(
+            { err: error, stage: stage.name },
+            `stage ${stage.name} crashed; stopping pipeline ${d.name}`,
+          );
+          void this.stop();
+        }
+      });
+    }
+
+    await Promise.all(this.#producers.map((p) => p.ready));
+    if (channels.topologyInit.hasSubscribers) {
+      channels.topologyInit.publish({ pipeline: d.name, topology: this.topology() });
+    }
+  }
+
+  #startRateLimiter(limit: RateLimit): void {
+    this.#limiter = new RateLimiter(limit);
+    this.#scheduleReset();
+  }
+
+  /** Opens a new rate-limit interval after the current one, and so on. */
+  #scheduleReset(): void {
+    const limiter = this.#limiter as RateLimiter;
+    clearTimeout(this.#limiterTimer);
+    this.#limiterTimer = setTimeout(() => {
+      this.#resetRateLimit();
+      this.#scheduleReset();
+    }, limiter.interval);
+  }
+
+  #resetRateLimit(): void {
+    const limiter = this.#limiter as RateLimiter;
+    limiter.reset();
+    if (channels.rateLimit.hasSubscribers) {
+      channels.rateLimit.publish({ pipeline: this.name, state: 'open', ...limiter.limit });
+    }
+    for (const p of this.#producers) p.rateReset();
+  }
+
+  stop(): Promise<StopReport> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<StopReport> {
+    if (this.#state === 'created') {
+      this.#state = 'stopped';
+      return { unacked: 0, timedOut: false };
+    }
+    await this.#starting?.catch(() => undefined);
+    const rt = this.#runtime;
+    if (rt === undefined || this.#state === 'stopped') return { unacked: 0, timedOut: false };
+    this.#state = 'stopping';
+    rt.draining = true;
+    const started = performance.now();
+    let timedOut = false;
+    let expire!: () => void;
+    const deadline = new Promise<void>((resolve) => {
+      expire = resolve;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      expire();
+    }, this.definition.shutdownTimeout);
+
+    const drained = (async () => {
+      await Promise.all(this.#producers.map((p) => p.drain()));
+      await Promise.all(this.#lastLayer.map((s) => s.join().catch(() => undefined)));
+      await rt.settleAcks();
+    })();
+    await Promise.race([drained, deadline]);
+    clearTimeout(timer);
+
+    if (timedOut) {
+      const unacked = rt.stats.inFlight;
+      rt.logger.error(
+        { unacked, shutdownTimeout: this.definition.shutdownTimeout },
+        `pipeline ${this.name} did not drain within ${this.definition.shutdownTimeout} ms; stopping with ${unacked} messages un-acked (the source will redeliver them)`,
+      );
+      rt.shutdown.abort(
+        new SluiceError('ERR_PIPELINE_STATE', `pipeline ${this.name}: shutdownTimeout passed`),
+      );
+    }
+    await this.#teardown();
+    this.#state = 'stopped';
+    const report: StopReport = { unacked: rt.stats.inFlight, timedOut };
+    if (channels.pipelineStop.hasSubscribers) {
+      channels.pipelineStop.publish({
+        pipeline: this.name,
+        ...report,
+        durationMs: performance.now() - started,
+      });
+    }
+    return report;
+  }
+
+  /** Stops whatever still runs, at once, and releases timers and resources. */
+  async #teardown(): Promise<void> {
+    clearTimeout(this.#limiterTimer);
+    await Promise.all(this.#allStages.map((s) => s.kill('shutdown')));
+    await Promise.all(this.#producers.map((p) => p.stage.kill('shutdown')));
+    try {
+      await this.#cleanup?.();
+    } catch (error) {
+      this.#runtime?.logger.error({ err: error }, 'producer module cleanup failed');
+    }
+  }
+
+  topology(): Topology {
+    const d = this.definition;
+    return {
+      producers: [{ name: `${d.name}.producer`, concurrency: d.producer.concurrency }],
+      processors: [
+        {
+          name: `${d.name}.processor.${d.processor.key}`,
+          processorKey: d.processor.key,
+          concurrency: d.processor.concurrency,
+        },
+      ],
+      batchers: d.batchers.map((b) => ({
+        name: `${d.name}.batcher.${b.key}`,
+        batcherKey: b.key,
+        concurrency: b.concurrency,
+        batchSize: typeof b.batchSize === 'number' ? b.batchSize : 'custom',
+        batchTimeout: b.batchTimeout,
+      })),
+    };
+  }
+
+  getRateLimiting(): RateLimit | undefined {
+    return this.#limiter?.limit ?? this.definition.producer.rateLimiting;
+  }
+
+  updateRateLimiting(update: {
+    allowedMessages?: number;
+    interval?: number;
+    reset?: boolean;
+  }): void {
+    const current = this.getRateLimiting();
+    if (current === undefined) {
+      throw new SluiceError(
+        'ERR_PIPELINE_STATE',
+        `pipeline ${this.name} was defined without producer.rateLimiting`,
+      );
+    }
+    const next = {
+      allowedMessages: update.allowedMessages ?? current.allowedMessages,
+      interval: update.interval ?? current.interval,
+    };
+    for (const [key, value] of Object.entries(next)) {
+      if (!Number.isInteger(value) || value <= 0) {
+        throw new SluiceError(
+          'ERR_INVALID_OPTIONS',
+          `updateRateLimiting: ${key}: expected a positive integer, got ${String(value)}`,
+        );
+      }
+    }
+    const limiter = this.#limiter;
+    if (limiter === undefined) return;
+    limiter.update(next);
+    if (update.reset === true) {
+      this.#resetRateLimit();
+      this.#scheduleReset();
+    }
+  }
+
+  pushMessages(messages: readonly Message[]): void {
+    if (this.#state !== 'running') {
+      throw new SluiceError(
+        'ERR_PIPELINE_STATE',
+        `pushMessages: pipeline ${this.name} is ${this.#state}, not running`,
+      );
+    }
+    for (const m of messages) {
+      if (!(m instanceof Message)) {
+        throw new SluiceError('ERR_INVALID_OPTIONS', 'pushMessages: expected Messages');
+      }
+    }
+    const producer = this.#producers[this.#nextPush++ % this.#producers.length] as ProducerHandle;
+    producer.push(messages);
+  }
+
+  stats(): PipelineStats {
+    return (
+      this.#runtime?.stats ?? { received: 0, successful: 0, failed: 0, inFlight: 0, ackErrors: 0 }
+    );
+  }
+}

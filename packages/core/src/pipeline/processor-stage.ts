@@ -1,0 +1,342 @@
+/**
+ * The processor stage: runs `prepareMessages` and `handleMessage` on each
+ * chunk the producers send, one message at a time.
+ *
+ * Failures are contained per message: a throw, a rejection, a timeout, a
+ * non-Message return or an unknown batcher fails that message only, and the
+ * rest of the chunk goes on. Failed messages go through `handleFailed` and
+ * are acked here. Successful ones are acked here too when there are no
+ * batchers, or sent on to their batcher.
+ *
+ * The chunk loop is synchronous until a handler returns a promise, so sync
+ * handlers cost no promise at all.
+ */
+import { SluiceError } from '../errors.ts';
+import { show } from '../internal/parse-options.ts';
+import { isThenable } from '../internal/thenable.ts';
+import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
+import { PartitionDispatcher } from '../stage/partition-dispatcher.ts';
+import { consumer, producerConsumer, type Stage } from '../stage/stage.ts';
+import type { SubscribeTarget } from '../stage/types.ts';
+import { runHandleFailed } from './handle-failed.ts';
+import { Message, OK } from './message.ts';
+import type { PipelineRuntime } from './runtime.ts';
+import { channels } from './telemetry.ts';
+
+const DONE = Symbol('done');
+
+/** Collects the outcome of one chunk. */
+interface Outcome {
+  readonly successful: Message[];
+  readonly failed: Message[];
+}
+
+export function startProcessor(
+  rt: PipelineRuntime,
+  index: number,
+  producers: readonly Stage<never, Message>[],
+  partitioned: boolean,
+): Stage<Message, Message> | Stage<Message, never> {
+  const def = rt.definition.processor;
+  const key = def.key;
+  const logger = rt.logger.child({ stage: 'processor', processor: key, index });
+  const callbacks = rt.definition.callbacks;
+  const context = rt.context;
+  const signal = rt.shutdown.signal;
+  const forward = rt.hasBatchers;
+  const batchers = rt.batcherNames;
+  const timeout = def.timeout;
+  let activeProducers = producers.length;
+
+  /** Logs a crash in user code once, with the message id and the cause. */
+  const crashed = (message: Message, error: unknown, callback: string): void => {
+    message.status = { kind: 'error', error, callback };
+    logger.error(
+      { err: error, messageId: message.id },
+      `${callback} failed for message ${String(message.id ?? '(no id)')}`,
+    );
+  };
+
+  /** Files a message after handleMessage returned `value` for it. */
+  const settle = (message: Message, returned: unknown, outcome: Outcome): void => {
+    if (!(returned instanceof Message)) {
+      crashed(
+        message,
+        new SluiceError(
+          'ERR_BAD_RETURN',
+          `handleMessage must return a Message, got ${show(returned)}`,
+        ),
+        'handleMessage',
+      );
+      outcome.failed.push(message);
+      return;
+    }
+    const value = returned as Message;
+    if (value.status !== OK && value.status.kind !== 'ok') {
+      outcome.failed.push(value);
+      return;
+    }
+    if (forward && !batchers.has(value.batcher)) {
+      crashed(
+        value,
+        new SluiceError(
+          'ERR_BAD_RETURN',
+          `message was set to unknown batcher ${show(value.batcher)}; the known batchers are ${[...batchers].map((b) => show(b)).join(', ')}`,
+        ),
+        'handleMessage',
+      );
+      outcome.failed.push(value);
+      return;
+    }
+    outcome.successful.push(value);
+  };
+
+  const publishMessage = (message: Message, start: number, error?: unknown): void => {
+    const durationMs = performance.now() - start;
+    if (error === undefined) {
+      if (channels.messageStop.hasSubscribers) {
+        channels.messageStop.publish({
+          pipeline: rt.name,
+          processor: key,
+          index,
+          message,
+          context,
+          durationMs,
+        });
+      }
+    } else if (channels.messageException.hasSubscribers) {
+      channels.messageException.publish({
+        pipeline: rt.name,
+        processor: key,
+        index,
+        message,
+        context,
+        durationMs,
+        error,
+      });
+    }
+  };
+
+  /** Calls handleMessage, with the processor timeout if one is set. */
+  const call = (message: Message): unknown => {
+    if (timeout === undefined) return callbacks.handleMessage(key, message, context, signal);
+    const controller = new AbortController();
+    const onShutdown = (): void => controller.abort(signal.reason);
+    signal.addEventListener('abort', onShutdown, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onShutdown);
+    };
+    let result: unknown;
+    try {
+      result = callbacks.handleMessage(key, message, context, controller.signal);
+    } catch (error) {
+      cleanup();
+      throw error;
+    }
+    if (!isThenable(result)) {
+      cleanup();
+      return result;
+    }
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new SluiceError(
+          'ERR_HANDLER_TIMEOUT',
+          `handleMessage did not settle within ${timeout} ms`,
+        );
+        controller.abort(error);
+        reject(error);
+      }, timeout);
+    });
+    return Promise.race([result, expired]).finally(cleanup);
+  };
+
+  /** Handles messages[from..] one by one; returns a promise only if a handler was async. */
+  const handleFrom = (
+    messages: Message[],
+    from: number,
+    outcome: Outcome,
+  ): void | Promise<void> => {
+    const observed =
+      channels.messageStart.hasSubscribers ||
+      channels.messageStop.hasSubscribers ||
+      channels.messageException.hasSubscribers;
+    for (let i = from; i < messages.length; i++) {
+      const message = messages[i] as Message;
+      if (message.status !== OK && message.status.kind !== 'ok') {
+        outcome.failed.push(message);
+        continue;
+      }
+      const start = observed ? performance.now() : 0;
+      if (observed && channels.messageStart.hasSubscribers) {
+        channels.messageStart.publish({
+          pipeline: rt.name,
+          processor: key,
+          index,
+          message,
+          context,
+        });
+      }
+      let result: unknown;
+      try {
+        result = call(message);
+      } catch (error) {
+        crashed(message, error, 'handleMessage');
+        outcome.failed.push(message);
+        if (observed) publishMessage(message, start, error);
+        continue;
+      }
+      if (isThenable(result)) return handleAsync(messages, i, result, outcome, observed, start);
+      settle(message, result, outcome);
+      if (observed) publishMessage(message, start);
+    }
+  };
+
+  const handleAsync = async (
+    messages: Message[],
+    at: number,
+    pending: PromiseLike<unknown>,
+    outcome: Outcome,
+    observed: boolean,
+    start: number,
+  ): Promise<void> => {
+    const message = messages[at] as Message;
+    try {
+      settle(message, await pending, outcome);
+      if (observed) publishMessage(message, start);
+    } catch (error) {
+      crashed(message, error, 'handleMessage');
+      outcome.failed.push(message);
+      if (observed) publishMessage(message, start, error);
+    }
+    const rest = handleFrom(messages, at + 1, outcome);
+    if (rest !== undefined) await rest;
+  };
+
+  /** The end of a chunk: handleFailed, acks, telemetry; returns what goes to batchers. */
+  const finish = (
+    outcome: Outcome,
+    start: number,
+  ): Message[] | undefined | Promise<Message[] | undefined> => {
+    const done = (failed: readonly Message[]): Message[] | undefined => {
+      if (forward) rt.ack([], failed);
+      else rt.ack(outcome.successful, failed);
+      if (channels.processorStop.hasSubscribers) {
+        channels.processorStop.publish({
+          pipeline: rt.name,
+          processor: key,
+          index,
+          successfulToAck: forward ? [] : outcome.successful,
+          successfulToForward: forward ? outcome.successful : [],
+          failed,
+          durationMs: performance.now() - start,
+          context,
+        });
+      }
+      return forward ? outcome.successful : undefined;
+    };
+    if (outcome.failed.length === 0) return done(outcome.failed);
+    const failed = runHandleFailed(rt, 'processor', outcome.failed, logger);
+    return isThenable(failed) ? failed.then(done) : done(failed);
+  };
+
+  const handleEvents = (
+    messages: Message[],
+  ): Message[] | undefined | Promise<Message[] | undefined> => {
+    const start =
+      channels.processorStart.hasSubscribers || channels.processorStop.hasSubscribers
+        ? performance.now()
+        : 0;
+    if (channels.processorStart.hasSubscribers) {
+      channels.processorStart.publish({
+        pipeline: rt.name,
+        processor: key,
+        index,
+        messages,
+        context,
+      });
+    }
+    const outcome: Outcome = { successful: [], failed: [] };
+    const run = (prepared: Message[]): Message[] | undefined | Promise<Message[] | undefined> => {
+      const handled = handleFrom(prepared, 0, outcome);
+      return handled === undefined
+        ? finish(outcome, start)
+        : handled.then(() => finish(outcome, start));
+    };
+    if (callbacks.prepareMessages === undefined) return run(messages);
+    const failAll = (error: unknown): Message[] | undefined | Promise<Message[] | undefined> => {
+      for (const m of messages) {
+        crashed(m, error, 'prepareMessages');
+        outcome.failed.push(m);
+      }
+      return finish(outcome, start);
+    };
+    const checked = (prepared: unknown): Message[] | undefined | Promise<Message[] | undefined> => {
+      if (!Array.isArray(prepared) || prepared.length !== messages.length) {
+        return failAll(
+          new SluiceError(
+            'ERR_BAD_RETURN',
+            `prepareMessages must return all ${messages.length} messages it received, got ${Array.isArray(prepared) ? `${prepared.length} messages` : show(prepared)}`,
+          ),
+        );
+      }
+      return run(prepared as Message[]);
+    };
+    let prepared: unknown;
+    try {
+      prepared = callbacks.prepareMessages(messages, context, signal);
+    } catch (error) {
+      return failAll(error);
+    }
+    return isThenable(prepared)
+      ? Promise.resolve(prepared).then(checked, failAll)
+      : checked(prepared);
+  };
+
+  const subscribeTo: SubscribeTarget<Message>[] = producers.map(
+    (p) =>
+      [
+        p,
+        {
+          maxDemand: def.maxDemand,
+          minDemand: def.minDemand,
+          cancel: 'temporary',
+          ...(partitioned && { partition: index }),
+        },
+      ] as const,
+  );
+  const common = {
+    handleCancel(_c: unknown, _s: unknown, stage: Stage<Message, Message> | Stage<Message, never>) {
+      activeProducers--;
+      // Every producer is gone: finish what was sent, then stop.
+      if (activeProducers === 0) stage.infoAfterBuffered(DONE);
+    },
+    handleInfo(message: unknown, stage: Stage<Message, Message> | Stage<Message, never>) {
+      if (message === DONE) void stage.stop('shutdown');
+    },
+  };
+  const name = `${rt.name}.processor.${key}.${index}`;
+
+  if (!forward) {
+    return consumer<Message>(
+      {
+        ...common,
+        handleEvents: (messages) => {
+          const r = handleEvents(messages);
+          return isThenable(r) ? r.then(() => undefined) : undefined;
+        },
+      },
+      { name, logger: rt.logger, subscribeTo },
+    );
+  }
+  const names = [...batchers];
+  const dispatcher =
+    names.length === 1
+      ? new DemandDispatcher<Message>({ shuffleDemandsOnFirstDispatch: true })
+      : new PartitionDispatcher<Message>({ partitions: names, hash: (m) => m.batcher });
+  return producerConsumer<Message, Message>(
+    { ...common, handleEvents },
+    { name, logger: rt.logger, subscribeTo, dispatcher },
+  );
+}

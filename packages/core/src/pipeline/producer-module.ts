@@ -1,0 +1,68 @@
+/**
+ * The contract between a pipeline and its source. docs/writing-a-producer.md
+ * explains it with an example.
+ */
+import type { Logger } from '../logger.ts';
+import type { Message } from './message.ts';
+
+/** What the pipeline tells a producer instance about its place. */
+export interface ProducerContext {
+  /** The pipeline's name. */
+  readonly pipeline: string;
+  /** This instance's index, `0..concurrency-1`. */
+  readonly index: number;
+  /** How many producer instances the pipeline runs. */
+  readonly concurrency: number;
+  /** A logger bound to this producer (pipeline, stage, index). */
+  readonly logger: Logger;
+  /**
+   * Emits messages outside `handleDemand`, e.g. when a long poll returns
+   * or a broker pushes. Only emit what consumers asked for: remember the
+   * demand `handleDemand` could not serve at once and emit against it.
+   */
+  emit(messages: readonly unknown[]): void;
+}
+
+/** What a producer module's `prepareForStart` is told. */
+export interface PrepareContext {
+  readonly pipeline: string;
+  readonly concurrency: number;
+  readonly logger: Logger;
+}
+
+/** One running producer: the source of one stream of messages. */
+export interface ProducerInstance {
+  /**
+   * Consumers want `demand` more messages. Return up to that many now,
+   * and/or emit them later with `context.emit`. Never more than asked.
+   */
+  handleDemand(demand: number): readonly unknown[] | void | PromiseLike<readonly unknown[] | void>;
+  /**
+   * Draining has begun: stop fetching, abort in-progress fetches, and
+   * emit or release anything already received. Resolve when nothing more
+   * will be emitted. Called at once, even while `handleDemand` is pending.
+   */
+  prepareForDraining?(): void | PromiseLike<void>;
+  /** The producer is stopping for good: close connections. */
+  terminate?(reason: unknown): void | PromiseLike<void>;
+}
+
+/**
+ * A source of messages for a pipeline, e.g. `sqsProducer({ queueUrl })`.
+ * The pipeline creates `concurrency` instances with `init`.
+ */
+export interface ProducerModule {
+  /**
+   * Runs once per pipeline start, before any instance, e.g. to check that
+   * a queue exists. A thrown error fails `pipeline.start()`. May return a
+   * cleanup function, run after the pipeline has stopped.
+   */
+  prepareForStart?(
+    context: PrepareContext,
+  ): void | PromiseLike<void | (() => void | PromiseLike<void>)>;
+  /** Creates producer instance `context.index`. A thrown error fails `pipeline.start()`. */
+  init(context: ProducerContext): ProducerInstance | PromiseLike<ProducerInstance>;
+}
+
+/** Turns whatever a producer emits into a {@link Message}. */
+export type Transformer = (event: unknown) => Message;

@@ -1,0 +1,59 @@
+/**
+ * The pipeline's rate limit: a budget of `allowedMessages` per `interval`,
+ * shared by every producer instance. This module is the pure bookkeeping;
+ * the pipeline owns the timer that calls {@link RateLimiter.reset}.
+ *
+ * An update takes effect at the next reset, unless `reset: true` asks for a
+ * new interval now (Broadway's semantics).
+ */
+export interface RateLimit {
+  readonly allowedMessages: number;
+  readonly interval: number;
+}
+
+export class RateLimiter {
+  #limit: RateLimit;
+  #next: RateLimit | undefined;
+  #remaining: number;
+
+  constructor(limit: RateLimit) {
+    this.#limit = limit;
+    this.#remaining = limit.allowedMessages;
+  }
+
+  /** The limit in force (an update waits for the next reset). */
+  get limit(): RateLimit {
+    return this.#next ?? this.#limit;
+  }
+
+  /** The interval of the limit in force now, for the timer. */
+  get interval(): number {
+    return this.#limit.interval;
+  }
+
+  /** What is left of this interval's budget. */
+  get remaining(): number {
+    return this.#remaining;
+  }
+
+  /** Takes up to `wanted` from the budget; returns how many were granted. */
+  take(wanted: number): number {
+    const granted = Math.min(wanted, this.#remaining);
+    this.#remaining -= granted;
+    return granted;
+  }
+
+  /** Starts a new interval, applying a pending update. */
+  reset(): void {
+    if (this.#next !== undefined) {
+      this.#limit = this.#next;
+      this.#next = undefined;
+    }
+    this.#remaining = this.#limit.allowedMessages;
+  }
+
+  /** Changes the limit, from the next reset (or now, then call {@link reset}). */
+  update(limit: RateLimit): void {
+    this.#next = limit;
+  }
+}

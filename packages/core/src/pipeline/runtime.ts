@@ -1,0 +1,96 @@
+/**
+ * What every stage of one running pipeline shares: the resolved definition,
+ * the logger, message accounting, the ack sink and the shutdown signal.
+ */
+import type { Logger } from '../logger.ts';
+import { ackMessages, type AckSink } from './acknowledger.ts';
+import type { ResolvedDefinition } from './definition.ts';
+import type { Message } from './message.ts';
+import { channels } from './telemetry.ts';
+
+/** Counters of a running pipeline. */
+export interface PipelineStats {
+  /** Messages that entered the pipeline. */
+  readonly received: number;
+  /** Messages acked as successful. */
+  readonly successful: number;
+  /** Messages acked as failed. */
+  readonly failed: number;
+  /** Received and not yet acked. */
+  readonly inFlight: number;
+  /** Ack calls that threw or rejected. */
+  readonly ackErrors: number;
+}
+
+export class PipelineRuntime<C = unknown> {
+  readonly definition: ResolvedDefinition<C>;
+  readonly name: string;
+  readonly logger: Logger;
+  readonly context: C;
+  /** Aborts when the shutdown deadline passes: handlers should give up. */
+  readonly shutdown = new AbortController();
+  readonly batcherNames: ReadonlySet<string>;
+  readonly hasBatchers: boolean;
+  draining = false;
+
+  received = 0;
+  successful = 0;
+  failed = 0;
+  ackErrors = 0;
+  readonly #pendingAcks = new Set<Promise<void>>();
+  readonly ackSink: AckSink;
+
+  constructor(definition: ResolvedDefinition<C>, logger: Logger) {
+    this.definition = definition;
+    this.name = definition.name;
+    this.logger = logger;
+    this.context = definition.context;
+    this.batcherNames = new Set(definition.batchers.map((b) => b.key));
+    this.hasBatchers = this.batcherNames.size > 0;
+    this.ackSink = {
+      acked: (successful, failed) => {
+        this.successful += successful;
+        this.failed += failed;
+      },
+      ackError: (error, messages) => this.#ackError(error, messages),
+      track: (promise) => {
+        this.#pendingAcks.add(promise);
+        void promise.finally(() => this.#pendingAcks.delete(promise));
+      },
+    };
+  }
+
+  get stats(): PipelineStats {
+    return {
+      received: this.received,
+      successful: this.successful,
+      failed: this.failed,
+      inFlight: this.received - this.successful - this.failed,
+      ackErrors: this.ackErrors,
+    };
+  }
+
+  /** Acks, counting and reporting through this pipeline. */
+  ack(successful: readonly Message[], failed: readonly Message[]): void {
+    ackMessages(successful, failed, this.ackSink);
+    if (channels.ack.hasSubscribers && successful.length + failed.length > 0) {
+      channels.ack.publish({ pipeline: this.name, successful, failed });
+    }
+  }
+
+  /** Resolves once every async ack started so far has settled. */
+  async settleAcks(): Promise<void> {
+    while (this.#pendingAcks.size > 0) await Promise.allSettled([...this.#pendingAcks]);
+  }
+
+  #ackError(error: unknown, messages: readonly Message[]): void {
+    this.ackErrors++;
+    this.logger.error(
+      { err: error, count: messages.length, messageIds: messages.slice(0, 10).map((m) => m.id) },
+      `acknowledger failed for ${messages.length} messages; they stay un-acked at the source`,
+    );
+    if (channels.ackError.hasSubscribers) {
+      channels.ackError.publish({ pipeline: this.name, error, count: messages.length, messages });
+    }
+  }
+}
