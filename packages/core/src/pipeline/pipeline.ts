@@ -150,15 +150,15 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   start(): Promise<void> {
+    if (this.#state === 'starting' || this.#state === 'running') {
+      return this.#starting as Promise<void>;
+    }
     if (this.#state !== 'created') {
-      return (
-        this.#starting ??
-        Promise.reject(
-          new SluiceError(
-            'ERR_PIPELINE_STATE',
-            `pipeline ${this.name} is ${this.#state}; create a new one to start again`,
-          ),
-        )
+      return Promise.reject(
+        new SluiceError(
+          'ERR_PIPELINE_STATE',
+          `pipeline ${this.name} is ${this.#state}; create a new one to start again`,
+        ),
       );
     }
     this.#state = 'starting';

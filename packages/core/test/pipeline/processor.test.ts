@@ -1,5 +1,5 @@
 import { testBatch, testMessage } from '@sluice/testing';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Message, createPipeline, type PipelineDefinition } from '../../src/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import {
@@ -10,6 +10,7 @@ import {
   range,
   recordingAcknowledger,
   stopAll,
+  advance,
 } from './support.ts';
 
 afterEach(stopAll);
@@ -305,7 +306,7 @@ describe('processors', () => {
     await p.start();
     const hung = testMessage(p, 'hangs');
     const fast = testMessage(p, 'fast');
-    await vi.advanceTimersByTimeAsync(1000);
+    await advance(1000);
     const { failed } = await hung;
     expect(failed[0]?.status).toMatchObject({
       kind: 'error',

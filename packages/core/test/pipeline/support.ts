@@ -7,13 +7,24 @@ import {
   type PipelineDefinition,
   type ProducerModule,
 } from '../../src/index.ts';
-import { memoryLogger } from '../helpers.ts';
+import { memoryLogger, settle } from '../helpers.ts';
 
 /** Fake only the clock-driven timers; the scheduler's setImmediate stays real. */
 export function fakeTimers(): void {
   vi.useFakeTimers({
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
   });
+}
+
+/**
+ * Moves the fake clock by `ms`, letting the pipeline finish its work before
+ * and after: the scheduler yields through a real setImmediate, which the
+ * fake clock does not wait for.
+ */
+export async function advance(ms: number): Promise<void> {
+  await settle();
+  await vi.advanceTimersByTimeAsync(ms);
+  await settle();
 }
 
 /** A producer that emits nothing (the test harness pushes messages). */

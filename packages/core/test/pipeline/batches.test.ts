@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { Message, noopAcknowledger } from '../../src/index.ts';
+import { Batches, type Batch } from '../../src/pipeline/batches.ts';
+
+const msg = (
+  data: unknown,
+  batchKey: unknown = 'default',
+  mode: 'bulk' | 'flush' = 'bulk',
+): Message =>
+  new Message({ data, acknowledger: noopAcknowledger }).putBatchKey(batchKey).putBatchMode(mode);
+
+describe('Batches', () => {
+  it('closes a batch when it reaches batchSize, with trigger size', () => {
+    const b = new Batches('s3', 2);
+    expect(b.add(msg(1), undefined).closed).toBeUndefined();
+    const { closed } = b.add(msg(2), undefined);
+    expect(closed?.messages.map((m) => m.data)).toEqual([1, 2]);
+    expect(closed?.info).toEqual({
+      batcher: 's3',
+      batchKey: 'default',
+      partition: undefined,
+      size: 2,
+      trigger: 'size',
+    });
+    expect(b.size).toBe(0);
+  });
+
+  it('reports each batch it opens, so the caller can start its timer', () => {
+    const b = new Batches('s3', 10);
+    const first = b.add(msg(1), undefined);
+    expect(first.opened).toBeDefined();
+    expect(b.add(msg(2), undefined).opened).toBeUndefined();
+  });
+
+  it('keeps one open batch per batch key and partition', () => {
+    const b = new Batches('s3', 2);
+    b.add(msg('a1', 'a'), undefined);
+    b.add(msg('b1', 'b'), undefined);
+    b.add(msg('a2', 'a', 'bulk'), 1);
+    expect(b.size).toBe(3);
+    const { closed } = b.add(msg('a3', 'a'), undefined);
+    expect(closed?.messages.map((m) => m.data)).toEqual(['a1', 'a3']);
+    expect(closed?.info.batchKey).toBe('a');
+  });
+
+  it('closes an open batch when its timer expires, and ignores a stale timer', () => {
+    const b = new Batches('s3', 10);
+    const opened = b.add(msg(1), undefined).opened as Batch;
+    expect(b.expire(opened)?.info.trigger).toBe('timeout');
+    expect(b.expire(opened)).toBeUndefined();
+  });
+
+  it('flushes only the batches that hold a message in flush mode', () => {
+    const b = new Batches('s3', 10);
+    b.add(msg(1, 'a'), undefined);
+    b.add(msg(2, 'b', 'flush'), undefined);
+    const flushed = b.flushFlagged();
+    expect(flushed.map((x) => [x.info.batchKey, x.info.trigger])).toEqual([['b', 'flush']]);
+    expect(b.size).toBe(1);
+  });
+
+  it('flushes everything when draining', () => {
+    const b = new Batches('s3', 10);
+    b.add(msg(1, 'a'), undefined);
+    b.add(msg(2, 'b'), 3);
+    expect(b.flushAll().map((x) => [x.info.batchKey, x.info.partition, x.info.trigger])).toEqual([
+      ['a', undefined, 'flush'],
+      ['b', 3, 'flush'],
+    ]);
+    expect(b.size).toBe(0);
+  });
+
+  it('batches by a custom accumulator and keeps the accumulator it returns with emit', () => {
+    // Batch by bytes: emit once a batch reaches 10 bytes; the overflow
+    // carries over into the next batch's starting value.
+    const bytes = {
+      initial: 0,
+      accumulate(message: Message, acc: number) {
+        const size = acc + (message.data as string).length;
+        return size >= 10 ? { emit: true, acc: size - 10 } : { emit: false, acc: size };
+      },
+    };
+    const b = new Batches('s3', bytes);
+    expect(b.add(msg('aaaa'), undefined).closed).toBeUndefined(); // 4
+    const first = b.add(msg('bbbbbbb'), undefined).closed; // 11: emit, carry 1
+    expect(first?.messages.map((m) => m.data)).toEqual(['aaaa', 'bbbbbbb']);
+    const opened = b.add(msg('cccccccc'), undefined); // starts at 1: 9
+    expect(opened.closed).toBeUndefined();
+    expect(opened.opened?.acc).toBe(9);
+    expect(b.add(msg('d'), undefined).closed?.messages.map((m) => m.data)).toEqual([
+      'cccccccc',
+      'd',
+    ]); // 10: emit
+  });
+
+  it('calls onClose for every batch that closes', () => {
+    const closed: unknown[] = [];
+    const b = new Batches('s3', 1, (batch) => closed.push(batch.batchKey));
+    b.add(msg(1, 'x'), undefined);
+    expect(closed).toEqual(['x']);
+  });
+});

@@ -1,0 +1,440 @@
+import { handlerSpy, testBatch, testMessage } from '@sluice/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Message, type ProducerModule } from '../../src/index.ts';
+import { deferred, until } from '../helpers.ts';
+import {
+  fakeTimers,
+  idle,
+  listProducer,
+  pipeline,
+  range,
+  recordingAcknowledger,
+  stopAll,
+  advance,
+} from './support.ts';
+
+afterEach(stopAll);
+
+describe('partitionBy', () => {
+  it('keeps messages with the same partition on one processor, in order, under concurrency', async () => {
+    const acks = recordingAcknowledger();
+    const data = range(400).map((i) => ({ key: i % 7, seq: i }));
+    const source = listProducer(data, acks.acknowledger);
+    const seen = new Map<number, number[]>();
+    const p = pipeline({
+      producer: { module: source.module, concurrency: 1 },
+      processors: {
+        default: { concurrency: 4, partitionBy: (m) => (m.data as { key: number }).key },
+      },
+      async handleMessage(_p, m) {
+        const { key, seq } = m.data as { key: number; seq: number };
+        // uneven async delays would reorder messages without partitioning
+        for (let i = 0; i < seq % 3; i++) await Promise.resolve();
+        const list = seen.get(key) ?? [];
+        list.push(seq);
+        seen.set(key, list);
+        return m;
+      },
+    });
+    await p.start();
+    await until(() => p.stats().successful === 400);
+    await p.stop();
+    for (const [key, seqs] of seen) {
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(seqs.every((s) => s % 7 === key)).toBe(true);
+    }
+  });
+
+  it('hashes string partitions', async () => {
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: { concurrency: 3, partitionBy: (m) => String(m.data) } },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    const { successful } = await testBatch(p, ['a', 'b', 'c', 'a']);
+    expect(successful).toHaveLength(4);
+  });
+
+  it('fails a message whose partitionBy throws, without stopping the producer', async () => {
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: {
+        default: {
+          concurrency: 2,
+          partitionBy: (m) => {
+            if (m.data === 'bad') throw new Error('no key');
+            return 1;
+          },
+        },
+      },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    const { failed } = await testMessage(p, 'bad');
+    expect(failed[0]?.status).toMatchObject({ kind: 'error', callback: 'partitionBy' });
+    const { successful } = await testMessage(p, 'good');
+    expect(successful.map((m) => m.data)).toEqual(['good']);
+  });
+
+  it('fails a message whose partitionBy returns neither an integer nor a string', async () => {
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: { concurrency: 2, partitionBy: () => 1.5 } },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    const { failed } = await testMessage(p, 1);
+    expect((failed[0]?.status as { error: Error }).error.message).toBe(
+      'partitionBy must return an integer or a string, got 1.5',
+    );
+  });
+});
+
+describe('rate limiting', () => {
+  function endless(): ProducerModule {
+    const acknowledger = { ack: () => undefined };
+    let n = 0;
+    return {
+      init: () => ({
+        handleDemand: (demand: number) =>
+          Array.from({ length: demand }, () => new Message({ data: n++, acknowledger })),
+      }),
+    };
+  }
+
+  it('lets at most allowedMessages through per interval, across all producers', async () => {
+    fakeTimers();
+    const handled: number[] = [];
+    const p = pipeline({
+      producer: {
+        module: endless(),
+        concurrency: 3,
+        rateLimiting: { allowedMessages: 10, interval: 1000 },
+      },
+      processors: { default: { concurrency: 2 } },
+      handleMessage(_p, m) {
+        handled.push(m.data as number);
+        return m;
+      },
+    });
+    await p.start();
+    await advance(0);
+    expect(handled).toHaveLength(10);
+    await advance(1000);
+    expect(handled).toHaveLength(20);
+    await advance(2000);
+    expect(handled).toHaveLength(40);
+    const stopping = p.stop();
+    await advance(5000);
+    expect((await stopping).timedOut).toBe(false);
+  });
+
+  it('applies updateRateLimiting at the next interval, or at once with reset', async () => {
+    fakeTimers();
+    let handled = 0;
+    const p = pipeline({
+      producer: { module: endless(), rateLimiting: { allowedMessages: 5, interval: 1000 } },
+      processors: { default: { concurrency: 1 } },
+      handleMessage(_p, m) {
+        handled++;
+        return m;
+      },
+    });
+    await p.start();
+    await advance(0);
+    expect(handled).toBe(5);
+    p.updateRateLimiting({ allowedMessages: 20 });
+    expect(p.getRateLimiting()).toEqual({ allowedMessages: 20, interval: 1000 });
+    await advance(0);
+    expect(handled).toBe(5); // not before the next interval
+    await advance(1000);
+    expect(handled).toBe(25);
+    p.updateRateLimiting({ allowedMessages: 3, reset: true });
+    await advance(0);
+    expect(handled).toBe(28);
+    const stopping = p.stop();
+    await advance(20_000);
+    expect((await stopping).timedOut).toBe(false);
+  });
+
+  it('refuses updates for a pipeline without rate limiting, and invalid values', () => {
+    const p = pipeline({
+      producer: { module: idle(), rateLimiting: { allowedMessages: 5, interval: 1000 } },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    expect(() => p.updateRateLimiting({ allowedMessages: 0 })).toThrow(
+      'updateRateLimiting: allowedMessages: expected a positive integer, got 0',
+    );
+    const q = pipeline({
+      producer: { module: idle() },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    expect(q.getRateLimiting()).toBeUndefined();
+    expect(() => q.updateRateLimiting({ allowedMessages: 1 })).toThrow(
+      'was defined without producer.rateLimiting',
+    );
+  });
+});
+
+describe('draining', () => {
+  it('drains messages in every stage before stop() resolves', async () => {
+    const acks = recordingAcknowledger();
+    const source = listProducer(range(1000), acks.acknowledger);
+    const p = pipeline({
+      producer: { module: source.module, concurrency: 1 },
+      processors: { default: { concurrency: 4 } },
+      batchers: {
+        a: { batchSize: 7, batchTimeout: 60_000 },
+        b: { batchSize: 13, batchTimeout: 60_000, concurrency: 2 },
+      },
+      async handleMessage(_p, m) {
+        await Promise.resolve();
+        return m.putBatcher((m.data as number) % 2 === 0 ? 'a' : 'b');
+      },
+      async handleBatch(_b, messages) {
+        await new Promise((r) => setImmediate(r));
+        return messages;
+      },
+    });
+    await p.start();
+    await new Promise((r) => setImmediate(r));
+    const report = await p.stop();
+    // everything the producer emitted was handled and acked exactly once,
+    // including partial batches flushed at shutdown
+    const emitted = source.emitted();
+    expect(acks.successful().sort((x, y) => (x as number) - (y as number))).toEqual(range(emitted));
+    expect(report).toEqual({ unacked: 0, timedOut: false });
+    expect(p.state).toBe('stopped');
+  });
+
+  it('shares one promise between concurrent stop() calls', async () => {
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    const a = p.stop();
+    const b = p.stop();
+    expect(a).toBe(b);
+    await a;
+    expect(p.stop()).toBe(a);
+  });
+
+  it('calls prepareForDraining at once, even while handleDemand is pending', async () => {
+    const pending = deferred<Message[]>();
+    let draining = false;
+    const module: ProducerModule = {
+      init: () => ({
+        handleDemand: () => pending.promise,
+        prepareForDraining() {
+          draining = true;
+          pending.resolve([]); // abort the "long poll"
+        },
+      }),
+    };
+    const p = pipeline({
+      producer: { module },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    await p.stop();
+    expect(draining).toBe(true);
+  });
+
+  it('stops anyway after shutdownTimeout, aborts handler signals, and reports what was left un-acked', async () => {
+    fakeTimers();
+    let aborted = false;
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: { concurrency: 1 } },
+      shutdownTimeout: 5000,
+      handleMessage: (_p, _m, _c, signal) =>
+        new Promise<Message>(() => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+          });
+        }),
+    });
+    await p.start();
+    void testMessage(p, 'stuck');
+    await advance(0);
+    const stopping = p.stop();
+    await advance(5000);
+    const report = await stopping;
+    expect(report).toEqual({ unacked: 1, timedOut: true });
+    expect(aborted).toBe(true);
+    const line = p.logger.lines.find((l) => l.level === 'error');
+    expect(line?.message).toMatch(
+      /did not drain within 5000 ms; stopping with 1 messages un-acked/,
+    );
+  });
+
+  it('acks as failed, and reports, messages a producer emits after draining finished', async () => {
+    let emit: ((events: readonly unknown[]) => void) | undefined;
+    const acks = recordingAcknowledger();
+    const module: ProducerModule = {
+      init(context) {
+        emit = (e) => context.emit(e);
+        return { handleDemand: () => undefined };
+      },
+    };
+    const p = pipeline({
+      producer: { module },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    await p.stop();
+    emit?.([new Message({ data: 'late', acknowledger: acks.acknowledger })]);
+    expect(acks.failed()).toEqual(['late']);
+    expect(p.logger.lines.some((l) => /after draining had finished/.test(l.message ?? ''))).toBe(
+      true,
+    );
+  });
+
+  it('lets the rate limit release held messages before it finishes draining', async () => {
+    fakeTimers();
+    const acks = recordingAcknowledger();
+    const source = listProducer(range(30), acks.acknowledger);
+    const p = pipeline({
+      producer: { module: source.module, rateLimiting: { allowedMessages: 10, interval: 1000 } },
+      processors: { default: { concurrency: 1, maxDemand: 30, minDemand: 0 } },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    await advance(0);
+    const stopping = p.stop();
+    await advance(3000);
+    expect(await stopping).toEqual({ unacked: 0, timedOut: false });
+    expect(acks.successful()).toEqual(range(30));
+  });
+});
+
+describe('start', () => {
+  it('rejects with the producer init error, and stops what it started', async () => {
+    const module: ProducerModule = {
+      init() {
+        throw new Error('queue https://sqs/q does not exist');
+      },
+    };
+    const p = pipeline({
+      producer: { module },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    await expect(p.start()).rejects.toThrow('queue https://sqs/q does not exist');
+    expect(p.state).toBe('stopped');
+  });
+
+  it('runs prepareForStart once before the producers, and its cleanup after stop', async () => {
+    const order: string[] = [];
+    const module: ProducerModule = {
+      prepareForStart() {
+        order.push('prepare');
+        return () => void order.push('cleanup');
+      },
+      init({ index }) {
+        order.push(`init ${index}`);
+        return {
+          handleDemand: () => undefined,
+          terminate: () => void order.push(`terminate ${index}`),
+        };
+      },
+    };
+    const p = pipeline({
+      producer: { module, concurrency: 2 },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    expect(p.state).toBe('running');
+    await p.stop();
+    expect(order.slice(0, 3)).toEqual(['prepare', 'init 0', 'init 1']);
+    expect(order.slice(3).sort()).toEqual(['cleanup', 'terminate 0', 'terminate 1']);
+    expect(order.at(-1)).toBe('cleanup');
+  });
+
+  it('refuses pushMessages before start and a second start after stop', async () => {
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    expect(() => p.pushMessages([])).toThrow('pipeline test-');
+    await p.start();
+    await p.stop();
+    await expect(p.start()).rejects.toMatchObject({ code: 'ERR_PIPELINE_STATE' });
+  });
+
+  it('emits through a transformer, and fails loudly on a producer that emits non-messages', async () => {
+    const acknowledger = { ack: () => undefined };
+    let sent = false;
+    const module: ProducerModule = {
+      init: () => ({
+        handleDemand() {
+          if (sent) return undefined;
+          sent = true;
+          return [{ raw: 1 }, { raw: 2 }];
+        },
+      }),
+    };
+    const seen: unknown[] = [];
+    const p = pipeline({
+      producer: {
+        module,
+        transformer: (event) =>
+          new Message({ data: (event as { raw: number }).raw * 100, acknowledger }),
+      },
+      processors: { default: { concurrency: 1 } },
+      handleMessage(_p, m) {
+        seen.push(m.data);
+        return m;
+      },
+    });
+    await p.start();
+    await p.stop();
+    expect(seen).toEqual([100, 200]);
+  });
+});
+
+describe('handlerSpy', () => {
+  it('awaits a message by id or predicate, whatever producer brought it in', async () => {
+    const acks = recordingAcknowledger();
+    const source = listProducer(range(20), acks.acknowledger);
+    const p = pipeline({
+      producer: { module: source.module },
+      processors: { default: {} },
+      handleMessage: (_p, m) => (m.data === 13 ? m.fail('unlucky') : m),
+    });
+    const spy = handlerSpy(p);
+    await p.start();
+    await expect(spy.waitForMessageWithId(5)).resolves.toMatchObject({ outcome: 'successful' });
+    await expect(spy.waitForMessage((m) => m.data === 13)).resolves.toMatchObject({
+      outcome: 'failed',
+    });
+    spy.dispose();
+  });
+
+  it('rejects after its timeout, saying what it waited for', async () => {
+    fakeTimers();
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    const spy = handlerSpy(p);
+    await p.start();
+    const waiting = spy.waitForMessageWithId('nope', { timeoutMs: 100 });
+    const assertion = expect(waiting).rejects.toThrow(
+      'handlerSpy: no message with id nope was acked',
+    );
+    await advance(100);
+    await assertion;
+    spy.dispose();
+  });
+});
