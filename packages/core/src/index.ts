@@ -94,6 +94,7 @@ export type {
 export type { RateLimit } from './pipeline/rate-limiter.ts';
 export type { PipelineStats } from './pipeline/runtime.ts';
 export { stopOnSignals, type StopOnSignalsOptions } from './pipeline/signals.ts';
+export { generatorProducer, type GeneratorOptions } from './pipeline/generator-producer.ts';
 export { pipelineChannels } from './pipeline/telemetry.ts';
 export type {
   AckErrorEvent,

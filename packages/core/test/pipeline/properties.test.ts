@@ -68,8 +68,9 @@ describe('pipeline properties', () => {
                 : m;
             },
             handleBatch(_b, messages: Message[]) {
-              if (shape.batchFate === 'throw' && messages.length % 2 === 0)
-                {throw new Error('batch failed');}
+              if (shape.batchFate === 'throw' && messages.length % 2 === 0) {
+                throw new Error('batch failed');
+              }
               if (shape.batchFate === 'drop-some') return messages.filter((_m, i) => i % 3 !== 1);
               return messages;
             },
@@ -96,8 +97,9 @@ describe('pipeline properties', () => {
           for (const id of successful) expect(items[id]!.fate).toMatch(/ok$/);
           for (const id of failed) {
             const f = items[id]!.fate;
-            if (shape.batchers === 0 || shape.batchFate === 'return-all')
-              {expect(f).not.toMatch(/ok$/);}
+            if (shape.batchers === 0 || shape.batchFate === 'return-all') {
+              expect(f).not.toMatch(/ok$/);
+            }
           }
         },
       ),

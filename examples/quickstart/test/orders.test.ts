@@ -1,0 +1,61 @@
+import { testBatch, testMessage, testProducer } from '@sluice/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generatorProducer, type Logger, type Pipeline } from '@sluice/core';
+import { order, ordersPipeline, type Warehouse } from '../src/orders.ts';
+
+const quiet: Logger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => quiet,
+};
+let pipeline: Pipeline | undefined;
+afterEach(async () => {
+  await pipeline?.stop();
+});
+
+describe('orders pipeline', () => {
+  it('writes valid orders to the warehouse as JSON', async () => {
+    const warehouse: Warehouse = { batches: 0, rows: 0, bytes: 0 };
+    pipeline = ordersPipeline({ producer: testProducer(), warehouse, logger: quiet });
+    await pipeline.start();
+    const { successful, failed } = await testMessage(pipeline, order(1));
+    expect(failed).toEqual([]);
+    expect(JSON.parse(successful[0]?.data as string)).toEqual({
+      id: 1,
+      customer: 'c1',
+      amount: 37,
+    });
+    expect(warehouse.rows).toBe(1);
+  });
+
+  it('rejects orders with a zero amount', async () => {
+    const warehouse: Warehouse = { batches: 0, rows: 0, bytes: 0 };
+    pipeline = ordersPipeline({ producer: testProducer(), warehouse, logger: quiet });
+    await pipeline.start();
+    const { successful, failed } = await testBatch(pipeline, [order(0), order(500), order(7)]);
+    expect(successful).toHaveLength(1);
+    expect(failed.map((m) => (m.data as { id: number }).id).sort()).toEqual([0, 500]);
+  });
+
+  it('runs the generator to the end, acking every order once', async () => {
+    const warehouse: Warehouse = { batches: 0, rows: 0, bytes: 0 };
+    let acked = 0;
+    pipeline = ordersPipeline({
+      producer: generatorProducer({
+        count: 20_000,
+        data: order,
+        onAck: (s, f) => (acked += s + f),
+      }),
+      warehouse,
+      logger: quiet,
+    });
+    await pipeline.start();
+    while (acked < 20_000) await new Promise((r) => setImmediate(r));
+    const report = await pipeline.stop();
+    expect(report.unacked).toBe(0);
+    expect(pipeline.stats()).toMatchObject({ successful: 19_960, failed: 40, inFlight: 0 });
+    expect(warehouse.rows).toBe(19_960);
+  });
+});
