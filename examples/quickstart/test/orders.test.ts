@@ -22,7 +22,7 @@ describe('orders pipeline', () => {
     await pipeline.start();
     const { successful, failed } = await testMessage(pipeline, order(1));
     expect(failed).toEqual([]);
-    expect(JSON.parse(successful[0]?.data as string)).toEqual({
+    expect(JSON.parse(successful[0]?.data as unknown as string)).toEqual({
       id: 1,
       customer: 'c1',
       amount: 37,

@@ -3,6 +3,7 @@
  * explains it with an example.
  */
 import type { Logger } from '../logger.ts';
+import type { MaybePromise } from '../stage/types.ts';
 import type { Message } from './message.ts';
 
 /** What the pipeline tells a producer instance about its place. */
@@ -57,12 +58,13 @@ export interface ProducerModule {
    * a queue exists. A thrown error fails `pipeline.start()`. May return a
    * cleanup function, run after the pipeline has stopped.
    */
-  prepareForStart?(
-    context: PrepareContext,
-  ): void | PromiseLike<void | (() => void | PromiseLike<void>)>;
+  prepareForStart?(context: PrepareContext): MaybePromise<void | Cleanup>;
   /** Creates producer instance `context.index`. A thrown error fails `pipeline.start()`. */
   init(context: ProducerContext): ProducerInstance | PromiseLike<ProducerInstance>;
 }
+
+/** Undoes what `prepareForStart` set up; runs after the pipeline stopped. */
+export type Cleanup = () => MaybePromise<void>;
 
 /** Turns whatever a producer emits into a {@link Message}. */
 export type Transformer = (event: unknown) => Message;
