@@ -6,5 +6,7 @@ export default defineProject({
   test: {
     name: 'core',
     include: ['test/**/*.test.ts'],
+    // Tests that check logs pass their own logger; the default one stays quiet.
+    env: { SLUICE_LOG_LEVEL: 'silent' },
   },
 });

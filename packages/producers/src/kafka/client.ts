@@ -1,0 +1,111 @@
+/**
+ * The seam between Sluice and a Kafka client library. `KafkaJsClient`
+ * implements it with kafkajs; tests can implement it in memory, and another
+ * library can replace kafkajs without touching producer logic.
+ *
+ * A {@link KafkaClient} is a factory: it opens an admin connection, a
+ * publisher, or reads a topic. The consumer-group API the Kafka producer needs
+ * (subscribe, run, pause, resume, commit, rebalance callbacks) will be added
+ * here as a `consumer()` factory by whoever builds that producer.
+ *
+ * Offsets are decimal strings, as on the wire (int64). Failures reject with a
+ * `BrokerError` (`ERR_TOPIC_NOT_FOUND`, `ERR_BROKER_UNREACHABLE`,
+ * `ERR_BROKER_REQUEST`).
+ */
+
+/** Opens connections to a Kafka cluster. */
+export interface KafkaClient {
+  /** A connected admin client. Close it when done. */
+  admin(): Promise<KafkaAdminClient>;
+  /** A connected publisher. Close it when done. */
+  publisher(): Promise<KafkaPublisher>;
+  /**
+   * Every record in `topic` from the earliest offset up to the high watermark
+   * at the time of the call, sorted by partition and offset. Commits nothing
+   * and leaves no consumer group behind (it reads with a throwaway group
+   * `sluice-read-<topic>-<random>` and deletes it). Not for transactional topics.
+   */
+  readTopic(topic: string, options?: { readonly timeoutMs?: number }): Promise<KafkaRecord[]>;
+}
+
+/** Topic and consumer-group administration. */
+export interface KafkaAdminClient {
+  /** Resolves to false when every topic already existed. Waits for partition leaders. */
+  createTopics(topics: readonly KafkaTopicSpec[]): Promise<boolean>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  /** Per partition: the earliest offset (`low`) and the next offset to be written (`high`). */
+  fetchTopicOffsets(topic: string): Promise<KafkaPartitionOffsets[]>;
+  /** The group's committed offset per partition of `topic`; `null` where it has none. */
+  fetchCommittedOffsets(groupId: string, topic: string): Promise<KafkaCommittedOffset[]>;
+  /** Sets a group's committed offsets. The group must have no running member. */
+  setCommittedOffsets(
+    groupId: string,
+    topic: string,
+    offsets: readonly { readonly partition: number; readonly offset: string }[],
+  ): Promise<void>;
+  listGroups(): Promise<string[]>;
+  /** Deletes empty groups. Groups that do not exist are ignored. */
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Sends records. */
+export interface KafkaPublisher {
+  /** Resolves once the brokers acknowledged every record (acks=all). */
+  send(topic: string, messages: readonly KafkaOutgoingMessage[]): Promise<KafkaRecordMetadata[]>;
+  close(): Promise<void>;
+}
+
+/** A topic to create. */
+export interface KafkaTopicSpec {
+  readonly topic: string;
+  /** @defaultValue the broker's `num.partitions` */
+  readonly numPartitions?: number;
+  /** @defaultValue the broker's `default.replication.factor` */
+  readonly replicationFactor?: number;
+  /** Topic configs, e.g. `{ 'retention.ms': '60000' }`. */
+  readonly configEntries?: Readonly<Record<string, string>>;
+}
+
+/** Offsets of one partition, from {@link KafkaAdminClient.fetchTopicOffsets}. */
+export interface KafkaPartitionOffsets {
+  readonly partition: number;
+  readonly low: string;
+  readonly high: string;
+}
+
+/** A group's committed offset for one partition. */
+export interface KafkaCommittedOffset {
+  readonly partition: number;
+  readonly offset: string | null;
+}
+
+/** A record to send. Without `partition`, the key picks it (murmur2, as the Java client). */
+export interface KafkaOutgoingMessage {
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  readonly partition?: number;
+  /** Milliseconds since the epoch, as a string. */
+  readonly timestamp?: string;
+}
+
+/** Where the records of one {@link KafkaPublisher.send} call landed, per partition. */
+export interface KafkaRecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset of the first record written to this partition by the call. */
+  readonly baseOffset: string;
+}
+
+/** A record read from a topic. */
+export interface KafkaRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer>>;
+  readonly timestamp: string;
+}

@@ -1,0 +1,312 @@
+/**
+ * {@link SqsClient} and {@link SqsAdmin} over `@aws-sdk/client-sqs`. This is
+ * the only module that imports the AWS SDK. AWS errors become
+ * {@link BrokerError}s that name the queue and keep the SDK error as `cause`.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListQueuesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  type BatchResultErrorEntry,
+  type MessageAttributeValue,
+  type MessageSystemAttributeName,
+  type QueueAttributeName,
+  type SQSClientConfig,
+} from '@aws-sdk/client-sqs';
+import { brokerEnv } from '../env.ts';
+import { BrokerError } from '../errors.ts';
+import { isAbortError, isNetworkError, messageOf } from '../internal/error-helpers.ts';
+import type {
+  SqsAdmin,
+  SqsBatchResult,
+  SqsClient,
+  SqsDeleteEntry,
+  SqsMessage,
+  SqsMessageAttribute,
+  SqsReceiveOptions,
+  SqsSendEntry,
+  SqsVisibilityEntry,
+} from './client.ts';
+
+/**
+ * The `SQSClientConfig` for the SQS endpoint in `SQS_ENDPOINT` (default
+ * `http://127.0.0.1:9324`): region `us-east-1` and placeholder credentials,
+ * which is what a local emulator such as ElasticMQ expects. For real AWS,
+ * build your own config and let the SDK find the credentials.
+ */
+export function sqsClientConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SQSClientConfig {
+  return {
+    endpoint: brokerEnv(env).sqsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  };
+}
+
+/**
+ * An {@link SqsClient} and {@link SqsAdmin} backed by the AWS SDK's `SQSClient`.
+ *
+ * @example
+ * ```ts
+ * const sqs = new AwsSqsClient();                          // SQS_ENDPOINT, or ElasticMQ on loopback
+ * const sqs = new AwsSqsClient({ region: 'eu-west-1' });   // real AWS, default credentials
+ * const sqs = new AwsSqsClient(existingSqsClient);         // yours; close() leaves it alone
+ * ```
+ */
+export class AwsSqsClient implements SqsClient, SqsAdmin {
+  readonly #sqs: SQSClient;
+  readonly #owned: boolean;
+  readonly #endpoint: string;
+
+  /** @param clientOrConfig an `SQSClient`, or the config to build one (default: {@link sqsClientConfigFromEnv}). */
+  constructor(clientOrConfig: SQSClient | SQSClientConfig = sqsClientConfigFromEnv()) {
+    if (isSqsClient(clientOrConfig)) {
+      this.#sqs = clientOrConfig;
+      this.#owned = false;
+      this.#endpoint = 'the SQS endpoint';
+    } else {
+      this.#sqs = new SQSClient(clientOrConfig);
+      this.#owned = true;
+      const { endpoint } = clientOrConfig;
+      this.#endpoint = typeof endpoint === 'string' ? endpoint : 'the SQS endpoint';
+    }
+  }
+
+  async receiveMessages(queueUrl: string, options: SqsReceiveOptions): Promise<SqsMessage[]> {
+    const command = new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: options.maxNumberOfMessages,
+      WaitTimeSeconds: options.waitTimeSeconds,
+      MessageSystemAttributeNames: [...options.attributeNames] as MessageSystemAttributeName[],
+      MessageAttributeNames: [...options.messageAttributeNames],
+      ...(options.visibilityTimeout !== undefined && {
+        VisibilityTimeout: options.visibilityTimeout,
+      }),
+    });
+    const out = await this.#call('ReceiveMessage', queueUrl, () =>
+      this.#sqs.send(command, options.signal ? { abortSignal: options.signal } : {}),
+    );
+    return (out.Messages ?? []).map((m) => ({
+      messageId: m.MessageId ?? '',
+      receiptHandle: m.ReceiptHandle ?? '',
+      body: m.Body ?? '',
+      md5OfBody: m.MD5OfBody ?? '',
+      attributes: { ...(m.Attributes as Record<string, string> | undefined) },
+      messageAttributes: fromAwsAttributes(m.MessageAttributes),
+    }));
+  }
+
+  async deleteMessageBatch(
+    queueUrl: string,
+    entries: readonly SqsDeleteEntry[],
+  ): Promise<SqsBatchResult> {
+    if (entries.length === 0) return { successful: [], failed: [] };
+    const command = new DeleteMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
+    });
+    const out = await this.#call('DeleteMessageBatch', queueUrl, () => this.#sqs.send(command));
+    return batchResult(out.Successful, out.Failed);
+  }
+
+  async changeMessageVisibilityBatch(
+    queueUrl: string,
+    entries: readonly SqsVisibilityEntry[],
+  ): Promise<SqsBatchResult> {
+    if (entries.length === 0) return { successful: [], failed: [] };
+    const command = new ChangeMessageVisibilityBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: entries.map((e) => ({
+        Id: e.id,
+        ReceiptHandle: e.receiptHandle,
+        VisibilityTimeout: e.visibilityTimeout,
+      })),
+    });
+    const out = await this.#call('ChangeMessageVisibilityBatch', queueUrl, () =>
+      this.#sqs.send(command),
+    );
+    return batchResult(out.Successful, out.Failed);
+  }
+
+  async sendMessageBatch(
+    queueUrl: string,
+    entries: readonly SqsSendEntry[],
+  ): Promise<SqsBatchResult> {
+    if (entries.length === 0) return { successful: [], failed: [] };
+    const command = new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: entries.map((e) => ({
+        Id: e.id,
+        MessageBody: e.body,
+        ...(e.messageAttributes && { MessageAttributes: toAwsAttributes(e.messageAttributes) }),
+        ...(e.delaySeconds !== undefined && { DelaySeconds: e.delaySeconds }),
+        ...(e.messageGroupId !== undefined && { MessageGroupId: e.messageGroupId }),
+        ...(e.messageDeduplicationId !== undefined && {
+          MessageDeduplicationId: e.messageDeduplicationId,
+        }),
+      })),
+    });
+    const out = await this.#call('SendMessageBatch', queueUrl, () => this.#sqs.send(command));
+    return batchResult(out.Successful, out.Failed);
+  }
+
+  async getQueueAttributes(
+    queueUrl: string,
+    names: readonly string[],
+  ): Promise<Record<string, string>> {
+    const command = new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [...names] as QueueAttributeName[],
+    });
+    const out = await this.#call('GetQueueAttributes', queueUrl, () => this.#sqs.send(command));
+    return { ...out.Attributes };
+  }
+
+  async createQueue(
+    name: string,
+    attributes: Readonly<Record<string, string>> = {},
+  ): Promise<string> {
+    const command = new CreateQueueCommand({ QueueName: name, Attributes: { ...attributes } });
+    const out = await this.#call('CreateQueue', name, () => this.#sqs.send(command));
+    return out.QueueUrl ?? '';
+  }
+
+  async deleteQueue(queueUrl: string): Promise<void> {
+    const command = new DeleteQueueCommand({ QueueUrl: queueUrl });
+    await this.#call('DeleteQueue', queueUrl, () => this.#sqs.send(command));
+  }
+
+  async getQueueUrl(name: string): Promise<string> {
+    const command = new GetQueueUrlCommand({ QueueName: name });
+    const out = await this.#call('GetQueueUrl', name, () => this.#sqs.send(command));
+    return out.QueueUrl ?? '';
+  }
+
+  async listQueues(prefix?: string): Promise<string[]> {
+    const urls: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const command = new ListQueuesCommand({
+        MaxResults: 1000,
+        ...(prefix !== undefined && prefix !== '' && { QueueNamePrefix: prefix }),
+        ...(nextToken !== undefined && { NextToken: nextToken }),
+      });
+      const out = await this.#call('ListQueues', prefix ?? '*', () => this.#sqs.send(command));
+      urls.push(...(out.QueueUrls ?? []));
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined);
+    return urls;
+  }
+
+  async purgeQueue(queueUrl: string): Promise<void> {
+    const command = new PurgeQueueCommand({ QueueUrl: queueUrl });
+    await this.#call('PurgeQueue', queueUrl, () => this.#sqs.send(command));
+  }
+
+  /** Releases the SDK client's sockets, if this adapter created the client. */
+  close(): void {
+    if (this.#owned) this.#sqs.destroy();
+  }
+
+  async #call<T>(operation: string, queue: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toBrokerError(error, operation, queue, this.#endpoint);
+    }
+  }
+}
+
+/**
+ * Turns an AWS SDK error into a {@link BrokerError} naming the queue. An
+ * `AbortError` is returned unchanged, so callers can tell a stop from a fault.
+ */
+function toBrokerError(error: unknown, operation: string, queue: string, endpoint: string) {
+  if (isAbortError(error)) return error;
+  const name = error instanceof Error ? error.name : '';
+  const code = (error as { Code?: unknown } | null)?.Code;
+  if (
+    name === 'QueueDoesNotExist' ||
+    (typeof code === 'string' && /NonExistentQueue|QueueDoesNotExist/.test(code))
+  ) {
+    return new BrokerError(
+      'ERR_QUEUE_NOT_FOUND',
+      'sqs',
+      `SQS queue ${queue} does not exist (${operation})`,
+      { cause: error },
+    );
+  }
+  if (isNetworkError(error)) {
+    return new BrokerError(
+      'ERR_BROKER_UNREACHABLE',
+      'sqs',
+      `cannot reach SQS at ${endpoint} (${operation} on ${queue}): ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  return new BrokerError(
+    'ERR_BROKER_REQUEST',
+    'sqs',
+    `SQS ${operation} on ${queue} failed: ${name ? `${name}: ` : ''}${messageOf(error)}`,
+    { cause: error },
+  );
+}
+
+function isSqsClient(value: SQSClient | SQSClientConfig): value is SQSClient {
+  return typeof (value as { send?: unknown }).send === 'function';
+}
+
+function batchResult(
+  successful: readonly { Id?: string | undefined; MessageId?: string | undefined }[] | undefined,
+  failed: readonly BatchResultErrorEntry[] | undefined,
+): SqsBatchResult {
+  return {
+    successful: (successful ?? []).map((s) => ({
+      id: s.Id ?? '',
+      ...(s.MessageId !== undefined && { messageId: s.MessageId }),
+    })),
+    failed: (failed ?? []).map((f) => ({
+      id: f.Id ?? '',
+      code: f.Code ?? '',
+      message: f.Message ?? '',
+      senderFault: f.SenderFault ?? false,
+    })),
+  };
+}
+
+function fromAwsAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): Record<string, SqsMessageAttribute> {
+  const out: Record<string, SqsMessageAttribute> = {};
+  for (const [key, value] of Object.entries(attributes ?? {})) {
+    out[key] = {
+      dataType: value.DataType ?? 'String',
+      ...(value.StringValue !== undefined && { stringValue: value.StringValue }),
+      ...(value.BinaryValue !== undefined && { binaryValue: value.BinaryValue }),
+    };
+  }
+  return out;
+}
+
+function toAwsAttributes(
+  attributes: Readonly<Record<string, SqsMessageAttribute>>,
+): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    out[key] = {
+      DataType: value.dataType,
+      ...(value.stringValue !== undefined && { StringValue: value.stringValue }),
+      ...(value.binaryValue !== undefined && { BinaryValue: value.binaryValue }),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { brokerEnv, redactUrl } from '../src/env.ts';
+
+describe('brokerEnv', () => {
+  it('gives the loopback defaults when no variable is set', () => {
+    expect(brokerEnv({})).toEqual({
+      sqsEndpoint: 'http://127.0.0.1:9324',
+      kafkaBrokers: ['127.0.0.1:9092'],
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+    });
+  });
+
+  it('reads SQS_ENDPOINT, KAFKA_BROKERS and AMQP_URL', () => {
+    const env = brokerEnv({
+      SQS_ENDPOINT: 'http://sqs.local:4566',
+      KAFKA_BROKERS: 'k1:9092, k2:9092,,',
+      AMQP_URL: 'amqps://u:p@rabbit:5671/vhost',
+    });
+    expect(env).toEqual({
+      sqsEndpoint: 'http://sqs.local:4566',
+      kafkaBrokers: ['k1:9092', 'k2:9092'],
+      amqpUrl: 'amqps://u:p@rabbit:5671/vhost',
+    });
+  });
+
+  it('treats a blank variable as unset', () => {
+    expect(brokerEnv({ SQS_ENDPOINT: ' ', KAFKA_BROKERS: ' , ', AMQP_URL: '' })).toEqual(
+      brokerEnv({}),
+    );
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password and keeps the rest', () => {
+    expect(redactUrl('amqp://guest:guest@127.0.0.1:5672')).toBe('amqp://guest:***@127.0.0.1:5672');
+    expect(redactUrl('amqps://u:s3cret@host/vhost')).toBe('amqps://u:***@host/vhost');
+  });
+
+  it('leaves URLs without a password, and non-URLs, unchanged', () => {
+    expect(redactUrl('http://127.0.0.1:9324')).toBe('http://127.0.0.1:9324');
+    expect(redactUrl('127.0.0.1:9092')).toBe('127.0.0.1:9092');
+  });
+});

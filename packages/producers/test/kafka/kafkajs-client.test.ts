@@ -1,0 +1,125 @@
+import type { Kafka } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { BrokerError } from '../../src/errors.ts';
+import { KafkaJsClient } from '../../src/kafka/kafkajs-client.ts';
+
+/** Errors shaped as kafkajs 2.2.4 throws them (its classes are not exported at run time). */
+function protocolError(type: string, message: string): Error {
+  return Object.assign(new Error(message), { name: 'KafkaJSProtocolError', type, retriable: true });
+}
+
+function retriesExceeded(cause: Error): Error {
+  return Object.assign(new Error(cause.message), {
+    name: 'KafkaJSNumberOfRetriesExceeded',
+    retriable: false,
+    cause,
+  });
+}
+
+/** A kafkajs `Kafka` stand-in whose admin client runs `admin`'s methods. */
+function fakeKafka(admin: Record<string, (...args: never[]) => Promise<unknown>>): Kafka {
+  const base = { connect: () => Promise.resolve(), disconnect: () => Promise.resolve() };
+  return { admin: () => ({ ...base, ...admin }) } as unknown as Kafka;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<BrokerError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(BrokerError);
+  return error as BrokerError;
+}
+
+describe('KafkaJsClient', () => {
+  it('reports an unknown topic as ERR_TOPIC_NOT_FOUND, naming the topic', async () => {
+    const unknown = retriesExceeded(
+      protocolError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition'),
+    );
+    const client = new KafkaJsClient(
+      fakeKafka({
+        fetchTopicOffsets: () => Promise.reject(unknown),
+      }),
+    );
+    const admin = await client.admin();
+    const error = await rejection(admin.fetchTopicOffsets('orders'));
+    expect(error.code).toBe('ERR_TOPIC_NOT_FOUND');
+    expect(error.broker).toBe('kafka');
+    expect(error.message).toBe('Kafka topic orders does not exist (fetchTopicOffsets)');
+    expect(error.cause).toBe(unknown);
+  });
+
+  it('reports a refused connection as ERR_BROKER_UNREACHABLE, naming the brokers', async () => {
+    const client = new KafkaJsClient({ brokers: ['127.0.0.1:1'], retry: { retries: 0 } });
+    const error = await rejection(client.admin());
+    expect(error.code).toBe('ERR_BROKER_UNREACHABLE');
+    expect(error.message).toMatch(
+      /^cannot reach Kafka at 127\.0\.0\.1:1 \(connect\): .*ECONNREFUSED/,
+    );
+  });
+
+  it('reports other kafkajs errors as ERR_BROKER_REQUEST', async () => {
+    const denied = protocolError('TOPIC_AUTHORIZATION_FAILED', 'Not authorized to access topics');
+    const client = new KafkaJsClient(fakeKafka({ deleteTopics: () => Promise.reject(denied) }));
+    const admin = await client.admin();
+    const error = await rejection(admin.deleteTopics(['orders']));
+    expect(error.code).toBe('ERR_BROKER_REQUEST');
+    expect(error.message).toBe(
+      'Kafka deleteTopics on topic orders failed: Not authorized to access topics',
+    );
+  });
+
+  it('ignores groups that do not exist when deleting groups', async () => {
+    const notFound = Object.assign(new Error('Error in DeleteGroups'), {
+      name: 'KafkaJSDeleteGroupsError',
+      groups: [
+        {
+          groupId: 'gone',
+          errorCode: 69,
+          error: protocolError('GROUP_ID_NOT_FOUND', 'The group id does not exist'),
+        },
+      ],
+    });
+    const client = new KafkaJsClient(fakeKafka({ deleteGroups: () => Promise.reject(notFound) }));
+    const admin = await client.admin();
+    await expect(admin.deleteGroups(['gone'])).resolves.toBeUndefined();
+  });
+
+  it('still reports a group that could not be deleted for another reason', async () => {
+    const notEmpty = Object.assign(new Error('Error in DeleteGroups'), {
+      name: 'KafkaJSDeleteGroupsError',
+      groups: [
+        {
+          groupId: 'busy',
+          errorCode: 68,
+          error: protocolError('NON_EMPTY_GROUP', 'The group is not empty'),
+        },
+      ],
+    });
+    const client = new KafkaJsClient(fakeKafka({ deleteGroups: () => Promise.reject(notEmpty) }));
+    const admin = await client.admin();
+    expect((await rejection(admin.deleteGroups(['busy']))).code).toBe('ERR_BROKER_REQUEST');
+  });
+
+  it('reports a partition without a committed offset as null', async () => {
+    const client = new KafkaJsClient(
+      fakeKafka({
+        fetchOffsets: () =>
+          Promise.resolve([
+            {
+              topic: 'orders',
+              partitions: [
+                { partition: 1, offset: '-1', metadata: null },
+                { partition: 0, offset: '42', metadata: null },
+              ],
+            },
+          ]),
+      }),
+    );
+    const admin = await client.admin();
+    expect(await admin.fetchCommittedOffsets('g', 'orders')).toEqual([
+      { partition: 0, offset: '42' },
+      { partition: 1, offset: null },
+    ]);
+  });
+});
