@@ -53,8 +53,11 @@ export interface ProcessorDefinition {
   /**
    * The most messages one processor has asked for at a time. It bounds
    * what a processor holds while it works, so keep it small for slow
-   * handlers on queues with visibility timeouts.
-   * @defaultValue 10
+   * handlers on queues with visibility timeouts. Larger chunks cost less
+   * per message: see docs/performance.md.
+   * @defaultValue `400 / concurrency`, at least 10 and at most 100: about
+   * 400 messages held by the whole group, and Broadway's 10 once there are
+   * 40 or more processors
    */
   readonly maxDemand?: number;
   /** @defaultValue `Math.floor(maxDemand / 2)` */
@@ -173,7 +176,7 @@ const processorSchema = z
   })
   .strict()
   .superRefine((o, ctx) => {
-    const max = o.maxDemand ?? 10;
+    const max = o.maxDemand ?? defaultMaxDemand(o.concurrency ?? availableParallelism() * 2);
     if (o.minDemand !== undefined && o.minDemand >= max) {
       ctx.addIssue({
         code: 'custom',
@@ -293,11 +296,22 @@ export interface ResolvedDefinition<C = unknown> {
   readonly callbacks: PipelineDefinition<C>;
 }
 
+/**
+ * The default processor `maxDemand`: about 400 messages held by the whole
+ * processor group, between 10 (Broadway's default) and 100 per processor.
+ * A few CPU-bound processors get large chunks, which are cheap per
+ * message; many I/O-bound processors each hold little.
+ */
+export function defaultMaxDemand(concurrency: number): number {
+  return Math.min(100, Math.max(10, Math.round(400 / concurrency)));
+}
+
 /** Validates a definition, listing every problem; returns it with defaults filled in. */
 export function resolveDefinition<C>(definition: PipelineDefinition<C>): ResolvedDefinition<C> {
   const d = parseOptions(schema, definition, 'pipeline definition');
   const [key, p] = Object.entries(d.processors)[0] as [string, z.output<typeof processorSchema>];
-  const maxDemand = p.maxDemand ?? 10;
+  const concurrency = p.concurrency ?? availableParallelism() * 2;
+  const maxDemand = p.maxDemand ?? defaultMaxDemand(concurrency);
   const topPartitionBy = definition.partitionBy;
   return {
     name: d.name,
@@ -309,7 +323,7 @@ export function resolveDefinition<C>(definition: PipelineDefinition<C>): Resolve
     },
     processor: {
       key,
-      concurrency: p.concurrency ?? availableParallelism() * 2,
+      concurrency,
       maxDemand,
       minDemand: p.minDemand ?? Math.floor(maxDemand / 2),
       partitionBy: definition.processors[key]?.partitionBy ?? topPartitionBy,

@@ -24,6 +24,8 @@ import type { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
 
 const DONE = Symbol('done');
+/** start() filed the message already (it failed before or in the call). */
+const SKIPPED = Symbol('skipped');
 
 /** Collects the outcome of one chunk. */
 interface Outcome {
@@ -152,66 +154,82 @@ export function startProcessor(
     return Promise.race([result, expired]).finally(cleanup);
   };
 
-  /** Handles messages[from..] one by one; returns a promise only if a handler was async. */
-  const handleFrom = (
-    messages: Message[],
-    from: number,
-    outcome: Outcome,
-  ): void | Promise<void> => {
+  /**
+   * Starts handleMessage for messages[i] and returns its result, or
+   * `SKIPPED` when the message failed before or during the call (it is
+   * already filed).
+   */
+  const start = (message: Message, outcome: Outcome, observed: boolean): unknown => {
+    if (message.status !== OK && message.status.kind !== 'ok') {
+      outcome.failed.push(message);
+      return SKIPPED;
+    }
+    if (observed && channels.messageStart.hasSubscribers) {
+      channels.messageStart.publish({ pipeline: rt.name, processor: key, index, message, context });
+    }
+    try {
+      return call(message);
+    } catch (error) {
+      crashed(message, error, 'handleMessage');
+      outcome.failed.push(message);
+      if (observed) publishMessage(message, performance.now(), error);
+      return SKIPPED;
+    }
+  };
+
+  /**
+   * Handles the chunk one message at a time. Synchronous handlers never
+   * leave the loop; the first promise hands the rest of the chunk to one
+   * async loop, so a chunk costs one async frame whatever its size.
+   */
+  const handleAll = (messages: Message[], outcome: Outcome): void | Promise<void> => {
     const observed =
       channels.messageStart.hasSubscribers ||
       channels.messageStop.hasSubscribers ||
       channels.messageException.hasSubscribers;
-    for (let i = from; i < messages.length; i++) {
+    for (let i = 0; i < messages.length; i++) {
+      const began = observed ? performance.now() : 0;
       const message = messages[i] as Message;
-      if (message.status !== OK && message.status.kind !== 'ok') {
-        outcome.failed.push(message);
-        continue;
-      }
-      const start = observed ? performance.now() : 0;
-      if (observed && channels.messageStart.hasSubscribers) {
-        channels.messageStart.publish({
-          pipeline: rt.name,
-          processor: key,
-          index,
-          message,
-          context,
-        });
-      }
-      let result: unknown;
-      try {
-        result = call(message);
-      } catch (error) {
-        crashed(message, error, 'handleMessage');
-        outcome.failed.push(message);
-        if (observed) publishMessage(message, start, error);
-        continue;
-      }
-      if (isThenable(result)) return handleAsync(messages, i, result, outcome, observed, start);
+      const result = start(message, outcome, observed);
+      if (result === SKIPPED) continue;
+      if (isThenable(result)) return handleRest(messages, i, result, outcome, observed, began);
       settle(message, result, outcome);
-      if (observed) publishMessage(message, start);
+      if (observed) publishMessage(message, began);
     }
   };
 
-  const handleAsync = async (
+  const handleRest = async (
     messages: Message[],
     at: number,
-    pending: PromiseLike<unknown>,
+    first: PromiseLike<unknown>,
     outcome: Outcome,
     observed: boolean,
-    start: number,
+    firstBegan: number,
   ): Promise<void> => {
-    const message = messages[at] as Message;
-    try {
-      settle(message, await pending, outcome);
-      if (observed) publishMessage(message, start);
-    } catch (error) {
-      crashed(message, error, 'handleMessage');
-      outcome.failed.push(message);
-      if (observed) publishMessage(message, start, error);
+    let i = at;
+    let pending: unknown = first;
+    let began = firstBegan;
+    for (;;) {
+      const message = messages[i] as Message;
+      try {
+        settle(message, isThenable(pending) ? await pending : pending, outcome);
+        if (observed) publishMessage(message, began);
+      } catch (error) {
+        crashed(message, error, 'handleMessage');
+        outcome.failed.push(message);
+        if (observed) publishMessage(message, began, error);
+      }
+      // Next message that needs handling; synchronous results are filed here.
+      for (i++; i < messages.length; i++) {
+        began = observed ? performance.now() : 0;
+        pending = start(messages[i] as Message, outcome, observed);
+        if (pending === SKIPPED) continue;
+        if (isThenable(pending)) break;
+        settle(messages[i] as Message, pending, outcome);
+        if (observed) publishMessage(messages[i] as Message, began);
+      }
+      if (i >= messages.length) return;
     }
-    const rest = handleFrom(messages, at + 1, outcome);
-    if (rest !== undefined) await rest;
   };
 
   /** The end of a chunk: handleFailed, acks, telemetry; returns what goes to batchers. */
@@ -259,7 +277,7 @@ export function startProcessor(
     }
     const outcome: Outcome = { successful: [], failed: [] };
     const run = (prepared: Message[]): Message[] | undefined | Promise<Message[] | undefined> => {
-      const handled = handleFrom(prepared, 0, outcome);
+      const handled = handleAll(prepared, outcome);
       return handled === undefined
         ? finish(outcome, start)
         : handled.then(() => finish(outcome, start));

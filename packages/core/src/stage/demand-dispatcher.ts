@@ -84,12 +84,11 @@ export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
           'using different maximum demands will overload greedy consumers',
       );
     }
-    const index = this.#entries.findIndex((e) => e.subscription === subscription);
+    const index = this.#indexOf(subscription);
     if (index === -1) return 0;
     const entry = this.#entries[index] as Entry<S>;
-    this.#entries.splice(index, 1);
     entry.demand += count;
-    this.#insert(entry);
+    this.#moveUp(index);
     const alreadySent = Math.min(this.#pending, count);
     this.#pending -= alreadySent;
     return count - alreadySent;
@@ -109,10 +108,7 @@ export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
       const chunk = offset === 0 && take === length ? events : events.slice(offset, offset + take);
       head.demand -= take;
       offset += take;
-      if (this.#entries.length > 1) {
-        this.#entries.shift();
-        this.#insert(head);
-      }
+      this.#moveDown(0);
       target.deliver(head.subscription, chunk);
     }
     if (offset === 0) return events;
@@ -123,12 +119,40 @@ export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     target.info(message);
   }
 
-  /** Inserts before the first entry with strictly less demand (FIFO among ties). */
-  #insert(entry: Entry<S>): void {
+  #indexOf(subscription: S): number {
     const entries = this.#entries;
-    let i = 0;
-    while (i < entries.length && (entries[i] as Entry<S>).demand >= entry.demand) i++;
-    entries.splice(i, 0, entry);
+    for (let i = 0; i < entries.length; i++) {
+      if ((entries[i] as Entry<S>).subscription === subscription) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * The entry at `index` gained demand: move it before every entry with
+   * strictly less (it stays behind equal ones, which asked first).
+   * In place, without allocating: this runs on every ask.
+   */
+  #moveUp(index: number): void {
+    const entries = this.#entries;
+    const entry = entries[index] as Entry<S>;
+    let i = index;
+    while (i > 0 && (entries[i - 1] as Entry<S>).demand < entry.demand) {
+      entries[i] = entries[i - 1] as Entry<S>;
+      i--;
+    }
+    entries[i] = entry;
+  }
+
+  /** The entry at `index` lost demand: move it after every entry with at least as much. */
+  #moveDown(index: number): void {
+    const entries = this.#entries;
+    const entry = entries[index] as Entry<S>;
+    let i = index;
+    while (i + 1 < entries.length && (entries[i + 1] as Entry<S>).demand >= entry.demand) {
+      entries[i] = entries[i + 1] as Entry<S>;
+      i++;
+    }
+    entries[i] = entry;
   }
 }
 

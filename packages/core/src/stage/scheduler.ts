@@ -26,6 +26,8 @@ const ready: Runnable[] = [];
 let readyHead = 0;
 let pending = false;
 let sliceStart = 0;
+/** Rounds since the clock was last read: reading it every round costs more than a round. */
+let roundsUnchecked = 0;
 
 const now = (): number => performance.now();
 
@@ -42,12 +44,16 @@ function endSlice(): void {
 function tick(): void {
   if (sliceStart === 0) {
     sliceStart = now();
+    roundsUnchecked = 0;
     // Runs once the microtask queue empties, i.e. at the next event-loop
     // turn, which is exactly when the current slice ends.
     setImmediate(endSlice);
-  } else if (now() - sliceStart > SLICE_MS) {
-    setImmediate(tick);
-    return;
+  } else if (++roundsUnchecked >= 16 || ready.length - readyHead > 256) {
+    roundsUnchecked = 0;
+    if (now() - sliceStart > SLICE_MS) {
+      setImmediate(tick);
+      return;
+    }
   }
   const end = ready.length;
   while (readyHead < end) {

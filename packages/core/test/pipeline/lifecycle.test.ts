@@ -112,7 +112,7 @@ describe('rate limiting', () => {
         concurrency: 3,
         rateLimiting: { allowedMessages: 10, interval: 1000 },
       },
-      processors: { default: { concurrency: 2 } },
+      processors: { default: { concurrency: 2, maxDemand: 10 } },
       handleMessage(_p, m) {
         handled.push(m.data as number);
         return m;
@@ -135,7 +135,7 @@ describe('rate limiting', () => {
     let handled = 0;
     const p = pipeline({
       producer: { module: endless(), rateLimiting: { allowedMessages: 5, interval: 1000 } },
-      processors: { default: { concurrency: 1 } },
+      processors: { default: { concurrency: 1, maxDemand: 10 } },
       handleMessage(_p, m) {
         handled++;
         return m;

@@ -78,16 +78,26 @@ describe('createPipeline', () => {
     );
   });
 
-  it('fills in defaults: Broadway’s demand, 2 × cores processors, 30 s shutdown', () => {
+  it('fills in defaults: 2 × cores processors, 30 s shutdown, about 400 messages of demand', () => {
     const p = pipeline({
       producer: { module: idle() },
       processors: { default: {} },
       handleMessage: (_p, m) => m,
     });
-    expect(p.definition.processor.maxDemand).toBe(10);
-    expect(p.definition.processor.minDemand).toBe(5);
     expect(p.definition.processor.concurrency).toBeGreaterThanOrEqual(2);
     expect(p.definition.shutdownTimeout).toBe(30_000);
+    const demand = (concurrency: number) => {
+      const q = pipeline({
+        producer: { module: idle() },
+        processors: { default: { concurrency } },
+        handleMessage: (_p, m) => m,
+      });
+      return [q.definition.processor.maxDemand, q.definition.processor.minDemand];
+    };
+    expect(demand(2)).toEqual([100, 50]); // CPU-bound: big, cheap chunks
+    expect(demand(8)).toEqual([50, 25]);
+    expect(demand(50)).toEqual([10, 5]); // I/O-bound: Broadway's default
+    expect(demand(1000)).toEqual([10, 5]);
   });
 
   it('reports its topology', () => {
