@@ -18,6 +18,11 @@ import { Message } from './message.ts';
 import type { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
 
+function sameMessages(given: readonly Message[], returned: readonly Message[]): boolean {
+  for (let i = 0; i < given.length; i++) if (given[i] !== returned[i]) return false;
+  return true;
+}
+
 export function startBatchProcessor(
   rt: PipelineRuntime,
   batcher: ResolvedBatcher,
@@ -65,6 +70,16 @@ export function startBatchProcessor(
           new SluiceError('ERR_BAD_RETURN', `handleBatch must return Messages, got ${show(bad)}`),
         ),
       };
+    }
+    // Fast path: the batch came back as it went in (same messages, same
+    // order), which is what nearly every handleBatch does.
+    if (
+      returned.length === given.length &&
+      (returned === given || sameMessages(given, returned as Message[]))
+    ) {
+      if (given.every((m) => m.ok)) return { successful: given as Message[], failed };
+      for (const m of given) (m.ok ? successful : failed).push(m);
+      return { successful, failed };
     }
     const seen = new Set<Message>();
     for (const m of returned as Message[]) {

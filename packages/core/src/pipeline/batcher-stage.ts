@@ -105,9 +105,9 @@ export function startBatcher(
         const out: EmittedBatch[] = [];
         let flush = false;
         for (const message of messages) {
-          const { closed, opened } = batches.add(message, partitionFor(message));
-          if (opened !== undefined && closed === undefined) startTimer(opened);
+          const closed = batches.add(message, partitionFor(message));
           if (closed !== undefined) out.push(closed);
+          else if (batches.opened !== undefined) startTimer(batches.opened);
           if (message.batchMode === 'flush') flush = true;
         }
         if (flush) out.push(...batches.flushFlagged());

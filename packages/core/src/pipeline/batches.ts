@@ -60,17 +60,33 @@ export class Batches {
   }
 
   /**
-   * Adds a message. Returns the batch it closed (if it filled one), and the
-   * batch it opened (so the caller can start that batch's timer).
+   * The batch the last {@link add} opened, if it opened one and it is still
+   * open (so the caller can start its timer). Reset by every `add`.
    */
-  add(message: Message, partition: number | undefined): { closed?: EmittedBatch; opened?: Batch } {
+  opened: Batch | undefined;
+
+  /** The batch the previous message joined: most messages join the same one. */
+  #last: Batch | undefined;
+
+  /** Adds a message. Returns the batch it closed, if it filled one. */
+  add(message: Message, partition: number | undefined): EmittedBatch | undefined {
+    this.opened = undefined;
+    const last = this.#last;
+    if (
+      last !== undefined &&
+      last.open &&
+      last.batchKey === message.batchKey &&
+      last.partition === partition
+    ) {
+      return this.#push(last, message, false);
+    }
     let byPartition = this.#open.get(message.batchKey);
     if (byPartition === undefined) {
       byPartition = new Map<number | undefined, Batch>();
       this.#open.set(message.batchKey, byPartition);
     }
     let batch = byPartition.get(partition);
-    let opened: Batch | undefined;
+    let opened = false;
     if (batch === undefined) {
       const size = this.#size;
       const acc =
@@ -88,8 +104,13 @@ export class Batches {
         open: true,
       };
       byPartition.set(partition, batch);
-      opened = batch;
+      opened = true;
     }
+    this.#last = batch;
+    return this.#push(batch, message, opened);
+  }
+
+  #push(batch: Batch, message: Message, opened: boolean): EmittedBatch | undefined {
     batch.messages.push(message);
     if (message.batchMode === 'flush') batch.flush = true;
     let full: boolean;
@@ -102,10 +123,9 @@ export class Batches {
       full = step.emit;
       if (full) this.#carry.set(message.batchKey, step.acc);
     }
-    const result: { closed?: EmittedBatch; opened?: Batch } = {};
-    if (opened !== undefined) result.opened = opened;
-    if (full) result.closed = this.#close(batch, 'size');
-    return result;
+    if (full) return this.#close(batch, 'size');
+    if (opened) this.opened = batch;
+    return undefined;
   }
 
   /** Closes every batch holding a message in 'flush' mode. */

@@ -66,6 +66,8 @@ interface Partition<T, S> {
   /** Events ever queued, and ever sent from the queue: infos wait on these. */
   queued: number;
   dequeued: number;
+  /** Events routed here by the dispatch in progress (reused, never shared). */
+  outgoing: T[] | undefined;
 }
 
 interface PendingInfo<T, S> {
@@ -94,6 +96,7 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
         queue: new Fifo(),
         queued: 0,
         dequeued: 0,
+        outgoing: undefined,
       });
     }
     const count = names.length;
@@ -175,7 +178,7 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     const take = Math.min(this.#waiting, events.length);
     if (take === 0) return events;
     this.#waiting -= take;
-    let outgoing: Map<Partition<T, S>, T[]> | undefined;
+    const touched: Partition<T, S>[] = [];
     let discarded = 0;
     for (let i = 0; i < take; i++) {
       const event = events[i] as T;
@@ -193,17 +196,21 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
       }
       if (partition.demand > 0 && partition.queue.length === 0) {
         partition.demand--;
-        outgoing ??= new Map();
-        const list = outgoing.get(partition);
-        if (list === undefined) outgoing.set(partition, [event]);
-        else list.push(event);
+        if (partition.outgoing === undefined) {
+          partition.outgoing = [event];
+          touched.push(partition);
+        } else {
+          partition.outgoing.push(event);
+        }
       } else {
         partition.queue.push(event);
         partition.queued++;
       }
     }
-    if (outgoing !== undefined) {
-      for (const [partition, list] of outgoing) target.deliver(partition.subscription as S, list);
+    for (const partition of touched) {
+      const list = partition.outgoing as T[];
+      partition.outgoing = undefined;
+      target.deliver(partition.subscription as S, list);
     }
     if (discarded > 0) target.discard(discarded, 'the partition hash returned none');
     return take === events.length ? NONE : events.slice(take);

@@ -12,8 +12,8 @@ const msg = (
 describe('Batches', () => {
   it('closes a batch when it reaches batchSize, with trigger size', () => {
     const b = new Batches('s3', 2);
-    expect(b.add(msg(1), undefined).closed).toBeUndefined();
-    const { closed } = b.add(msg(2), undefined);
+    expect(b.add(msg(1), undefined)).toBeUndefined();
+    const closed = b.add(msg(2), undefined);
     expect(closed?.messages.map((m) => m.data)).toEqual([1, 2]);
     expect(closed?.info).toEqual({
       batcher: 's3',
@@ -27,9 +27,10 @@ describe('Batches', () => {
 
   it('reports each batch it opens, so the caller can start its timer', () => {
     const b = new Batches('s3', 10);
-    const first = b.add(msg(1), undefined);
-    expect(first.opened).toBeDefined();
-    expect(b.add(msg(2), undefined).opened).toBeUndefined();
+    b.add(msg(1), undefined);
+    expect(b.opened).toBeDefined();
+    b.add(msg(2), undefined);
+    expect(b.opened).toBeUndefined();
   });
 
   it('keeps one open batch per batch key and partition', () => {
@@ -38,14 +39,15 @@ describe('Batches', () => {
     b.add(msg('b1', 'b'), undefined);
     b.add(msg('a2', 'a', 'bulk'), 1);
     expect(b.size).toBe(3);
-    const { closed } = b.add(msg('a3', 'a'), undefined);
+    const closed = b.add(msg('a3', 'a'), undefined);
     expect(closed?.messages.map((m) => m.data)).toEqual(['a1', 'a3']);
     expect(closed?.info.batchKey).toBe('a');
   });
 
   it('closes an open batch when its timer expires, and ignores a stale timer', () => {
     const b = new Batches('s3', 10);
-    const opened = b.add(msg(1), undefined).opened as Batch;
+    b.add(msg(1), undefined);
+    const opened = b.opened as Batch;
     expect(b.expire(opened)?.info.trigger).toBe('timeout');
     expect(b.expire(opened)).toBeUndefined();
   });
@@ -81,16 +83,13 @@ describe('Batches', () => {
       },
     };
     const b = new Batches('s3', bytes);
-    expect(b.add(msg('aaaa'), undefined).closed).toBeUndefined(); // 4
-    const first = b.add(msg('bbbbbbb'), undefined).closed; // 11: emit, carry 1
+    expect(b.add(msg('aaaa'), undefined)).toBeUndefined(); // 4
+    const first = b.add(msg('bbbbbbb'), undefined); // 11: emit, carry 1
     expect(first?.messages.map((m) => m.data)).toEqual(['aaaa', 'bbbbbbb']);
-    const opened = b.add(msg('cccccccc'), undefined); // starts at 1: 9
-    expect(opened.closed).toBeUndefined();
-    expect(opened.opened?.acc).toBe(9);
-    expect(b.add(msg('d'), undefined).closed?.messages.map((m) => m.data)).toEqual([
-      'cccccccc',
-      'd',
-    ]); // 10: emit
+    expect(b.add(msg('cccccccc'), undefined)).toBeUndefined(); // starts at 1: 9
+    expect(b.opened?.acc).toBe(9);
+    const second = b.add(msg('d'), undefined); // 10: emit
+    expect(second?.messages.map((m) => m.data)).toEqual(['cccccccc', 'd']);
   });
 
   it('calls onClose for every batch that closes', () => {
