@@ -36,8 +36,9 @@ describe('byte budget batching', () => {
     });
     await pipeline.start();
     const lines = Array.from({ length: 200 }, (_, i) => 'y'.repeat(1 + ((i * 37) % maxLine)));
-    const { successful } = await testBatch(pipeline, lines);
-    await pipeline.stop(); // flushes the last, partial batch
+    const acked = testBatch(pipeline, lines);
+    await pipeline.stop(); // drains, flushing the last, partial batch
+    const { successful } = await acked;
     expect(successful).toHaveLength(200);
     expect(Math.max(...batches)).toBeLessThanOrEqual(limit);
     // every batch but the last closed within one message of the threshold
