@@ -2,12 +2,13 @@
  * `npm run bench`: Sluice pipelines against hand-written Node baselines,
  * measured in the same run on the same machine.
  *
- * Every run is a fresh process: a short in-process warm-up (JIT), then one
- * timed run of N messages. Each scenario gets one discarded warm-up
- * process, then RUNS counted ones; the table shows the median and the
- * min–max of msgs/s, CPU µs per message, peak RSS, and p50/p99 latency
- * from a message's emission to its ack. Results also go to
- * bench/results/latest.json.
+ * Each scenario runs in a fresh process, apart from every other scenario:
+ * one warm-up run of N messages (so V8 has compiled the hot paths, for the
+ * baselines as for Sluice), then RUNS counted runs of N. The table shows the
+ * median and the min–max of msgs/s, CPU µs per message, the process's peak
+ * RSS, and p50/p99 latency from a message's emission to its ack. F runs
+ * once, without warm-up, in its own process, so its RSS readings start from
+ * a fresh heap. Results also go to bench/results/latest.json.
  *
  *   BENCH_N       messages per run (default 1,000,000)
  *   BENCH_RUNS    counted runs per scenario (default 5)
@@ -43,37 +44,45 @@ interface Sample {
   readonly checkpoints: { readonly at: number; readonly maxRssMiB: number }[];
 }
 
-/** In the child: warm up, run once, report. */
+/** In the child: warm up, then RUNS counted runs, each reported. */
 async function child(scenario: Scenario): Promise<void> {
   const n = sizeOf(scenario);
-  await run(scenario, Math.min(n, scenario.startsWith('E') ? 500 : 20_000));
-  const cpuBefore = process.cpuUsage();
-  const start = performance.now();
-  const observed = await run(scenario, n);
-  const elapsedMs = performance.now() - start;
-  const cpu = process.cpuUsage(cpuBefore);
-  const sample: Sample = {
-    msgsPerSecond: n / (elapsedMs / 1000),
-    cpuUsPerMessage: (cpu.user + cpu.system) / n,
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
-    p50Ms: observed.latency.quantile(0.5),
-    p99Ms: observed.latency.quantile(0.99),
-    checkpoints: observed.checkpoints.map((c) => ({
-      at: c.at,
-      maxRssMiB: c.maxRssBytes / 1024 / 1024,
-    })),
-  };
-  process.send?.(sample);
+  const counted = scenario === 'F' ? 1 : RUNS;
+  if (scenario !== 'F') await run(scenario, n);
+  const samples: Sample[] = [];
+  for (let i = 0; i < counted; i++) {
+    const cpuBefore = process.cpuUsage();
+    const start = performance.now();
+    const observed = await run(scenario, n);
+    const elapsedMs = performance.now() - start;
+    const cpu = process.cpuUsage(cpuBefore);
+    samples.push({
+      msgsPerSecond: n / (elapsedMs / 1000),
+      cpuUsPerMessage: (cpu.user + cpu.system) / n,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      p50Ms: observed.latency.quantile(0.5),
+      p99Ms: observed.latency.quantile(0.99),
+      checkpoints: observed.checkpoints.map((c) => ({
+        at: c.at,
+        maxRssMiB: c.maxRssBytes / 1024 / 1024,
+      })),
+    });
+  }
+  process.send?.(samples);
 }
 
-function runChild(scenario: Scenario): Promise<Sample> {
+function runChild(scenario: Scenario): Promise<Sample[]> {
   return new Promise((resolve, reject) => {
-    const proc = fork(fileURLToPath(import.meta.url), ['--child', scenario], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' },
-    });
-    let sample: Sample | undefined;
-    proc.once('message', (m) => (sample = m as Sample));
+    const proc = fork(
+      fileURLToPath(import.meta.url),
+      ['--child', scenario, ...(smoke ? ['--smoke'] : [])],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' },
+      },
+    );
+    let sample: Sample[] | undefined;
+    proc.once('message', (m) => (sample = m as Sample[]));
     proc.once('exit', (code) =>
       code === 0 && sample !== undefined
         ? resolve(sample)
@@ -121,10 +130,7 @@ async function main(): Promise<void> {
   const summaries: Summary[] = [];
   for (const scenario of SCENARIOS) {
     if (ONLY !== undefined && !ONLY.includes(scenario)) continue;
-    if (!smoke && scenario !== 'F') await runChild(scenario); // warm-up process, discarded
-    const runs = scenario === 'F' ? 1 : RUNS;
-    const samples: Sample[] = [];
-    for (let i = 0; i < runs; i++) samples.push(await runChild(scenario));
+    const samples = await runChild(scenario);
     const rates = samples.map((s) => s.msgsPerSecond);
     // The checkpoints of the median run (F has a single run).
     const mid = samples.find((s) => s.msgsPerSecond === median(rates)) ?? samples[0];

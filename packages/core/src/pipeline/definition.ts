@@ -326,7 +326,10 @@ export function resolveDefinition<C>(definition: PipelineDefinition<C>): Resolve
       concurrency,
       maxDemand,
       minDemand: p.minDemand ?? Math.floor(maxDemand / 2),
-      partitionBy: definition.processors[key]?.partitionBy ?? topPartitionBy,
+      partitionBy:
+        definition.processors[key]?.partitionBy ??
+        topPartitionBy ??
+        definition.producer.module.partitionBy,
       timeout: p.timeout,
     },
     batchers: Object.entries(d.batchers ?? {}).map(([name, b]) => {

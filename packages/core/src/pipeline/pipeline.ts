@@ -185,6 +185,7 @@ class PipelineImpl<C> implements Pipeline<C> {
       pipeline: d.name,
       concurrency: d.producer.concurrency,
       logger: logger.child({ stage: 'producer' }),
+      definition: d,
     });
     if (typeof cleanup === 'function') this.#cleanup = cleanup;
 

@@ -3,6 +3,7 @@
  * explains it with an example.
  */
 import type { Logger } from '../logger.ts';
+import type { PartitionBy, ResolvedDefinition } from './definition.ts';
 import type { MaybePromise } from '../stage/types.ts';
 import type { Message } from './message.ts';
 
@@ -16,6 +17,8 @@ export interface ProducerContext {
   readonly concurrency: number;
   /** A logger bound to this producer (pipeline, stage, index). */
   readonly logger: Logger;
+  /** The pipeline's validated definition, e.g. to check batchTimeout against a visibility timeout. */
+  readonly definition: ResolvedDefinition<unknown>;
   /**
    * Emits messages outside `handleDemand`, e.g. when a long poll returns
    * or a broker pushes. Only emit what consumers asked for: remember the
@@ -29,6 +32,8 @@ export interface PrepareContext {
   readonly pipeline: string;
   readonly concurrency: number;
   readonly logger: Logger;
+  /** The pipeline's validated definition. */
+  readonly definition: ResolvedDefinition<unknown>;
 }
 
 /** One running producer: the source of one stream of messages. */
@@ -59,6 +64,13 @@ export interface ProducerModule {
    * cleanup function, run after the pipeline has stopped.
    */
   prepareForStart?(context: PrepareContext): MaybePromise<void | Cleanup>;
+  /**
+   * The producer's own routing of messages to processors, used when the
+   * definition sets no `partitionBy` for them: a Kafka producer keeps each
+   * partition (or key) on one processor, in order. Set `partitionBy`
+   * yourself to take over.
+   */
+  readonly partitionBy?: PartitionBy;
   /** Creates producer instance `context.index`. A thrown error fails `pipeline.start()`. */
   init(context: ProducerContext): ProducerInstance | PromiseLike<ProducerInstance>;
 }

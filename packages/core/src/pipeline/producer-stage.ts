@@ -186,6 +186,7 @@ export function startProducer(
     index,
     concurrency: definition.concurrency,
     logger,
+    definition: rt.definition,
     emit: (events) => {
       if (events.length === 0) return;
       if (stopping) failLate(events);

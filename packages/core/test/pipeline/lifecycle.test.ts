@@ -315,6 +315,43 @@ describe('draining', () => {
   });
 });
 
+describe('producer routing', () => {
+  it("routes processors by the producer module's partitionBy unless the definition sets one", () => {
+    const module = { ...idle(), partitionBy: () => 1 };
+    const routed = pipeline({
+      producer: { module },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    expect(routed.definition.processor.partitionBy).toBe(module.partitionBy);
+    const own = () => 2;
+    const overridden = pipeline({
+      producer: { module },
+      processors: { default: { partitionBy: own } },
+      handleMessage: (_p, m) => m,
+    });
+    expect(overridden.definition.processor.partitionBy).toBe(own);
+  });
+
+  it('gives producers the validated definition', async () => {
+    let seen: unknown;
+    const p = pipeline({
+      producer: {
+        module: {
+          prepareForStart: (context) => void (seen = context.definition.batchers[0]?.batchTimeout),
+          init: () => ({ handleDemand: () => undefined }),
+        },
+      },
+      processors: { default: {} },
+      batchers: { s3: { batchTimeout: 1234 } },
+      handleMessage: (_p, m) => m,
+      handleBatch: (_b, ms) => ms,
+    });
+    await p.start();
+    expect(seen).toBe(1234);
+  });
+});
+
 describe('start', () => {
   it('rejects with the producer init error, and stops what it started', async () => {
     const module: ProducerModule = {
