@@ -115,3 +115,7 @@ export type {
   RateLimitEvent,
   TopologyInitEvent,
 } from './pipeline/telemetry.ts';
+
+// For producer authors: the same option parsing as the core's, with errors
+// that name every bad option's path and value.
+export { parseOptions, zFunction } from './internal/parse-options.ts';
