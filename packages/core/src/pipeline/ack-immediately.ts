@@ -4,7 +4,8 @@
  */
 import { SluiceError } from '../errors.ts';
 import { isThenable } from '../internal/thenable.ts';
-import { type Acknowledger, type Message, noopAcknowledger } from './message.ts';
+import { groupForAck } from './acknowledger.ts';
+import { type Message, noopAcknowledger } from './message.ts';
 
 /**
  * Acks the given messages now (successful or failed by their status) and
@@ -28,40 +29,29 @@ export async function ackImmediately<T extends Message | readonly Message[]>(
   messages: T,
 ): Promise<T> {
   const list: readonly Message[] = Array.isArray(messages) ? messages : [messages as Message];
-  const groups = new Map<Acknowledger, Map<unknown, { ok: Message[]; failed: Message[] }>>();
-  for (const m of list) {
-    let byRef = groups.get(m.acknowledger);
-    if (byRef === undefined) {
-      byRef = new Map<unknown, { ok: Message[]; failed: Message[] }>();
-      groups.set(m.acknowledger, byRef);
-    }
-    let group = byRef.get(m.ackRef);
-    if (group === undefined) byRef.set(m.ackRef, (group = { ok: [], failed: [] }));
-    (m.ok ? group.ok : group.failed).push(m);
-  }
   const failures: { error: unknown; messages: Message[] }[] = [];
   const pending: Promise<void>[] = [];
-  for (const [acknowledger, byRef] of groups) {
-    for (const [ref, group] of byRef) {
-      const all = [...group.ok, ...group.failed];
-      const done = (): void => {
-        for (const m of all) m.acknowledger = noopAcknowledger;
-      };
-      try {
-        const result = acknowledger.ack(ref, group.ok, group.failed);
-        if (isThenable(result)) {
-          pending.push(
-            Promise.resolve(result).then(
-              done,
-              (error: unknown) => void failures.push({ error, messages: all }),
-            ),
-          );
-        } else {
-          done();
-        }
-      } catch (error) {
-        failures.push({ error, messages: all });
+  const successful = list.filter((m) => m.ok);
+  const failed = list.filter((m) => !m.ok);
+  for (const [acknowledger, ref, group] of groupForAck(successful, failed)) {
+    const all = [...group.ok, ...group.failed];
+    const done = (): void => {
+      for (const m of all) m.acknowledger = noopAcknowledger;
+    };
+    try {
+      const result = acknowledger.ack(ref, group.ok, group.failed);
+      if (isThenable(result)) {
+        pending.push(
+          Promise.resolve(result).then(
+            done,
+            (error: unknown) => void failures.push({ error, messages: all }),
+          ),
+        );
+      } else {
+        done();
       }
+    } catch (error) {
+      failures.push({ error, messages: all });
     }
   }
   await Promise.all(pending);

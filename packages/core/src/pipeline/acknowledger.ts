@@ -34,23 +34,47 @@ export function ackMessages(
     sink.acked(successful.length, failed.length);
     return;
   }
-  const groups = new Map<Acknowledger, Map<unknown, { ok: Message[]; failed: Message[] }>>();
+  for (const [acknowledger, ref, group] of groupForAck(successful, failed)) {
+    call(acknowledger, ref, group.ok, group.failed, sink);
+  }
+  sink.acked(successful.length, failed.length);
+}
+
+/** One ack call's worth: the messages of one (acknowledger, ackRef), in order. */
+export interface AckGroup {
+  readonly ok: Message[];
+  readonly failed: Message[];
+}
+
+/**
+ * Groups messages by (acknowledger, ackRef), keeping their order within
+ * each group: one entry per `ack` call to make.
+ */
+export function groupForAck(
+  successful: readonly Message[],
+  failed: readonly Message[],
+): [Acknowledger, unknown, AckGroup][] {
+  const groups = new Map<Acknowledger, Map<unknown, AckGroup>>();
   const add = (m: Message, failure: boolean): void => {
     let byRef = groups.get(m.acknowledger);
     if (byRef === undefined) {
-      byRef = new Map<unknown, { ok: Message[]; failed: Message[] }>();
+      byRef = new Map<unknown, AckGroup>();
       groups.set(m.acknowledger, byRef);
     }
     let group = byRef.get(m.ackRef);
-    if (group === undefined) byRef.set(m.ackRef, (group = { ok: [], failed: [] }));
+    if (group === undefined) {
+      group = { ok: [], failed: [] };
+      byRef.set(m.ackRef, group);
+    }
     (failure ? group.failed : group.ok).push(m);
   };
   for (const m of successful) add(m, false);
   for (const m of failed) add(m, true);
+  const out: [Acknowledger, unknown, AckGroup][] = [];
   for (const [acknowledger, byRef] of groups) {
-    for (const [ref, group] of byRef) call(acknowledger, ref, group.ok, group.failed, sink);
+    for (const [ref, group] of byRef) out.push([acknowledger, ref, group]);
   }
-  sink.acked(successful.length, failed.length);
+  return out;
 }
 
 function allShare(messages: readonly Message[], first: Message): boolean {

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseOptions, zFunction } from '../internal/parse-options.ts';
+import { nonNegativeInt, positiveInt, positiveMs } from '../internal/schemas.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { Message } from './message.ts';
@@ -141,17 +142,6 @@ export interface PipelineDefinition<C = unknown> {
     signal: AbortSignal,
   ): readonly Message[] | PromiseLike<readonly Message[]>;
 }
-
-const positiveInt = z
-  .int({ error: 'expected a positive integer' })
-  .positive({ error: 'expected a positive integer' });
-const nonNegativeInt = z
-  .int({ error: 'expected a non-negative integer' })
-  .nonnegative({ error: 'expected a non-negative integer' });
-const positiveMs = z
-  .number({ error: 'expected a positive number of ms' })
-  .positive({ error: 'expected a positive number of ms' })
-  .finite({ error: 'expected a positive number of ms' });
 
 const producerModule = z.custom<ProducerModule>(
   (v) =>

@@ -1,14 +1,8 @@
 /** zod schemas for stage and subscription options, parsed once at the boundary. */
 import { z } from 'zod';
 import { parseOptions, zFunction } from '../internal/parse-options.ts';
+import { nonNegativeInt, positiveInt } from '../internal/schemas.ts';
 import type { ResolvedSubscriptionOptions, SubscriptionOptions } from './types.ts';
-
-const positiveInt = z
-  .int({ error: 'expected a positive integer' })
-  .positive({ error: 'expected a positive integer' });
-const nonNegativeInt = z
-  .int({ error: 'expected a non-negative integer' })
-  .nonnegative({ error: 'expected a non-negative integer' });
 
 export const subscriptionSchema = z
   .object({

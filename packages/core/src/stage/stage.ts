@@ -20,6 +20,7 @@
  *   for: every delivery goes through its dispatcher.
  * - Envelopes between two stages are delivered in send order.
  */
+import type { z } from 'zod';
 import { SluiceError, isNormalReason } from '../errors.ts';
 import { Fifo } from '../internal/fifo.ts';
 import { parseOptions, show } from '../internal/parse-options.ts';
@@ -1131,13 +1132,7 @@ export function producer<Out>(
   callbacks: ProducerCallbacks<Out>,
   options: ProducerOptions<Out> = {},
 ): Stage<never, Out> {
-  const parsed = parseOptions(producerOptionsSchema, options, 'producer options');
-  requireCallback(callbacks, 'handleDemand', 'producer');
-  return new Stage<never, Out>(
-    'producer',
-    callbacks as unknown as AnyCallbacks,
-    parsed as InternalOptions,
-  );
+  return create('producer', producerOptionsSchema, 'handleDemand', callbacks, options);
 }
 
 /**
@@ -1149,12 +1144,12 @@ export function producerConsumer<In, Out>(
   callbacks: ProducerConsumerCallbacks<In, Out>,
   options: ProducerConsumerOptions<In, Out> = {},
 ): Stage<In, Out> {
-  const parsed = parseOptions(producerConsumerOptionsSchema, options, 'producerConsumer options');
-  requireCallback(callbacks, 'handleEvents', 'producerConsumer');
-  return new Stage<In, Out>(
+  return create(
     'producer_consumer',
-    callbacks as unknown as AnyCallbacks,
-    parsed as InternalOptions,
+    producerConsumerOptionsSchema,
+    'handleEvents',
+    callbacks,
+    options,
   );
 }
 
@@ -1163,13 +1158,27 @@ export function consumer<In>(
   callbacks: ConsumerCallbacks<In>,
   options: ConsumerOptions<In> = {},
 ): Stage<In, never> {
-  const parsed = parseOptions(consumerOptionsSchema, options, 'consumer options');
-  requireCallback(callbacks, 'handleEvents', 'consumer');
-  return new Stage<In, never>(
-    'consumer',
-    callbacks as unknown as AnyCallbacks,
-    parsed as InternalOptions,
-  );
+  return create('consumer', consumerOptionsSchema, 'handleEvents', callbacks, options);
+}
+
+const FACTORY_NAMES: Record<StageKind, string> = {
+  producer: 'producer',
+  producer_consumer: 'producerConsumer',
+  consumer: 'consumer',
+};
+
+/** Validates a factory's options and callbacks, then starts the stage. */
+function create<In, Out>(
+  kind: StageKind,
+  schema: z.ZodType,
+  required: 'handleDemand' | 'handleEvents',
+  callbacks: object,
+  options: object,
+): Stage<In, Out> {
+  const name = FACTORY_NAMES[kind];
+  const parsed = parseOptions(schema, options, `${name} options`);
+  requireCallback(callbacks, required, name);
+  return new Stage<In, Out>(kind, callbacks, parsed as InternalOptions);
 }
 
 function requireCallback(callbacks: object, name: string, factory: string): void {
