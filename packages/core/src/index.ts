@@ -73,6 +73,7 @@ export type {
   ProducerDefinition,
   ResolvedDefinition,
 } from './pipeline/definition.ts';
+export { batcherSchema, processorSchema } from './pipeline/definition.ts';
 export {
   Message,
   OK,

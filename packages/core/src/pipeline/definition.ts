@@ -156,7 +156,8 @@ const accumulator = z
   .strict()
   .refine((o) => 'initial' in o, { error: 'expected an initial accumulator value' });
 
-const processorSchema = z
+/** The schema of one processor group's options (reused by config files). */
+export const processorSchema = z
   .object({
     concurrency: positiveInt.optional(),
     maxDemand: positiveInt.optional(),
@@ -176,7 +177,8 @@ const processorSchema = z
     }
   });
 
-const batcherSchema = z
+/** The schema of one batcher's options (reused by config files). */
+export const batcherSchema = z
   .object({
     concurrency: positiveInt.optional(),
     batchSize: z

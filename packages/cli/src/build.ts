@@ -1,0 +1,125 @@
+/**
+ * Turns a validated pipeline file into a `createPipeline` definition: the
+ * producer by its `type`, the handlers module, and a built-in sink when the
+ * file names no `handleBatch`.
+ */
+import {
+  generatorProducer,
+  type Logger,
+  type PipelineDefinition,
+  type ProducerModule,
+} from '@sluice/core';
+import { ConfigError, type LoadedConfig } from './config/load.ts';
+import type { PipelineConfig } from './config/schema.ts';
+import { loadHandlers, type Handlers } from './handlers.ts';
+import { fileProducer } from './producers/file-producer.ts';
+import { stdinProducer } from './producers/stdin-producer.ts';
+import { sink } from './sinks.ts';
+
+/** A producer module and, for finite sources, how to tell it has emitted everything. */
+export interface BuiltProducer {
+  readonly module: ProducerModule;
+  /** Resolves once the source is exhausted; never for endless sources. */
+  readonly exhausted: Promise<{ emitted: number }>;
+}
+
+export function producerFor(producer: PipelineConfig['producer']): BuiltProducer {
+  let exhaust!: (result: { emitted: number }) => void;
+  const exhausted = new Promise<{ emitted: number }>((resolve) => (exhaust = resolve));
+  switch (producer.type) {
+    case 'generator':
+      if (producer.count !== undefined) exhaust({ emitted: producer.count });
+      return {
+        exhausted,
+        module: generatorProducer({
+          ...(producer.count !== undefined && { count: producer.count }),
+          ...(producer.rate !== undefined && { rate: producer.rate }),
+        }),
+      };
+    case 'file':
+      return {
+        exhausted,
+        module: fileProducer({
+          path: producer.path,
+          onExhausted: exhaust,
+          ...(producer.format !== undefined && { format: producer.format }),
+          ...(producer.checkpoint !== undefined && { checkpoint: producer.checkpoint }),
+        }),
+      };
+    case 'stdin':
+      return {
+        exhausted,
+        module: stdinProducer({
+          onExhausted: exhaust,
+          ...(producer.format !== undefined && { format: producer.format }),
+        }),
+      };
+  }
+}
+
+/** The definition a loaded file describes, with its handlers imported. */
+export async function buildDefinition(
+  loaded: LoadedConfig,
+  logger?: Logger,
+): Promise<PipelineDefinition> {
+  return (await build(loaded, logger)).definition;
+}
+
+/** The definition, and when its source runs out. */
+export async function build(
+  loaded: LoadedConfig,
+  logger?: Logger,
+): Promise<{ definition: PipelineDefinition; exhausted: Promise<{ emitted: number }> }> {
+  const { config, file } = loaded;
+  const batchers = config.batchers ?? (config.sink !== undefined ? { default: {} } : undefined);
+  const hasBatchers = batchers !== undefined && Object.keys(batchers).length > 0;
+  const handlers: Handlers =
+    config.handlers === undefined
+      ? {}
+      : await loadHandlers(file, config.handlers, [], loaded.where(['handlers']));
+  if (hasBatchers && handlers.handleBatch === undefined && config.sink === undefined) {
+    throw new ConfigError(file, [
+      {
+        path: config.handlers === undefined ? 'batchers' : 'handlers',
+        message:
+          config.handlers === undefined
+            ? 'batchers need a handleBatch: name a handlers module that exports one, or a sink (stdout or file)'
+            : `handler module ${config.handlers} does not export handleBatch, and there is no sink for the batchers`,
+        ...loaded.where([config.handlers === undefined ? 'batchers' : 'handlers']),
+      },
+    ]);
+  }
+  const batcherNames = Object.keys(batchers ?? {});
+  const onlyBatcher = batcherNames.length === 1 ? batcherNames[0] : undefined;
+  const handleBatch =
+    handlers.handleBatch ?? (config.sink !== undefined ? sink(config.sink) : undefined);
+  const producer = producerFor(config.producer);
+  const definition: PipelineDefinition = {
+    name: config.name,
+    producer: {
+      module: producer.module,
+      ...(config.producer.concurrency !== undefined && {
+        concurrency: config.producer.concurrency,
+      }),
+      ...(config.producer.rateLimiting !== undefined && {
+        rateLimiting: config.producer.rateLimiting,
+      }),
+    },
+    processors: (config.processors ?? { default: {} }) as PipelineDefinition['processors'],
+    ...(batchers !== undefined && {
+      batchers: batchers as NonNullable<PipelineDefinition['batchers']>,
+    }),
+    ...(config.context !== undefined && { context: config.context }),
+    ...(config.shutdownTimeout !== undefined && { shutdownTimeout: config.shutdownTimeout }),
+    ...(logger !== undefined && { logger }),
+    // Without a handleMessage, messages pass through (to the only batcher, if there is one).
+    handleMessage:
+      handlers.handleMessage ??
+      ((_processor, message) =>
+        onlyBatcher !== undefined ? message.putBatcher(onlyBatcher) : message),
+    ...(handleBatch !== undefined && { handleBatch }),
+    ...(handlers.handleFailed !== undefined && { handleFailed: handlers.handleFailed }),
+    ...(handlers.prepareMessages !== undefined && { prepareMessages: handlers.prepareMessages }),
+  };
+  return { definition, exhausted: producer.exhausted };
+}

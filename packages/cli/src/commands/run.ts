@@ -1,0 +1,159 @@
+/**
+ * `sluice run <file>`: starts the pipeline and runs it until its source is
+ * exhausted (then drains and exits 0) or a signal arrives: the first
+ * SIGTERM/SIGINT drains, a second one forces the exit (130).
+ *
+ * On a TTY it redraws a live view on stderr (rate per stage, in flight,
+ * acked, failed); otherwise it writes pino JSON logs to stderr, a progress
+ * line a second. stdout is left to the data (the stdout sink).
+ *
+ * Exit codes: 0 everything acked; 1 stopped with messages un-acked (the
+ * drain timed out) or a stage crashed; 2 invalid file; 130 forced.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import {
+  createPipeline,
+  pipelineChannels,
+  stopOnSignals,
+  type BatchProcessorStopEvent,
+  type ProcessorStopEvent,
+  type StopReport,
+} from '@sluice/core';
+import { pino } from 'pino';
+import { build } from '../build.ts';
+import { loadConfig } from '../config/load.ts';
+import { redact } from '../config/redact.ts';
+import { reportInvalid } from './validate.ts';
+
+interface RunOptions {
+  readonly tty: boolean;
+  readonly logLevel: string;
+}
+
+export async function run(file: string, options: RunOptions): Promise<number> {
+  const logger = pino(
+    { name: 'sluice', level: options.tty ? 'warn' : options.logLevel },
+    pino.destination({ fd: 2, sync: false }),
+  );
+  let pipelineName = '';
+  let definition;
+  let exhausted: Promise<{ emitted: number }>;
+  try {
+    const loaded = loadConfig(file);
+    pipelineName = loaded.config.name;
+    ({ definition, exhausted } = await build(loaded, logger));
+    if (!options.tty) {
+      logger.info(
+        { config: redact(loaded.config, loaded.secrets) },
+        `starting pipeline ${pipelineName}`,
+      );
+    }
+  } catch (error) {
+    return reportInvalid(file, error);
+  }
+
+  let pipeline;
+  try {
+    pipeline = createPipeline(definition);
+  } catch (error) {
+    return reportInvalid(file, error);
+  }
+  const stages = new Map<string, number>();
+  const count = (stage: string, n: number): void =>
+    void stages.set(stage, (stages.get(stage) ?? 0) + n);
+  const onProcessor = (p: unknown): void => {
+    const e = p as ProcessorStopEvent;
+    if (e.pipeline === pipelineName) {
+      count(
+        `processors ${e.processor}`,
+        e.successfulToAck.length + e.successfulToForward.length + e.failed.length,
+      );
+    }
+  };
+  const onBatch = (p: unknown): void => {
+    const e = p as BatchProcessorStopEvent;
+    if (e.pipeline === pipelineName) {
+      count(`batcher ${e.batcher}`, e.successful.length + e.failed.length);
+    }
+  };
+  diagnostics.subscribe(pipelineChannels.processorStop, onProcessor);
+  diagnostics.subscribe(pipelineChannels.batchProcessorStop, onBatch);
+
+  try {
+    await pipeline.start();
+  } catch (error) {
+    logger.error({ err: error }, `pipeline ${pipelineName} failed to start`);
+    if (options.tty) {
+      console.error(`pipeline ${pipelineName} failed to start: ${(error as Error).message}`);
+    }
+    logger.flush();
+    return 1;
+  }
+
+  const started = performance.now();
+  let previous = { at: started, stages: new Map<string, number>() };
+  let drawn = 0;
+  const view = (): string[] => {
+    const now = performance.now();
+    const s = pipeline.stats();
+    const seconds = (now - previous.at) / 1000;
+    const rates = [...stages.entries()].map(([stage, n]) => {
+      const rate = (n - (previous.stages.get(stage) ?? 0)) / Math.max(seconds, 0.001);
+      return `${stage} ${Math.round(rate).toLocaleString()}/s`;
+    });
+    previous = { at: now, stages: new Map(stages) };
+    return [
+      `${pipelineName}  ${((now - started) / 1000).toFixed(1)}s  received ${s.received.toLocaleString()}  in flight ${s.inFlight.toLocaleString()}  acked ${s.successful.toLocaleString()}  failed ${s.failed.toLocaleString()}`,
+      `  ${rates.length > 0 ? rates.join('   ') : 'waiting for messages'}`,
+    ];
+  };
+  const ticker = setInterval(
+    () => {
+      if (options.tty) {
+        const lines = view();
+        // stderr: stdout is for data (the stdout sink).
+        process.stderr.write(
+          `${drawn > 0 ? `\u001b[${drawn}A` : ''}${lines.map((l) => `\r${l}\u001b[K`).join('\n')}\n`,
+        );
+        drawn = lines.length;
+      } else {
+        const s = pipeline.stats();
+        logger.info({ ...s, stages: Object.fromEntries(stages) }, 'progress');
+      }
+    },
+    options.tty ? 250 : 1000,
+  );
+
+  const finished = new Promise<{ report: StopReport; reason: string }>((resolve) => {
+    stopOnSignals(pipeline, {
+      onStopped: (report, signal) => resolve({ report, reason: `stopped by ${signal}` }),
+      onForce: (signal) => {
+        logger.error({ signal }, 'second signal: exiting without waiting for the drain');
+        logger.flush();
+        process.exit(130);
+      },
+    });
+    void exhausted.then(async ({ emitted }) => {
+      while (
+        pipeline.stats().successful + pipeline.stats().failed < emitted &&
+        pipeline.state === 'running'
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (pipeline.state === 'running') {
+        resolve({ report: await pipeline.stop(), reason: 'source exhausted' });
+      }
+    });
+  });
+  const { report, reason } = await finished;
+  clearInterval(ticker);
+  diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
+  diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
+  const s = pipeline.stats();
+  const seconds = (performance.now() - started) / 1000;
+  const summary = `${pipelineName}: ${reason} after ${seconds.toFixed(1)}s: acked ${s.successful.toLocaleString()}, failed ${s.failed.toLocaleString()}, un-acked ${report.unacked}${report.timedOut ? ' (the drain timed out)' : ''}`;
+  if (options.tty) console.error(summary);
+  logger.info({ ...s, unacked: report.unacked, timedOut: report.timedOut, reason }, summary);
+  logger.flush();
+  return report.unacked === 0 ? 0 : 1;
+}

@@ -1,0 +1,37 @@
+/** `sluice validate <file>`: every problem, with its line and column; exit 2 on any. */
+import { createPipeline } from '@sluice/core';
+import { buildDefinition } from '../build.ts';
+import { ConfigError, formatProblem, loadConfig } from '../config/load.ts';
+import { redact } from '../config/redact.ts';
+import { describeTopology } from './topology.ts';
+
+export async function validate(file: string, options: { print: boolean }): Promise<number> {
+  try {
+    const loaded = loadConfig(file);
+    const definition = await buildDefinition(loaded);
+    const pipeline = createPipeline(definition);
+    console.log(`${file} is valid.`);
+    console.log(describeTopology(pipeline.definition, loaded.config.producer.type));
+    if (options.print) console.log(JSON.stringify(redact(loaded.config, loaded.secrets), null, 2));
+    return 0;
+  } catch (error) {
+    return reportInvalid(file, error);
+  }
+}
+
+/** Prints a ConfigError's problems (or another startup error) to stderr; returns the exit code. */
+export function reportInvalid(file: string, error: unknown): number {
+  if (error instanceof ConfigError) {
+    for (const p of error.problems) console.error(formatProblem(file, p));
+    console.error(
+      `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in ${file}`,
+    );
+    return 2;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_INVALID_OPTIONS') {
+    console.error(`${file}: ${(error as Error).message}`);
+    return 2;
+  }
+  throw error;
+}

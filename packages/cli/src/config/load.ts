@@ -1,0 +1,210 @@
+/**
+ * Reads a pipeline file (YAML or JSON; JSON is YAML), resolves `${VAR}`s
+ * and validates it. Every problem is reported with its path and its line
+ * and column in the file, secrets hidden.
+ */
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { configSchema, type PipelineConfig } from './schema.ts';
+import { interpolate } from './interpolate.ts';
+import { REDACTED, isSecretKey, redactUrl } from './redact.ts';
+
+/** One problem in a pipeline file. */
+export interface ConfigProblem {
+  /** Dotted path of the offending key (`processors.default.concurrency`), or '' for the file itself. */
+  readonly path: string;
+  readonly message: string;
+  readonly line: number | undefined;
+  readonly col: number | undefined;
+}
+
+/** Thrown when a pipeline file is invalid; `problems` lists every one. */
+export class ConfigError extends Error {
+  readonly code = 'ERR_INVALID_CONFIG';
+  readonly file: string;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(file: string, problems: readonly ConfigProblem[]) {
+    super(`${file} is invalid:\n${problems.map((p) => `  ${formatProblem(file, p)}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/** `file:line:col: path: message`, the form editors and terminals link. */
+export function formatProblem(file: string, p: ConfigProblem): string {
+  const where = p.line === undefined ? file : `${file}:${p.line}:${p.col ?? 1}`;
+  return p.path === '' ? `${where}: ${p.message}` : `${where}: ${p.path}: ${p.message}`;
+}
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: PipelineConfig;
+  /** Values that came from the environment, for redaction. */
+  readonly secrets: ReadonlySet<string>;
+  /** Where a key is in the file, for problems found after loading (a handler's exports). */
+  where(path: readonly (string | number)[]): { line: number | undefined; col: number | undefined };
+}
+
+/** Loads and validates `file`; throws a {@link ConfigError} listing every problem. */
+export function loadConfig(
+  file: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [
+      {
+        path: '',
+        message: `cannot read the file: ${(error as Error).message}`,
+        line: undefined,
+        col: undefined,
+      },
+    ]);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({
+        path: '',
+        // The position is reported separately; keep the first sentence.
+        message: `syntax error: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
+        line: e.linePos?.[0]?.line,
+        col: e.linePos?.[0]?.col,
+      })),
+    );
+  }
+  const where = (
+    path: readonly PropertyKey[],
+  ): { line: number | undefined; col: number | undefined } => positionOf(doc, lines, path);
+
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, [
+      { path: '', message: 'expected a mapping of options (name, producer, …)', ...where([]) },
+    ]);
+  }
+  const { value, missing, fromEnvironment } = interpolate(raw, env);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      file,
+      missing.map((m) => ({
+        path: joinPath(m.path),
+        message: `environment variable ${m.name} is not set (write \${${m.name}:-default} for a default)`,
+        ...where(m.path),
+      })),
+    );
+  }
+  const result = configSchema.safeParse(value);
+  if (!result.success) {
+    const problems: ConfigProblem[] = [];
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          problems.push({
+            path: joinPath([...issue.path, key]),
+            message: 'unknown option',
+            ...where([...issue.path, key]),
+          });
+        }
+        continue;
+      }
+      const got = valueAt(value, issue.path);
+      const shown = isSecretKey(issue.path.at(-1) as string | number | undefined)
+        ? REDACTED
+        : show(got);
+      problems.push({
+        path: joinPath(issue.path),
+        message: `${describe(issue)}, got ${got === undefined ? 'nothing' : shown}`,
+        ...where(issue.path),
+      });
+    }
+    throw new ConfigError(file, problems);
+  }
+  return { file, config: result.data, secrets: fromEnvironment, where };
+}
+
+function describe(issue: {
+  code: string;
+  message: string;
+  expected?: unknown;
+  values?: readonly unknown[];
+}): string {
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
+    return `expected ${String(issue.expected)}`;
+  }
+  if (
+    issue.code === 'invalid_value' &&
+    issue.values !== undefined &&
+    issue.message.startsWith('Invalid')
+  ) {
+    return `expected one of ${issue.values.map((v) => show(v)).join(', ')}`;
+  }
+  return issue.message;
+}
+
+function positionOf(
+  doc: Document,
+  lines: LineCounter,
+  path: readonly PropertyKey[],
+): { line: number | undefined; col: number | undefined } {
+  // The deepest node that exists: a missing key points at its parent.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node =
+      depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as (string | number)[], true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range !== undefined) {
+      // Point at the key when there is one, for `key: value` lines.
+      const pos = lines.linePos(
+        depth > 0 ? (keyOffset(doc, path.slice(0, depth)) ?? range[0]) : range[0],
+      );
+      return { line: pos.line, col: pos.col };
+    }
+  }
+  return { line: undefined, col: undefined };
+}
+
+function keyOffset(doc: Document, path: readonly PropertyKey[]): number | undefined {
+  const parent =
+    path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1) as (string | number)[], true);
+  const items = (
+    parent as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null
+  )?.items;
+  const key = path.at(-1);
+  const pair = items?.find((item) => item.key?.value === key);
+  return pair?.key?.range?.[0];
+}
+
+function joinPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function show(value: unknown): string {
+  const text = inspect(value, {
+    depth: 1,
+    breakLength: Infinity,
+    maxArrayLength: 5,
+    maxStringLength: 80,
+  });
+  return redactUrl(text);
+}

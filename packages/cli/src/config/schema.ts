@@ -1,0 +1,130 @@
+/**
+ * The pipeline file's schema. Processor and batcher options reuse the
+ * schemas `createPipeline` validates with, so a key means the same thing in
+ * code and in a file and nothing is defined twice. `sluice schema` prints it
+ * as JSON Schema for editors.
+ */
+import { batcherSchema, processorSchema } from '@sluice/core';
+import { z } from 'zod';
+
+const positiveInt = z
+  .int({ error: 'expected a positive integer' })
+  .positive({ error: 'expected a positive integer' });
+
+const common = {
+  /** How many producer instances. */
+  concurrency: positiveInt.optional(),
+  rateLimiting: z
+    .object({
+      allowedMessages: positiveInt,
+      interval: z
+        .number({ error: 'expected a positive number of ms' })
+        .positive({ error: 'expected a positive number of ms' }),
+    })
+    .strict()
+    .optional(),
+};
+
+export const generatorProducerSchema = z
+  .object({
+    type: z.literal('generator'),
+    ...common,
+    count: z
+      .int({ error: 'expected a non-negative integer' })
+      .nonnegative({ error: 'expected a non-negative integer' })
+      .optional(),
+    rate: z
+      .number({ error: 'expected a positive number' })
+      .positive({ error: 'expected a positive number' })
+      .optional(),
+  })
+  .strict()
+  .meta({
+    description:
+      'Synthetic messages { n }: count of them (or endless), at an optional rate per second.',
+  });
+
+const format = z.enum(['lines', 'jsonl']).optional();
+
+export const fileProducerSchema = z
+  .object({
+    type: z.literal('file'),
+    ...common,
+    path: z.string({ error: 'expected a file path' }).min(1, { error: 'expected a file path' }),
+    format,
+    checkpoint: z.string().min(1).optional(),
+  })
+  .strict()
+  .meta({
+    description:
+      'Reads a file line by line (lines) or as JSON lines (jsonl). Acked progress is saved to checkpoint (default <path>.offset), so a restart resumes after the last acked line.',
+  });
+
+export const stdinProducerSchema = z
+  .object({ type: z.literal('stdin'), ...common, format })
+  .strict()
+  .meta({ description: 'Reads standard input line by line (lines) or as JSON lines (jsonl).' });
+
+export const PRODUCER_TYPES = ['generator', 'file', 'stdin'] as const;
+
+export const producerSchema = z.discriminatedUnion(
+  'type',
+  [generatorProducerSchema, fileProducerSchema, stdinProducerSchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `expected a producer type, one of ${PRODUCER_TYPES.map((t) => `'${t}'`).join(', ')}`
+        : undefined,
+  },
+);
+
+export const sinkSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('stdout') }).strict(),
+    z
+      .object({
+        type: z.literal('file'),
+        path: z.string({ error: 'expected a file path' }).min(1, { error: 'expected a file path' }),
+      })
+      .strict(),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? "expected a sink type, one of 'stdout', 'file'" : undefined,
+  },
+);
+
+export const configSchema = z
+  .object({
+    name: z
+      .string({ error: 'expected a non-empty string' })
+      .min(1, { error: 'expected a non-empty string' }),
+    producer: producerSchema,
+    processors: z
+      .record(z.string(), processorSchema)
+      .refine((r) => Object.keys(r).length === 1, {
+        error: 'expected exactly one processor group, e.g. { default: {} }',
+      })
+      .optional(),
+    batchers: z.record(z.string(), batcherSchema).optional(),
+    handlers: z.string({ error: 'expected a path to a handler module' }).min(1).optional(),
+    sink: sinkSchema.optional(),
+    context: z.record(z.string(), z.unknown()).optional(),
+    shutdownTimeout: z
+      .number({ error: 'expected a positive number of ms' })
+      .positive({ error: 'expected a positive number of ms' })
+      .optional(),
+  })
+  .strict()
+  .meta({
+    title: 'Sluice pipeline',
+    description: 'A pipeline declared in a file; see docs/config.md.',
+  });
+
+export type PipelineConfig = z.output<typeof configSchema>;
+
+/** The file's schema as JSON Schema (functions, which a file cannot hold, become `{}`). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { unrepresentable: 'any', io: 'input' });
+}

@@ -1,0 +1,67 @@
+/** The `--help` texts, one per command, each with examples. */
+
+export const HELP: Record<string, string> = {
+  main: `sluice: run pipelines declared in a YAML or JSON file
+
+Usage: sluice <command> [options] <file>
+
+Commands:
+  run <file>        start the pipeline; drain on SIGTERM/SIGINT
+  validate <file>   report every problem in the file, with line and column
+  topology <file>   draw the stage graph
+  schema            print the file's JSON Schema (for editors)
+
+Options:
+  -h, --help        help for a command: sluice run --help
+
+Examples:
+  sluice validate pipeline.yaml
+  ORDERS_QUEUE_URL=http://127.0.0.1:9324/000000000000/orders sluice run pipeline.yaml
+  sluice schema > pipeline.schema.json`,
+  run: `Usage: sluice run [--log-level LEVEL] <file>
+
+Starts the pipeline. It runs until its source is exhausted (a generator with
+a count, the end of a file or of stdin), then drains and exits; or until
+SIGTERM/SIGINT, which drains (a second signal exits at once).
+
+On a terminal it shows a live view on stderr (rate per stage, in flight,
+acked, failed); otherwise it writes JSON logs (pino) to stderr.
+
+Options:
+  --log-level LEVEL   pino level for the JSON logs (default info)
+
+Exit codes: 0 all acked; 1 messages left un-acked or a crash; 2 invalid file;
+130 stopped by a second signal.
+
+Examples:
+  sluice run examples/config-driven/pipeline.yaml
+  cat events.jsonl | sluice run stdin-pipeline.yaml > out.jsonl`,
+  validate: `Usage: sluice validate [--print] <file>
+
+Checks the file: YAML or JSON syntax, \${VAR} interpolation, every option,
+and the handler module's exports. Each problem is printed as
+file:line:col: path: message. Secrets are never printed.
+
+Options:
+  --print   also print the resolved configuration (secrets redacted)
+
+Exit codes: 0 valid; 2 invalid.
+
+Examples:
+  sluice validate pipeline.yaml
+  SQS_URL=http://localhost:9324/q sluice validate --print pipeline.yaml`,
+  topology: `Usage: sluice topology <file>
+
+Draws the stage graph: producers → processors → batchers → batch
+processors, with their concurrency and demand.
+
+Example:
+  sluice topology pipeline.yaml`,
+  schema: `Usage: sluice schema
+
+Prints the pipeline file's JSON Schema. Point your editor at it, e.g. with a
+first line "# yaml-language-server: $schema=./pipeline.schema.json".
+
+Example:
+  sluice schema > pipeline.schema.json`,
+};

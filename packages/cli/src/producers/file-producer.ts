@@ -1,0 +1,79 @@
+/**
+ * The `file` producer: a file's lines, with progress saved. The
+ * acknowledger records which lines are done (acked successful or failed)
+ * and writes the highest line below which every line is done to a
+ * checkpoint file, so a restart resumes right after the last acked line.
+ */
+import { createReadStream, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Acknowledger, ProducerModule } from '@sluice/core';
+import { lineProducer, type LineFormat } from './line-producer.ts';
+
+export interface FileProducerOptions {
+  readonly path: string;
+  readonly format?: LineFormat;
+  /** Where progress is kept. @defaultValue `<path>.offset` */
+  readonly checkpoint?: string;
+  /** Called once the end of the file is reached. */
+  readonly onExhausted?: (result: { emitted: number }) => void;
+}
+
+/** Tracks done lines and the contiguous prefix of them (pure). */
+export class LineProgress {
+  /** Every line up to and including this one is done. */
+  done: number;
+  readonly #ahead = new Set<number>();
+
+  constructor(done: number) {
+    this.done = done;
+  }
+
+  /** Marks a line done; returns true if the contiguous prefix moved. */
+  mark(line: number): boolean {
+    if (line <= this.done) return false;
+    this.#ahead.add(line);
+    let moved = false;
+    while (this.#ahead.delete(this.done + 1)) {
+      this.done++;
+      moved = true;
+    }
+    return moved;
+  }
+}
+
+export function readCheckpoint(file: string): number {
+  if (!existsSync(file)) return 0;
+  const n = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+export function fileProducer(options: FileProducerOptions): ProducerModule {
+  const checkpoint = options.checkpoint ?? `${options.path}.offset`;
+  const skip = readCheckpoint(checkpoint);
+  const progress = new LineProgress(skip);
+  const save = (): void => {
+    // Write then rename, so a crash never leaves a half-written checkpoint.
+    writeFileSync(`${checkpoint}.tmp`, `${progress.done}\n`);
+    renameSync(`${checkpoint}.tmp`, checkpoint);
+  };
+  const acknowledger: Acknowledger = {
+    ack(_ref, successful, failed) {
+      let moved = false;
+      for (const m of successful) moved = progress.mark(m.id as number) || moved;
+      for (const m of failed) moved = progress.mark(m.id as number) || moved;
+      if (moved) save();
+    },
+  };
+  return lineProducer(
+    {
+      skip,
+      open: () =>
+        createInterface({ input: createReadStream(options.path), crlfDelay: Infinity })[
+          Symbol.asyncIterator
+        ](),
+    },
+    options.format ?? 'lines',
+    acknowledger,
+    options.onExhausted,
+  );
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { interpolate } from '../src/config/interpolate.ts';
+import { redact, redactUrl } from '../src/config/redact.ts';
+import { LineProgress } from '../src/producers/file-producer.ts';
+
+describe('interpolate', () => {
+  it('replaces ${VAR} and ${VAR:-default}', () => {
+    const { value, missing } = interpolate(
+      { a: 'x-${A}-y', b: '${B:-fallback}', c: ['${A}'] },
+      { A: 'one' },
+    );
+    expect(value).toEqual({ a: 'x-one-y', b: 'fallback', c: ['one'] });
+    expect(missing).toEqual([]);
+  });
+
+  it('gives a value that is one ${VAR} the type it would have in YAML', () => {
+    const { value } = interpolate({ n: '${N:-100}', f: '${F}', s: 'n=${N:-1}' }, { F: 'true' });
+    expect(value).toEqual({ n: 100, f: true, s: 'n=1' });
+  });
+
+  it('reports every missing variable with where it was used', () => {
+    const { missing } = interpolate({ producer: { url: '${URL}', key: '${KEY}' } }, {});
+    expect(missing).toEqual([
+      { name: 'URL', path: ['producer', 'url'] },
+      { name: 'KEY', path: ['producer', 'key'] },
+    ]);
+  });
+
+  it('treats an empty variable as unset and keeps $${ literal', () => {
+    const { value } = interpolate({ a: '${E:-d}', b: 'cost $${X}' }, { E: '' });
+    expect(value).toEqual({ a: 'd', b: 'cost ${X}' });
+  });
+
+  it('remembers which values came from the environment', () => {
+    expect([...interpolate({ a: '${S}' }, { S: 's3cr3t' }).fromEnvironment]).toEqual(['s3cr3t']);
+  });
+});
+
+describe('redact', () => {
+  it('hides values of secret-named keys, at any depth', () => {
+    expect(
+      redact({
+        password: 'p',
+        nested: { apiKey: 'k', token: 't', sasl: { username: 'u' } },
+        name: 'n',
+      }),
+    ).toEqual({
+      password: '[redacted]',
+      nested: { apiKey: '[redacted]', token: '[redacted]', sasl: { username: 'u' } },
+      name: 'n',
+    });
+  });
+
+  it('hides passwords inside URLs', () => {
+    expect(redactUrl('amqp://guest:guest@127.0.0.1:5672/vhost')).toBe(
+      'amqp://guest:[redacted]@127.0.0.1:5672/vhost',
+    );
+    expect(redactUrl('http://127.0.0.1:9324/queue')).toBe('http://127.0.0.1:9324/queue');
+  });
+});
+
+describe('LineProgress', () => {
+  it('moves the checkpoint only over a contiguous prefix of done lines', () => {
+    const p = new LineProgress(0);
+    expect(p.mark(2)).toBe(false);
+    expect(p.done).toBe(0);
+    expect(p.mark(1)).toBe(true);
+    expect(p.done).toBe(2);
+    expect(p.mark(4)).toBe(false);
+    expect(p.mark(3)).toBe(true);
+    expect(p.done).toBe(4);
+    expect(p.mark(3)).toBe(false);
+  });
+
+  it('starts from a saved checkpoint', () => {
+    const p = new LineProgress(10);
+    expect(p.mark(5)).toBe(false);
+    expect(p.mark(11)).toBe(true);
+    expect(p.done).toBe(11);
+  });
+});
