@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { run } from './commands/run.ts';
 import { schema } from './commands/schema.ts';
+import { test } from './commands/test.ts';
 import { topology } from './commands/topology.ts';
 import { validate } from './commands/validate.ts';
 import { HELP } from './help.ts';
@@ -26,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         help: { type: 'boolean', short: 'h' },
         print: { type: 'boolean' },
+        tests: { type: 'string' },
         'log-level': { type: 'string' },
       },
     });
@@ -53,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return validate(file, { print: parsed.values.print === true });
     case 'topology':
       return topology(file);
+    case 'test':
+      return test(file, parsed.values.tests !== undefined ? { tests: parsed.values.tests } : {});
     default:
       return 2;
   }

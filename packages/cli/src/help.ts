@@ -9,6 +9,7 @@ Commands:
   run <file>        start the pipeline; drain on SIGTERM/SIGINT
   validate <file>   report every problem in the file, with line and column
   topology <file>   draw the stage graph
+  test <file>       run the file's config-level tests through the real handlers
   schema            print the file's JSON Schema (for editors)
 
 Options:
@@ -57,6 +58,30 @@ processors, with their concurrency and demand.
 
 Example:
   sluice topology pipeline.yaml`,
+  test: `Usage: sluice test [--tests FILE] <file>
+
+Runs config-level tests: each case pushes its input messages through the
+pipeline's real handlers (with the test producer instead of the file's, one
+processor and one batch processor, so results are deterministic) and checks
+which messages succeeded or failed and what each handleBatch received.
+
+Cases come from the file's tests: list, or from FILE (a YAML file with a
+tests: list). A case:
+
+  tests:
+    - name: rejects orders without an amount
+      input: [{ n: 0 }, { n: 7 }]
+      expect:
+        successful: 1                                  # a count, or a list
+        failed: [{ data: { n: 0 }, reason: no amount }] # data and/or a reason substring
+        batches:
+          warehouse: [[{ id: 7, customer: c7, amount: 259 }]]
+
+Exit codes: 0 all passed; 1 a case failed; 2 invalid file.
+
+Examples:
+  sluice test pipeline.yaml
+  sluice test --tests pipeline.tests.yaml pipeline.yaml`,
   schema: `Usage: sluice schema
 
 Prints the pipeline file's JSON Schema. Point your editor at it, e.g. with a

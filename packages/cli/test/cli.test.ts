@@ -402,3 +402,92 @@ describe('sluice run', () => {
     expect(stderr).toContain('producer.type');
   });
 });
+
+describe('sluice test', () => {
+  const pipelineFile = (tests: string): string =>
+    file(
+      'tested.yaml',
+      `name: tested\nproducer: { type: generator }\nbatchers: { out: { batchSize: 10 } }\nhandlers: ./tested.mjs\n${tests}`,
+    );
+
+  beforeAll(() => {
+    file(
+      'tested.mjs',
+      [
+        'export function handleMessage(_p, m) {',
+        '  if (m.data.bad) return m.fail(`bad input ${m.data.id}`);',
+        '  return m.putData({ ...m.data, seen: true }).putBatcher("out");',
+        '}',
+        'export function handleBatch(_b, ms) { return ms; }',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('runs the cases through the real handlers and reports each', async () => {
+    pipelineFile(
+      [
+        'tests:',
+        '  - name: passes good input on',
+        '    input: [{ id: 1 }, { id: 2 }]',
+        '    expect:',
+        '      successful: 2',
+        '      batches: { out: [[{ id: 1, seen: true }, { id: 2, seen: true }]] }',
+        '  - name: fails bad input with its reason',
+        '    input: [{ id: 3, bad: true }]',
+        '    expect:',
+        '      failed: [{ data: { id: 3, bad: true }, reason: bad input 3 }]',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout } = await sluice(['test', 'tested.yaml']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('✓ passes good input on');
+    expect(stdout).toContain('✓ fails bad input with its reason');
+    expect(stdout).toContain('2 passed, 0 failed');
+  });
+
+  it('shows what differs and exits 1 when a case fails', async () => {
+    pipelineFile(
+      [
+        'tests:',
+        '  - name: expects the wrong thing',
+        '    input: [{ id: 1 }]',
+        '    expect:',
+        '      failed: 1',
+        '      batches: { out: [[{ id: 1 }]] }',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout } = await sluice(['test', 'tested.yaml']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ expects the wrong thing');
+    expect(stdout).toContain('expected 1 failed messages, got 0');
+    expect(stdout).toContain(
+      'batcher out: expected batches [ [ { id: 1 } ] ], got [ [ { id: 1, seen: true } ] ]',
+    );
+    expect(stdout).toContain('0 passed, 1 failed');
+  });
+
+  it('reads cases from a separate file, reporting its problems with positions', async () => {
+    pipelineFile('');
+    file('cases.yaml', 'tests:\n  - name: no input\n    expect: {}\n');
+    const { code, stderr } = await sluice(['test', '--tests', 'cases.yaml', 'tested.yaml']);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(
+      'cases.yaml:2:5: tests[0].input: expected a list of message data, got nothing',
+    );
+  });
+
+  it('passes the example pipeline’s own tests', async () => {
+    const example = resolve(import.meta.dirname, '../../../examples/config-driven');
+    const { code, stdout } = await sluice([
+      'test',
+      '--tests',
+      join(example, 'pipeline.tests.yaml'),
+      join(example, 'pipeline.yaml'),
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('2 passed, 0 failed');
+  });
+});

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { configSchema, type PipelineConfig } from './schema.ts';
+import { z } from 'zod';
+import { configSchema, testsSchema, type PipelineConfig, type TestCase } from './schema.ts';
 import { interpolate } from './interpolate.ts';
 import { REDACTED, isSecretKey, redactUrl } from './redact.ts';
 
@@ -48,11 +49,31 @@ export interface LoadedConfig {
   where(path: readonly (string | number)[]): { line: number | undefined; col: number | undefined };
 }
 
-/** Loads and validates `file`; throws a {@link ConfigError} listing every problem. */
+/** Loads and validates a pipeline file; throws a {@link ConfigError} listing every problem. */
 export function loadConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): LoadedConfig {
+  const { data, secrets, where } = loadValidated(file, configSchema, env);
+  return { file, config: data, secrets, where };
+}
+
+/** Loads a file of `sluice test` cases: `tests: [...]`. */
+export function loadTests(
+  file: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): TestCase[] {
+  return loadValidated(file, testsFileSchema, env).data.tests;
+}
+
+const testsFileSchema = z.object({ tests: testsSchema }).strict();
+
+/** Reads, interpolates and validates any Sluice file against `schema`. */
+function loadValidated<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+): { data: z.output<S>; secrets: ReadonlySet<string>; where: LoadedConfig['where'] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -101,7 +122,7 @@ export function loadConfig(
       })),
     );
   }
-  const result = configSchema.safeParse(value);
+  const result = schema.safeParse(value);
   if (!result.success) {
     const problems: ConfigProblem[] = [];
     for (const issue of result.error.issues) {
@@ -127,7 +148,7 @@ export function loadConfig(
     }
     throw new ConfigError(file, problems);
   }
-  return { file, config: result.data, secrets: fromEnvironment, where };
+  return { data: result.data, secrets: fromEnvironment, where };
 }
 
 function describe(issue: {

@@ -111,6 +111,8 @@ export const configSchema = z
     handlers: z.string({ error: 'expected a path to a handler module' }).min(1).optional(),
     sink: sinkSchema.optional(),
     context: z.record(z.string(), z.unknown()).optional(),
+    /** Config-level tests, run by `sluice test` (ignored by `run`). */
+    tests: z.lazy(() => testsSchema).optional(),
     shutdownTimeout: z
       .number({ error: 'expected a positive number of ms' })
       .positive({ error: 'expected a positive number of ms' })
@@ -123,6 +125,42 @@ export const configSchema = z
   });
 
 export type PipelineConfig = z.output<typeof configSchema>;
+
+const outcome = z.union([
+  z.int({ error: 'expected a count or a list of expected messages' }).nonnegative(),
+  z.array(
+    z
+      .object({
+        data: z.unknown().optional(),
+        /** A substring of the failure reason. */
+        reason: z.string().optional(),
+      })
+      .strict(),
+  ),
+]);
+
+/** One config-level test: messages in, outcomes and batches expected. */
+export const testCaseSchema = z
+  .object({
+    name: z.string({ error: 'expected a test name' }).min(1),
+    /** The data of each message pushed, in order. */
+    input: z.array(z.unknown(), { error: 'expected a list of message data' }),
+    /** Merged into each message's metadata. */
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    expect: z
+      .object({
+        successful: outcome.optional(),
+        failed: outcome.optional(),
+        /** For each batcher, the data of each batch handleBatch received, in order. */
+        batches: z.record(z.string(), z.array(z.array(z.unknown()))).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const testsSchema = z.array(testCaseSchema, { error: 'expected a list of test cases' });
+
+export type TestCase = z.output<typeof testCaseSchema>;
 
 /** The file's schema as JSON Schema (functions, which a file cannot hold, become `{}`). */
 export function configJsonSchema(): unknown {
