@@ -27,7 +27,7 @@ interface Outcome {
 /** Runs one case through a fresh copy of the pipeline. */
 async function runCase(definition: PipelineDefinition, test: TestCase): Promise<Outcome> {
   const batches: Record<string, unknown[][]> = {};
-  const handleBatch = definition.handleBatch;
+  const handleBatch = definition.handleBatch?.bind(definition);
   const pipeline = createPipeline({
     ...definition,
     logger: quiet,
@@ -43,7 +43,7 @@ async function runCase(definition: PipelineDefinition, test: TestCase): Promise<
     ...(handleBatch !== undefined && {
       handleBatch(batcher, messages, info, context, signal) {
         (batches[batcher] ??= []).push(messages.map((m) => m.data));
-        return handleBatch.call(definition, batcher, messages, info, context, signal);
+        return handleBatch(batcher, messages, info, context, signal);
       },
     }),
   });
