@@ -294,6 +294,14 @@ describe('sluice schema', () => {
     );
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'producer']));
   });
+
+  it('matches the published schema file (regenerate it with npm run schema)', async () => {
+    const published = readFileSync(
+      resolve(import.meta.dirname, '../schema/pipeline.schema.json'),
+      'utf8',
+    );
+    expect(JSON.parse((await sluice(['schema'])).stdout)).toEqual(JSON.parse(published));
+  });
 });
 
 describe('sluice run', () => {
