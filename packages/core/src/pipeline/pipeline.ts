@@ -338,11 +338,17 @@ class PipelineImpl<C> implements Pipeline<C> {
     return report;
   }
 
-  /** Stops whatever still runs, at once, and releases timers and resources. */
+  /**
+   * Stops whatever still runs, at once, then closes the producer instances
+   * (their `terminate`) and runs the module's cleanup: last, so acks made
+   * while draining could still use their connections.
+   */
   async #teardown(): Promise<void> {
     clearTimeout(this.#limiterTimer);
     await Promise.all(this.#allStages.map((s) => s.kill('shutdown')));
     await Promise.all(this.#producers.map((p) => p.stage.kill('shutdown')));
+    await this.#runtime?.settleAcks();
+    await Promise.all(this.#producers.map((p) => p.close('shutdown')));
     try {
       await this.#cleanup?.();
     } catch (error) {

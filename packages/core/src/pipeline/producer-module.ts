@@ -49,7 +49,11 @@ export interface ProducerInstance {
    * will be emitted. Called at once, even while `handleDemand` is pending.
    */
   prepareForDraining?(): void | PromiseLike<void>;
-  /** The producer is stopping for good: close connections. */
+  /**
+   * The pipeline has stopped and every ack has settled: close connections.
+   * Called once, after the last stage, so acks can use the connection
+   * while the pipeline drains.
+   */
   terminate?(reason: unknown): void | PromiseLike<void>;
 }
 

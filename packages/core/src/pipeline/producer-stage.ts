@@ -50,6 +50,12 @@ export interface ProducerHandle {
   rateReset(): void;
   /** Drains as described above; resolves once the stage has stopped. */
   drain(): Promise<void>;
+  /**
+   * Calls the instance's `terminate`, once: after the whole pipeline has
+   * stopped and every ack has settled, so acks can still use its
+   * connection while the rest of the pipeline drains.
+   */
+  close(reason: unknown): Promise<void>;
 }
 
 export function startProducer(
@@ -258,10 +264,11 @@ export function startProducer(
             return undefined;
         }
       },
-      async terminate(reason) {
+      terminate() {
+        // The instance is closed later, by close(): processors may still be
+        // finishing, and their acks need the instance's connection.
         closed = true;
         stopping = true;
-        await instance?.terminate?.(reason);
       },
     },
     {
@@ -287,6 +294,17 @@ export function startProducer(
       }
       stage.send({ kind: DRAINED } satisfies Info);
       await stage.join().catch(() => undefined);
+    },
+    async close(reason) {
+      const current = instance;
+      instance = undefined;
+      closed = true;
+      stopping = true;
+      try {
+        await current?.terminate?.(reason);
+      } catch (error) {
+        logger.error({ err: error }, `producer ${index}: terminate failed`);
+      }
     },
   };
 }

@@ -352,6 +352,39 @@ describe('producer routing', () => {
   });
 });
 
+describe('producer termination', () => {
+  it('terminates producer instances only after the last ack has settled', async () => {
+    const order: string[] = [];
+    const slowAck = {
+      async ack() {
+        await new Promise((r) => setTimeout(r, 5));
+        order.push('acked');
+      },
+    };
+    let emitted = false;
+    const module: ProducerModule = {
+      init: () => ({
+        handleDemand() {
+          if (emitted) return undefined;
+          emitted = true;
+          return [new Message({ data: 1, acknowledger: slowAck })];
+        },
+        terminate: () => void order.push('terminated'),
+      }),
+    };
+    const p = pipeline({
+      producer: { module },
+      processors: { default: { concurrency: 1 } },
+      batchers: { default: { batchSize: 10, batchTimeout: 60_000 } },
+      handleMessage: (_p, m) => m,
+      handleBatch: (_b, ms) => ms,
+    });
+    await p.start();
+    await p.stop();
+    expect(order).toEqual(['acked', 'terminated']);
+  });
+});
+
 describe('start', () => {
   it('rejects with the producer init error, and stops what it started', async () => {
     const module: ProducerModule = {
