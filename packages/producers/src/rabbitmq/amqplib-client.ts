@@ -402,6 +402,10 @@ function toPublishOptions(options: RabbitMqPublishOptions) {
     ...(options.expiration !== undefined && { expiration: options.expiration }),
     ...(options.priority !== undefined && { priority: options.priority }),
     ...(options.timestamp !== undefined && { timestamp: options.timestamp }),
+    ...(options.contentEncoding !== undefined && { contentEncoding: options.contentEncoding }),
+    ...(options.type !== undefined && { type: options.type }),
+    ...(options.appId !== undefined && { appId: options.appId }),
+    ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
   };
 }
 
@@ -418,5 +422,16 @@ function toMessage(message: Message): RabbitMqMessage {
     ...(typeof p.correlationId === 'string' && { correlationId: p.correlationId }),
     ...(typeof p.contentType === 'string' && { contentType: p.contentType }),
     ...(typeof p.timestamp === 'number' && { timestamp: p.timestamp }),
+    ...(typeof p.contentEncoding === 'string' && { contentEncoding: p.contentEncoding }),
+    ...(typeof p.deliveryMode === 'number' && { deliveryMode: p.deliveryMode }),
+    ...(typeof p.priority === 'number' && { priority: p.priority }),
+    ...(typeof p.replyTo === 'string' && { replyTo: p.replyTo }),
+    ...(typeof p.expiration === 'string' && { expiration: p.expiration }),
+    ...(typeof p.type === 'string' && { type: p.type }),
+    ...(typeof p.userId === 'string' && { userId: p.userId }),
+    ...(typeof p.appId === 'string' && { appId: p.appId }),
+    ...(typeof (message.fields as { consumerTag?: unknown }).consumerTag === 'string' && {
+      consumerTag: (message.fields as { consumerTag: string }).consumerTag,
+    }),
   };
 }

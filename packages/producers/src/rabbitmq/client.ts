@@ -127,6 +127,10 @@ export interface RabbitMqPublishOptions {
   readonly priority?: number;
   /** Seconds since the epoch. */
   readonly timestamp?: number;
+  readonly contentEncoding?: string;
+  readonly type?: string;
+  readonly appId?: string;
+  readonly replyTo?: string;
 }
 
 /** Consumer options. */
@@ -148,6 +152,18 @@ export interface RabbitMqMessage {
   readonly correlationId?: string;
   readonly contentType?: string;
   readonly timestamp?: number;
+  readonly contentEncoding?: string;
+  /** 2 for persistent messages, 1 (or absent) for transient ones. */
+  readonly deliveryMode?: number;
+  readonly priority?: number;
+  readonly replyTo?: string;
+  /** The per-message TTL it was published with, in ms, as a string (AMQP's encoding). */
+  readonly expiration?: string;
+  readonly type?: string;
+  readonly userId?: string;
+  readonly appId?: string;
+  /** The consumer it was delivered to (absent for basic.get). */
+  readonly consumerTag?: string;
   /** Includes `x-death` when the message was dead-lettered. */
   readonly headers: Readonly<Record<string, unknown>>;
 }

@@ -1,7 +1,27 @@
 /**
- * @sluice/producers/rabbitmq: the {@link RabbitMqClient} seam and its amqplib
- * adapter. The RabbitMQ producer will live here too.
+ * @sluice/producers/rabbitmq: the RabbitMQ producer, its telemetry, and the
+ * {@link RabbitMqClient} seam with its amqplib adapter.
  */
+export { rabbitmqProducer, type RabbitMqProducer } from './producer.ts';
+export type { RabbitMqMetadata, RabbitMqProducerStats } from './consumer.ts';
+export {
+  METADATA_FIELDS,
+  type RabbitMqMetadataField,
+  type RabbitMqProducerOptions,
+} from './options.ts';
+export { ATTEMPTS_HEADER, type AckPolicy, type FailurePolicy } from './ack-policy.ts';
+export {
+  rabbitmqChannels,
+  type RabbitMqAckEvent,
+  type RabbitMqConnectionCloseEvent,
+  type RabbitMqConnectionFailureEvent,
+  type RabbitMqConnectionOpenEvent,
+  type RabbitMqEventBase,
+  type RabbitMqReconnectEvent,
+  type RabbitMqRejectEvent,
+  type RabbitMqRetryEvent,
+  type RabbitMqStaleAcksEvent,
+} from './telemetry.ts';
 export type {
   RabbitMqChannel,
   RabbitMqClient,

@@ -1,0 +1,79 @@
+/**
+ * `rabbitmqProducer`: consumes a RabbitMQ queue into a pipeline. The
+ * options are validated here, once; each producer instance is a
+ * {@link RabbitMqConsumer} with its own connection and channel.
+ */
+import type { ProducerContext, ProducerInstance, ProducerModule } from '@sluice/core';
+import { RabbitMqConsumer, type RabbitMqProducerStats } from './consumer.ts';
+import { resolveOptions, type RabbitMqProducerOptions } from './options.ts';
+import { defaultPrefetch, tuningWarnings } from './tuning.ts';
+
+/** A RabbitMQ producer module, with counters for monitoring and tests. */
+export interface RabbitMqProducer extends ProducerModule {
+  /** Counters summed over the producer's instances, since it was created. */
+  stats(): Readonly<RabbitMqProducerStats>;
+}
+
+/**
+ * A producer that consumes `queue` with basic.consume. The broker pushes up
+ * to `prefetch` unacknowledged messages per instance; the producer holds them
+ * until processors ask, acks successes (coalesced with `multiple`), applies
+ * `onFailure` to failures (`'reject'` by default: dead-lettered when the
+ * queue has a dead-letter exchange), and reconnects with backoff when the
+ * connection, the channel or the consumer is lost. At-least-once: see
+ * docs/producers/rabbitmq.md for where duplicates come from.
+ *
+ * Throws `ERR_INVALID_OPTIONS` at once for bad options; `pipeline.start()`
+ * rejects when the broker cannot be reached or the queue cannot be consumed.
+ *
+ * @example
+ * ```ts
+ * const pipeline = createPipeline({
+ *   name: 'orders',
+ *   producer: { module: rabbitmqProducer({ queue: 'orders', prefetch: 200 }) },
+ *   processors: { default: { concurrency: 50 } },
+ *   async handleMessage(_p, message) {
+ *     await save(JSON.parse(message.data.toString()));
+ *     return message;
+ *   },
+ * });
+ * ```
+ */
+export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProducer {
+  const o = resolveOptions(options);
+  const stats: RabbitMqProducerStats = {
+    deliveries: 0,
+    emitted: 0,
+    staleAcks: 0,
+    reconnects: 0,
+    released: 0,
+    retried: 0,
+  };
+  const consumers = new Set<RabbitMqConsumer>();
+  return {
+    stats: () => ({ ...stats }),
+    // Channels close only after the whole pipeline stopped, so that messages
+    // still in processors or batchers when the producers stop can be acked.
+    prepareForStart: () => async () => {
+      const closing = [...consumers].map((c) => c.close());
+      consumers.clear();
+      await Promise.all(closing);
+    },
+    async init(context: ProducerContext): Promise<ProducerInstance> {
+      const prefetch = o.prefetch ?? defaultPrefetch(context.definition);
+      if (context.index === 0) {
+        for (const w of tuningWarnings(context.definition, prefetch, o.consumerTimeout)) {
+          context.logger.warn({ queue: o.queue, ...w.details }, w.message);
+        }
+      }
+      const consumer = new RabbitMqConsumer(o, context, prefetch, stats);
+      consumers.add(consumer);
+      await consumer.start();
+      return {
+        handleDemand: (demand) => consumer.handleDemand(demand),
+        prepareForDraining: () => consumer.prepareForDraining(),
+        terminate: () => consumer.terminate(),
+      };
+    },
+  };
+}

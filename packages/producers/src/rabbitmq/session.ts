@@ -1,0 +1,105 @@
+/**
+ * One generation of a RabbitMQ consumer: a connection, the channel that
+ * consumes on it, and the deliveries that channel has not settled yet.
+ * Messages carry their session as `ackRef`, so an ack always goes to the
+ * channel its delivery came from, or nowhere once that channel is dead: a
+ * delivery tag means nothing on any other channel.
+ *
+ * Settlements are coalesced: decisions collect in the tracker and are sent
+ * together on the next turn of the event loop (`setImmediate`), which lets
+ * the acks of several processors share one `multiple` ack.
+ */
+import type { WireCommand } from './delivery-tracker.ts';
+import { DeliveryTracker } from './delivery-tracker.ts';
+import type { RabbitMqChannel, RabbitMqConnection } from './client.ts';
+
+/** What a session reports to its owner. */
+export interface SessionSink {
+  /** A command was sent on the channel. */
+  sent(session: Session, command: WireCommand): void;
+  /** Sending failed: the channel is gone. `count` decisions were dropped. */
+  sendFailed(session: Session, error: unknown, count: number): void;
+}
+
+/** One connection + consuming channel; see the file header. */
+export class Session {
+  readonly generation: number;
+  readonly connection: RabbitMqConnection;
+  readonly channel: RabbitMqChannel;
+  readonly tracker = new DeliveryTracker();
+  /** The consumer tag, once basic.consume succeeded. */
+  consumerTag: string | undefined;
+  /** Set up completely; a loss from now on triggers a reconnect. */
+  ready = false;
+  /** The channel or connection is gone (or being closed): nothing is sent any more. */
+  dead = false;
+  /** Stale settlements already logged at warn level for this session. */
+  warnedStale = false;
+  readonly #sink: SessionSink;
+  #flush: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  constructor(
+    generation: number,
+    connection: RabbitMqConnection,
+    channel: RabbitMqChannel,
+    sink: SessionSink,
+  ) {
+    this.generation = generation;
+    this.connection = connection;
+    this.channel = channel;
+    this.#sink = sink;
+  }
+
+  /** Sends the decisions made so far on the next turn; resolves once sent (or dropped). */
+  scheduleFlush(): Promise<void> {
+    if (this.#flush === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#flush = { promise, resolve };
+      setImmediate(() => this.flushNow());
+    }
+    return this.#flush.promise;
+  }
+
+  /** Sends the decisions made so far, now. */
+  flushNow(): void {
+    const pending = this.#flush;
+    this.#flush = undefined;
+    if (!this.dead) {
+      const commands = this.tracker.flush();
+      for (let i = 0; i < commands.length; i++) {
+        const command = commands[i] as WireCommand;
+        try {
+          send(this.channel, command);
+        } catch (error) {
+          let dropped = 0;
+          for (let j = i; j < commands.length; j++) dropped += (commands[j] as WireCommand).count;
+          this.#sink.sendFailed(this, error, dropped);
+          break;
+        }
+        this.#sink.sent(this, command);
+      }
+    }
+    pending?.resolve();
+  }
+
+  /** Marks the session dead; returns how many decisions were never sent. */
+  kill(): number {
+    if (this.dead) return 0;
+    this.dead = true;
+    const dropped = this.tracker.clear();
+    const pending = this.#flush;
+    this.#flush = undefined;
+    pending?.resolve();
+    return dropped;
+  }
+}
+
+function send(channel: RabbitMqChannel, command: WireCommand): void {
+  const { op, deliveryTag, multiple } = command;
+  if (op === 'ack') channel.ack(deliveryTag, { multiple });
+  else if (multiple) channel.nack(deliveryTag, { multiple, requeue: op === 'requeue' });
+  else channel.reject(deliveryTag, { requeue: op === 'requeue' });
+}

@@ -1,0 +1,280 @@
+/**
+ * Test support for the RabbitMQ producer: a quiet logger that remembers what
+ * it was told, an in-memory fake of the client seam, a loopback TCP proxy
+ * that can drop every socket, and a bounded wait.
+ */
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import type { Logger } from '@sluice/core';
+import type {
+  RabbitMqChannel,
+  RabbitMqClient,
+  RabbitMqConnection,
+  RabbitMqMessage,
+} from '../../src/rabbitmq/index.ts';
+
+/** One log line. */
+export interface LogLine {
+  readonly level: string;
+  readonly fields: Record<string, unknown>;
+  readonly msg: string;
+}
+
+/** A pino-shaped logger that writes nothing and keeps every line. */
+export function memoryLogger(lines: LogLine[] = []): Logger & { lines: LogLine[] } {
+  const at =
+    (level: string) =>
+    (fields: unknown, msg?: string): void => {
+      if (typeof fields === 'string') lines.push({ level, fields: {}, msg: fields });
+      else lines.push({ level, fields: (fields ?? {}) as Record<string, unknown>, msg: msg ?? '' });
+    };
+  const logger = {
+    lines,
+    error: at('error'),
+    warn: at('warn'),
+    info: at('info'),
+    debug: at('debug'),
+    trace: at('trace'),
+    fatal: at('fatal'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+/** Polls `check` every 5 ms until it is truthy; rejects after `timeoutMs` saying what it waited for. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A wire call recorded by {@link FakeChannel}. */
+export type WireCall =
+  ['ack', number, boolean] | ['nack', number, boolean, boolean] | ['reject', number, boolean];
+
+/** An in-memory channel: records settlements and publishes, delivers what the test pushes. */
+export class FakeChannel implements RabbitMqChannel {
+  readonly wire: WireCall[] = [];
+  readonly published: { queue: string; content: Buffer; options: Record<string, unknown> }[] = [];
+  readonly setup: string[] = [];
+  prefetchCount: number | undefined;
+  closed = false;
+  #nextTag = 1;
+  #onMessage: ((message: RabbitMqMessage | null) => void) | undefined;
+  readonly #listeners = new Map<string, ((error?: Error) => void)[]>();
+  /** Makes the next consume fail with this error. */
+  failConsume: Error | undefined;
+
+  assertQueue(queue: string, options?: { arguments?: Readonly<Record<string, unknown>> }) {
+    this.setup.push(`assertQueue ${queue} ${JSON.stringify(options?.arguments ?? {})}`);
+    return Promise.resolve({ queue, messageCount: 0, consumerCount: 0 });
+  }
+  checkQueue(queue: string) {
+    return Promise.resolve({ queue, messageCount: 0, consumerCount: 0 });
+  }
+  deleteQueue() {
+    return Promise.resolve(0);
+  }
+  purgeQueue() {
+    return Promise.resolve(0);
+  }
+  assertExchange() {
+    return Promise.resolve();
+  }
+  checkExchange() {
+    return Promise.resolve();
+  }
+  deleteExchange() {
+    return Promise.resolve();
+  }
+  bindQueue(queue: string, exchange: string, routingKey: string) {
+    this.setup.push(`bindQueue ${queue} ${exchange} ${routingKey}`);
+    return Promise.resolve();
+  }
+  publish() {
+    return true;
+  }
+  sendToQueue(queue: string, content: Buffer, options: Record<string, unknown> = {}) {
+    this.#check();
+    this.published.push({ queue, content, options });
+    return true;
+  }
+  waitForConfirms() {
+    return this.closed ? Promise.reject(new Error('closed')) : Promise.resolve();
+  }
+  get() {
+    return Promise.resolve(null);
+  }
+  consume(queue: string, onMessage: (message: RabbitMqMessage | null) => void) {
+    if (this.failConsume) return Promise.reject(this.failConsume);
+    this.setup.push(`consume ${queue}`);
+    this.#onMessage = onMessage;
+    return Promise.resolve({ consumerTag: 'ctag-1' });
+  }
+  cancel(consumerTag: string) {
+    this.setup.push(`cancel ${consumerTag}`);
+    this.#onMessage = undefined;
+    return Promise.resolve();
+  }
+  prefetch(count: number) {
+    this.prefetchCount = count;
+    this.setup.push(`prefetch ${count}`);
+    return Promise.resolve();
+  }
+  ack(deliveryTag: number, options: { multiple?: boolean } = {}) {
+    this.#check();
+    this.wire.push(['ack', deliveryTag, options.multiple ?? false]);
+  }
+  nack(deliveryTag: number, options: { multiple?: boolean; requeue?: boolean } = {}) {
+    this.#check();
+    this.wire.push(['nack', deliveryTag, options.multiple ?? false, options.requeue ?? true]);
+  }
+  reject(deliveryTag: number, options: { requeue?: boolean } = {}) {
+    this.#check();
+    this.wire.push(['reject', deliveryTag, options.requeue ?? true]);
+  }
+  close() {
+    this.kill();
+    return Promise.resolve();
+  }
+  on(event: string, listener: (error: Error) => void): void {
+    const loose = listener as (error?: Error) => void;
+    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), loose]);
+  }
+
+  /** The broker pushes a message; returns its delivery tag. */
+  deliver(message: Partial<RabbitMqMessage> = {}): number {
+    const deliveryTag = this.#nextTag++;
+    this.#onMessage?.({
+      content: Buffer.from(`m${deliveryTag}`),
+      deliveryTag,
+      redelivered: false,
+      exchange: '',
+      routingKey: 'q',
+      headers: {},
+      ...message,
+    });
+    return deliveryTag;
+  }
+  /** The broker cancels the consumer (queue deleted). */
+  brokerCancel(): void {
+    this.#onMessage?.(null);
+  }
+  /** The channel dies. */
+  kill(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const l of this.#listeners.get('close') ?? []) l();
+  }
+  #check(): void {
+    if (this.closed) {
+      throw Object.assign(new Error('Channel closed'), { code: 'ERR_BROKER_CLOSED' });
+    }
+  }
+}
+
+/** An in-memory connection with one channel per createChannel. */
+export class FakeConnection implements RabbitMqConnection {
+  readonly channels: FakeChannel[] = [];
+  closed = false;
+  readonly #listeners: ((error?: Error) => void)[] = [];
+  createChannel(): Promise<RabbitMqChannel> {
+    const channel = new FakeChannel();
+    this.channels.push(channel);
+    return Promise.resolve(channel);
+  }
+  close(): Promise<void> {
+    this.drop();
+    return Promise.resolve();
+  }
+  on(event: string, listener: (error: Error) => void): void {
+    if (event === 'close') this.#listeners.push(listener as (error?: Error) => void);
+  }
+  /** The socket is lost: the connection closes with an error, and its channels too. */
+  drop(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.channels) c.kill();
+    for (const l of this.#listeners) l(error);
+  }
+}
+
+/** A client whose connections are {@link FakeConnection}s; `failNext` makes connects fail. */
+export class FakeClient implements RabbitMqClient {
+  readonly connections: FakeConnection[] = [];
+  readonly urls: string[] = [];
+  failNext: Error[] = [];
+  /** Connects that never settle, to test the connect timeout. */
+  hang = false;
+  connect(url: string): Promise<RabbitMqConnection> {
+    this.urls.push(url);
+    if (this.hang) return new Promise(() => undefined);
+    const failure = this.failNext.shift();
+    if (failure) return Promise.reject(failure);
+    const connection = new FakeConnection();
+    this.connections.push(connection);
+    return Promise.resolve(connection);
+  }
+  /** The channel of the newest connection. */
+  get channel(): FakeChannel {
+    const channel = this.connections.at(-1)?.channels.at(-1);
+    if (!channel) throw new Error('no channel yet');
+    return channel;
+  }
+}
+
+/** A loopback TCP proxy to `target`; `drop()` destroys every piped socket. */
+export class DropProxy {
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  port = 0;
+  drops = 0;
+
+  readonly target: { host: string; port: number };
+
+  constructor(target: { host: string; port: number }) {
+    this.target = target;
+    this.#server = createServer((client) => {
+      const upstream = netConnect(target);
+      this.#sockets.add(client);
+      this.#sockets.add(upstream);
+      const forget = (): void => {
+        this.#sockets.delete(client);
+        this.#sockets.delete(upstream);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', forget).on('close', forget);
+      upstream.on('error', forget).on('close', forget);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as { port: number }).port;
+    return this.port;
+  }
+
+  /** Destroys every socket through the proxy: both ends see the connection die. */
+  drop(): void {
+    this.drops++;
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+  }
+
+  async close(): Promise<void> {
+    this.drop();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
