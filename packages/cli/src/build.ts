@@ -15,6 +15,7 @@ import { loadHandlers, type Handlers } from './handlers.ts';
 import { fileProducer } from './producers/file-producer.ts';
 import { stdinProducer } from './producers/stdin-producer.ts';
 import { sink } from './sinks.ts';
+import type { RabbitMqProducerOptions } from '@sluice/producers/rabbitmq';
 
 /** A producer module and, for finite sources, how to tell it has emitted everything. */
 export interface BuiltProducer {
@@ -23,7 +24,7 @@ export interface BuiltProducer {
   readonly exhausted: Promise<{ emitted: number }>;
 }
 
-export function producerFor(producer: PipelineConfig['producer']): BuiltProducer {
+export async function producerFor(producer: PipelineConfig['producer']): Promise<BuiltProducer> {
   let exhaust!: (result: { emitted: number }) => void;
   const exhausted = new Promise<{ emitted: number }>((resolve) => (exhaust = resolve));
   switch (producer.type) {
@@ -54,6 +55,17 @@ export function producerFor(producer: PipelineConfig['producer']): BuiltProducer
           ...(producer.format !== undefined && { format: producer.format }),
         }),
       };
+    case 'rabbitmq': {
+      // Loaded on demand: other commands and producers never pay for amqplib.
+      const { rabbitmqProducer } = await import('@sluice/producers/rabbitmq');
+      const {
+        type: _type,
+        concurrency: _concurrency,
+        rateLimiting: _rateLimiting,
+        ...options
+      } = producer;
+      return { exhausted, module: rabbitmqProducer(options as unknown as RabbitMqProducerOptions) };
+    }
   }
 }
 
@@ -93,7 +105,7 @@ export async function build(
   const onlyBatcher = batcherNames.length === 1 ? batcherNames[0] : undefined;
   const handleBatch =
     handlers.handleBatch ?? (config.sink !== undefined ? sink(config.sink) : undefined);
-  const producer = producerFor(config.producer);
+  const producer = await producerFor(config.producer);
   const definition: PipelineDefinition = {
     name: config.name,
     producer: {

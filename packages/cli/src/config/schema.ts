@@ -5,6 +5,7 @@
  * as JSON Schema for editors.
  */
 import { batcherSchema, processorSchema } from '@sluice/core';
+import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq';
 import { z } from 'zod';
 
 const positiveInt = z
@@ -65,11 +66,18 @@ export const stdinProducerSchema = z
   .strict()
   .meta({ description: 'Reads standard input line by line (lines) or as JSON lines (jsonl).' });
 
-export const PRODUCER_TYPES = ['generator', 'file', 'stdin'] as const;
+/** A broker producer's own option schema, plus what every producer takes. */
+export const rabbitmqProducerSchema = rabbitmqOptionsObject
+  .extend({ type: z.literal('rabbitmq'), ...common })
+  .meta({
+    description: 'Consumes a RabbitMQ queue: see docs/producers/rabbitmq.md for every option.',
+  });
+
+export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'rabbitmq'] as const;
 
 export const producerSchema = z.discriminatedUnion(
   'type',
-  [generatorProducerSchema, fileProducerSchema, stdinProducerSchema],
+  [generatorProducerSchema, fileProducerSchema, stdinProducerSchema, rabbitmqProducerSchema],
   {
     error: (issue) =>
       issue.code === 'invalid_union'

@@ -6,6 +6,7 @@ export { rabbitmqProducer, type RabbitMqProducer } from './producer.ts';
 export type { RabbitMqMetadata, RabbitMqProducerStats } from './consumer.ts';
 export {
   METADATA_FIELDS,
+  rabbitmqOptionsObject,
   type RabbitMqMetadataField,
   type RabbitMqProducerOptions,
 } from './options.ts';

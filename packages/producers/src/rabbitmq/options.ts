@@ -186,7 +186,11 @@ const bounds = z
   )
   .strict();
 
-const schema = z
+/**
+ * The producer's options as a plain object schema, for reuse (the `sluice`
+ * CLI extends it for pipeline files). The cross-field rules are in `schema`.
+ */
+export const rabbitmqOptionsObject = z
   .object({
     queue: name,
     url: z
@@ -264,33 +268,34 @@ const schema = z
     backoff: bounds.optional(),
     consumerTimeout: positiveMs.optional(),
   })
-  .strict()
-  .superRefine((o, ctx) => {
-    for (const key of ['backoff', 'retry'] as const) {
-      const b = key === 'backoff' ? o.backoff : o.retry?.delay;
-      if (b?.min !== undefined && b.max !== undefined && b.min > b.max) {
-        ctx.addIssue({
-          code: 'custom',
-          path: key === 'backoff' ? ['backoff', 'max'] : ['retry', 'delay', 'max'],
-          message: `expected at least min (${b.min})`,
-        });
-      }
-    }
-    if (o.onFailure === 'retry' && o.retry === undefined) {
+  .strict();
+
+const schema = rabbitmqOptionsObject.superRefine((o, ctx) => {
+  for (const key of ['backoff', 'retry'] as const) {
+    const b = key === 'backoff' ? o.backoff : o.retry?.delay;
+    if (b?.min !== undefined && b.max !== undefined && b.min > b.max) {
       ctx.addIssue({
         code: 'custom',
-        path: ['retry'],
-        message: "expected retry settings (e.g. { maxAttempts: 3 }) with onFailure: 'retry'",
+        path: key === 'backoff' ? ['backoff', 'max'] : ['retry', 'delay', 'max'],
+        message: `expected at least min (${b.min})`,
       });
     }
-    if (o.retry?.queue !== undefined && o.retry.queue === o.queue) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['retry', 'queue'],
-        message: 'expected a queue other than the one consumed',
-      });
-    }
-  });
+  }
+  if (o.onFailure === 'retry' && o.retry === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['retry'],
+      message: "expected retry settings (e.g. { maxAttempts: 3 }) with onFailure: 'retry'",
+    });
+  }
+  if (o.retry?.queue !== undefined && o.retry.queue === o.queue) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['retry', 'queue'],
+      message: 'expected a queue other than the one consumed',
+    });
+  }
+});
 
 /** Validates `input`, naming every bad option, and fills in the defaults. */
 export function resolveOptions(input: RabbitMqProducerOptions): ResolvedRabbitMqOptions {
