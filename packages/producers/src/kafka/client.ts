@@ -4,9 +4,10 @@
  * library can replace kafkajs without touching producer logic.
  *
  * A {@link KafkaClient} is a factory: it opens an admin connection, a
- * publisher, or reads a topic. The consumer-group API the Kafka producer needs
- * (subscribe, run, pause, resume, commit, rebalance callbacks) will be added
- * here as a `consumer()` factory by whoever builds that producer.
+ * publisher, a consumer-group member, or reads a topic. The consumer-group
+ * API ({@link KafkaClient.consumer}) is what the Kafka producer runs on: this
+ * is the place to add another client (@platformatic/kafka, or Confluent's
+ * KafkaJS-compatible API on librdkafka) beside kafkajs.
  *
  * Offsets are decimal strings, as on the wire (int64). Failures reject with a
  * `BrokerError` (`ERR_TOPIC_NOT_FOUND`, `ERR_BROKER_UNREACHABLE`,
@@ -26,6 +27,80 @@ export interface KafkaClient {
    * `sluice-read-<topic>-<random>` and deletes it). Not for transactional topics.
    */
   readTopic(topic: string, options?: { readonly timeoutMs?: number }): Promise<KafkaRecord[]>;
+  /**
+   * A consumer-group member, not connected yet: `start()` joins the group.
+   * It calls `handlers` as batches arrive and the group rebalances.
+   */
+  consumer(options: KafkaConsumerOptions, handlers: KafkaConsumerHandlers): KafkaGroupConsumer;
+}
+
+/** How a {@link KafkaGroupConsumer} joins and fetches. */
+export interface KafkaConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where partitions without a committed offset start: earliest (true) or latest. */
+  readonly fromBeginning: boolean;
+  readonly sessionTimeout: number;
+  readonly heartbeatInterval: number;
+  readonly rebalanceTimeout: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly maxBytesPerPartition: number;
+  readonly maxWaitTimeInMs: number;
+}
+
+/** Records of one partition from one fetch, in offset order. */
+export interface KafkaFetchedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** The partition's end offset when fetched. */
+  readonly highWatermark: string;
+  readonly records: readonly KafkaRecord[];
+}
+
+/** A partition of a topic. */
+export interface KafkaTopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/**
+ * What a {@link KafkaGroupConsumer} reports. The member owns exactly the
+ * partitions of its last `onAssignment`; anything it owned before and is not
+ * listed there was revoked.
+ */
+export interface KafkaConsumerHandlers {
+  /** Records arrived. Must not block: buffer them and return. */
+  onBatch(batch: KafkaFetchedBatch): void;
+  /**
+   * The group began to rebalance: any partition may be taken away. A client
+   * with a revoke callback waits for the returned promise (the producer
+   * bounds it) before it rejoins; kafkajs cannot wait and rejoins at once.
+   */
+  onRebalanceStart(): void | Promise<void>;
+  /** The member (re)joined the group with these partitions, in a new generation. */
+  onAssignment(generation: number, partitions: readonly KafkaTopicPartition[]): void;
+  /** An error the consumer recovers from by itself (it reconnects and rejoins). */
+  onError(error: unknown): void;
+}
+
+/** One member of a consumer group. Offsets are committed explicitly, never automatically. */
+export interface KafkaGroupConsumer {
+  /** Connects, subscribes and joins; resolves once it runs. Rejects with a `BrokerError`. */
+  start(): Promise<void>;
+  /** Stops fetching these partitions (records already fetched may still arrive). */
+  pause(partitions: readonly KafkaTopicPartition[]): void;
+  resume(partitions: readonly KafkaTopicPartition[]): void;
+  /** Commits, as "next offset to read", in the member's current generation. */
+  commit(
+    offsets: readonly {
+      readonly topic: string;
+      readonly partition: number;
+      readonly offset: string;
+    }[],
+  ): Promise<void>;
+  /** Leaves the group and disconnects. Safe to call more than once. */
+  stop(): Promise<void>;
 }
 
 /** Topic and consumer-group administration. */

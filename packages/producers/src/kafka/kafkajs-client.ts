@@ -11,6 +11,7 @@ import {
   Partitioners,
   type Admin,
   type Batch,
+  type Consumer,
   type IHeaders,
   type KafkaConfig,
   type KafkaMessage,
@@ -23,6 +24,10 @@ import type {
   KafkaAdminClient,
   KafkaClient,
   KafkaCommittedOffset,
+  KafkaConsumerHandlers,
+  KafkaConsumerOptions,
+  KafkaGroupConsumer,
+  KafkaTopicPartition,
   KafkaOutgoingMessage,
   KafkaPartitionOffsets,
   KafkaPublisher,
@@ -85,6 +90,12 @@ export class KafkaJsClient implements KafkaClient {
     });
     await this.#call('connect', undefined, () => producer.connect());
     return new KafkaJsPublisher(producer, (op, topic, run) => this.#call(op, topic, run));
+  }
+
+  consumer(options: KafkaConsumerOptions, handlers: KafkaConsumerHandlers): KafkaGroupConsumer {
+    return new KafkaJsGroupConsumer(this.#kafka, options, handlers, (error, operation) =>
+      this.#toBrokerError(error, operation, options.topics.join(',')),
+    );
   }
 
   async readTopic(
@@ -427,6 +438,179 @@ class KafkaJsPublisher implements KafkaPublisher {
 
   async close(): Promise<void> {
     await this.#producer.disconnect();
+  }
+}
+
+/**
+ * A consumer-group member over a kafkajs consumer. kafkajs has no revoke
+ * callback: a rebalance shows as its REBALANCING event (or a crash), and the
+ * new assignment as GROUP_JOIN, from which the producer works out what was
+ * revoked. kafkajs restarts itself after retriable crashes; after any other
+ * crash this class starts a new kafkajs consumer, backing off up to 30 s.
+ */
+class KafkaJsGroupConsumer implements KafkaGroupConsumer {
+  readonly #kafka: Kafka;
+  readonly #options: KafkaConsumerOptions;
+  readonly #handlers: KafkaConsumerHandlers;
+  readonly #toError: (error: unknown, operation: string) => BrokerError;
+  #consumer: Consumer | undefined;
+  #running = false;
+  #stopped = false;
+  #generation = 0;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #restarts = 0;
+  #stopping: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    options: KafkaConsumerOptions,
+    handlers: KafkaConsumerHandlers,
+    toError: (error: unknown, operation: string) => BrokerError,
+  ) {
+    this.#kafka = kafka;
+    this.#options = options;
+    this.#handlers = handlers;
+    this.#toError = toError;
+  }
+
+  async start(): Promise<void> {
+    if (this.#stopped) return;
+    const o = this.#options;
+    const consumer = this.#kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: o.sessionTimeout,
+      heartbeatInterval: o.heartbeatInterval,
+      rebalanceTimeout: o.rebalanceTimeout,
+      minBytes: o.minBytes,
+      maxBytes: o.maxBytes,
+      maxBytesPerPartition: o.maxBytesPerPartition,
+      maxWaitTimeInMs: o.maxWaitTimeInMs,
+      allowAutoTopicCreation: false,
+      retry: { restartOnFailure: () => Promise.resolve(true) },
+    });
+    this.#consumer = consumer;
+    consumer.on(consumer.events.REBALANCING, () => this.#rebalanceStart());
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.#restarts = 0;
+      const partitions: KafkaTopicPartition[] = [];
+      for (const [topic, list] of Object.entries(event.payload.memberAssignment)) {
+        for (const partition of list) partitions.push({ topic, partition });
+      }
+      this.#handlers.onAssignment(++this.#generation, partitions);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.#handlers.onError(this.#toError(event.payload.error, 'consume'));
+      this.#rebalanceStart();
+      if (!event.payload.restart) this.#scheduleRestart(consumer);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: ({ batch }) => {
+          this.#handlers.onBatch({
+            topic: batch.topic,
+            partition: batch.partition,
+            highWatermark: batch.highWatermark,
+            records: batch.messages.map((m) => toRecord(batch.topic, batch.partition, m)),
+          });
+          return Promise.resolve();
+        },
+      });
+      this.#running = true;
+    } catch (error) {
+      this.#consumer = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      throw this.#toError(error, 'start');
+    }
+  }
+
+  pause(partitions: readonly KafkaTopicPartition[]): void {
+    this.#each(partitions, (c, tp) => c.pause(tp));
+  }
+
+  resume(partitions: readonly KafkaTopicPartition[]): void {
+    this.#each(partitions, (c, tp) => c.resume(tp));
+  }
+
+  async commit(
+    offsets: readonly {
+      readonly topic: string;
+      readonly partition: number;
+      readonly offset: string;
+    }[],
+  ): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined || !this.#running) {
+      throw new BrokerError(
+        'ERR_BROKER_REQUEST',
+        'kafka',
+        'Kafka commit failed: the consumer is not running',
+      );
+    }
+    try {
+      await consumer.commitOffsets(offsets.map((o) => ({ ...o })));
+    } catch (error) {
+      throw this.#toError(error, 'commit');
+    }
+  }
+
+  stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#restartTimer);
+    const consumer = this.#consumer;
+    this.#running = false;
+    this.#stopping ??=
+      consumer === undefined ? Promise.resolve() : consumer.disconnect().catch(() => undefined);
+    return this.#stopping;
+  }
+
+  #rebalanceStart(): void {
+    try {
+      const waiting = this.#handlers.onRebalanceStart();
+      // kafkajs rejoins at once; a handler promise cannot hold it back.
+      if (waiting !== undefined) waiting.catch(() => undefined);
+    } catch {
+      // handlers never throw into kafkajs
+    }
+  }
+
+  #scheduleRestart(crashed: Consumer): void {
+    if (this.#stopped) return;
+    this.#running = false;
+    const delay = Math.min(30_000, 1000 * 2 ** this.#restarts++);
+    this.#restartTimer = setTimeout(() => {
+      void crashed.disconnect().catch(() => undefined);
+      this.start().catch((error: unknown) => {
+        this.#handlers.onError(error);
+        if (this.#consumer === undefined) this.#scheduleRestart(crashed);
+      });
+    }, delay);
+  }
+
+  #each(
+    partitions: readonly KafkaTopicPartition[],
+    run: (consumer: Consumer, tp: { topic: string; partitions: number[] }[]) => void,
+  ): void {
+    const consumer = this.#consumer;
+    if (consumer === undefined || partitions.length === 0) return;
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions) {
+      const list = byTopic.get(p.topic);
+      if (list === undefined) byTopic.set(p.topic, [p.partition]);
+      else list.push(p.partition);
+    }
+    try {
+      run(
+        consumer,
+        [...byTopic].map(([topic, list]) => ({ topic, partitions: list })),
+      );
+    } catch {
+      // Not running yet (or restarting): the producer re-applies pauses on the next assignment.
+    }
   }
 }
 

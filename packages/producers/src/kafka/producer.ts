@@ -1,0 +1,117 @@
+/**
+ * `kafkaProducer`: a pipeline source reading Kafka topics as a consumer
+ * group, with ordered concurrency (per partition or per key), commits of the
+ * contiguous acked prefix only, bounded rebalances, retries, a dead-letter
+ * topic or halt on failure. docs/producers/kafka.md is the guide.
+ */
+import type { Message, PartitionBy, ProducerModule } from '@sluice/core';
+import { BrokerError } from '../errors.ts';
+import type { KafkaClient } from './client.ts';
+import { KafkaJsClient } from './kafkajs-client.ts';
+import { KafkaMember, type HaltedPartition, type KafkaMessageMetadata } from './member.ts';
+import { resolveKafkaOptions, type KafkaProducerOptions } from './options.ts';
+
+/** The producer module, plus controls for halted partitions. */
+export interface KafkaProducerModule extends ProducerModule {
+  /** Routes each partition (or key) to one processor; see `ordering`. */
+  readonly partitionBy: PartitionBy;
+  /** Partitions halted by `onFailure: 'halt'`, across this pipeline's members. */
+  halted(): HaltedPartition[];
+  /**
+   * Resumes halted partitions (all, or those matching `filter`): the message
+   * that failed is handled again first, then the rest in order. Returns how
+   * many partitions were resumed.
+   */
+  resume(filter?: { readonly topic?: string; readonly partition?: number }): number;
+}
+
+/**
+ * A source reading `topics` as consumer group `groupId`. Messages carry the
+ * record's value as `data` (a Buffer, or null), `metadata` with topic,
+ * partition, offset, key, timestamp and headers, the id
+ * `topic/partition/offset`, and the batch key `topic/partition`.
+ *
+ * @example
+ * ```ts
+ * const orders = kafkaProducer({ groupId: 'billing', topics: ['orders'], ordering: 'key' });
+ * createPipeline({ name: 'billing', producer: { module: orders }, processors: { default: { concurrency: 50 } }, … });
+ * ```
+ */
+export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModule {
+  const o = resolveKafkaOptions(options);
+  const members: KafkaMember[] = [];
+  let client: KafkaClient | undefined = o.client;
+  const getClient = (): KafkaClient =>
+    (client ??= new KafkaJsClient({
+      clientId: o.clientId,
+      ...(o.brokers !== undefined && { brokers: [...o.brokers] }),
+      ...(o.ssl !== undefined && { ssl: o.ssl as never }),
+      ...(o.sasl !== undefined && { sasl: o.sasl as never }),
+    }));
+  const topicIndex = new Map(o.topics.map((t, i) => [t, i]));
+  const partitionBy: PartitionBy =
+    o.ordering === 'key'
+      ? (m: Message) => {
+          const meta = m.metadata as unknown as KafkaMessageMetadata;
+          return meta.key === null
+            ? `${meta.topic}/${meta.partition}@${meta.offset}`
+            : `${meta.topic}/${meta.partition}#${meta.key.toString('latin1')}`;
+        }
+      : (m: Message) => {
+          const meta = m.metadata as unknown as KafkaMessageMetadata;
+          return meta.partition + 7919 * (topicIndex.get(meta.topic) ?? 0);
+        };
+
+  return {
+    partitionBy,
+    async prepareForStart({ logger }) {
+      const admin = await getClient().admin();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const wanted = o.dlqTopic === undefined ? o.topics : [...o.topics, o.dlqTopic];
+        const missing = wanted.filter((t) => !existing.has(t));
+        if (missing.length > 0) {
+          throw new BrokerError(
+            'ERR_TOPIC_NOT_FOUND',
+            'kafka',
+            `Kafka topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist (kafka producer for group ${o.groupId}; create ${missing.length > 1 ? 'them' : 'it'} first)`,
+          );
+        }
+      } finally {
+        await admin.close().catch(() => undefined);
+      }
+      return async () => {
+        const running = members.splice(0);
+        await Promise.all(
+          running.map((m) =>
+            m.finish().catch((error: unknown) => {
+              logger.warn({ err: error }, 'kafka: final commit or leave failed');
+            }),
+          ),
+        );
+      };
+    },
+    init(context) {
+      const d = context.definition.processor;
+      const bound =
+        o.maxBufferedPerPartition ?? Math.min(10_000, Math.max(100, d.concurrency * d.maxDemand));
+      const member = new KafkaMember({
+        pipeline: context.pipeline,
+        index: context.index,
+        logger: context.logger,
+        client: getClient(),
+        options: o,
+        bound,
+        emit: (messages) => context.emit(messages),
+      });
+      members.push(member);
+      member.start();
+      return {
+        handleDemand: (demand) => member.handleDemand(demand),
+        prepareForDraining: () => member.prepareForDraining(),
+      };
+    },
+    halted: () => members.flatMap((m) => m.halted()),
+    resume: (filter) => members.reduce((n, m) => n + m.resume(filter), 0),
+  };
+}

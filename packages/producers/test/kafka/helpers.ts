@@ -1,0 +1,47 @@
+import type { Logger } from '@sluice/core';
+
+/** A logger that keeps what it is told, for assertions, and prints nothing. */
+export interface QuietLogger extends Logger {
+  readonly lines: { level: string; obj: unknown; msg: unknown }[];
+}
+
+export function quietLogger(): QuietLogger {
+  const lines: { level: string; obj: unknown; msg: unknown }[] = [];
+  const log =
+    (level: string) =>
+    (obj: unknown, msg?: unknown): void => {
+      lines.push({ level, obj, msg });
+    };
+  const logger = {
+    lines,
+    error: log('error'),
+    warn: log('warn'),
+    info: log('info'),
+    debug: log('debug'),
+    trace: log('trace'),
+    fatal: log('fatal'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+/** Resolves once `check()` is true; rejects after `timeoutMs` with `what`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Fast group settings for tests: kafkajs's defaults make rebalances take tens of seconds. */
+export const fastGroup = {
+  sessionTimeout: 6000,
+  heartbeatInterval: 500,
+  rebalanceTimeout: 6000,
+  revokeTimeout: 1000,
+  commitInterval: 200,
+  fetch: { maxWaitTimeInMs: 100 },
+} as const;
