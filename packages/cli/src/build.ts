@@ -15,6 +15,7 @@ import { loadHandlers, type Handlers } from './handlers.ts';
 import { fileProducer } from './producers/file-producer.ts';
 import { stdinProducer } from './producers/stdin-producer.ts';
 import { sink } from './sinks.ts';
+import type { KafkaProducerOptions } from '@sluice/producers/kafka';
 import type { RabbitMqProducerOptions } from '@sluice/producers/rabbitmq';
 
 /** A producer module and, for finite sources, how to tell it has emitted everything. */
@@ -65,6 +66,16 @@ export async function producerFor(producer: PipelineConfig['producer']): Promise
         ...options
       } = producer;
       return { exhausted, module: rabbitmqProducer(options as unknown as RabbitMqProducerOptions) };
+    }
+    case 'kafka': {
+      const { kafkaProducer } = await import('@sluice/producers/kafka');
+      const {
+        type: _type,
+        concurrency: _concurrency,
+        rateLimiting: _rateLimiting,
+        ...options
+      } = producer;
+      return { exhausted, module: kafkaProducer(options as unknown as KafkaProducerOptions) };
     }
   }
 }

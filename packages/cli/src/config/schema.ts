@@ -5,6 +5,7 @@
  * as JSON Schema for editors.
  */
 import { batcherSchema, processorSchema } from '@sluice/core';
+import { kafkaOptionsObject } from '@sluice/producers/kafka';
 import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq';
 import { z } from 'zod';
 
@@ -73,11 +74,24 @@ export const rabbitmqProducerSchema = rabbitmqOptionsObject
     description: 'Consumes a RabbitMQ queue: see docs/producers/rabbitmq.md for every option.',
   });
 
-export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'rabbitmq'] as const;
+export const kafkaProducerSchema = kafkaOptionsObject
+  .extend({ type: z.literal('kafka'), ...common })
+  .meta({
+    description:
+      'Consumes Kafka topics in a consumer group: see docs/producers/kafka.md for every option.',
+  });
+
+export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'rabbitmq', 'kafka'] as const;
 
 export const producerSchema = z.discriminatedUnion(
   'type',
-  [generatorProducerSchema, fileProducerSchema, stdinProducerSchema, rabbitmqProducerSchema],
+  [
+    generatorProducerSchema,
+    fileProducerSchema,
+    stdinProducerSchema,
+    rabbitmqProducerSchema,
+    kafkaProducerSchema,
+  ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'

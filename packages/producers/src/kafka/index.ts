@@ -4,7 +4,7 @@
  * `KafkaClient` (see client.ts).
  */
 export { kafkaProducer, type KafkaProducerModule } from './producer.ts';
-export type { KafkaProducerOptions, KafkaSasl } from './options.ts';
+export { kafkaOptionsObject, type KafkaProducerOptions, type KafkaSasl } from './options.ts';
 export type { HaltedPartition, KafkaMessageMetadata } from './member.ts';
 export { OffsetTracker } from './offset-tracker.ts';
 export {

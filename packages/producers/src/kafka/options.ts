@@ -98,7 +98,11 @@ const name = z
   .string({ error: 'expected a non-empty string' })
   .min(1, { error: 'expected a non-empty string' });
 
-const schema = z
+/**
+ * The producer's options as a plain object schema, for reuse (the `sluice`
+ * CLI extends it for pipeline files). The cross-field rules are in `schema`.
+ */
+export const kafkaOptionsObject = z
   .object({
     brokers: z.array(name).min(1, { error: 'expected at least one broker' }).optional(),
     clientId: name.optional(),
@@ -153,32 +157,33 @@ const schema = z
       )
       .optional(),
   })
-  .strict()
-  .superRefine((o, ctx) => {
-    if (o.onFailure === 'dlq' && o.dlq === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['dlq'],
-        message: "expected { topic }, required with onFailure: 'dlq'",
-      });
-    }
-    const session = o.sessionTimeout ?? 30_000;
-    if (o.heartbeatInterval !== undefined && o.heartbeatInterval >= session) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['heartbeatInterval'],
-        message: `expected less than sessionTimeout (${session})`,
-      });
-    }
-    const rebalance = o.rebalanceTimeout ?? 60_000;
-    if (o.revokeTimeout !== undefined && o.revokeTimeout >= rebalance) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['revokeTimeout'],
-        message: `expected less than rebalanceTimeout (${rebalance})`,
-      });
-    }
-  });
+  .strict();
+
+const schema = kafkaOptionsObject.superRefine((o, ctx) => {
+  if (o.onFailure === 'dlq' && o.dlq === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dlq'],
+      message: "expected { topic }, required with onFailure: 'dlq'",
+    });
+  }
+  const session = o.sessionTimeout ?? 30_000;
+  if (o.heartbeatInterval !== undefined && o.heartbeatInterval >= session) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['heartbeatInterval'],
+      message: `expected less than sessionTimeout (${session})`,
+    });
+  }
+  const rebalance = o.rebalanceTimeout ?? 60_000;
+  if (o.revokeTimeout !== undefined && o.revokeTimeout >= rebalance) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['revokeTimeout'],
+      message: `expected less than rebalanceTimeout (${rebalance})`,
+    });
+  }
+});
 
 /** The options with every default filled in. */
 export interface ResolvedKafkaOptions {
