@@ -120,3 +120,6 @@ export type {
 // For producer authors: the same option parsing as the core's, with errors
 // that name every bad option's path and value.
 export { parseOptions, zFunction } from './internal/parse-options.ts';
+
+// Flow: partitioned dataflow over the stage core
+export { Flow, type PartitionOptions } from './flow/flow.ts';

@@ -1,0 +1,404 @@
+/**
+ * Flow: parallel, partitioned computations over the stage core (Elixir's
+ * Flow). A flow is a lazy description, a list of layers; running it starts
+ * one stage per layer and partition, connected by the same demand and
+ * dispatchers as any pipeline, so it is back-pressured end to end.
+ *
+ * ```ts
+ * const counts = await Flow.fromIterable(lines)
+ *   .flatMap((line) => line.split(/\s+/))
+ *   .partition({ stages: 4 })                      // each word to the stage that owns it
+ *   .reduce(() => new Map<string, number>(), (word, acc) => acc.set(word, (acc.get(word) ?? 0) + 1))
+ *   .emit('state')
+ *   .toArray();                                    // one Map per partition
+ * ```
+ *
+ * Per-stage operations (`map`, `flatMap`, `filter`, `reject`, `each`,
+ * `mapBatch`) are fused into the stages of their layer. `partition` and
+ * `shuffle` start a new layer. `reduce` folds each stage's events into an
+ * accumulator emitted when its input ends.
+ *
+ * Not yet: windows and triggers, joins, groupBy, uniqBy, departition,
+ * takeSort (see issue 10).
+ */
+import { SluiceError, isNormalReason } from '../errors.ts';
+import { parseOptions, zFunction } from '../internal/parse-options.ts';
+import { nonNegativeInt, positiveInt } from '../internal/schemas.ts';
+import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
+import type { Dispatcher } from '../stage/dispatcher.ts';
+import { fromIterable } from '../stage/from-iterable.ts';
+import { PartitionDispatcher, defaultHash } from '../stage/partition-dispatcher.ts';
+import { producerConsumer, type Stage } from '../stage/stage.ts';
+import { toAsyncIterable } from '../stage/to-async-iterable.ts';
+import type { Subscription } from '../stage/types.ts';
+import { z } from 'zod';
+
+type Op = (events: unknown[]) => unknown[];
+
+interface Reducer {
+  readonly init: () => unknown;
+  readonly fold: (event: unknown, acc: unknown) => unknown;
+  emit: 'events' | 'state';
+}
+
+/** How a layer receives events from the layer before it. */
+type Routing =
+  | { readonly kind: 'demand' }
+  | { readonly kind: 'partition'; readonly hash: (event: unknown) => number };
+
+interface Layer {
+  readonly stages: number;
+  readonly routing: Routing;
+  readonly maxDemand: number;
+  readonly minDemand: number;
+  readonly ops: Op[];
+  reducer: Reducer | undefined;
+}
+
+type Source =
+  | {
+      readonly kind: 'iterables';
+      readonly iterables: readonly (Iterable<unknown> | AsyncIterable<unknown>)[];
+    }
+  | { readonly kind: 'stages'; readonly stages: readonly Stage<unknown, unknown>[] };
+
+/** Options of {@link Flow.partition} and {@link Flow.shuffle}. */
+export interface PartitionOptions<T> {
+  /** Stages in the new layer. @defaultValue 2 */
+  readonly stages?: number;
+  /** Events with the same key go to the same stage. @defaultValue the event itself */
+  readonly key?: (event: T) => unknown;
+  /** Or choose the stage yourself: an integer, taken modulo `stages`. */
+  readonly hash?: (event: T) => number;
+  /** @defaultValue 500 */
+  readonly maxDemand?: number;
+  /** @defaultValue `maxDemand / 2` */
+  readonly minDemand?: number;
+}
+
+const layerSchema = z
+  .object({
+    stages: positiveInt.optional(),
+    key: zFunction().optional(),
+    hash: zFunction().optional(),
+    maxDemand: positiveInt.optional(),
+    minDemand: nonNegativeInt.optional(),
+  })
+  .strict()
+  .refine((o) => o.key === undefined || o.hash === undefined, {
+    message: 'give key or hash, not both',
+    path: ['hash'],
+  })
+  .refine((o) => o.minDemand === undefined || o.minDemand < (o.maxDemand ?? 500), {
+    message: 'expected less than maxDemand',
+    path: ['minDemand'],
+  });
+
+const DEFAULT_MAX_DEMAND = 500;
+const DONE = Symbol('done');
+
+/** A lazy, parallel computation over a stream of events. Build with `Flow.from…`. */
+export class Flow<T> {
+  readonly #source: Source;
+  readonly #layers: Layer[];
+
+  private constructor(source: Source, layers: Layer[]) {
+    this.#source = source;
+    this.#layers = layers;
+  }
+
+  /** A flow over one iterable (sync or async), read by one source stage. */
+  static fromIterable<T>(iterable: Iterable<T> | AsyncIterable<T>): Flow<T> {
+    return Flow.fromIterables([iterable]);
+  }
+
+  /** A flow over several iterables, each read by its own source stage, in parallel. */
+  static fromIterables<T>(iterables: readonly (Iterable<T> | AsyncIterable<T>)[]): Flow<T> {
+    if (iterables.length === 0) {
+      throw new SluiceError(
+        'ERR_INVALID_OPTIONS',
+        'Flow.fromIterables: expected at least one iterable',
+      );
+    }
+    return new Flow<T>({ kind: 'iterables', iterables }, [firstLayer()]);
+  }
+
+  /** A flow over existing producer stages. */
+  static fromStages<T>(stages: readonly (Stage<never, T> | Stage<unknown, T>)[]): Flow<T> {
+    if (stages.length === 0) {
+      throw new SluiceError('ERR_INVALID_OPTIONS', 'Flow.fromStages: expected at least one stage');
+    }
+    return new Flow<T>({ kind: 'stages', stages: stages }, [firstLayer()]);
+  }
+
+  #with<U>(op: Op): Flow<U> {
+    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
+    const last = layers[layers.length - 1] as Layer;
+    if (last.reducer !== undefined) {
+      // Operations after a reduce apply to what it emits: a new layer of the same shape.
+      layers.push({ ...last, routing: { kind: 'demand' }, ops: [op], reducer: undefined });
+    } else {
+      last.ops.push(op);
+    }
+    return new Flow<U>(this.#source, layers);
+  }
+
+  /** Replaces each event with `fn(event)`. */
+  map<U>(fn: (event: T) => U): Flow<U> {
+    return this.#with<U>((events) => (events as T[]).map(fn));
+  }
+
+  /** Replaces each event with the events `fn` returns. */
+  flatMap<U>(fn: (event: T) => Iterable<U>): Flow<U> {
+    return this.#with<U>((events) => {
+      const out: U[] = [];
+      for (const e of events as T[]) for (const u of fn(e)) out.push(u);
+      return out;
+    });
+  }
+
+  /** Keeps the events for which `fn` is true. */
+  filter(fn: (event: T) => boolean): Flow<T> {
+    return this.#with<T>((events) => (events as T[]).filter(fn));
+  }
+
+  /** Drops the events for which `fn` is true. */
+  reject(fn: (event: T) => boolean): Flow<T> {
+    return this.#with<T>((events) => (events as T[]).filter((e) => !fn(e)));
+  }
+
+  /** Calls `fn` on each event for its side effect; events pass on unchanged. */
+  each(fn: (event: T) => void): Flow<T> {
+    return this.#with<T>((events) => {
+      for (const e of events as T[]) fn(e);
+      return events;
+    });
+  }
+
+  /** Replaces each batch of events a stage receives with `fn(batch)`. */
+  mapBatch<U>(fn: (events: T[]) => U[]): Flow<U> {
+    return this.#with<U>((events) => fn(events as T[]));
+  }
+
+  /**
+   * Routes every event to one of `stages` new stages by its `key` (or
+   * `hash`), so events with the same key are handled by the same stage, in
+   * order. Use it before `reduce` to group.
+   */
+  partition(options: PartitionOptions<T> = {}): Flow<T> {
+    const o = parseOptions(layerSchema, options, 'Flow.partition options');
+    const stages = o.stages ?? 2;
+    const key = options.key;
+    const hash = options.hash;
+    const route = (event: unknown): number => {
+      const h =
+        hash !== undefined
+          ? hash(event as T)
+          : defaultHash(key !== undefined ? key(event as T) : event);
+      if (!Number.isInteger(h)) {
+        throw new SluiceError(
+          'ERR_BAD_RETURN',
+          `Flow.partition: hash must return an integer, got ${String(h)}`,
+        );
+      }
+      return ((h % stages) + stages) % stages;
+    };
+    return this.#layer(stages, { kind: 'partition', hash: route }, o.maxDemand, o.minDemand);
+  }
+
+  /** Spreads events over `stages` new stages, each taking what it has demand for (no grouping). */
+  shuffle(options: Pick<PartitionOptions<T>, 'stages' | 'maxDemand' | 'minDemand'> = {}): Flow<T> {
+    const o = parseOptions(layerSchema, options, 'Flow.shuffle options');
+    return this.#layer(o.stages ?? 2, { kind: 'demand' }, o.maxDemand, o.minDemand);
+  }
+
+  #layer(
+    stages: number,
+    routing: Routing,
+    maxDemand: number | undefined,
+    minDemand: number | undefined,
+  ): Flow<T> {
+    const max = maxDemand ?? DEFAULT_MAX_DEMAND;
+    return new Flow<T>(this.#source, [
+      ...this.#layers,
+      {
+        stages,
+        routing,
+        maxDemand: max,
+        minDemand: minDemand ?? Math.floor(max / 2),
+        ops: [],
+        reducer: undefined,
+      },
+    ]);
+  }
+
+  /**
+   * Folds each stage's events into an accumulator, starting from `init()`;
+   * when the stage's input ends, it emits the accumulator: as events (if
+   * it is iterable, the default) or as one event with `.emit('state')`.
+   */
+  reduce<A>(init: () => A, fold: (event: T, acc: A) => A): Flow<A> {
+    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
+    const last = layers[layers.length - 1] as Layer;
+    if (last.reducer !== undefined) {
+      layers.push({ ...last, routing: { kind: 'demand' }, ops: [], reducer: undefined });
+    }
+    (layers[layers.length - 1] as Layer).reducer = {
+      init,
+      fold: fold as (event: unknown, acc: unknown) => unknown,
+      emit: 'events',
+    };
+    return new Flow<A>(this.#source, layers);
+  }
+
+  /**
+   * What a `reduce` emits when its input ends: its accumulator's items
+   * (`'events'`, the default) or the accumulator itself (`'state'`).
+   */
+  emit(what: 'events' | 'state'): Flow<T> {
+    const last = this.#layers[this.#layers.length - 1] as Layer;
+    if (last.reducer === undefined) {
+      throw new SluiceError('ERR_INVALID_OPTIONS', 'Flow.emit: call it after reduce');
+    }
+    if (what !== 'events' && what !== 'state') {
+      throw new SluiceError(
+        'ERR_INVALID_OPTIONS',
+        `Flow.emit: expected 'events' or 'state', got ${String(what)}`,
+      );
+    }
+    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
+    (layers[layers.length - 1] as Layer).reducer = { ...last.reducer, emit: what };
+    return new Flow<T>(this.#source, layers);
+  }
+
+  /** Starts the flow's stages; returns the stages of the last layer. */
+  #materialize(): Stage<unknown, unknown>[] {
+    const layers = this.#layers;
+    const dispatcherFor = (next: Layer | undefined): (() => Dispatcher<unknown, Subscription>) =>
+      next === undefined || next.routing.kind === 'demand'
+        ? () => new DemandDispatcher()
+        : () =>
+            new PartitionDispatcher({
+              partitions: next.stages,
+              hash: (next.routing as { hash: (e: unknown) => number }).hash,
+            });
+    const first = layers[0] as Layer;
+    let previous: Stage<unknown, unknown>[] =
+      this.#source.kind === 'stages'
+        ? [...this.#source.stages]
+        : this.#source.iterables.map(
+            (it) =>
+              fromIterable(it, { dispatcher: dispatcherFor(first)() }) as Stage<unknown, unknown>,
+          );
+    layers.forEach((layer, index) => {
+      const makeDispatcher = dispatcherFor(layers[index + 1]);
+      const upstream = previous;
+      const partitioned = layer.routing.kind === 'partition';
+      previous = Array.from({ length: layer.stages }, (_, i) =>
+        flowStage(layer, makeDispatcher(), upstream, partitioned ? i : undefined),
+      );
+    });
+    return previous;
+  }
+
+  /** Runs the flow for its side effects; resolves when every stage has finished. */
+  async run(): Promise<void> {
+    for await (const _ of this.toAsyncIterable()) void _;
+  }
+
+  /** Runs the flow and collects what its last layer emits (order across stages is not defined). */
+  async toArray(): Promise<T[]> {
+    const out: T[] = [];
+    for await (const e of this.toAsyncIterable()) out.push(e);
+    return out;
+  }
+
+  /** Runs the flow and reads its output with `for await`, with back-pressure. Errors stop it with their cause. */
+  toAsyncIterable(): AsyncIterable<T> {
+    const last = this.#materialize();
+    return toAsyncIterable(last as Stage<unknown, T>[], { maxDemand: DEFAULT_MAX_DEMAND });
+  }
+
+  /** Starts the flow and subscribes the given consumers to its last layer. */
+  intoStages(consumers: readonly (Stage<T, unknown> | Stage<T, never>)[]): void {
+    const last = this.#materialize();
+    for (const c of consumers) {
+      for (const s of last) c.subscribe(s as Stage<unknown, T>, { cancel: 'transient' });
+    }
+  }
+}
+
+function firstLayer(): Layer {
+  return {
+    stages: 1,
+    routing: { kind: 'demand' },
+    maxDemand: DEFAULT_MAX_DEMAND,
+    minDemand: DEFAULT_MAX_DEMAND / 2,
+    ops: [],
+    reducer: undefined,
+  };
+}
+
+/**
+ * One stage of a layer: applies the layer's fused operations, folds into
+ * the reducer if any, and, once every upstream stage has finished, emits
+ * the accumulator and stops. An upstream failure stops it with the cause.
+ */
+function flowStage(
+  layer: Layer,
+  dispatcher: Dispatcher<unknown, Subscription>,
+  upstream: readonly Stage<unknown, unknown>[],
+  partition: number | undefined,
+): Stage<unknown, unknown> {
+  let open = upstream.length;
+  const reducer = layer.reducer;
+  let acc: unknown = reducer?.init();
+  const apply = (events: unknown[]): unknown[] => {
+    let out = events;
+    for (const op of layer.ops) out = op(out);
+    if (reducer === undefined) return out;
+    for (const e of out) acc = reducer.fold(e, acc);
+    return [];
+  };
+  return producerConsumer<unknown, unknown>(
+    {
+      handleEvents: (events) => apply(events),
+      handleCancel(cancellation, _sub, stage) {
+        // A failed upstream: the transient subscription stops this stage with the cause.
+        if (!isNormalReason(cancellation.reason)) return undefined;
+        open--;
+        if (open > 0) return undefined;
+        stage.infoAfterBuffered(DONE);
+        if (reducer === undefined) return undefined;
+        if (reducer.emit === 'state') return [acc];
+        if (acc === null || typeof (acc as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+          throw new SluiceError(
+            'ERR_BAD_RETURN',
+            "Flow.reduce: the accumulator is not iterable, so it cannot be emitted as events; use .emit('state')",
+          );
+        }
+        return [...(acc as Iterable<unknown>)];
+      },
+      handleInfo(message, stage) {
+        if (message === DONE) void stage.stop('normal');
+      },
+    },
+    {
+      dispatcher,
+      subscribeTo: upstream.map(
+        (s) =>
+          [
+            s,
+            {
+              maxDemand: layer.maxDemand,
+              minDemand: layer.minDemand,
+              // An upstream failure stops this stage with the cause; a normal
+              // end is counted in handleCancel.
+              cancel: 'transient',
+              ...(partition !== undefined && { partition }),
+            },
+          ] as const,
+      ),
+    },
+  );
+}
