@@ -1,7 +1,22 @@
 /**
- * @sluice/producers/sqs: the {@link SqsClient} seam and its AWS SDK adapter.
- * The SQS producer will live here too.
+ * @sluice/producers/sqs: the SQS producer, the {@link SqsClient} seam it
+ * reads through, and the seam's AWS SDK adapter.
  */
+export { sqsProducer, type SqsMetadata } from './producer.ts';
+export type { SqsClientInput, SqsOnFailure, SqsOnSuccess, SqsProducerOptions } from './options.ts';
+export type { SqsAckData } from './acknowledger.ts';
+export { FAILURE_REASON_ATTRIBUTE } from './dead-letter.ts';
+export {
+  sqsChannels,
+  type SqsDeadLetterEvent,
+  type SqsDeleteEvent,
+  type SqsEntryFailure,
+  type SqsEventBase,
+  type SqsReceiveExceptionEvent,
+  type SqsReceiveStartEvent,
+  type SqsReceiveStopEvent,
+  type SqsVisibilityEvent,
+} from './telemetry.ts';
 export type {
   SqsAdmin,
   SqsBatchFailure,

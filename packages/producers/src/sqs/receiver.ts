@@ -1,0 +1,160 @@
+/**
+ * The receive loop of one producer instance. It runs outside
+ * `handleDemand`: each ReceiveMessage call is started by {@link ReceivePlan}
+ * against the unmet demand, and its messages are handed on as soon as it
+ * returns. An empty receive pauses polling for `receiveInterval`; a failed
+ * one backs off with jitter and is reported, never thrown. Draining aborts
+ * the long polls in flight at once.
+ */
+import type { Logger } from '@sluice/core';
+import { backoffMs } from './backoff.ts';
+import type { SqsClient, SqsMessage, SqsReceiveOptions } from './client.ts';
+import { ReceivePlan } from './receive-plan.ts';
+import { channels } from './telemetry.ts';
+
+/** The first and the longest pause after failed receives, in ms. */
+const ERROR_BACKOFF_BASE_MS = 500;
+const ERROR_BACKOFF_MAX_MS = 30_000;
+
+export interface ReceiverOptions {
+  readonly client: SqsClient;
+  readonly queueUrl: string;
+  readonly index: number;
+  readonly logger: Logger;
+  /** Passed on every ReceiveMessage; `maxNumberOfMessages` comes from the plan. */
+  readonly receive: Omit<SqsReceiveOptions, 'maxNumberOfMessages' | 'signal'>;
+  readonly maxNumberOfMessages: number;
+  readonly maxConcurrentReceives: number;
+  readonly receiveInterval: number;
+  /** Gets every non-empty receive's messages, within the demand. */
+  readonly onMessages: (messages: SqsMessage[]) => void;
+  readonly random?: () => number;
+}
+
+export class Receiver {
+  readonly #o: ReceiverOptions;
+  readonly #plan: ReceivePlan;
+  readonly #abort = new AbortController();
+  readonly #calls = new Set<Promise<void>>();
+  #draining = false;
+  #pause: { readonly timer: NodeJS.Timeout; readonly kind: 'empty' | 'error' } | undefined;
+  #errors = 0;
+
+  constructor(options: ReceiverOptions) {
+    this.#o = options;
+    this.#plan = new ReceivePlan(options.maxConcurrentReceives, options.maxNumberOfMessages);
+    // Start with one receive: parallel long polls only once the queue has shown it has messages.
+    this.#plan.starved = true;
+  }
+
+  /** The demand not yet met, for tests and diagnostics. */
+  get unmet(): number {
+    return this.#plan.unmet;
+  }
+
+  /** The pipeline wants `demand` more messages. */
+  demand(demand: number): void {
+    this.#plan.addDemand(demand);
+    this.#pump();
+  }
+
+  /** Stops receiving: aborts the receives in flight and resolves once they have settled. */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    this.#unpause();
+    this.#abort.abort();
+    while (this.#calls.size > 0) await Promise.all([...this.#calls]);
+  }
+
+  #pump(): void {
+    if (this.#draining || this.#pause !== undefined) return;
+    for (const ask of this.#plan.next()) {
+      const call = this.#receive(ask);
+      this.#calls.add(call);
+      void call.finally(() => this.#calls.delete(call));
+    }
+  }
+
+  async #receive(ask: number): Promise<void> {
+    const { client, queueUrl, index, logger } = this.#o;
+    if (channels.receiveStart.hasSubscribers) {
+      channels.receiveStart.publish({ queueUrl, index, demand: ask });
+    }
+    const started = performance.now();
+    let messages: SqsMessage[];
+    try {
+      messages = await client.receiveMessages(queueUrl, {
+        ...this.#o.receive,
+        maxNumberOfMessages: ask,
+        signal: this.#abort.signal,
+      });
+    } catch (error) {
+      this.#plan.done(ask, 0);
+      if (this.#draining) return; // aborted by drain(): nothing was received
+      this.#errors += 1;
+      const retryInMs = backoffMs(
+        this.#errors,
+        ERROR_BACKOFF_BASE_MS,
+        ERROR_BACKOFF_MAX_MS,
+        this.#o.random,
+      );
+      if (channels.receiveException.hasSubscribers) {
+        channels.receiveException.publish({
+          queueUrl,
+          index,
+          demand: ask,
+          error,
+          durationMs: performance.now() - started,
+          retryInMs,
+        });
+      }
+      logger.warn(
+        { err: error, queueUrl, failures: this.#errors, retryInMs },
+        `SQS receive failed; retrying in ${retryInMs} ms`,
+      );
+      this.#pauseFor(retryInMs, 'error');
+      return;
+    }
+    this.#errors = 0;
+    // SQS never returns more than asked; guard anyway, demand is a promise to the pipeline.
+    if (messages.length > ask) messages = messages.slice(0, ask);
+    this.#plan.done(ask, messages.length);
+    if (channels.receiveStop.hasSubscribers) {
+      channels.receiveStop.publish({
+        queueUrl,
+        index,
+        demand: ask,
+        count: messages.length,
+        durationMs: performance.now() - started,
+      });
+    }
+    if (messages.length > 0) {
+      this.#o.onMessages(messages);
+      if (this.#pause?.kind === 'empty') this.#unpause();
+      this.#pump();
+    } else if (this.#o.receiveInterval > 0) {
+      this.#pauseFor(this.#o.receiveInterval, 'empty');
+    } else {
+      this.#pump();
+    }
+  }
+
+  #pauseFor(ms: number, kind: 'empty' | 'error'): void {
+    if (this.#draining) return;
+    if (this.#pause !== undefined) {
+      if (this.#pause.kind === 'error' && kind === 'empty') return;
+      clearTimeout(this.#pause.timer);
+    }
+    const timer = setTimeout(() => {
+      this.#pause = undefined;
+      this.#pump();
+    }, ms);
+    this.#pause = { timer, kind };
+  }
+
+  #unpause(): void {
+    if (this.#pause === undefined) return;
+    clearTimeout(this.#pause.timer);
+    this.#pause = undefined;
+  }
+}

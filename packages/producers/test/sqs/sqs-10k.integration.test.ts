@@ -1,0 +1,143 @@
+import diagnostics from 'node:diagnostics_channel';
+import {
+  createPipeline,
+  type Logger,
+  type Message,
+  type Pipeline,
+  type PipelineDefinition,
+} from '@sluice/core';
+import { createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
+import { describeWithBroker } from '@sluice/testing/vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  AwsSqsClient,
+  sqsChannels,
+  sqsProducer,
+  type SqsDeleteEvent,
+  type SqsMetadata,
+  type SqsProducerOptions,
+} from '../../src/sqs/index.ts';
+
+const PREFIX = 'sluice-test-sqs-producer-';
+
+const quiet: Logger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => quiet,
+};
+
+type SqsMessage = Message<string, SqsMetadata>;
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describeWithBroker('sqs', 'sqsProducer on ElasticMQ, 10,000 messages', () => {
+  let client: AwsSqsClient;
+  const queues: SqsTestQueue[] = [];
+  let pipeline: Pipeline | undefined;
+
+  const create = async (options: Parameters<typeof createTestQueue>[0] = {}) => {
+    const queue = await createTestQueue({ client, namePrefix: PREFIX, ...options });
+    queues.push(queue);
+    return queue;
+  };
+  const run = (
+    queue: SqsTestQueue,
+    options: Partial<SqsProducerOptions>,
+    definition: Partial<PipelineDefinition> & Pick<PipelineDefinition, 'handleMessage'>,
+  ) => {
+    pipeline = createPipeline({
+      name: 'sqs-it',
+      logger: quiet,
+      producer: {
+        module: sqsProducer({
+          queueUrl: queue.url,
+          client,
+          waitTimeSeconds: 1,
+          receiveInterval: 0,
+          ...options,
+        }),
+      },
+      processors: { default: { concurrency: 10 } },
+      ...definition,
+    });
+    return pipeline;
+  };
+
+  beforeAll(() => {
+    client = new AwsSqsClient();
+  });
+  afterEach(async () => {
+    await pipeline?.stop();
+    pipeline = undefined;
+    await Promise.all(queues.splice(0).map((q) => q.delete()));
+  });
+  afterAll(() => client.close());
+
+  it('runs 10,000 messages with random failures: each success deleted once, each failure redelivered', async () => {
+    const queue = await create();
+    const total = 10_000;
+    // Ten senders in parallel, 10 messages per call.
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, lane) => {
+        for (let start = lane * 10; start < total; start += 100) {
+          const entries = Array.from({ length: 10 }, (_, k) => ({
+            id: String(k),
+            body: `message-${start + k}`,
+          }));
+          const result = await client.sendMessageBatch(queue.url, entries);
+          expect(result.failed).toEqual([]);
+        }
+      }),
+    );
+    const succeeded = new Map<string, number>();
+    const failedOnce = new Set<string>();
+    const redelivered = new Set<string>();
+    let deleted = 0;
+    const refused: unknown[] = [];
+    const onDelete = (e: unknown) => {
+      deleted += (e as SqsDeleteEvent).count;
+      refused.push(...(e as SqsDeleteEvent).failed);
+    };
+    diagnostics.subscribe(sqsChannels.delete, onDelete);
+    try {
+      await run(
+        queue,
+        // A failure is made visible again at once (retry backoff of 0 s).
+        { onFailure: 'retry', retryBackoff: { baseSeconds: 0 } },
+        {
+          processors: { default: { concurrency: 100 } },
+          handleMessage: (_p, message) => {
+            const m = message as SqsMessage;
+            const body = m.data;
+            if (failedOnce.has(body)) redelivered.add(body);
+            else if (Math.random() < 0.1) {
+              failedOnce.add(body);
+              return m.fail('random failure');
+            }
+            succeeded.set(body, (succeeded.get(body) ?? 0) + 1);
+            return m;
+          },
+        },
+      ).start();
+      await until(() => deleted >= total, `${total} deletes`, 25_000);
+      await pipeline?.stop();
+    } finally {
+      diagnostics.unsubscribe(sqsChannels.delete, onDelete);
+    }
+    expect(refused).toEqual([]);
+    expect(deleted).toBe(total);
+    expect(succeeded.size).toBe(total);
+    expect([...succeeded.values()].every((n) => n === 1)).toBe(true);
+    expect(failedOnce.size).toBeGreaterThan(500);
+    expect(redelivered).toEqual(failedOnce);
+    expect(await queue.count()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  }, 30_000);
+});

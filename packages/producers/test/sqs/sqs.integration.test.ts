@@ -1,0 +1,247 @@
+import diagnostics from 'node:diagnostics_channel';
+import {
+  createPipeline,
+  type Logger,
+  type Message,
+  type Pipeline,
+  type PipelineDefinition,
+} from '@sluice/core';
+import { countMessages, createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
+import { describeWithBroker } from '@sluice/testing/vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  AwsSqsClient,
+  sqsChannels,
+  sqsProducer,
+  type SqsMetadata,
+  type SqsProducerOptions,
+} from '../../src/sqs/index.ts';
+
+const PREFIX = 'sluice-test-sqs-producer-';
+
+const quiet: Logger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => quiet,
+};
+
+type SqsMessage = Message<string, SqsMetadata>;
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
+  let client: AwsSqsClient;
+  const queues: SqsTestQueue[] = [];
+  let pipeline: Pipeline | undefined;
+
+  const create = async (options: Parameters<typeof createTestQueue>[0] = {}) => {
+    const queue = await createTestQueue({ client, namePrefix: PREFIX, ...options });
+    queues.push(queue);
+    return queue;
+  };
+  const run = (
+    queue: SqsTestQueue,
+    options: Partial<SqsProducerOptions>,
+    definition: Partial<PipelineDefinition> & Pick<PipelineDefinition, 'handleMessage'>,
+  ) => {
+    pipeline = createPipeline({
+      name: 'sqs-it',
+      logger: quiet,
+      producer: {
+        module: sqsProducer({
+          queueUrl: queue.url,
+          client,
+          waitTimeSeconds: 1,
+          receiveInterval: 0,
+          ...options,
+        }),
+      },
+      processors: { default: { concurrency: 10 } },
+      ...definition,
+    });
+    return pipeline;
+  };
+
+  beforeAll(() => {
+    client = new AwsSqsClient();
+  });
+  afterEach(async () => {
+    await pipeline?.stop();
+    pipeline = undefined;
+    await Promise.all(queues.splice(0).map((q) => q.delete()));
+  });
+  afterAll(() => client.close());
+
+  it('leaves failures to the redrive policy: after maxReceiveCount they are in the DLQ', async () => {
+    const queue = await create({
+      dlq: { maxReceiveCount: 2 },
+      attributes: { VisibilityTimeout: '1' },
+    });
+    await queue.publish(3);
+    const receives: string[] = [];
+    await run(
+      queue,
+      { extendVisibility: false },
+      {
+        handleMessage: (_p, m) => {
+          receives.push(m.data as string);
+          return m.fail('always');
+        },
+      },
+    ).start();
+    await until(
+      async () => (await countMessages(client, queue.dlq!.url)).visible === 3,
+      'three messages in the DLQ',
+    );
+    await pipeline?.stop();
+    expect(receives.sort()).toEqual([
+      'message-0',
+      'message-0',
+      'message-1',
+      'message-1',
+      'message-2',
+      'message-2',
+    ]);
+    const dead = await queue.drainDlq();
+    expect(dead.map((m) => m.body).sort()).toEqual(['message-0', 'message-1', 'message-2']);
+    expect(await queue.drain()).toEqual([]);
+  });
+
+  it('keeps a message slower than the visibility timeout from being redelivered', async () => {
+    const queue = await create({ attributes: { VisibilityTimeout: '1' } });
+    await queue.publish(1);
+    const seen: string[] = [];
+    let done = false;
+    await run(
+      queue,
+      {},
+      {
+        handleMessage: async (_p, m) => {
+          seen.push((m as SqsMessage).metadata.attributes['ApproximateReceiveCount'] ?? '?');
+          await new Promise((r) => setTimeout(r, 3500));
+          done = true;
+          return m;
+        },
+      },
+    ).start();
+    await until(() => done, 'the slow message');
+    await until(async () => (await queue.count()).inFlight === 0, 'its delete');
+    await pipeline?.stop();
+    expect(seen).toEqual(['1']);
+    expect(await queue.count()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it("delays the redelivery of a failure with onFailure 'retry'", async () => {
+    const queue = await create({ attributes: { VisibilityTimeout: '30' } });
+    await queue.publish(1);
+    const at: number[] = [];
+    await run(
+      queue,
+      { onFailure: 'retry', retryBackoff: { baseSeconds: 2 } },
+      {
+        handleMessage: (_p, m) => {
+          at.push(Date.now());
+          return at.length === 1 ? m.fail('later') : m;
+        },
+      },
+    ).start();
+    await until(() => at.length === 2, 'the redelivery');
+    await until(async () => (await queue.count()).inFlight === 0, 'the delete');
+    // Redelivered after the 2 s backoff, long before the queue's 30 s visibility timeout.
+    expect((at[1] as number) - (at[0] as number)).toBeGreaterThanOrEqual(1500);
+    expect((at[1] as number) - (at[0] as number)).toBeLessThan(15_000);
+  });
+
+  it('keeps the order within each FIFO message group, with partitionBy on the group id', async () => {
+    const queue = await create({ fifo: true });
+    const groups = ['a', 'b', 'c'];
+    for (let start = 0; start < 60; start += 10) {
+      const entries = Array.from({ length: 10 }, (_, k) => {
+        const i = start + k;
+        const group = groups[i % 3] as string;
+        return { id: String(k), body: `${group}-${Math.floor(i / 3)}`, messageGroupId: group };
+      });
+      await client.sendMessageBatch(queue.url, entries);
+    }
+    const order = new Map<string, number[]>(groups.map((g) => [g, []]));
+    await run(
+      queue,
+      {},
+      {
+        processors: { default: { concurrency: 3 } },
+        partitionBy: (m) => (m as SqsMessage).metadata.messageGroupId ?? '',
+        handleMessage: async (_p, m) => {
+          const [group, n] = (m.data as string).split('-') as [string, string];
+          await new Promise((r) => setTimeout(r, Math.random() * 3));
+          order.get(group)?.push(Number(n));
+          return m;
+        },
+      },
+    ).start();
+    await until(() => [...order.values()].every((o) => o.length === 20), 'every message');
+    await until(async () => (await queue.count()).inFlight === 0, 'the deletes');
+    const expected = Array.from({ length: 20 }, (_, i) => i);
+    for (const g of groups) expect(order.get(g)).toEqual(expected);
+  });
+
+  it('stops in the middle of a long poll at once, and loses nothing', async () => {
+    const queue = await create({ attributes: { VisibilityTimeout: '1' } });
+    await queue.publish(5);
+    let handled = 0;
+    let polling = 0;
+    const onStart = () => polling++;
+    const onStop = () => polling--;
+    diagnostics.subscribe(sqsChannels.receiveStart, onStart);
+    diagnostics.subscribe(sqsChannels.receiveStop, onStop);
+    try {
+      await run(
+        queue,
+        { waitTimeSeconds: 20 },
+        { handleMessage: (_p, m) => (handled++, m) },
+      ).start();
+      await until(() => handled === 5, 'five messages');
+      await until(async () => (await queue.count()).inFlight === 0, 'their deletes');
+      // The queue is empty and the pipeline wants more: a 20 s long poll is waiting.
+      await until(() => polling > 0, 'a long poll');
+      const started = Date.now();
+      expect(await pipeline?.stop()).toEqual({ unacked: 0, timedOut: false });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      diagnostics.unsubscribe(sqsChannels.receiveStart, onStart);
+      diagnostics.unsubscribe(sqsChannels.receiveStop, onStop);
+    }
+    expect(handled).toBe(5);
+    // The aborted request may still be waiting on the broker's side, and take
+    // messages sent now: they are not lost, only hidden for one visibility timeout.
+    await queue.publish(3);
+    await until(async () => (await queue.count()).visible === 3, 'the three new messages');
+    expect((await queue.drain()).map((m) => m.body).sort()).toEqual([
+      'message-0',
+      'message-1',
+      'message-2',
+    ]);
+  }, 15_000);
+
+  it('fails start() with a clear error for a queue that does not exist', async () => {
+    const url = `${(await create()).url}-missing`;
+    const p = createPipeline({
+      name: 'sqs-it-missing',
+      logger: quiet,
+      producer: { module: sqsProducer({ queueUrl: url, client }) },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    await expect(p.start()).rejects.toMatchObject({
+      code: 'ERR_QUEUE_NOT_FOUND',
+      message: `sqs producer cannot start: queue ${url} does not exist`,
+    });
+  });
+});
