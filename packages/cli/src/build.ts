@@ -17,6 +17,7 @@ import { stdinProducer } from './producers/stdin-producer.ts';
 import { sink } from './sinks.ts';
 import type { KafkaProducerOptions } from '@sluice/producers/kafka';
 import type { RabbitMqProducerOptions } from '@sluice/producers/rabbitmq';
+import type { SqsProducerOptions } from '@sluice/producers/sqs';
 
 /** A producer module and, for finite sources, how to tell it has emitted everything. */
 export interface BuiltProducer {
@@ -66,6 +67,16 @@ export async function producerFor(producer: PipelineConfig['producer']): Promise
         ...options
       } = producer;
       return { exhausted, module: rabbitmqProducer(options as unknown as RabbitMqProducerOptions) };
+    }
+    case 'sqs': {
+      const { sqsProducer } = await import('@sluice/producers/sqs');
+      const {
+        type: _type,
+        concurrency: _concurrency,
+        rateLimiting: _rateLimiting,
+        ...options
+      } = producer;
+      return { exhausted, module: sqsProducer(options as unknown as SqsProducerOptions) };
     }
     case 'kafka': {
       const { kafkaProducer } = await import('@sluice/producers/kafka');

@@ -7,6 +7,8 @@
 import { batcherSchema, processorSchema } from '@sluice/core';
 import { kafkaOptionsObject } from '@sluice/producers/kafka';
 import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq';
+// The options alone: the AWS SDK loads only when an SQS pipeline runs.
+import { sqsOptionsObject } from '@sluice/producers/sqs/options';
 import { z } from 'zod';
 
 const positiveInt = z
@@ -81,7 +83,11 @@ export const kafkaProducerSchema = kafkaOptionsObject
       'Consumes Kafka topics in a consumer group: see docs/producers/kafka.md for every option.',
   });
 
-export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'rabbitmq', 'kafka'] as const;
+export const sqsProducerSchema = sqsOptionsObject
+  .extend({ type: z.literal('sqs'), ...common })
+  .meta({ description: 'Consumes an SQS queue: see docs/producers/sqs.md for every option.' });
+
+export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'sqs', 'kafka', 'rabbitmq'] as const;
 
 export const producerSchema = z.discriminatedUnion(
   'type',
@@ -89,8 +95,9 @@ export const producerSchema = z.discriminatedUnion(
     generatorProducerSchema,
     fileProducerSchema,
     stdinProducerSchema,
-    rabbitmqProducerSchema,
+    sqsProducerSchema,
     kafkaProducerSchema,
+    rabbitmqProducerSchema,
   ],
   {
     error: (issue) =>

@@ -119,7 +119,11 @@ const names = z
 export const onSuccessValues = ['delete', 'noop'] as const;
 export const onFailureValues = ['noop', 'retry', 'delete', 'deadLetter'] as const;
 
-const schema = z
+/**
+ * The producer's options as a plain object schema, for reuse (the `sluice`
+ * CLI extends it for pipeline files). The cross-field rules are in `schema`.
+ */
+export const sqsOptionsObject = z
   .object({
     queueUrl: url,
     client: z
@@ -148,16 +152,17 @@ const schema = z
     ackWindowMs: nonNegativeMs.optional(),
     ackAttempts: int(1, 20).optional(),
   })
-  .strict()
-  .superRefine((o, ctx) => {
-    if (o.onFailure === 'deadLetter' && o.deadLetterQueueUrl === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['onFailure'],
-        message: "'deadLetter' needs deadLetterQueueUrl",
-      });
-    }
-  });
+  .strict();
+
+const schema = sqsOptionsObject.superRefine((o, ctx) => {
+  if (o.onFailure === 'deadLetter' && o.deadLetterQueueUrl === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['onFailure'],
+      message: "'deadLetter' needs deadLetterQueueUrl",
+    });
+  }
+});
 
 /** Validates `input`; throws `InvalidOptionsError` naming every bad option. */
 export function resolveSqsOptions(input: SqsProducerOptions): ResolvedSqsOptions {
