@@ -18,8 +18,7 @@
  * `shuffle` start a new layer. `reduce` folds each stage's events into an
  * accumulator emitted when its input ends.
  *
- * Not yet: windows and triggers, joins, groupBy, uniqBy, departition,
- * takeSort (see issue 10).
+ * Not yet: windows and triggers, and joins (see issue 10).
  */
 import { SluiceError, isNormalReason } from '../errors.ts';
 import { parseOptions, zFunction } from '../internal/parse-options.ts';
@@ -34,6 +33,8 @@ import type { Subscription } from '../stage/types.ts';
 import { z } from 'zod';
 
 type Op = (events: unknown[]) => unknown[];
+/** Makes a stage's instance of an operation: called once per stage, so state is per stage. */
+type OpFactory = () => Op;
 
 interface Reducer {
   readonly init: () => unknown;
@@ -51,7 +52,7 @@ interface Layer {
   readonly routing: Routing;
   readonly maxDemand: number;
   readonly minDemand: number;
-  readonly ops: Op[];
+  readonly ops: OpFactory[];
   reducer: Reducer | undefined;
 }
 
@@ -132,13 +133,17 @@ export class Flow<T> {
   }
 
   #with<U>(op: Op): Flow<U> {
+    return this.#withFactory<U>(() => op);
+  }
+
+  #withFactory<U>(factory: OpFactory): Flow<U> {
     const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
     const last = layers[layers.length - 1] as Layer;
     if (last.reducer !== undefined) {
       // Operations after a reduce apply to what it emits: a new layer of the same shape.
-      layers.push({ ...last, routing: { kind: 'demand' }, ops: [op], reducer: undefined });
+      layers.push({ ...last, routing: { kind: 'demand' }, ops: [factory], reducer: undefined });
     } else {
-      last.ops.push(op);
+      last.ops.push(factory);
     }
     return new Flow<U>(this.#source, layers);
   }
@@ -251,6 +256,86 @@ export class Flow<T> {
     return new Flow<A>(this.#source, layers);
   }
 
+  /** Drops events whose `key` a stage has already seen (per stage: partition by the same key first). */
+  uniqBy(key: (event: T) => unknown): Flow<T> {
+    return this.#withFactory<T>(() => {
+      const seen = new Set<unknown>();
+      return (events) =>
+        (events as T[]).filter((e) => {
+          const k = key(e);
+          if (seen.has(k)) return false;
+          seen.add(k);
+          return true;
+        });
+    });
+  }
+
+  /**
+   * Groups each stage's events by `key` into a Map of key → values
+   * (`value(event)`, default the event), emitted as one state per stage.
+   */
+  groupBy<K, V = T>(key: (event: T) => K, value?: (event: T) => V): Flow<Map<K, V[]>> {
+    const pick = value ?? ((e: T) => e as unknown as V);
+    return this.reduce(
+      () => new Map<K, V[]>(),
+      (event, groups) => {
+        const k = key(event);
+        const list = groups.get(k);
+        if (list === undefined) groups.set(k, [pick(event)]);
+        else list.push(pick(event));
+        return groups;
+      },
+    ).emit('state');
+  }
+
+  /**
+   * Merges the outputs of every partition into one stage: `merge` folds
+   * each incoming event into an accumulator started by `init()`, and
+   * `done` turns it into the events to emit once every partition is done.
+   */
+  departition<A, U>(
+    init: () => A,
+    merge: (event: T, acc: A) => A,
+    done: (acc: A) => Iterable<U>,
+  ): Flow<U> {
+    return this.#layer(1, { kind: 'demand' }, undefined, undefined)
+      .reduce(init, merge)
+      .emit('state')
+      .flatMap((acc) => done(acc));
+  }
+
+  /**
+   * The `n` smallest events by `compare` (ascending, like Array#sort),
+   * across every partition, emitted in order.
+   */
+  takeSort(n: number, compare: (a: T, b: T) => number): Flow<T> {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new SluiceError(
+        'ERR_INVALID_OPTIONS',
+        `Flow.takeSort: n: expected a non-negative integer, got ${String(n)}`,
+      );
+    }
+    const keep = (list: T[], event: T): T[] => {
+      // Insertion into a sorted list of at most n: n is small in practice.
+      let i = list.length;
+      while (i > 0 && compare(list[i - 1] as T, event) > 0) i--;
+      if (i >= n) return list;
+      list.splice(i, 0, event);
+      if (list.length > n) list.pop();
+      return list;
+    };
+    return this.reduce(
+      () => [] as T[],
+      (event, list) => keep(list, event),
+    )
+      .emit('state')
+      .departition(
+        () => [] as T[],
+        (partial: T[], list) => partial.reduce(keep, list),
+        (list) => list,
+      );
+  }
+
   /**
    * What a `reduce` emits when its input ends: its accumulator's items
    * (`'events'`, the default) or the accumulator itself (`'state'`).
@@ -353,9 +438,10 @@ function flowStage(
   let open = upstream.length;
   const reducer = layer.reducer;
   let acc: unknown = reducer?.init();
+  const ops = layer.ops.map((make) => make());
   const apply = (events: unknown[]): unknown[] => {
     let out = events;
-    for (const op of layer.ops) out = op(out);
+    for (const op of ops) out = op(out);
     if (reducer === undefined) return out;
     for (const e of out) acc = reducer.fold(e, acc);
     return [];

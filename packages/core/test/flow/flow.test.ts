@@ -154,3 +154,59 @@ describe('Flow', () => {
     expect(() => Flow.fromIterable([1]).emit('state')).toThrow('Flow.emit: call it after reduce');
   });
 });
+
+describe('Flow grouping and ordering', () => {
+  it('uniqBy drops repeated keys within each stage', async () => {
+    const out = await Flow.fromIterable(['a1', 'b1', 'a2', 'c1', 'b2'])
+      .partition({ stages: 2, key: (s) => s[0] })
+      .uniqBy((s) => s[0])
+      .toArray();
+    expect(out.sort()).toEqual(['a1', 'b1', 'c1']);
+  });
+
+  it('groupBy collects values by key per stage', async () => {
+    const groups = await Flow.fromIterable([1, 2, 3, 4, 5, 6])
+      .partition({ stages: 2, key: (n) => n % 2 })
+      .groupBy(
+        (n) => (n % 2 === 0 ? 'even' : 'odd'),
+        (n) => n * 10,
+      )
+      .toArray();
+    const merged = Object.fromEntries(groups.flatMap((g) => [...g]));
+    expect(merged).toEqual({ even: [20, 40, 60], odd: [10, 30, 50] });
+  });
+
+  it('departition merges every partition into one result', async () => {
+    const out = await Flow.fromIterable(Array.from({ length: 100 }, (_, i) => i))
+      .partition({ stages: 4 })
+      .reduce(
+        () => 0,
+        (n, sum) => sum + n,
+      )
+      .emit('state')
+      .departition(
+        () => 0,
+        (partial: number, total) => total + partial,
+        (total) => [total],
+      )
+      .toArray();
+    expect(out).toEqual([4950]);
+  });
+
+  it('takeSort keeps the n smallest across partitions, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer(), { maxLength: 200 }),
+        fc.integer({ min: 0, max: 20 }),
+        async (xs, n) => {
+          const top = await Flow.fromIterable(xs)
+            .partition({ stages: 3 })
+            .takeSort(n, (a, b) => a - b)
+            .toArray();
+          expect(top).toEqual([...xs].sort((a, b) => a - b).slice(0, n));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
