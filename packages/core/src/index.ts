@@ -123,3 +123,4 @@ export { parseOptions, zFunction } from './internal/parse-options.ts';
 
 // Flow: partitioned dataflow over the stage core
 export { Flow, type PartitionOptions } from './flow/flow.ts';
+export { Window, type TriggerInfo, type TriggerKind, type WindowSpec } from './flow/window.ts';

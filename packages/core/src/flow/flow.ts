@@ -18,7 +18,8 @@
  * `shuffle` start a new layer. `reduce` folds each stage's events into an
  * accumulator emitted when its input ends.
  *
- * Not yet: windows and triggers, and joins (see issue 10).
+ * Windows (window.ts) split a reduce into groups emitted as they end.
+ * Not yet: joins (see issue 10).
  */
 import { SluiceError, isNormalReason } from '../errors.ts';
 import { parseOptions, zFunction } from '../internal/parse-options.ts';
@@ -31,6 +32,7 @@ import { producerConsumer, type Stage } from '../stage/stage.ts';
 import { toAsyncIterable } from '../stage/to-async-iterable.ts';
 import type { Subscription } from '../stage/types.ts';
 import { z } from 'zod';
+import { Window, WindowClock, type TriggerInfo, type WindowSpec } from './window.ts';
 
 type Op = (events: unknown[]) => unknown[];
 /** Makes a stage's instance of an operation: called once per stage, so state is per stage. */
@@ -40,6 +42,8 @@ interface Reducer {
   readonly init: () => unknown;
   readonly fold: (event: unknown, acc: unknown) => unknown;
   emit: 'events' | 'state';
+  /** Replaces `emit`: turns an emitted accumulator into events. */
+  onTrigger: ((acc: unknown, info: TriggerInfo) => Iterable<unknown>) | undefined;
 }
 
 /** How a layer receives events from the layer before it. */
@@ -54,6 +58,7 @@ interface Layer {
   readonly minDemand: number;
   readonly ops: OpFactory[];
   reducer: Reducer | undefined;
+  window: WindowSpec;
 }
 
 type Source =
@@ -75,6 +80,8 @@ export interface PartitionOptions<T> {
   readonly maxDemand?: number;
   /** @defaultValue `maxDemand / 2` */
   readonly minDemand?: number;
+  /** How the new layer's `reduce` splits events into windows. @defaultValue `Window.global()` */
+  readonly window?: WindowSpec;
 }
 
 const layerSchema = z
@@ -84,6 +91,11 @@ const layerSchema = z
     hash: zFunction().optional(),
     maxDemand: positiveInt.optional(),
     minDemand: nonNegativeInt.optional(),
+    window: z
+      .custom<WindowSpec>((v) => typeof v === 'object' && v !== null && 'kind' in v, {
+        error: 'expected a Window',
+      })
+      .optional(),
   })
   .strict()
   .refine((o) => o.key === undefined || o.hash === undefined, {
@@ -97,6 +109,7 @@ const layerSchema = z
 
 const DEFAULT_MAX_DEMAND = 500;
 const DONE = Symbol('done');
+const TICK = Symbol('tick');
 
 /** A lazy, parallel computation over a stream of events. Build with `Flow.from…`. */
 export class Flow<T> {
@@ -208,13 +221,21 @@ export class Flow<T> {
       }
       return ((h % stages) + stages) % stages;
     };
-    return this.#layer(stages, { kind: 'partition', hash: route }, o.maxDemand, o.minDemand);
+    return this.#layer(
+      stages,
+      { kind: 'partition', hash: route },
+      o.maxDemand,
+      o.minDemand,
+      options.window,
+    );
   }
 
   /** Spreads events over `stages` new stages, each taking what it has demand for (no grouping). */
-  shuffle(options: Pick<PartitionOptions<T>, 'stages' | 'maxDemand' | 'minDemand'> = {}): Flow<T> {
+  shuffle(
+    options: Pick<PartitionOptions<T>, 'stages' | 'maxDemand' | 'minDemand' | 'window'> = {},
+  ): Flow<T> {
     const o = parseOptions(layerSchema, options, 'Flow.shuffle options');
-    return this.#layer(o.stages ?? 2, { kind: 'demand' }, o.maxDemand, o.minDemand);
+    return this.#layer(o.stages ?? 2, { kind: 'demand' }, o.maxDemand, o.minDemand, options.window);
   }
 
   #layer(
@@ -222,6 +243,7 @@ export class Flow<T> {
     routing: Routing,
     maxDemand: number | undefined,
     minDemand: number | undefined,
+    window: WindowSpec = Window.global(),
   ): Flow<T> {
     const max = maxDemand ?? DEFAULT_MAX_DEMAND;
     return new Flow<T>(this.#source, [
@@ -233,8 +255,34 @@ export class Flow<T> {
         minDemand: minDemand ?? Math.floor(max / 2),
         ops: [],
         reducer: undefined,
+        window,
       },
     ]);
+  }
+
+  /** Sets how the current layer's `reduce` splits events into windows. */
+  window(window: WindowSpec): Flow<T> {
+    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
+    (layers[layers.length - 1] as Layer).window = window;
+    return new Flow<T>(this.#source, layers);
+  }
+
+  /**
+   * Replaces `emit`: when a window's accumulator is emitted (the window
+   * ends, a trigger fires, or the input ends), `fn(acc, info)` returns the
+   * events to send on. `info` names the window and the trigger.
+   */
+  onTrigger<U>(fn: (acc: T, info: TriggerInfo) => Iterable<U>): Flow<U> {
+    const last = this.#layers[this.#layers.length - 1] as Layer;
+    if (last.reducer === undefined) {
+      throw new SluiceError('ERR_INVALID_OPTIONS', 'Flow.onTrigger: call it after reduce');
+    }
+    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
+    (layers[layers.length - 1] as Layer).reducer = {
+      ...last.reducer,
+      onTrigger: fn as (acc: unknown, info: TriggerInfo) => Iterable<unknown>,
+    };
+    return new Flow<U>(this.#source, layers);
   }
 
   /**
@@ -252,6 +300,7 @@ export class Flow<T> {
       init,
       fold: fold as (event: unknown, acc: unknown) => unknown,
       emit: 'events',
+      onTrigger: undefined,
     };
     return new Flow<A>(this.#source, layers);
   }
@@ -421,6 +470,7 @@ function firstLayer(): Layer {
     minDemand: DEFAULT_MAX_DEMAND / 2,
     ops: [],
     reducer: undefined,
+    window: Window.global(),
   };
 }
 
@@ -437,17 +487,60 @@ function flowStage(
 ): Stage<unknown, unknown> {
   let open = upstream.length;
   const reducer = layer.reducer;
-  let acc: unknown = reducer?.init();
   const ops = layer.ops.map((make) => make());
+  const clock = new WindowClock(layer.window);
+  /** Open windows' accumulators, and how many events each has had. */
+  const accs = new Map<number, unknown>();
+  const counts = new Map<number, number>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const emitted = (acc: unknown, info: TriggerInfo): unknown[] => {
+    const r = reducer as Reducer;
+    if (r.onTrigger !== undefined) return [...r.onTrigger(acc, info)];
+    if (r.emit === 'state') return [acc];
+    if (acc === null || typeof (acc as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new SluiceError(
+        'ERR_BAD_RETURN',
+        "Flow.reduce: the accumulator is not iterable, so it cannot be emitted as events; use .emit('state')",
+      );
+    }
+    return [...(acc as Iterable<unknown>)];
+  };
+  const close = (window: number, trigger: TriggerInfo['trigger'], out: unknown[]): void => {
+    if (!accs.has(window)) return;
+    out.push(...emitted(accs.get(window), { window, trigger }));
+    accs.delete(window);
+    counts.delete(window);
+  };
+
   const apply = (events: unknown[]): unknown[] => {
     let out = events;
     for (const op of ops) out = op(out);
     if (reducer === undefined) return out;
-    for (const e of out) acc = reducer.fold(e, acc);
-    return [];
+    const result: unknown[] = [];
+    const every = layer.window.every;
+    for (const e of out) {
+      const window = clock.assign(e);
+      if (window === undefined) continue; // late: its window was already emitted
+      const acc = reducer.fold(e, accs.has(window) ? accs.get(window) : reducer.init());
+      accs.set(window, acc);
+      if (every > 0) {
+        const n = (counts.get(window) ?? 0) + 1;
+        counts.set(window, n);
+        if (n % every === 0) result.push(...emitted(acc, { window, trigger: 'every' }));
+      }
+      for (const done of clock.complete(accs.keys())) close(done.window, done.trigger, result);
+    }
+    return result;
   };
+
   return producerConsumer<unknown, unknown>(
     {
+      init(stage) {
+        if (reducer !== undefined && layer.window.kind === 'periodic') {
+          timer = setInterval(() => stage.send(TICK), layer.window.size);
+        }
+      },
       handleEvents: (events) => apply(events),
       handleCancel(cancellation, _sub, stage) {
         // A failed upstream: the transient subscription stops this stage with the cause.
@@ -456,17 +549,25 @@ function flowStage(
         if (open > 0) return undefined;
         stage.infoAfterBuffered(DONE);
         if (reducer === undefined) return undefined;
-        if (reducer.emit === 'state') return [acc];
-        if (acc === null || typeof (acc as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-          throw new SluiceError(
-            'ERR_BAD_RETURN',
-            "Flow.reduce: the accumulator is not iterable, so it cannot be emitted as events; use .emit('state')",
-          );
-        }
-        return [...(acc as Iterable<unknown>)];
+        clearInterval(timer);
+        const out: unknown[] = [];
+        // Global, or the input ended first: emit what is open, oldest first.
+        if (accs.size === 0 && layer.window.kind === 'global') accs.set(0, reducer.init());
+        for (const window of [...accs.keys()].sort((x, y) => x - y)) close(window, 'done', out);
+        return out;
       },
       handleInfo(message, stage) {
-        if (message === DONE) void stage.stop('normal');
+        if (message === DONE) {
+          void stage.stop('normal');
+          return undefined;
+        }
+        if (message !== TICK || reducer === undefined) return undefined;
+        const out: unknown[] = [];
+        close(clock.tick(), 'periodic', out);
+        return out;
+      },
+      terminate() {
+        clearInterval(timer);
       },
     },
     {

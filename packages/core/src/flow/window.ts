@@ -1,0 +1,175 @@
+/**
+ * Windows split a stage's events into groups that `reduce` folds and emits
+ * separately, rather than once at the end of the input.
+ *
+ * - `Window.global()` (the default): one window, emitted when the input ends.
+ * - `Window.count(n)`: every `n` events a stage receives.
+ * - `Window.periodic(ms)`: by processing time; each stage emits what it has
+ *   every `ms`.
+ * - `Window.fixed(ms, eventTime, { allowedLateness })`: by event time;
+ *   window `k` holds events whose time is in `[k·ms, (k+1)·ms)`. A stage's
+ *   watermark is the latest event time it has seen minus `allowedLateness`.
+ *   A window is emitted once the watermark passes its end. An event for a
+ *   window already emitted is late: it is dropped and counted.
+ *
+ * `.triggerEvery(n)` also emits a window's accumulator every `n` events,
+ * without closing it.
+ *
+ * This module is pure: it assigns events to windows and says which windows
+ * to emit. The flow stage holds the accumulators and the timers.
+ */
+import { SluiceError } from '../errors.ts';
+
+/** The description of a window; immutable, built with {@link Window}. */
+export interface WindowSpec {
+  readonly kind: 'global' | 'count' | 'periodic' | 'fixed';
+  /** count: events per window; periodic and fixed: window length in ms. */
+  readonly size: number;
+  readonly eventTime: ((event: unknown) => number) | undefined;
+  readonly allowedLateness: number;
+  /** Also emit a window's accumulator every this many events (0: never). */
+  readonly every: number;
+}
+
+/** Why an accumulator is being emitted. */
+export type TriggerKind = 'done' | 'count' | 'periodic' | 'watermark' | 'every';
+
+/** What `onTrigger` is told about an emission. */
+export interface TriggerInfo {
+  /** The window's key: 0 for global, the window index for count and periodic, its start (ms) for fixed. */
+  readonly window: number;
+  readonly trigger: TriggerKind;
+}
+
+class Spec implements WindowSpec {
+  readonly kind: WindowSpec['kind'];
+  readonly size: number;
+  readonly eventTime: WindowSpec['eventTime'];
+  readonly allowedLateness: number;
+  readonly every: number;
+
+  constructor(spec: WindowSpec) {
+    this.kind = spec.kind;
+    this.size = spec.size;
+    this.eventTime = spec.eventTime;
+    this.allowedLateness = spec.allowedLateness;
+    this.every = spec.every;
+  }
+
+  /** Also emits each window's accumulator every `n` events it receives, keeping the window open. */
+  triggerEvery(n: number): WindowSpec & Spec {
+    positive(n, 'triggerEvery');
+    return new Spec({ ...this, every: n });
+  }
+}
+
+function positive(n: number, what: string): void {
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new SluiceError(
+      'ERR_INVALID_OPTIONS',
+      `Window.${what}: expected a positive integer, got ${String(n)}`,
+    );
+  }
+}
+
+const base = { eventTime: undefined, allowedLateness: 0, every: 0 };
+
+/** Window constructors. */
+export const Window = {
+  global: (): Spec => new Spec({ kind: 'global', size: 0, ...base }),
+  count: (n: number): Spec => {
+    positive(n, 'count');
+    return new Spec({ kind: 'count', size: n, ...base });
+  },
+  periodic: (ms: number): Spec => {
+    positive(ms, 'periodic');
+    return new Spec({ kind: 'periodic', size: ms, ...base });
+  },
+  fixed: <T>(
+    ms: number,
+    eventTime: (event: T) => number,
+    options: { allowedLateness?: number } = {},
+  ): Spec => {
+    positive(ms, 'fixed');
+    const lateness = options.allowedLateness ?? 0;
+    if (!Number.isFinite(lateness) || lateness < 0) {
+      throw new SluiceError(
+        'ERR_INVALID_OPTIONS',
+        `Window.fixed: allowedLateness: expected a non-negative number, got ${String(lateness)}`,
+      );
+    }
+    return new Spec({
+      kind: 'fixed',
+      size: ms,
+      eventTime: eventTime as (event: unknown) => number,
+      allowedLateness: lateness,
+      every: 0,
+    });
+  },
+};
+
+/**
+ * One stage's window bookkeeping (pure): which window an event belongs to,
+ * and which windows are complete after it.
+ */
+export class WindowClock {
+  readonly #spec: WindowSpec;
+  #seen = 0;
+  #periodic = 0;
+  #watermark = -Infinity;
+  /** Fixed windows already emitted: anything at or below this start is late. */
+  #closedThrough = -Infinity;
+  late = 0;
+
+  constructor(spec: WindowSpec) {
+    this.#spec = spec;
+  }
+
+  /** The window of `event`, or undefined when it is late (its window was emitted). */
+  assign(event: unknown): number | undefined {
+    const spec = this.#spec;
+    switch (spec.kind) {
+      case 'global':
+        return 0;
+      case 'count':
+        return Math.floor(this.#seen++ / spec.size);
+      case 'periodic':
+        return this.#periodic;
+      case 'fixed': {
+        const time = (spec.eventTime as (e: unknown) => number)(event);
+        const start = Math.floor(time / spec.size) * spec.size;
+        if (start <= this.#closedThrough) {
+          this.late++;
+          return undefined;
+        }
+        this.#watermark = Math.max(this.#watermark, time - spec.allowedLateness);
+        return start;
+      }
+    }
+  }
+
+  /** After an event: the windows (of those open) that are now complete, in order. */
+  complete(open: Iterable<number>): { window: number; trigger: TriggerKind }[] {
+    const spec = this.#spec;
+    if (spec.kind === 'count') {
+      // The window just filled when the count reached a multiple of size.
+      if (this.#seen % spec.size !== 0) return [];
+      const full = this.#seen / spec.size - 1;
+      return [...open].includes(full) ? [{ window: full, trigger: 'count' }] : [];
+    }
+    if (spec.kind !== 'fixed') return [];
+    const out: { window: number; trigger: TriggerKind }[] = [];
+    for (const start of [...open].sort((a, b) => a - b)) {
+      if (start + spec.size <= this.#watermark) {
+        out.push({ window: start, trigger: 'watermark' });
+        this.#closedThrough = Math.max(this.#closedThrough, start);
+      }
+    }
+    return out;
+  }
+
+  /** A periodic tick: the current processing-time window closes; the next one opens. */
+  tick(): number {
+    return this.#periodic++;
+  }
+}

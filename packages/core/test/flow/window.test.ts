@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Flow, Window, producer, type TriggerInfo } from '../../src/index.ts';
+import { settle } from '../helpers.ts';
+
+afterEach(() => vi.useRealTimers());
+
+const sum = (): Flow<number> => Flow.fromIterable([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+
+describe('Flow windows', () => {
+  it('emits a count window every n events, and what is left when the input ends', async () => {
+    const out = await sum()
+      .window(Window.count(3))
+      .reduce(
+        () => 0,
+        (n, acc) => acc + n,
+      )
+      .emit('state')
+      .toArray();
+    expect(out).toEqual([6, 15, 24, 10]);
+  });
+
+  it('emits a global window once, at the end, and early with triggerEvery, keeping the accumulator', async () => {
+    const out = await sum()
+      .window(Window.global().triggerEvery(4))
+      .reduce(
+        () => 0,
+        (n, acc) => acc + n,
+      )
+      .emit('state')
+      .toArray();
+    expect(out).toEqual([10, 36, 55]);
+  });
+
+  it('groups by event time in fixed windows, closing them by watermark and dropping late events', async () => {
+    const events = [{ t: 0 }, { t: 500 }, { t: 1200 }, { t: 900 }, { t: 2500 }];
+    const seen: [number, TriggerInfo['trigger'], number[]][] = [];
+    await Flow.fromIterable(events)
+      .window(Window.fixed(1000, (e: { t: number }) => e.t))
+      .reduce(
+        () => [] as number[],
+        (e, acc) => [...acc, e.t],
+      )
+      .onTrigger((acc, info) => {
+        seen.push([info.window, info.trigger, acc]);
+        return [];
+      })
+      .run();
+    // 1200 moves the watermark past 1000: window 0 closes; 900 then comes late.
+    expect(seen).toEqual([
+      [0, 'watermark', [0, 500]],
+      [1000, 'watermark', [1200]],
+      [2000, 'done', [2500]],
+    ]);
+  });
+
+  it('keeps a fixed window open for late events within allowedLateness', async () => {
+    const events = [{ t: 0 }, { t: 500 }, { t: 1200 }, { t: 900 }, { t: 2500 }];
+    const windows = await Flow.fromIterable(events)
+      .window(Window.fixed(1000, (e: { t: number }) => e.t, { allowedLateness: 500 }))
+      .reduce(
+        () => [] as number[],
+        (e, acc) => [...acc, e.t],
+      )
+      .emit('state')
+      .toArray();
+    expect(windows).toEqual([[0, 500, 900], [1200], [2500]]);
+  });
+
+  it('emits a periodic window every interval of processing time', async () => {
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
+    const source = producer<number>({
+      handleDemand: () => undefined,
+      handleInfo(m, stage) {
+        if (m === 'end') {
+          void stage.stop('normal');
+          return undefined;
+        }
+        return m as number[];
+      },
+    });
+    const out: number[] = [];
+    const reading = (async () => {
+      for await (const total of Flow.fromStages([source])
+        .window(Window.periodic(1000))
+        .reduce(
+          () => 0,
+          (n, acc) => acc + n,
+        )
+        .emit('state')
+        .toAsyncIterable()) {
+        out.push(total);
+      }
+    })();
+    source.send([1, 2, 3]);
+    await settle();
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle();
+    expect(out).toEqual([6]);
+    source.send([10, 20]);
+    await settle();
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle();
+    expect(out).toEqual([6, 30]);
+    source.send('end');
+    await reading;
+    expect(out).toEqual([6, 30]);
+  });
+
+  it('rejects bad windows, naming the option', () => {
+    expect(() => Window.count(0)).toThrow('Window.count: expected a positive integer, got 0');
+    expect(() => Window.fixed(1000, () => 0, { allowedLateness: -1 })).toThrow('allowedLateness');
+    expect(() => Flow.fromIterable([1]).onTrigger(() => [])).toThrow(
+      'Flow.onTrigger: call it after reduce',
+    );
+  });
+});
