@@ -122,5 +122,5 @@ export type {
 export { parseOptions, zFunction } from './internal/parse-options.ts';
 
 // Flow: partitioned dataflow over the stage core
-export { Flow, type PartitionOptions } from './flow/flow.ts';
+export { Flow, type JoinMode, type JoinOptions, type PartitionOptions } from './flow/flow.ts';
 export { Window, type TriggerInfo, type TriggerKind, type WindowSpec } from './flow/window.ts';

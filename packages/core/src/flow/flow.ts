@@ -19,7 +19,7 @@
  * accumulator emitted when its input ends.
  *
  * Windows (window.ts) split a reduce into groups emitted as they end.
- * Not yet: joins (see issue 10).
+ * Bounded joins combine two finite flows on keys.
  */
 import { SluiceError, isNormalReason } from '../errors.ts';
 import { parseOptions, zFunction } from '../internal/parse-options.ts';
@@ -66,7 +66,19 @@ type Source =
       readonly kind: 'iterables';
       readonly iterables: readonly (Iterable<unknown> | AsyncIterable<unknown>)[];
     }
-  | { readonly kind: 'stages'; readonly stages: readonly Stage<unknown, unknown>[] };
+  | { readonly kind: 'stages'; readonly stages: readonly Stage<unknown, unknown>[] }
+  | { readonly kind: 'flows'; readonly flows: readonly Flow<unknown>[] };
+
+/** Which unmatched events a bounded join keeps. */
+export type JoinMode = 'inner' | 'left' | 'right' | 'full';
+
+/** Options of {@link Flow.boundedJoin}. */
+export interface JoinOptions {
+  /** Stages the keys are partitioned over. @defaultValue 2 */
+  readonly stages?: number;
+}
+
+type Tagged<L, R> = { readonly left: L } | { readonly right: R };
 
 /** Options of {@link Flow.partition} and {@link Flow.shuffle}. */
 export interface PartitionOptions<T> {
@@ -143,6 +155,76 @@ export class Flow<T> {
       throw new SluiceError('ERR_INVALID_OPTIONS', 'Flow.fromStages: expected at least one stage');
     }
     return new Flow<T>({ kind: 'stages', stages: stages }, [firstLayer()]);
+  }
+
+  /**
+   * Joins two bounded flows on keys: every pair of a left and a right event
+   * with equal keys becomes `join(left, right)`. With `'left'`, `'right'` or
+   * `'full'`, unmatched events are joined with `undefined` on the other
+   * side. Keys are partitioned over `stages`; each stage emits its results
+   * once both inputs have ended, so both must be finite.
+   *
+   * @example
+   * ```ts
+   * Flow.boundedJoin('left', orders, customers, (o) => o.customerId, (c) => c.id,
+   *   (order, customer) => ({ ...order, name: customer?.name }));
+   * ```
+   */
+  static boundedJoin<L, R, K, O>(
+    mode: JoinMode,
+    left: Flow<L>,
+    right: Flow<R>,
+    leftKey: (event: L) => K,
+    rightKey: (event: R) => K,
+    join: (left: L | undefined, right: R | undefined) => O,
+    options: JoinOptions = {},
+  ): Flow<O> {
+    if (!['inner', 'left', 'right', 'full'].includes(mode)) {
+      throw new SluiceError(
+        'ERR_INVALID_OPTIONS',
+        `Flow.boundedJoin: mode: expected one of 'inner', 'left', 'right', 'full', got ${String(mode)}`,
+      );
+    }
+    const tagged = new Flow<Tagged<L, R>>(
+      {
+        kind: 'flows',
+        flows: [
+          left.map((l) => ({ left: l })),
+          right.map((r) => ({ right: r })),
+        ] as Flow<unknown>[],
+      },
+      [firstLayer()],
+    );
+    return tagged
+      .partition({
+        stages: options.stages ?? 2,
+        key: (t) => ('left' in t ? leftKey(t.left) : rightKey(t.right)),
+      })
+      .reduce(
+        () => ({ lefts: new Map<K, L[]>(), rights: new Map<K, R[]>() }),
+        (t, acc) => {
+          if ('left' in t) push(acc.lefts, leftKey(t.left), t.left);
+          else push(acc.rights, rightKey(t.right), t.right);
+          return acc;
+        },
+      )
+      .onTrigger(({ lefts, rights }) => {
+        const out: O[] = [];
+        for (const [key, ls] of lefts) {
+          const rs = rights.get(key);
+          if (rs !== undefined) {
+            for (const l of ls) for (const r of rs) out.push(join(l, r));
+          } else if (mode === 'left' || mode === 'full') {
+            for (const l of ls) out.push(join(l, undefined));
+          }
+        }
+        if (mode === 'right' || mode === 'full') {
+          for (const [key, rs] of rights) {
+            if (!lefts.has(key)) for (const r of rs) out.push(join(undefined, r));
+          }
+        }
+        return out;
+      });
   }
 
   #with<U>(op: Op): Flow<U> {
@@ -417,13 +499,15 @@ export class Flow<T> {
               hash: (next.routing as { hash: (e: unknown) => number }).hash,
             });
     const first = layers[0] as Layer;
-    let previous: Stage<unknown, unknown>[] =
-      this.#source.kind === 'stages'
-        ? [...this.#source.stages]
-        : this.#source.iterables.map(
-            (it) =>
-              fromIterable(it, { dispatcher: dispatcherFor(first)() }) as Stage<unknown, unknown>,
-          );
+    const source = this.#source;
+    let previous: Stage<unknown, unknown>[];
+    if (source.kind === 'stages') previous = [...source.stages];
+    else if (source.kind === 'flows') previous = source.flows.flatMap((f) => f.#materialize());
+    else {
+      previous = source.iterables.map(
+        (it) => fromIterable(it, { dispatcher: dispatcherFor(first)() }) as Stage<unknown, unknown>,
+      );
+    }
     layers.forEach((layer, index) => {
       const makeDispatcher = dispatcherFor(layers[index + 1]);
       const upstream = previous;
@@ -460,6 +544,12 @@ export class Flow<T> {
       for (const s of last) c.subscribe(s as Stage<unknown, T>, { cancel: 'transient' });
     }
   }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }
 
 function firstLayer(): Layer {

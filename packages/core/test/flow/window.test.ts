@@ -116,3 +116,65 @@ describe('Flow windows', () => {
     );
   });
 });
+
+describe('Flow.boundedJoin', () => {
+  const orders = [
+    { id: 1, customer: 'a' },
+    { id: 2, customer: 'b' },
+    { id: 3, customer: 'x' },
+  ];
+  const customers = [
+    { id: 'a', name: 'Ada' },
+    { id: 'b', name: 'Bo' },
+    { id: 'c', name: 'Cy' },
+  ];
+  const run = (mode: 'inner' | 'left' | 'right' | 'full') =>
+    Flow.boundedJoin(
+      mode,
+      Flow.fromIterable(orders),
+      Flow.fromIterable(customers),
+      (o) => o.customer,
+      (c) => c.id,
+      (o, c) => `${o?.id ?? '-'}:${c?.name ?? '-'}`,
+      { stages: 3 },
+    ).toArray();
+
+  it.each([
+    ['inner', ['1:Ada', '2:Bo']],
+    ['left', ['1:Ada', '2:Bo', '3:-']],
+    ['right', ['-:Cy', '1:Ada', '2:Bo']],
+    ['full', ['-:Cy', '1:Ada', '2:Bo', '3:-']],
+  ] as const)(
+    '%s join pairs equal keys and keeps the unmatched it should',
+    async (mode, expected) => {
+      expect((await run(mode)).sort()).toEqual(expected);
+    },
+  );
+
+  it('pairs every left with every right of the same key', async () => {
+    const out = await Flow.boundedJoin(
+      'inner',
+      Flow.fromIterable([1, 1, 2]),
+      Flow.fromIterable([1, 1]),
+      (n) => n,
+      (n) => n,
+      (l, r) => [l, r],
+    ).toArray();
+    expect(out).toHaveLength(4);
+  });
+
+  it('refuses an unknown mode', () => {
+    expect(() =>
+      Flow.boundedJoin(
+        'outer' as never,
+        Flow.fromIterable([1]),
+        Flow.fromIterable([1]),
+        (n) => n,
+        (n) => n,
+        () => 0,
+      ),
+    ).toThrow(
+      "Flow.boundedJoin: mode: expected one of 'inner', 'left', 'right', 'full', got outer",
+    );
+  });
+});
