@@ -122,6 +122,7 @@ const layerSchema = z
 const DEFAULT_MAX_DEMAND = 500;
 const DONE = Symbol('done');
 const TICK = Symbol('tick');
+const TRIGGER = Symbol('trigger');
 
 /** A lazy, parallel computation over a stream of events. Build with `Flow.from…`. */
 export class Flow<T> {
@@ -583,6 +584,7 @@ function flowStage(
   const accs = new Map<number, unknown>();
   const counts = new Map<number, number>();
   let timer: NodeJS.Timeout | undefined;
+  let trigger: NodeJS.Timeout | undefined;
 
   const emitted = (acc: unknown, info: TriggerInfo): unknown[] => {
     const r = reducer as Reducer;
@@ -630,6 +632,9 @@ function flowStage(
         if (reducer !== undefined && layer.window.kind === 'periodic') {
           timer = setInterval(() => stage.send(TICK), layer.window.size);
         }
+        if (reducer !== undefined && layer.window.interval > 0) {
+          trigger = setInterval(() => stage.send(TRIGGER), layer.window.interval);
+        }
       },
       handleEvents: (events) => apply(events),
       handleCancel(cancellation, _sub, stage) {
@@ -640,6 +645,7 @@ function flowStage(
         stage.infoAfterBuffered(DONE);
         if (reducer === undefined) return undefined;
         clearInterval(timer);
+        clearInterval(trigger);
         const out: unknown[] = [];
         // Global, or the input ended first: emit what is open, oldest first.
         if (accs.size === 0 && layer.window.kind === 'global') accs.set(0, reducer.init());
@@ -651,13 +657,19 @@ function flowStage(
           void stage.stop('normal');
           return undefined;
         }
-        if (message !== TICK || reducer === undefined) return undefined;
+        if (reducer === undefined) return undefined;
         const out: unknown[] = [];
-        close(clock.tick(), 'periodic', out);
+        if (message === TICK) close(clock.tick(), 'periodic', out);
+        if (message === TRIGGER) {
+          for (const window of [...accs.keys()].sort((x, y) => x - y)) {
+            out.push(...emitted(accs.get(window), { window, trigger: 'periodically' }));
+          }
+        }
         return out;
       },
       terminate() {
         clearInterval(timer);
+        clearInterval(trigger);
       },
     },
     {

@@ -13,7 +13,8 @@
  *   window already emitted is late: it is dropped and counted.
  *
  * `.triggerEvery(n)` also emits a window's accumulator every `n` events,
- * without closing it.
+ * and `.triggerPeriodically(ms)` every `ms` of processing time, without
+ * closing it.
  *
  * This module is pure: it assigns events to windows and says which windows
  * to emit. The flow stage holds the accumulators and the timers.
@@ -29,10 +30,12 @@ export interface WindowSpec {
   readonly allowedLateness: number;
   /** Also emit a window's accumulator every this many events (0: never). */
   readonly every: number;
+  /** Also emit every open window's accumulator every this many ms (0: never). */
+  readonly interval: number;
 }
 
 /** Why an accumulator is being emitted. */
-export type TriggerKind = 'done' | 'count' | 'periodic' | 'watermark' | 'every';
+export type TriggerKind = 'done' | 'count' | 'periodic' | 'watermark' | 'every' | 'periodically';
 
 /** What `onTrigger` is told about an emission. */
 export interface TriggerInfo {
@@ -47,6 +50,7 @@ class Spec implements WindowSpec {
   readonly eventTime: WindowSpec['eventTime'];
   readonly allowedLateness: number;
   readonly every: number;
+  readonly interval: number;
 
   constructor(spec: WindowSpec) {
     this.kind = spec.kind;
@@ -54,12 +58,19 @@ class Spec implements WindowSpec {
     this.eventTime = spec.eventTime;
     this.allowedLateness = spec.allowedLateness;
     this.every = spec.every;
+    this.interval = spec.interval;
   }
 
   /** Also emits each window's accumulator every `n` events it receives, keeping the window open. */
   triggerEvery(n: number): WindowSpec & Spec {
     positive(n, 'triggerEvery');
     return new Spec({ ...this, every: n });
+  }
+
+  /** Also emits every open window's accumulator every `ms` of processing time, keeping them open. */
+  triggerPeriodically(ms: number): WindowSpec & Spec {
+    positive(ms, 'triggerPeriodically');
+    return new Spec({ ...this, interval: ms });
   }
 }
 
@@ -72,7 +83,7 @@ function positive(n: number, what: string): void {
   }
 }
 
-const base = { eventTime: undefined, allowedLateness: 0, every: 0 };
+const base = { eventTime: undefined, allowedLateness: 0, every: 0, interval: 0 };
 
 /** Window constructors. */
 export const Window = {
@@ -104,6 +115,7 @@ export const Window = {
       eventTime: eventTime as (event: unknown) => number,
       allowedLateness: lateness,
       every: 0,
+      interval: 0,
     });
   },
 };

@@ -108,8 +108,58 @@ describe('Flow windows', () => {
     expect(out).toEqual([6, 30]);
   });
 
+  it('emits the running accumulator with triggerPeriodically, keeping the window open', async () => {
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
+    const source = producer<number>({
+      handleDemand: () => undefined,
+      handleInfo(m, stage) {
+        if (m === 'end') {
+          void stage.stop('normal');
+          return undefined;
+        }
+        return m as number[];
+      },
+    });
+    const out: [number, TriggerInfo['trigger']][] = [];
+    const reading = Flow.fromStages([source])
+      .window(Window.global().triggerPeriodically(500))
+      .reduce(
+        () => 0,
+        (n, acc) => acc + n,
+      )
+      .onTrigger((total, { trigger }) => {
+        out.push([total, trigger]);
+        return [];
+      })
+      .run();
+    source.send([1, 2, 3]);
+    await settle();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(out).toEqual([[6, 'periodically']]);
+    source.send([4]);
+    await settle();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(out).toEqual([
+      [6, 'periodically'],
+      [10, 'periodically'],
+    ]);
+    source.send('end');
+    await reading;
+    expect(out).toEqual([
+      [6, 'periodically'],
+      [10, 'periodically'],
+      [10, 'done'],
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('rejects bad windows, naming the option', () => {
     expect(() => Window.count(0)).toThrow('Window.count: expected a positive integer, got 0');
+    expect(() => Window.global().triggerPeriodically(-5)).toThrow(
+      'Window.triggerPeriodically: expected a positive integer, got -5',
+    );
     expect(() => Window.fixed(1000, () => 0, { allowedLateness: -1 })).toThrow('allowedLateness');
     expect(() => Flow.fromIterable([1]).onTrigger(() => [])).toThrow(
       'Flow.onTrigger: call it after reduce',
