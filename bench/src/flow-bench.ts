@@ -8,6 +8,9 @@
  *   BENCH_FLOW_MB  size of the text (default 100)
  *   BENCH_RUNS     counted runs per variant (default 3)
  *   --smoke        a 1 MB text, one run: checks the bench works
+ *   --demand       instead, Flow at 2 stages with the partition layer's
+ *                  maxDemand swept over DEMANDS, beside the sync loop: how
+ *                  the flow default was chosen
  */
 import { fork } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
@@ -25,8 +28,12 @@ const smoke = process.argv.includes('--smoke');
 const MB = smoke ? 1 : Number(process.env['BENCH_FLOW_MB'] ?? 100);
 const RUNS = smoke ? 1 : Number(process.env['BENCH_RUNS'] ?? 3);
 const PATH = join(tmpdir(), `sluice-flow-bench-${MB}mb.txt`);
-const VARIANTS = ['sync-loop', 'streams', 'async-iterator', 'flow-1', 'flow-2', 'flow-4'] as const;
-type Variant = (typeof VARIANTS)[number];
+const DEMANDS = [25, 50, 100, 250, 500, 1000, 2000, 5000];
+const VARIANTS: readonly string[] = process.argv.includes('--demand')
+  ? ['sync-loop', ...DEMANDS.map((d) => `flow-2@${d}`)]
+  : ['sync-loop', 'streams', 'async-iterator', 'flow-1', 'flow-2', 'flow-4'];
+/** A baseline's name, or `flow-<stages>` with an optional `@<maxDemand>`. */
+type Variant = string;
 const WORD = /\S+/g;
 
 const add = (counts: Map<string, number>, word: string): void =>
@@ -77,11 +84,11 @@ async function count(variant: Variant): Promise<Map<string, number>> {
       return counts;
     }
     default: {
-      const stages = Number(variant.split('-')[1]);
+      const [stages = 1, maxDemand] = variant.slice('flow-'.length).split('@').map(Number);
       const lines = createInterface({ input: createReadStream(PATH), crlfDelay: Infinity });
       const partials = await Flow.fromIterable(lines)
         .flatMap((line) => line.match(WORD) ?? [])
-        .partition({ stages })
+        .partition({ stages, ...(maxDemand !== undefined && { maxDemand }) })
         .reduce(
           () => new Map<string, number>(),
           (word, counts) => counts.set(word, (counts.get(word) ?? 0) + 1),
@@ -123,7 +130,7 @@ function runChild(variant: Variant): Promise<Sample[]> {
   return new Promise((resolve, reject) => {
     const proc = fork(
       fileURLToPath(import.meta.url),
-      ['--child', variant, ...(smoke ? ['--smoke'] : [])],
+      ['--child', variant, ...process.argv.slice(2).filter((a) => a === '--smoke')],
       {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       },

@@ -611,6 +611,7 @@ function flowStage(
     if (reducer === undefined) return out;
     const result: unknown[] = [];
     const every = layer.window.every;
+    const when = layer.window.when;
     for (const e of out) {
       const window = clock.assign(e);
       if (window === undefined) continue; // late: its window was already emitted
@@ -621,6 +622,7 @@ function flowStage(
         counts.set(window, n);
         if (n % every === 0) result.push(...emitted(acc, { window, trigger: 'every' }));
       }
+      if (when?.(acc, e) === true) result.push(...emitted(acc, { window, trigger: 'custom' }));
       for (const done of clock.complete(accs.keys())) close(done.window, done.trigger, result);
     }
     return result;

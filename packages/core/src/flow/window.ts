@@ -13,8 +13,9 @@
  *   window already emitted is late: it is dropped and counted.
  *
  * `.triggerEvery(n)` also emits a window's accumulator every `n` events,
- * and `.triggerPeriodically(ms)` every `ms` of processing time, without
- * closing it.
+ * `.triggerPeriodically(ms)` every `ms` of processing time, and
+ * `.triggerWhen(test)` whenever `test(acc, event)` holds after an event,
+ * all without closing it.
  *
  * This module is pure: it assigns events to windows and says which windows
  * to emit. The flow stage holds the accumulators and the timers.
@@ -32,10 +33,13 @@ export interface WindowSpec {
   readonly every: number;
   /** Also emit every open window's accumulator every this many ms (0: never). */
   readonly interval: number;
+  /** Also emit a window's accumulator when this holds after an event. */
+  readonly when: ((acc: unknown, event: unknown) => boolean) | undefined;
 }
 
 /** Why an accumulator is being emitted. */
-export type TriggerKind = 'done' | 'count' | 'periodic' | 'watermark' | 'every' | 'periodically';
+export type TriggerKind =
+  'done' | 'count' | 'periodic' | 'watermark' | 'every' | 'periodically' | 'custom';
 
 /** What `onTrigger` is told about an emission. */
 export interface TriggerInfo {
@@ -51,6 +55,7 @@ class Spec implements WindowSpec {
   readonly allowedLateness: number;
   readonly every: number;
   readonly interval: number;
+  readonly when: WindowSpec['when'];
 
   constructor(spec: WindowSpec) {
     this.kind = spec.kind;
@@ -59,6 +64,7 @@ class Spec implements WindowSpec {
     this.allowedLateness = spec.allowedLateness;
     this.every = spec.every;
     this.interval = spec.interval;
+    this.when = spec.when;
   }
 
   /** Also emits each window's accumulator every `n` events it receives, keeping the window open. */
@@ -72,6 +78,20 @@ class Spec implements WindowSpec {
     positive(ms, 'triggerPeriodically');
     return new Spec({ ...this, interval: ms });
   }
+
+  /**
+   * Also emits a window's accumulator, keeping the window open, whenever
+   * `test(acc, event)` returns true after `event` was folded into it.
+   */
+  triggerWhen<A, T>(test: (acc: A, event: T) => boolean): WindowSpec & Spec {
+    if (typeof test !== 'function') {
+      throw new SluiceError(
+        'ERR_INVALID_OPTIONS',
+        `Window.triggerWhen: expected a function, got ${typeof test}`,
+      );
+    }
+    return new Spec({ ...this, when: test as (acc: unknown, event: unknown) => boolean });
+  }
 }
 
 function positive(n: number, what: string): void {
@@ -83,7 +103,7 @@ function positive(n: number, what: string): void {
   }
 }
 
-const base = { eventTime: undefined, allowedLateness: 0, every: 0, interval: 0 };
+const base = { eventTime: undefined, allowedLateness: 0, every: 0, interval: 0, when: undefined };
 
 /** Window constructors. */
 export const Window = {
@@ -116,6 +136,7 @@ export const Window = {
       allowedLateness: lateness,
       every: 0,
       interval: 0,
+      when: undefined,
     });
   },
 };

@@ -155,8 +155,33 @@ describe('Flow windows', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('emits when a custom trigger holds, keeping the window open', async () => {
+    const seen: [number, TriggerInfo['trigger']][] = [];
+    await sum()
+      .window(Window.global().triggerWhen((acc: number, n: number) => acc > 10 && n % 2 === 0))
+      .reduce(
+        () => 0,
+        (n, acc) => acc + n,
+      )
+      .onTrigger((total, { trigger }) => {
+        seen.push([total, trigger]);
+        return [];
+      })
+      .run();
+    // Running sums 15 (after 5), 21 (6), 28 (7), 36 (8), 45 (9), 55 (10): even n after 10.
+    expect(seen).toEqual([
+      [21, 'custom'],
+      [36, 'custom'],
+      [55, 'custom'],
+      [55, 'done'],
+    ]);
+  });
+
   it('rejects bad windows, naming the option', () => {
     expect(() => Window.count(0)).toThrow('Window.count: expected a positive integer, got 0');
+    expect(() => Window.global().triggerWhen(5 as never)).toThrow(
+      'Window.triggerWhen: expected a function, got number',
+    );
     expect(() => Window.global().triggerPeriodically(-5)).toThrow(
       'Window.triggerPeriodically: expected a positive integer, got -5',
     );
