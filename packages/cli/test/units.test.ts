@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { interpolate } from '../src/config/interpolate.ts';
 import { redact, redactUrl } from '../src/config/redact.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Message } from '@sluice/core';
 import { LineProgress } from '../src/producers/file-producer.ts';
+import { sink } from '../src/sinks.ts';
 
 describe('interpolate', () => {
   it('replaces ${VAR} and ${VAR:-default}', () => {
@@ -77,5 +82,28 @@ describe('LineProgress', () => {
     expect(p.mark(5)).toBe(false);
     expect(p.mark(11)).toBe(true);
     expect(p.done).toBe(11);
+  });
+});
+
+describe('the file sink', () => {
+  it('writes one JSON line per message, bytes as UTF-8 text or else base64', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sluice-sink-')), 'out.jsonl');
+    const data = [{ id: 1 }, 'plain', Buffer.from('{"id":2}'), new Uint8Array([0xff, 0xfe])];
+    const messages = data.map((d) => ({ data: d }) as unknown as Message);
+    const handled = await sink({ type: 'file', path })(
+      'default',
+      messages,
+      {} as never,
+      undefined,
+      new AbortController().signal,
+    );
+    expect(handled).toBe(messages);
+    expect(readFileSync(path, 'utf8').split('\n')).toEqual([
+      '{"id":1}',
+      '"plain"',
+      '"{\\"id\\":2}"',
+      '{"base64":"//4="}',
+      '',
+    ]);
   });
 });
