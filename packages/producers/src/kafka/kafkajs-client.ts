@@ -648,11 +648,17 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecor
   };
 }
 
-function toHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
+/** Shared by every record without headers: no allocation on the common path. */
+const NO_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze({});
+
+function toHeaders(headers: IHeaders | undefined): Readonly<Record<string, Buffer>> {
+  let out: Record<string, Buffer> | undefined;
+  for (const name in headers) {
+    const value = headers[name];
     const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
+    if (first === undefined) continue;
+    out ??= {};
+    out[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
