@@ -59,7 +59,13 @@ describeWithBroker(
       await waitFor(() => second.handled.length >= 500, 'the second process to get partitions');
       first.child.kill('SIGKILL');
       const distinct = () => new Set([...first.handled, ...second.handled]).size;
-      await waitFor(() => distinct() === count, 'every message handled', 40_000);
+      await waitFor(
+        () => distinct() === count,
+        () =>
+          `every message handled: ${distinct()} of ${count} (first ${first.handled.length}, ` +
+          `second ${second.handled.length}, second exit code ${second.child.exitCode})`,
+        40_000,
+      );
       second.child.kill('SIGTERM');
       await waitFor(() => second.stopped, 'the second process to drain');
 

@@ -25,12 +25,20 @@ export function quietLogger(): QuietLogger {
   return logger;
 }
 
-/** Resolves once `check()` is true; rejects after `timeoutMs` with `what`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000) {
+/**
+ * Resolves once `check()` is true; rejects after `timeoutMs` with `what`
+ * (a function is called then, so the error can say how far it got).
+ */
+export async function waitFor(
+  check: () => boolean,
+  what: string | (() => string),
+  timeoutMs = 20_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      const detail = typeof what === 'string' ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${detail}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }
