@@ -619,9 +619,19 @@ export class KafkaMember {
     }
     this.#order = [...this.#partitions.values()];
     this.#rr = 0;
-    // Pauses do not survive a kafkajs restart: apply them again.
-    const paused = this.#order.filter((s) => s.fetchPaused || this.#draining);
-    this.#consumer.pause(paused.map((s) => ({ topic: s.topic, partition: s.partition })));
+    // Say every partition's state again: pauses do not survive a kafkajs
+    // restart, yet do survive a rebalance, even for a partition that moved
+    // away while paused and now comes back with an empty buffer.
+    const paused: KafkaTopicPartition[] = [];
+    const active: KafkaTopicPartition[] = [];
+    for (const s of this.#order) {
+      (s.fetchPaused || this.#draining ? paused : active).push({
+        topic: s.topic,
+        partition: s.partition,
+      });
+    }
+    this.#consumer.pause(paused);
+    this.#consumer.resume(active);
     this.#rebalancing = false;
     this.#rebalanceWait?.resolve();
     if (revoked.length > 0 && channels.rebalance.hasSubscribers) {

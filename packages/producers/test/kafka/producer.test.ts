@@ -202,6 +202,31 @@ describe('kafkaProducer', () => {
     expect(resumes.length).toBeGreaterThan(0);
   });
 
+  it('resumes a partition that was paused when it was revoked and comes back later', async () => {
+    // kafkajs keeps a partition's pause across rebalances, even after it moved away.
+    const fake = fakeKafka();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const handled = new Set<string>();
+    await run(fake, { maxBufferedPerPartition: 20, revokeTimeout: 10 }, async (m) => {
+      await gate;
+      handled.add(String(m.id));
+      return m;
+    });
+    const h = fake.state.handlers as KafkaConsumerHandlers;
+    h.onAssignment(1, [{ topic: 'orders', partition: 0 }]);
+    fake.deliver(0, 0, 100);
+    expect(fake.state.paused.has('orders/0')).toBe(true);
+    await h.onRebalanceStart();
+    h.onAssignment(2, []);
+    await h.onRebalanceStart();
+    h.onAssignment(3, [{ topic: 'orders', partition: 0 }]);
+    expect(fake.state.paused.has('orders/0')).toBe(false);
+    release();
+    fake.deliver(0, 0, 5);
+    await waitFor(() => handled.has('orders/0/4'), 'the partition fetched again');
+  });
+
   it('on revoke, drops the buffered messages, drops late acks with telemetry, and commits only partitions it owns', async () => {
     const fake = fakeKafka();
     const rebalances = listen(kafkaChannels.rebalance);
