@@ -60,33 +60,18 @@ export async function producerFor(producer: PipelineConfig['producer']): Promise
     case 'rabbitmq': {
       // Loaded on demand: other commands and producers never pay for amqplib.
       const { rabbitmqProducer } = await import('@sluice/producers/rabbitmq');
-      const {
-        type: _type,
-        concurrency: _concurrency,
-        rateLimiting: _rateLimiting,
-        ...options
-      } = producer;
-      return { exhausted, module: rabbitmqProducer(options as unknown as RabbitMqProducerOptions) };
+      return {
+        exhausted,
+        module: rabbitmqProducer(brokerOptions(producer) as RabbitMqProducerOptions),
+      };
     }
     case 'sqs': {
       const { sqsProducer } = await import('@sluice/producers/sqs');
-      const {
-        type: _type,
-        concurrency: _concurrency,
-        rateLimiting: _rateLimiting,
-        ...options
-      } = producer;
-      return { exhausted, module: sqsProducer(options as unknown as SqsProducerOptions) };
+      return { exhausted, module: sqsProducer(brokerOptions(producer) as SqsProducerOptions) };
     }
     case 'kafka': {
       const { kafkaProducer } = await import('@sluice/producers/kafka');
-      const {
-        type: _type,
-        concurrency: _concurrency,
-        rateLimiting: _rateLimiting,
-        ...options
-      } = producer;
-      return { exhausted, module: kafkaProducer(options as unknown as KafkaProducerOptions) };
+      return { exhausted, module: kafkaProducer(brokerOptions(producer) as KafkaProducerOptions) };
     }
   }
 }
@@ -156,4 +141,19 @@ export async function build(
     ...(handlers.prepareMessages !== undefined && { prepareMessages: handlers.prepareMessages }),
   };
   return { definition, exhausted: producer.exhausted };
+}
+
+/**
+ * A broker producer's own options: the file's producer section without the
+ * keys the pipeline reads (type, concurrency, rateLimiting). The file was
+ * validated with the producer's schema, so the rest is its options.
+ */
+function brokerOptions(producer: PipelineConfig['producer']): unknown {
+  const {
+    type: _type,
+    concurrency: _concurrency,
+    rateLimiting: _rateLimiting,
+    ...options
+  } = producer;
+  return options;
 }
