@@ -482,6 +482,18 @@ export class KafkaMember {
     const s = e.state;
     const dlqTopic = this.#o.dlqTopic as string;
     const started = performance.now();
+    const published = (failure?: { readonly error: unknown }): void => {
+      if (!channels.dlq.hasSubscribers) return;
+      channels.dlq.publish({
+        ...this.#base,
+        topic: s.topic,
+        partition: s.partition,
+        offset: e.record.offset,
+        dlqTopic,
+        durationMs: performance.now() - started,
+        ...failure,
+      });
+    };
     try {
       this.#publisher ??= this.#c.client.publisher();
       const publisher = await this.#publisher.catch((error: unknown) => {
@@ -501,29 +513,10 @@ export class KafkaMember {
           },
         },
       ]);
-      if (channels.dlq.hasSubscribers) {
-        channels.dlq.publish({
-          ...this.#base,
-          topic: s.topic,
-          partition: s.partition,
-          offset: e.record.offset,
-          dlqTopic,
-          durationMs: performance.now() - started,
-        });
-      }
+      published();
       this.#complete(e);
     } catch (error) {
-      if (channels.dlq.hasSubscribers) {
-        channels.dlq.publish({
-          ...this.#base,
-          topic: s.topic,
-          partition: s.partition,
-          offset: e.record.offset,
-          dlqTopic,
-          durationMs: performance.now() - started,
-          error,
-        });
-      }
+      published({ error });
       if (s.tracker.closed) return;
       // Never commit past a message that reached no dead-letter topic.
       this.#halt(e, error);
