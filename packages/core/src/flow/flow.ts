@@ -78,7 +78,8 @@ export interface JoinOptions {
   readonly stages?: number;
 }
 
-type Tagged<L, R> = { readonly left: L } | { readonly right: R };
+/** A join input, tagged with its side and its key (computed once). */
+type Tagged<L, R, K> = { readonly key: K } & ({ readonly left: L } | { readonly right: R });
 
 /** Options of {@link Flow.partition} and {@link Flow.shuffle}. */
 export interface PartitionOptions<T> {
@@ -186,12 +187,12 @@ export class Flow<T> {
         `Flow.boundedJoin: mode: expected one of 'inner', 'left', 'right', 'full', got ${String(mode)}`,
       );
     }
-    const tagged = new Flow<Tagged<L, R>>(
+    const tagged = new Flow<Tagged<L, R, K>>(
       {
         kind: 'flows',
         flows: [
-          left.map((l) => ({ left: l })),
-          right.map((r) => ({ right: r })),
+          left.map((l) => ({ key: leftKey(l), left: l })),
+          right.map((r) => ({ key: rightKey(r), right: r })),
         ] as Flow<unknown>[],
       },
       [firstLayer()],
@@ -199,13 +200,13 @@ export class Flow<T> {
     return tagged
       .partition({
         stages: options.stages ?? 2,
-        key: (t) => ('left' in t ? leftKey(t.left) : rightKey(t.right)),
+        key: (t) => t.key,
       })
       .reduce(
         () => ({ lefts: new Map<K, L[]>(), rights: new Map<K, R[]>() }),
         (t, acc) => {
-          if ('left' in t) push(acc.lefts, leftKey(t.left), t.left);
-          else push(acc.rights, rightKey(t.right), t.right);
+          if ('left' in t) push(acc.lefts, t.key, t.left);
+          else push(acc.rights, t.key, t.right);
           return acc;
         },
       )
