@@ -6,6 +6,19 @@ afterEach(() => vi.useRealTimers());
 
 const sum = (): Flow<number> => Flow.fromIterable([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
+/** A source the test feeds by hand: `send([1, 2])` emits, `send('end')` finishes. */
+const pushSource = () =>
+  producer<number>({
+    handleDemand: () => undefined,
+    handleInfo(m, stage) {
+      if (m === 'end') {
+        void stage.stop('normal');
+        return undefined;
+      }
+      return m as number[];
+    },
+  });
+
 describe('Flow windows', () => {
   it('emits a count window every n events, and what is left when the input ends', async () => {
     const out = await sum()
@@ -70,16 +83,7 @@ describe('Flow windows', () => {
     vi.useFakeTimers({
       toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
     });
-    const source = producer<number>({
-      handleDemand: () => undefined,
-      handleInfo(m, stage) {
-        if (m === 'end') {
-          void stage.stop('normal');
-          return undefined;
-        }
-        return m as number[];
-      },
-    });
+    const source = pushSource();
     const out: number[] = [];
     const reading = (async () => {
       for await (const total of Flow.fromStages([source])
@@ -112,16 +116,7 @@ describe('Flow windows', () => {
     vi.useFakeTimers({
       toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
     });
-    const source = producer<number>({
-      handleDemand: () => undefined,
-      handleInfo(m, stage) {
-        if (m === 'end') {
-          void stage.stop('normal');
-          return undefined;
-        }
-        return m as number[];
-      },
-    });
+    const source = pushSource();
     const out: [number, TriggerInfo['trigger']][] = [];
     const reading = Flow.fromStages([source])
       .window(Window.global().triggerPeriodically(500))

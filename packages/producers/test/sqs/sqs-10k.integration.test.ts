@@ -1,85 +1,12 @@
 import diagnostics from 'node:diagnostics_channel';
-import {
-  createPipeline,
-  type Logger,
-  type Message,
-  type Pipeline,
-  type PipelineDefinition,
-} from '@sluice/core';
-import { createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
 import { describeWithBroker } from '@sluice/testing/vitest';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  AwsSqsClient,
-  sqsChannels,
-  sqsProducer,
-  type SqsDeleteEvent,
-  type SqsMetadata,
-  type SqsProducerOptions,
-} from '../../src/sqs/index.ts';
-
-const PREFIX = 'sluice-test-sqs-producer-';
-
-const quiet: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
-
-type SqsMessage = Message<string, SqsMetadata>;
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { expect, it } from 'vitest';
+import { sqsChannels, type SqsDeleteEvent } from '../../src/sqs/index.ts';
+import { elasticMq, until, type SqsMessage } from './elasticmq.ts';
 
 describeWithBroker('sqs', 'sqsProducer on ElasticMQ, 10,000 messages', () => {
-  let client: AwsSqsClient;
-  const queues: SqsTestQueue[] = [];
-  let pipeline: Pipeline | undefined;
-
-  const create = async (options: Parameters<typeof createTestQueue>[0] = {}) => {
-    const queue = await createTestQueue({ client, namePrefix: PREFIX, ...options });
-    queues.push(queue);
-    return queue;
-  };
-  const run = (
-    queue: SqsTestQueue,
-    options: Partial<SqsProducerOptions>,
-    definition: Partial<PipelineDefinition> & Pick<PipelineDefinition, 'handleMessage'>,
-  ) => {
-    pipeline = createPipeline({
-      name: 'sqs-it',
-      logger: quiet,
-      producer: {
-        module: sqsProducer({
-          queueUrl: queue.url,
-          client,
-          waitTimeSeconds: 1,
-          receiveInterval: 0,
-          ...options,
-        }),
-      },
-      processors: { default: { concurrency: 10 } },
-      ...definition,
-    });
-    return pipeline;
-  };
-
-  beforeAll(() => {
-    client = new AwsSqsClient();
-  });
-  afterEach(async () => {
-    await pipeline?.stop();
-    pipeline = undefined;
-    await Promise.all(queues.splice(0).map((q) => q.delete()));
-  });
-  afterAll(() => client.close());
+  const sqs = elasticMq();
+  const { create, run } = sqs;
 
   it('runs 10,000 messages with random failures: each success deleted once, each failure redelivered', async () => {
     const queue = await create();
@@ -92,7 +19,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ, 10,000 messages', () => {
             id: String(k),
             body: `message-${start + k}`,
           }));
-          const result = await client.sendMessageBatch(queue.url, entries);
+          const result = await sqs.client.sendMessageBatch(queue.url, entries);
           expect(result.failed).toEqual([]);
         }
       }),
@@ -128,7 +55,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ, 10,000 messages', () => {
         },
       ).start();
       await until(() => deleted >= total, `${total} deletes`, 25_000);
-      await pipeline?.stop();
+      await sqs.pipeline?.stop();
     } finally {
       diagnostics.unsubscribe(sqsChannels.delete, onDelete);
     }

@@ -1,84 +1,14 @@
 import diagnostics from 'node:diagnostics_channel';
-import {
-  createPipeline,
-  type Logger,
-  type Message,
-  type Pipeline,
-  type PipelineDefinition,
-} from '@sluice/core';
-import { countMessages, createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
+import { createPipeline } from '@sluice/core';
+import { countMessages } from '@sluice/testing/sqs';
 import { describeWithBroker } from '@sluice/testing/vitest';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  AwsSqsClient,
-  sqsChannels,
-  sqsProducer,
-  type SqsMetadata,
-  type SqsProducerOptions,
-} from '../../src/sqs/index.ts';
-
-const PREFIX = 'sluice-test-sqs-producer-';
-
-const quiet: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
-
-type SqsMessage = Message<string, SqsMetadata>;
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { expect, it } from 'vitest';
+import { sqsChannels, sqsProducer } from '../../src/sqs/index.ts';
+import { elasticMq, quiet, until, type SqsMessage } from './elasticmq.ts';
 
 describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
-  let client: AwsSqsClient;
-  const queues: SqsTestQueue[] = [];
-  let pipeline: Pipeline | undefined;
-
-  const create = async (options: Parameters<typeof createTestQueue>[0] = {}) => {
-    const queue = await createTestQueue({ client, namePrefix: PREFIX, ...options });
-    queues.push(queue);
-    return queue;
-  };
-  const run = (
-    queue: SqsTestQueue,
-    options: Partial<SqsProducerOptions>,
-    definition: Partial<PipelineDefinition> & Pick<PipelineDefinition, 'handleMessage'>,
-  ) => {
-    pipeline = createPipeline({
-      name: 'sqs-it',
-      logger: quiet,
-      producer: {
-        module: sqsProducer({
-          queueUrl: queue.url,
-          client,
-          waitTimeSeconds: 1,
-          receiveInterval: 0,
-          ...options,
-        }),
-      },
-      processors: { default: { concurrency: 10 } },
-      ...definition,
-    });
-    return pipeline;
-  };
-
-  beforeAll(() => {
-    client = new AwsSqsClient();
-  });
-  afterEach(async () => {
-    await pipeline?.stop();
-    pipeline = undefined;
-    await Promise.all(queues.splice(0).map((q) => q.delete()));
-  });
-  afterAll(() => client.close());
+  const sqs = elasticMq();
+  const { create, run } = sqs;
 
   it('leaves failures to the redrive policy: after maxReceiveCount they are in the DLQ', async () => {
     const queue = await create({
@@ -98,10 +28,10 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
       },
     ).start();
     await until(
-      async () => (await countMessages(client, queue.dlq!.url)).visible === 3,
+      async () => (await countMessages(sqs.client, queue.dlq!.url)).visible === 3,
       'three messages in the DLQ',
     );
-    await pipeline?.stop();
+    await sqs.pipeline?.stop();
     expect(receives.sort()).toEqual([
       'message-0',
       'message-0',
@@ -134,7 +64,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
     ).start();
     await until(() => done, 'the slow message');
     await until(async () => (await queue.count()).inFlight === 0, 'its delete');
-    await pipeline?.stop();
+    await sqs.pipeline?.stop();
     expect(seen).toEqual(['1']);
     expect(await queue.count()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
@@ -169,7 +99,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
         const group = groups[i % 3] as string;
         return { id: String(k), body: `${group}-${Math.floor(i / 3)}`, messageGroupId: group };
       });
-      await client.sendMessageBatch(queue.url, entries);
+      await sqs.client.sendMessageBatch(queue.url, entries);
     }
     const order = new Map<string, number[]>(groups.map((g) => [g, []]));
     await run(
@@ -212,7 +142,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
       // The queue is empty and the pipeline wants more: a 20 s long poll is waiting.
       await until(() => polling > 0, 'a long poll');
       const started = Date.now();
-      expect(await pipeline?.stop()).toEqual({ unacked: 0, timedOut: false });
+      expect(await sqs.pipeline?.stop()).toEqual({ unacked: 0, timedOut: false });
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       diagnostics.unsubscribe(sqsChannels.receiveStart, onStart);
@@ -241,7 +171,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
     const p = createPipeline({
       name: 'sqs-it-missing',
       logger: quiet,
-      producer: { module: sqsProducer({ queueUrl: url, client }) },
+      producer: { module: sqsProducer({ queueUrl: url, client: sqs.client }) },
       processors: { default: {} },
       handleMessage: (_p, m) => m,
     });
