@@ -5,6 +5,7 @@
  */
 import { parseOptions } from '@sluice/core';
 import { z } from 'zod';
+import { name, positiveInt, positiveMs } from '../internal/schema.ts';
 import type { KafkaClient } from './client.ts';
 
 /** SASL credentials, passed through to the client library as they are. */
@@ -86,17 +87,6 @@ export interface KafkaProducerOptions {
   /** A client to use instead of a `KafkaJsClient` built from the options above. */
   readonly client?: KafkaClient;
 }
-
-const positiveInt = z
-  .int({ error: 'expected a positive integer' })
-  .positive({ error: 'expected a positive integer' });
-const positiveMs = z
-  .number({ error: 'expected a positive number of ms' })
-  .positive({ error: 'expected a positive number of ms' })
-  .finite({ error: 'expected a positive number of ms' });
-const name = z
-  .string({ error: 'expected a non-empty string' })
-  .min(1, { error: 'expected a non-empty string' });
 
 /**
  * The producer's options as a plain object schema, for reuse (the `sluice`

@@ -6,6 +6,7 @@
  */
 import { parseOptions, zFunction } from '@sluice/core';
 import { z } from 'zod';
+import { name, positiveInt, positiveMs } from '../internal/schema.ts';
 import { brokerEnv } from '../env.ts';
 import type { AckPolicy, FailurePolicy } from './ack-policy.ts';
 import type { RabbitMqChannel, RabbitMqClient } from './client.ts';
@@ -167,16 +168,6 @@ export interface ResolvedRabbitMqOptions {
   readonly consumerTimeout: number;
 }
 
-const positiveInt = z
-  .int({ error: 'expected a positive integer' })
-  .positive({ error: 'expected a positive integer' });
-const positiveMs = z
-  .number({ error: 'expected a positive number of ms' })
-  .positive({ error: 'expected a positive number of ms' })
-  .finite({ error: 'expected a positive number of ms' });
-const name = z.string({ error: 'expected a non-empty string' }).min(1, {
-  error: 'expected a non-empty string',
-});
 const args = z.record(z.string(), z.unknown(), { error: 'expected an object' });
 const policies = ['ack', 'reject', 'requeue', 'requeueOnce'] as const;
 const bounds = z
