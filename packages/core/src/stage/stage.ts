@@ -784,12 +784,25 @@ export class Stage<In = unknown, Out = unknown> {
       this.#accumulated.push({ ask: sub, n });
       return then();
     }
-    const counter = (this.#dispatcher as Dispatcher<unknown, Subscription>).ask(
-      sub,
-      n,
-      this.#target,
-    );
-    return this.#onDemand(counter, n, then);
+    const dispatcher = this.#dispatcher as Dispatcher<unknown, Subscription>;
+    let counter = dispatcher.ask(sub, n, this.#target);
+    let asked = n;
+    // Asks already waiting next in the mailbox are served together, with one
+    // handleDemand for their sum: a partitioned producer then emits one chunk
+    // split across its consumers, not one small chunk per ask. Not while
+    // accumulated demand is replayed: later asks must not overtake it.
+    const fromMailbox = then === RETURN_FALSE && this.#accumulated.length === 0;
+    for (
+      let next = fromMailbox ? this.#mailbox.peek() : undefined;
+      next?.t === 'ask';
+      next = this.#mailbox.peek()
+    ) {
+      if (!this.#consumers.has(next.sub)) break;
+      this.#mailbox.shift();
+      counter += dispatcher.ask(next.sub, next.n, this.#target);
+      asked += next.n;
+    }
+    return this.#onDemand(counter, asked, then);
   }
 
   /**

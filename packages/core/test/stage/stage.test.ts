@@ -2,6 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BroadcastDispatcher,
+  DemandDispatcher,
   PartitionDispatcher,
   consumer,
   producer,
@@ -9,6 +10,7 @@ import {
   stageChannels,
   type CallRef,
   type Cancellation,
+  type DispatchTarget,
   type DiscardedEvent,
   type Stage,
   type Subscription,
@@ -25,6 +27,15 @@ function track<S extends Stage<never, unknown> | Stage<unknown, unknown> | Stage
 afterEach(async () => {
   await Promise.all(stages.splice(0).map((s) => s.kill('test-end')));
 });
+
+/** A DemandDispatcher that records every ask its consumers make. */
+class AskRecorder<T> extends DemandDispatcher<T> {
+  readonly asks: number[] = [];
+  override ask(subscription: unknown, count: number, target: DispatchTarget<T, unknown>): number {
+    this.asks.push(count);
+    return super.ask(subscription, count, target);
+  }
+}
 
 /** A producer of 0, 1, 2, ... that records every demand it sees. */
 function counter(demands: number[] = [], options = {}) {
@@ -59,18 +70,35 @@ function recorderConsumer<T>(chunks: T[][] = [], handle?: (events: T[]) => unkno
 
 describe('demand', () => {
   it('asks maxDemand on subscribe and hands events over in chunks of maxDemand - minDemand', async () => {
-    const demands: number[] = [];
+    const dispatcher = new AskRecorder<number>();
     const chunks: number[][] = [];
-    const a = counter(demands);
+    const a = counter([], { dispatcher });
     const c = recorderConsumer(chunks, (events) => {
       if (chunks.length === 6) void c.stop();
       return events;
     });
     c.subscribe(a, { maxDemand: 10, minDemand: 5 });
     await c.join();
-    expect(demands.slice(0, 4)).toEqual([10, 5, 5, 5]);
+    expect(dispatcher.asks.slice(0, 4)).toEqual([10, 5, 5, 5]);
     expect(chunks.map((ch) => ch.length)).toEqual([5, 5, 5, 5, 5, 5]);
     expect(chunks.flat()).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it('serves asks that wait in the mailbox together, with one handleDemand for their sum', async () => {
+    const demands: number[] = [];
+    const dispatcher = new AskRecorder<number>();
+    const chunks: number[][] = [];
+    const a = counter(demands, { dispatcher });
+    const c = recorderConsumer(chunks, (events) => {
+      if (chunks.length === 6) void c.stop();
+      return events;
+    });
+    c.subscribe(a, { maxDemand: 10, minDemand: 5 });
+    await c.join();
+    // The consumer asks 5 after each chunk of 5; its two asks for one
+    // delivery reach the producer together and become one demand of 10.
+    expect(dispatcher.asks.slice(0, 5)).toEqual([10, 5, 5, 5, 5]);
+    expect(demands.slice(0, 3)).toEqual([10, 10, 10]);
   });
 
   it('holds back further demand while an async handleEvents has not settled', async () => {
@@ -278,6 +306,50 @@ describe('demand modes', () => {
     await until(() => chunks.length >= 2);
     expect(demands[0]).toBe(4);
     expect(chunks.flat().slice(0, 4)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('replays accumulated asks and events before asks that came after the switch', async () => {
+    const demands: number[] = [];
+    let n = 0;
+    const a = track(
+      producer<string>(
+        {
+          handleDemand(demand) {
+            demands.push(demand);
+            return Array.from({ length: demand }, () => `N${n++}`);
+          },
+          handleInfo: (message) => (message === 'emit' ? ['E1', 'E2'] : undefined),
+        },
+        { logger: memoryLogger(), demand: 'accumulate' },
+      ),
+    );
+    const got: string[] = [];
+    let subscription: Subscription | undefined;
+    track(
+      consumer<string>(
+        {
+          handleSubscribe(_as, _o, sub) {
+            subscription = sub;
+            return 'manual';
+          },
+          handleEvents(events) {
+            got.push(...events);
+          },
+        },
+        { logger: memoryLogger(), subscribeTo: [[a, { maxDemand: 10 }]] },
+      ),
+    );
+    await until(() => subscription !== undefined);
+    const c = subscription?.consumer as Stage<string, never>;
+    c.ask(subscription as Subscription, 2); // accumulated
+    a.send('emit'); // events accumulated after that ask
+    await settle();
+    a.setDemandMode('forward');
+    c.ask(subscription as Subscription, 2); // after the switch
+    await until(() => got.length === 4);
+    await settle();
+    expect(got).toEqual(['N0', 'N1', 'E1', 'E2']);
+    expect(demands).toEqual([2]);
   });
 });
 
