@@ -23,7 +23,7 @@ const pipeline = createPipeline({
   },
   processors: { default: { concurrency: 2 } },
   batchers: {
-    shipper: { batchSize: byteBudget(LIMIT, MAX_LINE), batchTimeout: 500, maxDemand: 200 },
+    shipper: { batchSize: byteBudget(LIMIT, MAX_LINE), batchTimeout: 500 },
   },
   handleMessage(_processor, message) {
     if (bytesOf(message) > MAX_LINE) return message.fail(`line over ${MAX_LINE} bytes`);

@@ -26,7 +26,7 @@ describe('byte budget batching', () => {
       producer: { module: testProducer() },
       processors: { default: { concurrency: 1 } },
       batchers: {
-        default: { batchSize: byteBudget(limit, maxLine), batchTimeout: 60_000, maxDemand: 100 },
+        default: { batchSize: byteBudget(limit, maxLine), batchTimeout: 60_000 },
       },
       handleMessage: (_p, m) => m,
       handleBatch(_b, messages) {

@@ -4,11 +4,15 @@
  * Messages are grouped by batch key (and partition, when the batcher has
  * `partitionBy`). A batch closes when it reaches `batchSize` (or the custom
  * accumulator says `emit`), when its timer fires, or when flushed. The
- * batcher stage owns the timers: `add` tells it when a batch was created.
+ * batcher (batcher.ts) owns the timers: `add` tells it when a batch was
+ * created. A custom accumulator that throws, or returns something other
+ * than `{ emit, acc }`, fails that message, not the batcher.
  *
  * Unlike Broadway, the accumulator value returned with `emit` is kept: it
  * becomes the starting value of the key's next batch.
  */
+import { SluiceError } from '../errors.ts';
+import { show } from '../internal/parse-options.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { BatchSizeAccumulator } from './definition.ts';
 import type { Message } from './message.ts';
@@ -23,6 +27,8 @@ export interface Batch {
   /** Holds a message in 'flush' mode: goes out at the end of the chunk. */
   flush: boolean;
   open: boolean;
+  /** Whoever times the batch keeps its handle here (batch-timers.ts). */
+  timer: unknown;
 }
 
 /** A closed batch and why it closed. */
@@ -34,8 +40,13 @@ export interface EmittedBatch {
 export class Batches {
   readonly #batcher: string;
   readonly #size: number | BatchSizeAccumulator;
-  /** batch key → partition → open batch */
-  readonly #open = new Map<unknown, Map<number | undefined, Batch>>();
+  /**
+   * Open batches by batch key: one map without partitions, one per
+   * partition with. The maps live as long as the batcher, so opening and
+   * closing a batch costs a set and a delete, never a new Map.
+   */
+  readonly #unpartitioned = new Map<unknown, Batch>();
+  readonly #partitioned: Map<unknown, Batch>[] = [];
   /** The accumulator each key's next batch starts from. */
   readonly #carry = new Map<unknown, unknown>();
 
@@ -54,9 +65,25 @@ export class Batches {
 
   /** Open batches. */
   get size(): number {
-    let n = 0;
-    for (const byPartition of this.#open.values()) n += byPartition.size;
+    let n = this.#unpartitioned.size;
+    for (const byKey of this.#partitioned) n += byKey?.size ?? 0;
     return n;
+  }
+
+  #byKey(partition: number | undefined): Map<unknown, Batch> {
+    if (partition === undefined) return this.#unpartitioned;
+    let byKey = this.#partitioned[partition];
+    if (byKey === undefined) {
+      byKey = new Map<unknown, Batch>();
+      this.#partitioned[partition] = byKey;
+    }
+    return byKey;
+  }
+
+  /** Every open batch, unpartitioned first, then by partition. */
+  *#all(): Generator<Batch> {
+    yield* this.#unpartitioned.values();
+    for (const byKey of this.#partitioned) if (byKey !== undefined) yield* byKey.values();
   }
 
   /**
@@ -80,12 +107,8 @@ export class Batches {
     ) {
       return this.#push(last, message, false);
     }
-    let byPartition = this.#open.get(message.batchKey);
-    if (byPartition === undefined) {
-      byPartition = new Map<number | undefined, Batch>();
-      this.#open.set(message.batchKey, byPartition);
-    }
-    let batch = byPartition.get(partition);
+    const byKey = this.#byKey(partition);
+    let batch = byKey.get(message.batchKey);
     let opened = false;
     if (batch === undefined) {
       const size = this.#size;
@@ -102,12 +125,39 @@ export class Batches {
         acc,
         flush: false,
         open: true,
+        timer: undefined,
       };
-      byPartition.set(partition, batch);
+      byKey.set(message.batchKey, batch);
       opened = true;
     }
     this.#last = batch;
     return this.#push(batch, message, opened);
+  }
+
+  /**
+   * Appends to the batch the last {@link add} joined the messages from
+   * `from` on that join it too (same batch key, 'bulk' mode), stopping
+   * before the one that would fill it: {@link add} takes that one and
+   * closes the batch. Returns the index of the first message not appended.
+   * Only for numeric batch sizes without partitions, where it is the same as
+   * calling `add` for each message, in a tight loop: the batcher's hot path.
+   */
+  appendRun(messages: readonly Message[], from: number): number {
+    const batch = this.#last;
+    const size = this.#size;
+    if (batch?.open !== true || typeof size !== 'number' || batch.partition !== undefined) {
+      return from;
+    }
+    const into = batch.messages;
+    const key = batch.batchKey;
+    const end = Math.min(messages.length, from + (size - 1 - into.length));
+    let i = from;
+    for (; i < end; i++) {
+      const m = messages[i] as Message;
+      if (m.batchKey !== key || m.batchMode !== 'bulk') break;
+      into.push(m);
+    }
+    return i;
   }
 
   #push(batch: Batch, message: Message, opened: boolean): EmittedBatch | undefined {
@@ -118,7 +168,21 @@ export class Batches {
     if (typeof size === 'number') {
       full = batch.messages.length >= size;
     } else {
-      const step = size.accumulate(message, batch.acc);
+      let step: { emit: boolean; acc: unknown };
+      try {
+        step = size.accumulate(message, batch.acc);
+        if (typeof step !== 'object' || step === null || typeof step.emit !== 'boolean') {
+          throw new SluiceError(
+            'ERR_BAD_RETURN',
+            `batchSize.accumulate must return { emit: boolean, acc }, got ${show(step)}`,
+          );
+        }
+      } catch (error) {
+        // A throwing accumulator fails that message, not the batcher: it
+        // stays in the batch and is acked as failed with it.
+        message.status = { kind: 'error', error, callback: 'batchSize' };
+        step = { emit: false, acc: batch.acc };
+      }
       batch.acc = step.acc;
       full = step.emit;
       if (full) this.#carry.set(message.batchKey, step.acc);
@@ -130,13 +194,8 @@ export class Batches {
 
   /** Closes every batch holding a message in 'flush' mode. */
   flushFlagged(): EmittedBatch[] {
-    const out: EmittedBatch[] = [];
-    for (const byPartition of this.#open.values()) {
-      for (const batch of byPartition.values()) {
-        if (batch.flush) out.push(this.#close(batch, 'flush'));
-      }
-    }
-    return out;
+    const flagged = [...this.#all()].filter((batch) => batch.flush);
+    return flagged.map((batch) => this.#close(batch, 'flush'));
   }
 
   /** The batch's timer fired: closes it if it is still open. */
@@ -146,19 +205,13 @@ export class Batches {
 
   /** Closes every open batch (draining). */
   flushAll(): EmittedBatch[] {
-    const out: EmittedBatch[] = [];
-    for (const byPartition of this.#open.values()) {
-      for (const batch of byPartition.values()) out.push(this.#close(batch, 'flush'));
-    }
-    return out;
+    return [...this.#all()].map((batch) => this.#close(batch, 'flush'));
   }
 
   #close(batch: Batch, trigger: BatchInfo['trigger']): EmittedBatch {
     batch.open = false;
     this.#onClose?.(batch);
-    const byPartition = this.#open.get(batch.batchKey);
-    byPartition?.delete(batch.partition);
-    if (byPartition?.size === 0) this.#open.delete(batch.batchKey);
+    this.#byKey(batch.partition).delete(batch.batchKey);
     return {
       messages: batch.messages,
       info: {

@@ -80,8 +80,6 @@ export interface BatcherDefinition {
   readonly batchSize?: number | BatchSizeAccumulator;
   /** A partial batch is sent this many ms after its first message. @defaultValue 1000 */
   readonly batchTimeout?: number;
-  /** @defaultValue batchSize when it is a number, else 100 */
-  readonly maxDemand?: number;
   /** Keeps batches of the same partition on the same batch processor. Overrides the pipeline's. */
   readonly partitionBy?: PartitionBy;
 }
@@ -187,7 +185,6 @@ export const batcherSchema = z
       })
       .optional(),
     batchTimeout: positiveMs.optional(),
-    maxDemand: positiveInt.optional(),
     partitionBy: zFunction().optional(),
   })
   .strict();
@@ -264,8 +261,6 @@ export interface ResolvedBatcher {
   readonly concurrency: number;
   readonly batchSize: number | BatchSizeAccumulator;
   readonly batchTimeout: number;
-  readonly maxDemand: number;
-  readonly minDemand: number;
   readonly partitionBy: PartitionBy | undefined;
 }
 
@@ -325,15 +320,11 @@ export function resolveDefinition<C>(definition: PipelineDefinition<C>): Resolve
       timeout: p.timeout,
     },
     batchers: Object.entries(d.batchers ?? {}).map(([name, b]) => {
-      const batchSize = definition.batchers?.[name]?.batchSize ?? 100;
-      const batcherMax = b.maxDemand ?? (typeof batchSize === 'number' ? batchSize : 100);
       return {
         key: name,
         concurrency: b.concurrency ?? 1,
-        batchSize,
+        batchSize: definition.batchers?.[name]?.batchSize ?? 100,
         batchTimeout: b.batchTimeout ?? 1000,
-        maxDemand: batcherMax,
-        minDemand: Math.floor(batcherMax / 2),
         partitionBy: definition.batchers?.[name]?.partitionBy ?? topPartitionBy,
       };
     }),

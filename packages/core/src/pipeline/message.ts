@@ -136,7 +136,8 @@ export class Message<D = unknown, M extends object = Record<string, unknown>> {
 
   /** True unless the message has failed. */
   get ok(): boolean {
-    return this.status.kind === 'ok';
+    // Most messages still hold the shared OK: one comparison, no load.
+    return this.status === OK || this.status.kind === 'ok';
   }
 
   /**

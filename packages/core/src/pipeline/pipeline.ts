@@ -19,15 +19,14 @@ import type { Dispatcher } from '../stage/dispatcher.ts';
 import { PartitionDispatcher } from '../stage/partition-dispatcher.ts';
 import type { Stage } from '../stage/stage.ts';
 import type { Subscription } from '../stage/types.ts';
-import { startBatchProcessor } from './batch-processor-stage.ts';
-import { startBatcher } from './batcher-stage.ts';
+import { Batcher } from './batcher.ts';
 import {
   resolveDefinition,
   type PipelineDefinition,
   type ResolvedDefinition,
 } from './definition.ts';
 import { Message } from './message.ts';
-import { partitionOf } from './partition.ts';
+import { partitioner } from './partition.ts';
 import { startProcessor } from './processor-stage.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
@@ -131,7 +130,8 @@ class PipelineImpl<C> implements Pipeline<C> {
   #state: PipelineState = 'created';
   #runtime: PipelineRuntime<C> | undefined;
   #producers: ProducerHandle[] = [];
-  #lastLayer: Stage<never, unknown>[] = [];
+  #processors: Stage<never, unknown>[] = [];
+  #batchers: Batcher[] = [];
   #allStages: Stage<never, unknown>[] = [];
   #limiter: RateLimiter | undefined;
   #limiterTimer: NodeJS.Timeout | undefined;
@@ -200,42 +200,21 @@ class PipelineImpl<C> implements Pipeline<C> {
           ? new DemandDispatcher<Message>({ shuffleDemandsOnFirstDispatch: true })
           : new PartitionDispatcher<Message>({
               partitions: processor.concurrency,
-              hash: (m) => {
-                try {
-                  return partitionOf(partitionBy, m, processor.concurrency);
-                } catch (error) {
-                  // The message fails; processor 0 acks it without handling it.
-                  m.status = { kind: 'error', error, callback: 'partitionBy' };
-                  logger.error({ err: error, messageId: m.id }, 'partitionBy failed');
-                  return 0;
-                }
-              },
+              hash: partitioner(partitionBy, processor.concurrency, logger),
             });
       this.#producers.push(startProducer(rt, i, dispatcher, this.#limiter));
     }
     const producerStages = this.#producers.map((p) => p.stage);
+    this.#batchers = d.batchers.map((b) => new Batcher(rt as PipelineRuntime, b));
+    const batchers = new Map(this.#batchers.map((b) => [b.key, b]));
     const processors = Array.from({ length: processor.concurrency }, (_, i) =>
-      startProcessor(rt as PipelineRuntime, i, producerStages, partitionBy !== undefined),
+      startProcessor(rt as PipelineRuntime, i, producerStages, partitionBy !== undefined, batchers),
     );
+    this.#processors = processors;
     this.#allStages.push(
       ...(producerStages as Stage<never, unknown>[]),
       ...(processors as Stage<never, unknown>[]),
     );
-    if (!rt.hasBatchers) {
-      this.#lastLayer = processors;
-    } else {
-      for (const batcher of d.batchers) {
-        const stage = startBatcher(rt, batcher, processors);
-        const batchProcessors = Array.from({ length: batcher.concurrency }, (_, i) =>
-          startBatchProcessor(rt as PipelineRuntime, batcher, i, stage),
-        );
-        this.#allStages.push(
-          stage as Stage<never, unknown>,
-          ...(batchProcessors as Stage<never, unknown>[]),
-        );
-        this.#lastLayer.push(...(batchProcessors as Stage<never, unknown>[]));
-      }
-    }
 
     // A stage that crashes is a bug (user code is contained per message):
     // log it, and stop the pipeline rather than run on half a topology.
@@ -309,7 +288,9 @@ class PipelineImpl<C> implements Pipeline<C> {
 
     const drained = (async () => {
       await Promise.all(this.#producers.map((p) => p.drain()));
-      await Promise.all(this.#lastLayer.map((s) => s.join().catch(() => undefined)));
+      await Promise.all(this.#processors.map((s) => s.join().catch(() => undefined)));
+      // Every processor has stopped: batchers flush and run what they hold.
+      await Promise.all(this.#batchers.map((b) => b.finish()));
       await rt.settleAcks();
     })();
     await Promise.race([drained, deadline]);
@@ -345,6 +326,7 @@ class PipelineImpl<C> implements Pipeline<C> {
    */
   async #teardown(): Promise<void> {
     clearTimeout(this.#limiterTimer);
+    for (const b of this.#batchers) b.close();
     await Promise.all(this.#allStages.map((s) => s.kill('shutdown')));
     await Promise.all(this.#producers.map((p) => p.stage.kill('shutdown')));
     await this.#runtime?.settleAcks();

@@ -6,7 +6,8 @@
  * non-Message return or an unknown batcher fails that message only, and the
  * rest of the chunk goes on. Failed messages go through `handleFailed` and
  * are acked here. Successful ones are acked here too when there are no
- * batchers, or sent on to their batcher.
+ * batchers, or added to their batcher (batcher.ts), which may make the
+ * processor wait before its next chunk.
  *
  * The chunk loop is synchronous until a handler returns a promise, so sync
  * handlers cost no promise at all.
@@ -14,12 +15,11 @@
 import { SluiceError } from '../errors.ts';
 import { show } from '../internal/parse-options.ts';
 import { isThenable } from '../internal/thenable.ts';
-import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
-import { PartitionDispatcher } from '../stage/partition-dispatcher.ts';
-import { consumer, producerConsumer, type Stage } from '../stage/stage.ts';
+import { consumer, type Stage } from '../stage/stage.ts';
 import type { SubscribeTarget } from '../stage/types.ts';
+import type { Batcher } from './batcher.ts';
 import { runHandleFailed } from './handle-failed.ts';
-import { Message, OK } from './message.ts';
+import { Message } from './message.ts';
 import type { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
 
@@ -38,15 +38,17 @@ export function startProcessor(
   index: number,
   producers: readonly Stage<never, Message>[],
   partitioned: boolean,
-): Stage<Message, Message> | Stage<Message, never> {
+  batchers: ReadonlyMap<string, Batcher>,
+): Stage<Message, never> {
   const def = rt.definition.processor;
   const key = def.key;
   const logger = rt.logger.child({ stage: 'processor', processor: key, index });
   const callbacks = rt.definition.callbacks;
   const context = rt.context;
   const signal = rt.shutdown.signal;
-  const forward = rt.hasBatchers;
-  const batchers = rt.batcherNames;
+  const forward = batchers.size > 0;
+  const onlyBatcher = batchers.size === 1 ? [...batchers.values()][0] : undefined;
+  const onlyKey = onlyBatcher?.key;
   const timeout = def.timeout;
   let activeProducers = producers.length;
 
@@ -74,16 +76,17 @@ export function startProcessor(
       return;
     }
     const value = returned as Message;
-    if (value.status !== OK && value.status.kind !== 'ok') {
+    if (!value.ok) {
       outcome.failed.push(value);
       return;
     }
-    if (forward && !batchers.has(value.batcher)) {
+    // One batcher (the usual case): a string comparison, not a Map lookup.
+    if (forward && value.batcher !== onlyKey && !batchers.has(value.batcher)) {
       crashed(
         value,
         new SluiceError(
           'ERR_BAD_RETURN',
-          `message was set to unknown batcher ${show(value.batcher)}; the known batchers are ${[...batchers].map((b) => show(b)).join(', ')}`,
+          `message was set to unknown batcher ${show(value.batcher)}; the known batchers are ${[...batchers.keys()].map((b) => show(b)).join(', ')}`,
         ),
         'handleMessage',
       );
@@ -160,7 +163,7 @@ export function startProcessor(
    * already filed).
    */
   const start = (message: Message, outcome: Outcome, observed: boolean): unknown => {
-    if (message.status !== OK && message.status.kind !== 'ok') {
+    if (!message.ok) {
       outcome.failed.push(message);
       return SKIPPED;
     }
@@ -232,12 +235,27 @@ export function startProcessor(
     }
   };
 
-  /** The end of a chunk: handleFailed, acks, telemetry; returns what goes to batchers. */
-  const finish = (
-    outcome: Outcome,
-    start: number,
-  ): Message[] | undefined | Promise<Message[] | undefined> => {
-    const done = (failed: readonly Message[]): Message[] | undefined => {
+  /** Hands successful messages to their batchers; a promise while one is full. */
+  const toBatchers = (messages: Message[]): void | Promise<void> => {
+    if (messages.length === 0) return undefined;
+    if (onlyBatcher !== undefined) return onlyBatcher.add(messages);
+    const byBatcher = new Map<string, Message[]>();
+    for (const m of messages) {
+      const list = byBatcher.get(m.batcher);
+      if (list === undefined) byBatcher.set(m.batcher, [m]);
+      else list.push(m);
+    }
+    let waits: Promise<void>[] | undefined;
+    for (const [key, list] of byBatcher) {
+      const wait = (batchers.get(key) as Batcher).add(list);
+      if (wait !== undefined) (waits ??= []).push(wait);
+    }
+    return waits === undefined ? undefined : Promise.all(waits).then(() => undefined);
+  };
+
+  /** The end of a chunk: handleFailed, acks, telemetry, then the batchers. */
+  const finish = (outcome: Outcome, start: number): void | Promise<void> => {
+    const done = (failed: readonly Message[]): void | Promise<void> => {
       if (forward) rt.ack([], failed);
       else rt.ack(outcome.successful, failed);
       if (channels.processorStop.hasSubscribers) {
@@ -252,16 +270,14 @@ export function startProcessor(
           context,
         });
       }
-      return forward ? outcome.successful : undefined;
+      return forward ? toBatchers(outcome.successful) : undefined;
     };
     if (outcome.failed.length === 0) return done(outcome.failed);
     const failed = runHandleFailed(rt, 'processor', outcome.failed, logger);
     return isThenable(failed) ? failed.then(done) : done(failed);
   };
 
-  const handleEvents = (
-    messages: Message[],
-  ): Message[] | undefined | Promise<Message[] | undefined> => {
+  const handleEvents = (messages: Message[]): void | Promise<void> => {
     const start =
       channels.processorStart.hasSubscribers || channels.processorStop.hasSubscribers
         ? performance.now()
@@ -276,21 +292,21 @@ export function startProcessor(
       });
     }
     const outcome: Outcome = { successful: [], failed: [] };
-    const run = (prepared: Message[]): Message[] | undefined | Promise<Message[] | undefined> => {
+    const run = (prepared: Message[]): void | Promise<void> => {
       const handled = handleAll(prepared, outcome);
       return handled === undefined
         ? finish(outcome, start)
         : handled.then(() => finish(outcome, start));
     };
     if (callbacks.prepareMessages === undefined) return run(messages);
-    const failAll = (error: unknown): Message[] | undefined | Promise<Message[] | undefined> => {
+    const failAll = (error: unknown): void | Promise<void> => {
       for (const m of messages) {
         crashed(m, error, 'prepareMessages');
         outcome.failed.push(m);
       }
       return finish(outcome, start);
     };
-    const checked = (prepared: unknown): Message[] | undefined | Promise<Message[] | undefined> => {
+    const checked = (prepared: unknown): void | Promise<void> => {
       if (!Array.isArray(prepared) || prepared.length !== messages.length) {
         return failAll(
           new SluiceError(
@@ -324,37 +340,18 @@ export function startProcessor(
         },
       ] as const,
   );
-  const common = {
-    handleCancel(_c: unknown, _s: unknown, stage: Stage<Message, Message> | Stage<Message, never>) {
-      activeProducers--;
-      // Every producer is gone: finish what was sent, then stop.
-      if (activeProducers === 0) stage.infoAfterBuffered(DONE);
-    },
-    handleInfo(message: unknown, stage: Stage<Message, Message> | Stage<Message, never>) {
-      if (message === DONE) void stage.stop('shutdown');
-    },
-  };
-  const name = `${rt.name}.processor.${key}.${index}`;
-
-  if (!forward) {
-    return consumer<Message>(
-      {
-        ...common,
-        handleEvents: (messages) => {
-          const r = handleEvents(messages);
-          return isThenable(r) ? r.then(() => undefined) : undefined;
-        },
+  return consumer<Message>(
+    {
+      handleEvents,
+      handleCancel(_c, _s, stage) {
+        activeProducers--;
+        // Every producer is gone: finish what was sent, then stop.
+        if (activeProducers === 0) stage.infoAfterBuffered(DONE);
       },
-      { name, logger: rt.logger, subscribeTo },
-    );
-  }
-  const names = [...batchers];
-  const dispatcher =
-    names.length === 1
-      ? new DemandDispatcher<Message>({ shuffleDemandsOnFirstDispatch: true })
-      : new PartitionDispatcher<Message>({ partitions: names, hash: (m) => m.batcher });
-  return producerConsumer<Message, Message>(
-    { ...common, handleEvents },
-    { name, logger: rt.logger, subscribeTo, dispatcher },
+      handleInfo(message, stage) {
+        if (message === DONE) void stage.stop('shutdown');
+      },
+    },
+    { name: `${rt.name}.processor.${key}.${index}`, logger: rt.logger, subscribeTo },
   );
 }

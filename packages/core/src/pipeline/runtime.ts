@@ -29,8 +29,6 @@ export class PipelineRuntime<C = unknown> {
   readonly context: C;
   /** Aborts when the shutdown deadline passes: handlers should give up. */
   readonly shutdown = new AbortController();
-  readonly batcherNames: ReadonlySet<string>;
-  readonly hasBatchers: boolean;
   draining = false;
 
   received = 0;
@@ -45,8 +43,6 @@ export class PipelineRuntime<C = unknown> {
     this.name = definition.name;
     this.logger = logger;
     this.context = definition.context;
-    this.batcherNames = new Set(definition.batchers.map((b) => b.key));
-    this.hasBatchers = this.batcherNames.size > 0;
     this.ackSink = {
       acked: (successful, failed) => {
         this.successful += successful;

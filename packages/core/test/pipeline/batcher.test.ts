@@ -1,5 +1,5 @@
 import { testBatch, testMessage } from '@sluice/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BatchInfo, Message } from '../../src/index.ts';
 import {
   fakeTimers,
@@ -11,6 +11,7 @@ import {
   stopAll,
   advance,
 } from './support.ts';
+import { settle, until } from '../helpers.ts';
 
 afterEach(stopAll);
 
@@ -141,6 +142,31 @@ describe('batchers', () => {
     );
   });
 
+  it.each([
+    ['a new array', (messages: Message[]) => [...messages, 'junk' as never]],
+    ['the array it was given', (messages: Message[]) => (messages.push('junk' as never), messages)],
+  ])(
+    'fails the whole batch when handleBatch returns a non-Message in %s',
+    async (_where, handleBatch) => {
+      const p = pipeline({
+        producer: { module: idle() },
+        processors: { default: {} },
+        batchers: { default: { batchSize: 2 } },
+        handleMessage: (_p, m) => m,
+        handleBatch: (_b, messages) => handleBatch(messages),
+      });
+      await p.start();
+      const { successful, failed } = await testBatch(p, [1, 2]);
+      expect(successful).toEqual([]);
+      expect(failed.map((m) => m.data).sort()).toEqual([1, 2]);
+      expect(failed[0]?.status).toMatchObject({
+        kind: 'error',
+        callback: 'handleBatch',
+        error: { code: 'ERR_BAD_RETURN', message: "handleBatch must return Messages, got 'junk'" },
+      });
+    },
+  );
+
   it('fails the whole batch when handleBatch throws, and calls handleFailed once with it', async () => {
     const handleFailedCalls: unknown[][] = [];
     const p = pipeline({
@@ -197,6 +223,133 @@ describe('batchers', () => {
     await testBatch(p, ['aaa', 'bbbb', 'ccccc']);
     // 3 + 4 = 7 ≥ 6: emit [aaa, bbbb], carry 1; 1 + 5 = 6: emit [ccccc]
     expect(batches.map((b) => b.data)).toEqual([['aaa', 'bbbb'], ['ccccc']]);
+  });
+
+  it('holds the processors back while closed batches wait for a busy batch processor', async () => {
+    const acks = recordingAcknowledger();
+    const source = listProducer(range(100), acks.acknowledger);
+    let handled = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const p = pipeline({
+      producer: { module: source.module },
+      processors: { default: { concurrency: 1, maxDemand: 2, minDemand: 1 } },
+      batchers: { default: { batchSize: 1, concurrency: 1 } },
+      handleMessage: (_p, m) => {
+        handled++;
+        return m;
+      },
+      handleBatch: async (_b, messages) => {
+        await gate;
+        return messages;
+      },
+    });
+    await p.start();
+    await settle();
+    // Batch 1 runs, batch 2 waits for the lane, batch 3 is one too many:
+    // the processor waits before it takes message 4. The producer is at
+    // most the processor's demand (2) ahead.
+    expect(handled).toBe(3);
+    expect(source.emitted()).toBeLessThanOrEqual(5);
+    release();
+    await until(() => acks.calls.flatMap((c) => c.successful).length === 100);
+    expect(acks.calls.flatMap((c) => c.successful)).toEqual(range(100));
+  });
+
+  it('runs at most concurrency batches at once, and uses every lane', async () => {
+    let running = 0;
+    let most = 0;
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: { concurrency: 2 } },
+      batchers: { default: { batchSize: 1, concurrency: 3 } },
+      handleMessage: (_p, m) => m,
+      handleBatch: async (_b, messages) => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running--;
+        return messages;
+      },
+    });
+    await p.start();
+    const { successful } = await testBatch(p, range(30));
+    expect(successful).toHaveLength(30);
+    expect(most).toBe(3);
+  });
+
+  it('fails the messages handleBatch removed from its array, even when it returns that array', async () => {
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: {} },
+      batchers: { default: { batchSize: 3 } },
+      handleMessage: (_p, m) => m,
+      handleBatch: (_b, messages) => {
+        messages.splice(0, 1);
+        return messages;
+      },
+    });
+    await p.start();
+    const { successful, failed } = await testBatch(p, [1, 2, 3]);
+    expect(successful.map((m) => m.data).sort()).toEqual([2, 3]);
+    expect(failed.map((m) => m.data)).toEqual([1]);
+  });
+
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('cannot size');
+      },
+    ],
+    ['returns something else', () => 42 as never],
+  ])('fails the message whose custom batch size %s, and batches the rest', async (_what, bad) => {
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: { concurrency: 1 } },
+      batchers: {
+        default: {
+          batchSize: {
+            initial: 0,
+            accumulate: (m: Message, n: number) =>
+              m.data === 'bad' ? bad() : { emit: n + 1 >= 3, acc: n + 1 === 3 ? 0 : n + 1 },
+          },
+        },
+      },
+      handleMessage: (_p, m) => m,
+      handleBatch: (_b, messages) => messages,
+    });
+    await p.start();
+    const { successful, failed } = await testBatch(p, ['a', 'bad', 'b', 'c']);
+    expect(successful.map((m) => m.data).sort()).toEqual(['a', 'b', 'c']);
+    expect(failed.map((m) => m.data)).toEqual(['bad']);
+    expect(failed[0]?.status).toMatchObject({ kind: 'error', callback: 'batchSize' });
+    expect((await p.stop()).unacked).toBe(0);
+  });
+
+  it('leaves no batch or timer behind when a processor finishes after stop() gave up', async () => {
+    fakeTimers();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: { concurrency: 1 } },
+      batchers: { default: { batchSize: 10, batchTimeout: 60_000 } },
+      shutdownTimeout: 100,
+      handleMessage: async (_p, m) => {
+        await gate;
+        return m;
+      },
+      handleBatch: (_b, messages) => messages,
+    });
+    await p.start();
+    void testMessage(p, 1);
+    await settle();
+    const stopping = p.stop();
+    await advance(100);
+    expect(await stopping).toEqual({ unacked: 1, timedOut: true });
+    release();
+    await settle();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('with partitionBy, sends batches of one partition to the same batch processor', async () => {

@@ -25,6 +25,37 @@ describe('Batches', () => {
     expect(b.size).toBe(0);
   });
 
+  it('appends a run joining the last batch, stopping before the message that fills it', () => {
+    const b = new Batches('s3', 4);
+    const run = [msg(1), msg(2), msg(3), msg(4), msg(5)];
+    b.add(run[0] as Message, undefined);
+    // Messages 2 and 3 join; 4 would fill the batch, so add() must take it.
+    expect(b.appendRun(run, 1)).toBe(3);
+    expect(b.add(run[3] as Message, undefined)?.messages.map((m) => m.data)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('stops a run at a message of another batch key or in flush mode', () => {
+    const b = new Batches('s3', 10);
+    const run = [msg(1), msg(2), msg(3, 'other'), msg(4)];
+    b.add(run[0] as Message, undefined);
+    expect(b.appendRun(run, 1)).toBe(2);
+    const flushing = [msg(5), msg(6, 'default', 'flush')];
+    b.add(flushing[0] as Message, undefined);
+    expect(b.appendRun(flushing, 1)).toBe(1);
+  });
+
+  it('appends nothing to a partitioned batch or with a custom batch size', () => {
+    const partitioned = new Batches('s3', 10);
+    partitioned.add(msg(1), 0);
+    expect(partitioned.appendRun([msg(1), msg(2)], 1)).toBe(1);
+    const custom = new Batches('s3', {
+      initial: 0,
+      accumulate: (_m, n: number) => ({ emit: false, acc: n + 1 }),
+    });
+    custom.add(msg(1), undefined);
+    expect(custom.appendRun([msg(1), msg(2)], 1)).toBe(1);
+  });
+
   it('reports each batch it opens, so the caller can start its timer', () => {
     const b = new Batches('s3', 10);
     b.add(msg(1), undefined);

@@ -8,15 +8,16 @@ import type { ResolvedDefinition } from '@sluice/core';
 /**
  * What one producer instance's consumers can hold at once: every processor
  * asks each producer for up to `maxDemand`, and every batcher holds up to
- * `batchSize` per batch processor plus the batch it is filling. A prefetch
- * below this leaves processors (or batches) waiting for messages.
+ * `batchSize` per batch processor running, as many closed batches waiting,
+ * plus the batch it is filling (a custom batch size counts as 100). A
+ * prefetch below this leaves processors (or batches) waiting for messages.
  */
 export function pipelineHolding(definition: ResolvedDefinition<unknown>): number {
   const { processor, batchers, producer } = definition;
   let holding = processor.concurrency * processor.maxDemand;
   for (const b of batchers) {
-    const size = typeof b.batchSize === 'number' ? b.batchSize : b.maxDemand;
-    holding += size * (b.concurrency + 1);
+    const size = typeof b.batchSize === 'number' ? b.batchSize : 100;
+    holding += size * (2 * b.concurrency + 1);
   }
   return Math.ceil(holding / producer.concurrency);
 }
