@@ -117,10 +117,18 @@ export type {
   TopologyInitEvent,
 } from './pipeline/telemetry.ts';
 
-// For producer authors: the same option parsing as the core's, with errors
-// that name every bad option's path and value.
-export { parseOptions, zFunction } from './internal/parse-options.ts';
+// For producer authors and tools: the same option parsing as the core's,
+// with errors that name every bad option's path and value.
+export {
+  joinPath as optionPath,
+  parseOptions,
+  schemaProblems,
+  show as showValue,
+  zFunction,
+  type SchemaProblem,
+} from './internal/parse-options.ts';
 
 // Flow: partitioned dataflow over the stage core
 export { Flow, type JoinMode, type JoinOptions, type PartitionOptions } from './flow/flow.ts';
+export type { FromProducerOptions } from './flow/from-producer.ts';
 export { Window, type TriggerInfo, type TriggerKind, type WindowSpec } from './flow/window.ts';

@@ -4,7 +4,7 @@
  * and column in the file, secrets hidden.
  */
 import { readFileSync } from 'node:fs';
-import { inspect } from 'node:util';
+import { optionPath, schemaProblems, showValue } from '@sluice/core';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { configSchema, testsSchema, type PipelineConfig, type TestCase } from './schema.ts';
@@ -116,7 +116,7 @@ function loadValidated<S extends z.ZodType>(
     throw new ConfigError(
       file,
       missing.map((m) => ({
-        path: joinPath(m.path),
+        path: optionPath(m.path),
         message: `environment variable ${m.name} is not set (write \${${m.name}:-default} for a default)`,
         ...where(m.path),
       })),
@@ -124,50 +124,17 @@ function loadValidated<S extends z.ZodType>(
   }
   const result = schema.safeParse(value);
   if (!result.success) {
-    const problems: ConfigProblem[] = [];
-    for (const issue of result.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) {
-          problems.push({
-            path: joinPath([...issue.path, key]),
-            message: 'unknown option',
-            ...where([...issue.path, key]),
-          });
-        }
-        continue;
-      }
-      const got = valueAt(value, issue.path);
-      const shown = isSecretKey(issue.path.at(-1) as string | number | undefined)
-        ? REDACTED
-        : show(got);
-      problems.push({
-        path: joinPath(issue.path),
-        message: `${describe(issue)}, got ${got === undefined ? 'nothing' : shown}`,
-        ...where(issue.path),
-      });
-    }
+    const problems = schemaProblems(result.error, value).map((p): ConfigProblem => ({
+      path: p.path,
+      message:
+        p.message === 'unknown option'
+          ? p.message
+          : `${p.message}, got ${p.value === undefined ? 'nothing' : isSecretKey(p.keys.at(-1) as string | number | undefined) ? REDACTED : show(p.value)}`,
+      ...where(p.keys),
+    }));
     throw new ConfigError(file, problems);
   }
   return { data: result.data, secrets: fromEnvironment, where };
-}
-
-function describe(issue: {
-  code: string;
-  message: string;
-  expected?: unknown;
-  values?: readonly unknown[];
-}): string {
-  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
-    return `expected ${String(issue.expected)}`;
-  }
-  if (
-    issue.code === 'invalid_value' &&
-    issue.values !== undefined &&
-    issue.message.startsWith('Invalid')
-  ) {
-    return `expected one of ${issue.values.map((v) => show(v)).join(', ')}`;
-  }
-  return issue.message;
 }
 
 function positionOf(
@@ -202,30 +169,7 @@ function keyOffset(doc: Document, path: readonly PropertyKey[]): number | undefi
   return pair?.key?.range?.[0];
 }
 
-function joinPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = input;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
+/** A value as option errors show it, with any password in a URL hidden. */
 function show(value: unknown): string {
-  const text = inspect(value, {
-    depth: 1,
-    breakLength: Infinity,
-    maxArrayLength: 5,
-    maxStringLength: 80,
-  });
-  return redactUrl(text);
+  return redactUrl(showValue(value));
 }

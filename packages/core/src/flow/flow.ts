@@ -19,11 +19,15 @@
  * accumulator emitted when its input ends.
  *
  * Windows (window.ts) split a reduce into groups emitted as they end.
- * Bounded joins combine two finite flows on keys.
+ * Bounded joins combine two finite flows on keys. A producer module can be
+ * the source, with its messages acked by the first layer
+ * (from-producer.ts).
  */
 import { SluiceError, isNormalReason } from '../errors.ts';
 import { parseOptions, zFunction } from '../internal/parse-options.ts';
 import { nonNegativeInt, positiveInt } from '../internal/schemas.ts';
+import { isThenable } from '../internal/thenable.ts';
+import type { ProducerModule } from '../pipeline/producer-module.ts';
 import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
 import type { Dispatcher } from '../stage/dispatcher.ts';
 import { fromIterable } from '../stage/from-iterable.ts';
@@ -32,11 +36,15 @@ import { producerConsumer, type Stage } from '../stage/stage.ts';
 import { toAsyncIterable } from '../stage/to-async-iterable.ts';
 import type { Subscription } from '../stage/types.ts';
 import { z } from 'zod';
+import {
+  producerSource,
+  startProducerSource,
+  type FromProducerOptions,
+  type ProducerRun,
+  type ProducerSource,
+} from './from-producer.ts';
+import { eachInOrder, runOps, type Op, type OpFactory } from './ops.ts';
 import { Window, WindowClock, type TriggerInfo, type WindowSpec } from './window.ts';
-
-type Op = (events: unknown[]) => unknown[];
-/** Makes a stage's instance of an operation: called once per stage, so state is per stage. */
-type OpFactory = () => Op;
 
 interface Reducer {
   readonly init: () => unknown;
@@ -67,7 +75,8 @@ type Source =
       readonly iterables: readonly (Iterable<unknown> | AsyncIterable<unknown>)[];
     }
   | { readonly kind: 'stages'; readonly stages: readonly Stage<unknown, unknown>[] }
-  | { readonly kind: 'flows'; readonly flows: readonly Flow<unknown>[] };
+  | { readonly kind: 'flows'; readonly flows: readonly Flow<unknown>[] }
+  | { readonly kind: 'producer'; readonly source: ProducerSource };
 
 /** Which unmatched events a bounded join keeps. */
 export type JoinMode = 'inner' | 'left' | 'right' | 'full';
@@ -157,6 +166,37 @@ export class Flow<T> {
       throw new SluiceError('ERR_INVALID_OPTIONS', 'Flow.fromStages: expected at least one stage');
     }
     return new Flow<T>({ kind: 'stages', stages: stages }, [firstLayer()]);
+  }
+
+  /**
+   * A flow over a pipeline's producer module: its events are the messages'
+   * `data` (or what `select` makes of each message). A message is acked
+   * once the operations before the first `partition`, `shuffle` or
+   * `reduce` have handled it: its events passed on, filtered out, or its
+   * `each` awaited. If one of them throws, the messages of that chunk are
+   * acked as failed with the error, so the producer's failure policy
+   * applies, and the flow stops with it. The flow runs until
+   * `options.signal` aborts; see docs/flow.md, "Producer sources".
+   *
+   * @example
+   * ```ts
+   * const stop = new AbortController();
+   * process.once('SIGTERM', () => stop.abort());
+   * await Flow.fromProducer(sqsProducer({ queueUrl }), { signal: stop.signal })
+   *   .map((body) => JSON.parse(String(body)))
+   *   .each(async (order) => save(order))           // acked after save resolves
+   *   .run();
+   * ```
+   */
+  static fromProducer<T = unknown>(
+    module: ProducerModule,
+    options: FromProducerOptions<T> = {},
+  ): Flow<T> {
+    const source = producerSource(module, options);
+    const p = source.definition.processor;
+    return new Flow<T>({ kind: 'producer', source }, [
+      { ...firstLayer(), stages: p.concurrency, maxDemand: p.maxDemand, minDemand: p.minDemand },
+    ]);
   }
 
   /**
@@ -269,16 +309,16 @@ export class Flow<T> {
     return this.#with<T>((events) => (events as T[]).filter((e) => !fn(e)));
   }
 
-  /** Calls `fn` on each event for its side effect; events pass on unchanged. */
-  each(fn: (event: T) => void): Flow<T> {
-    return this.#with<T>((events) => {
-      for (const e of events as T[]) fn(e);
-      return events;
-    });
+  /**
+   * Calls `fn` on each event for its side effect; events pass on unchanged.
+   * If `fn` returns a promise, the stage waits for it before the next event.
+   */
+  each(fn: (event: T) => unknown): Flow<T> {
+    return this.#with<T>((events) => eachInOrder(events as T[], fn));
   }
 
-  /** Replaces each batch of events a stage receives with `fn(batch)`. */
-  mapBatch<U>(fn: (events: T[]) => U[]): Flow<U> {
+  /** Replaces each batch of events a stage receives with `fn(batch)`, awaited if it is a promise. */
+  mapBatch<U>(fn: (events: T[]) => U[] | PromiseLike<U[]>): Flow<U> {
     return this.#with<U>((events) => fn(events as T[]));
   }
 
@@ -489,8 +529,11 @@ export class Flow<T> {
     return new Flow<T>(this.#source, layers);
   }
 
-  /** Starts the flow's stages; returns the stages of the last layer. */
-  #materialize(): Stage<unknown, unknown>[] {
+  /**
+   * Starts the flow's stages; returns the stages of the last layer. Producer
+   * sources started on the way are added to `runs`, to be closed at the end.
+   */
+  #materialize(runs: ProducerRun[]): Stage<unknown, unknown>[] {
     const layers = this.#layers;
     const dispatcherFor = (next: Layer | undefined): (() => Dispatcher<unknown, Subscription>) =>
       next === undefined || next.routing.kind === 'demand'
@@ -503,21 +546,37 @@ export class Flow<T> {
     const first = layers[0] as Layer;
     const source = this.#source;
     let previous: Stage<unknown, unknown>[];
+    let run: ProducerRun | undefined;
     if (source.kind === 'stages') previous = [...source.stages];
-    else if (source.kind === 'flows') previous = source.flows.flatMap((f) => f.#materialize());
-    else {
+    else if (source.kind === 'flows') previous = source.flows.flatMap((f) => f.#materialize(runs));
+    else if (source.kind === 'producer') {
+      run = startProducerSource(source.source);
+      runs.push(run);
+      previous = [...run.producers] as Stage<unknown, unknown>[];
+    } else {
       previous = source.iterables.map(
-        (it) => fromIterable(it, { dispatcher: dispatcherFor(first)() }) as Stage<unknown, unknown>,
+        (it) =>
+          fromIterable(it, { dispatcher: dispatcherFor(first)(), onCancel: 'stop' }) as Stage<
+            unknown,
+            unknown
+          >,
       );
     }
+    const started: Stage<unknown, unknown>[] = [];
+    let sourceLayer: Stage<unknown, unknown>[] = [];
     layers.forEach((layer, index) => {
       const makeDispatcher = dispatcherFor(layers[index + 1]);
       const upstream = previous;
       const partitioned = layer.routing.kind === 'partition';
+      // A producer source's first layer acks the messages its operations handled.
+      const ops = run !== undefined && index === 0 ? [run.acking(layer.ops)] : layer.ops;
       previous = Array.from({ length: layer.stages }, (_, i) =>
-        flowStage(layer, makeDispatcher(), upstream, partitioned ? i : undefined),
+        flowStage({ ...layer, ops }, makeDispatcher(), upstream, partitioned ? i : undefined),
       );
+      if (index === 0) sourceLayer = previous;
+      started.push(...previous);
     });
+    run?.watch(sourceLayer, started);
     return previous;
   }
 
@@ -533,18 +592,36 @@ export class Flow<T> {
     return out;
   }
 
-  /** Runs the flow and reads its output with `for await`, with back-pressure. Errors stop it with their cause. */
+  /**
+   * Runs the flow and reads its output with `for await`, with back-pressure.
+   * Errors stop it with their cause. With a producer source, the loop ends
+   * only after the producers are closed; leaving it early stops the flow.
+   */
   toAsyncIterable(): AsyncIterable<T> {
-    const last = this.#materialize();
-    return toAsyncIterable(last as Stage<unknown, T>[], { maxDemand: DEFAULT_MAX_DEMAND });
+    const runs: ProducerRun[] = [];
+    const last = this.#materialize(runs);
+    const events = toAsyncIterable(last as Stage<unknown, T>[], { maxDemand: DEFAULT_MAX_DEMAND });
+    return runs.length === 0 ? events : closingAfter(events, runs);
   }
 
   /** Starts the flow and subscribes the given consumers to its last layer. */
   intoStages(consumers: readonly (Stage<T, unknown> | Stage<T, never>)[]): void {
-    const last = this.#materialize();
+    const last = this.#materialize([]);
     for (const c of consumers) {
       for (const s of last) c.subscribe(s as Stage<unknown, T>, { cancel: 'transient' });
     }
+  }
+}
+
+/** Reads `events`, then, however the loop ends, closes the producer sources. */
+async function* closingAfter<T>(
+  events: AsyncIterable<T>,
+  runs: readonly ProducerRun[],
+): AsyncGenerator<T> {
+  try {
+    yield* events;
+  } finally {
+    await Promise.all(runs.map((r) => r.close()));
   }
 }
 
@@ -577,7 +654,9 @@ function flowStage(
   upstream: readonly Stage<unknown, unknown>[],
   partition: number | undefined,
 ): Stage<unknown, unknown> {
+  /** Upstream stages still running, and consumers still subscribed. */
   let open = upstream.length;
+  let consumers = 0;
   const reducer = layer.reducer;
   const ops = layer.ops.map((make) => make());
   const clock = new WindowClock(layer.window);
@@ -606,9 +685,11 @@ function flowStage(
     counts.delete(window);
   };
 
-  const apply = (events: unknown[]): unknown[] => {
-    let out = events;
-    for (const op of ops) out = op(out);
+  const apply = (events: unknown[]): unknown[] | Promise<unknown[]> => {
+    const out = runOps(ops, events);
+    return isThenable(out) ? out.then(fold) : fold(out);
+  };
+  const fold = (out: unknown[]): unknown[] => {
     if (reducer === undefined) return out;
     const result: unknown[] = [];
     const every = layer.window.every;
@@ -640,7 +721,17 @@ function flowStage(
         }
       },
       handleEvents: (events) => apply(events),
-      handleCancel(cancellation, _sub, stage) {
+      handleSubscribe(as) {
+        if (as === 'consumer') consumers++;
+      },
+      handleCancel(cancellation, sub, stage) {
+        if (sub.producer === stage) {
+          // A consumer left. Without consumers the stage has no purpose:
+          // stopping cancels its upstream in turn, down to the source,
+          // which closes its iterable (a `break` out of toAsyncIterable).
+          if (--consumers === 0) void stage.stop('normal');
+          return undefined;
+        }
         // A failed upstream: the transient subscription stops this stage with the cause.
         if (!isNormalReason(cancellation.reason)) return undefined;
         open--;

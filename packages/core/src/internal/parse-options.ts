@@ -18,23 +18,54 @@ export function parseOptions<S extends z.ZodType>(
   if (result.success) return result.data;
   const issues: OptionIssue[] = [];
   const lines: string[] = [];
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const path = joinPath([...issue.path, key]);
-        const value = valueAt(input, [...issue.path, key]);
-        issues.push({ path, message: 'unknown option', value });
-        lines.push(`${path}: unknown option, got ${show(value)}`);
-      }
-      continue;
-    }
-    const path = joinPath(issue.path);
-    const value = valueAt(input, issue.path);
-    const message = describe(issue);
+  for (const { path, message, value } of schemaProblems(result.error, input)) {
     issues.push({ path, message, value });
     lines.push(`${path || '(root)'}: ${message}, got ${show(value)}`);
   }
   throw new InvalidOptionsError(what, issues, lines);
+}
+
+/** One bad value found by a zod schema, worded as Sluice words option errors. */
+export interface SchemaProblem {
+  /** Where it is, as keys: `['batchers', 'db', 'batchSize']`. */
+  readonly keys: readonly PropertyKey[];
+  /** The same as text: `batchers.db.batchSize`, `producers[0]`; '' for the root. */
+  readonly path: string;
+  /** What was expected: `expected a positive integer`, `unknown option`. */
+  readonly message: string;
+  /** The value found there (undefined when missing). */
+  readonly value: unknown;
+}
+
+/**
+ * Turns a failed zod parse of `input` into one problem per bad value, each
+ * unknown key on its own, with its path and the value found there. For
+ * tools that check Sluice options themselves, such as the CLI's pipeline
+ * files, so their errors read like Sluice's own.
+ */
+export function schemaProblems(error: z.ZodError, input: unknown): SchemaProblem[] {
+  const out: SchemaProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const keys = [...issue.path, key];
+        out.push({
+          keys,
+          path: joinPath(keys),
+          message: 'unknown option',
+          value: valueAt(input, keys),
+        });
+      }
+      continue;
+    }
+    out.push({
+      keys: issue.path,
+      path: joinPath(issue.path),
+      message: describe(issue),
+      value: valueAt(input, issue.path),
+    });
+  }
+  return out;
 }
 
 function describe(issue: Issue): string {
@@ -64,7 +95,8 @@ function describe(issue: Issue): string {
   }
 }
 
-function joinPath(path: readonly PropertyKey[]): string {
+/** An option's keys as text: `batchers.db.batchSize`, `producers[0]`. */
+export function joinPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
