@@ -55,8 +55,27 @@ export interface KafkaFetchedBatch {
   readonly partition: number;
   /** The partition's end offset when fetched. */
   readonly highWatermark: string;
-  readonly records: readonly KafkaRecord[];
+  readonly records: readonly KafkaFetchedRecord[];
 }
+
+/**
+ * A record as a client fetched it, in the client's own shape where it
+ * fits (a kafkajs message does): the producer copies nothing per record
+ * until it hands the record out as a message.
+ */
+export interface KafkaFetchedRecord {
+  /** A decimal string. */
+  readonly offset: string;
+  readonly key?: Buffer | null;
+  readonly value: Buffer | null;
+  /** Milliseconds since the epoch, a decimal string. */
+  readonly timestamp: string;
+  /** Header values as fetched: a Buffer, a string, or several (the first is kept). */
+  readonly headers?: Readonly<Record<string, RawHeaderValue>>;
+}
+
+/** A header value as a client may give it. */
+export type RawHeaderValue = Buffer | string | readonly (Buffer | string)[] | undefined;
 
 /** A partition of a topic. */
 export interface KafkaTopicPartition {

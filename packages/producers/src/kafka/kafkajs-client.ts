@@ -2,7 +2,9 @@
  * {@link KafkaClient} over kafkajs 2.2. This is the only module that imports
  * kafkajs. kafkajs errors become {@link BrokerError}s that name the topic or
  * the brokers and keep the kafkajs error as `cause`. kafkajs's own logging is
- * off unless the config passed in sets `logLevel` or `logCreator`.
+ * off unless the config passed in sets `logLevel` or `logCreator`; only its
+ * connection errors are listened to, so that a consumer hears of an outage
+ * at once rather than when kafkajs gives up retrying, about 10 s later.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -12,9 +14,9 @@ import {
   type Admin,
   type Batch,
   type Consumer,
-  type IHeaders,
   type KafkaConfig,
   type KafkaMessage,
+  type LogEntry,
   type Producer,
 } from 'kafkajs';
 import { brokerEnv } from '../env.ts';
@@ -35,6 +37,7 @@ import type {
   KafkaRecordMetadata,
   KafkaTopicSpec,
 } from './client.ts';
+import { toHeaders } from './headers.ts';
 
 /**
  * A {@link KafkaClient} backed by kafkajs.
@@ -49,6 +52,9 @@ import type {
 export class KafkaJsClient implements KafkaClient {
   readonly #kafka: Kafka;
   readonly #brokers: string;
+  /** Running consumers' error handlers, told when a broker connection fails. */
+  readonly #onUnreachable = new Set<(error: BrokerError) => void>();
+  #lastUnreachable = 0;
 
   /**
    * @param kafkaOrConfig a kafkajs `Kafka`, or config for one. Missing
@@ -60,11 +66,17 @@ export class KafkaJsClient implements KafkaClient {
       this.#brokers = 'the Kafka cluster';
       return;
     }
+    const ownLogging =
+      kafkaOrConfig.logCreator !== undefined || kafkaOrConfig.logLevel !== undefined;
     const config: KafkaConfig = {
       clientId: 'sluice',
       brokers: [...brokerEnv().kafkaBrokers],
-      ...(kafkaOrConfig.logCreator === undefined && { logLevel: logLevel.NOTHING }),
       ...kafkaOrConfig,
+      // Last, so that `logCreator: undefined` in the config does not undo it.
+      ...(!ownLogging && {
+        logLevel: logLevel.ERROR,
+        logCreator: () => (entry: LogEntry) => this.#onLog(entry),
+      }),
     };
     this.#kafka = new Kafka(config);
     this.#brokers = Array.isArray(config.brokers) ? config.brokers.join(',') : 'the Kafka cluster';
@@ -93,9 +105,36 @@ export class KafkaJsClient implements KafkaClient {
   }
 
   consumer(options: KafkaConsumerOptions, handlers: KafkaConsumerHandlers): KafkaGroupConsumer {
-    return new KafkaJsGroupConsumer(this.#kafka, options, handlers, (error, operation) =>
-      this.#toBrokerError(error, operation, options.topics.join(',')),
+    const onUnreachable = (error: BrokerError): void => handlers.onError(error);
+    return new KafkaJsGroupConsumer(this.#kafka, options, handlers, {
+      toError: (error, operation) =>
+        this.#toBrokerError(error, operation, options.topics.join(',')),
+      watch: (on) => {
+        if (on) this.#onUnreachable.add(onUnreachable);
+        else this.#onUnreachable.delete(onUnreachable);
+      },
+    });
+  }
+
+  /**
+   * kafkajs logs a failed connection at once, while the request waits in
+   * its retries. That is the first sign of an outage: running consumers hear
+   * of it as ERR_BROKER_UNREACHABLE, at most once every 10 s.
+   */
+  #onLog(entry: LogEntry): void {
+    const message = entry.log.message;
+    if (entry.namespace !== 'Connection' || !/^Connection (error|timeout)/.test(message)) return;
+    if (this.#onUnreachable.size === 0) return;
+    const now = Date.now();
+    if (now - this.#lastUnreachable < UNREACHABLE_REPORT_MS) return;
+    this.#lastUnreachable = now;
+    const broker = typeof entry.log['broker'] === 'string' ? entry.log['broker'] : this.#brokers;
+    const error = new BrokerError(
+      'ERR_BROKER_UNREACHABLE',
+      'kafka',
+      `cannot reach Kafka at ${broker} (connect): ${message}; kafkajs keeps retrying`,
     );
+    for (const report of this.#onUnreachable) report(error);
   }
 
   async readTopic(
@@ -273,6 +312,16 @@ export class KafkaJsClient implements KafkaClient {
 }
 
 type PartitionOffset = { readonly partition: number; readonly offset: string };
+
+/** Connection failures are reported at most this often. */
+const UNREACHABLE_REPORT_MS = 10_000;
+
+/** What a group consumer borrows from its {@link KafkaJsClient}. */
+interface ConsumerSupport {
+  readonly toError: (error: unknown, operation: string) => BrokerError;
+  /** Starts (true) or stops (false) hearing of failed broker connections. */
+  readonly watch: (on: boolean) => void;
+}
 
 /** What the admin client and publisher borrow from their {@link KafkaJsClient}. */
 interface AdminSupport {
@@ -452,8 +501,10 @@ class KafkaJsGroupConsumer implements KafkaGroupConsumer {
   readonly #kafka: Kafka;
   readonly #options: KafkaConsumerOptions;
   readonly #handlers: KafkaConsumerHandlers;
-  readonly #toError: (error: unknown, operation: string) => BrokerError;
+  readonly #support: ConsumerSupport;
   #consumer: Consumer | undefined;
+  /** Why the consumer is down, while kafkajs or this class restarts it. */
+  #lastError: BrokerError | undefined;
   #running = false;
   #stopped = false;
   #generation = 0;
@@ -465,16 +516,17 @@ class KafkaJsGroupConsumer implements KafkaGroupConsumer {
     kafka: Kafka,
     options: KafkaConsumerOptions,
     handlers: KafkaConsumerHandlers,
-    toError: (error: unknown, operation: string) => BrokerError,
+    support: ConsumerSupport,
   ) {
     this.#kafka = kafka;
     this.#options = options;
     this.#handlers = handlers;
-    this.#toError = toError;
+    this.#support = support;
   }
 
   async start(): Promise<void> {
     if (this.#stopped) return;
+    this.#support.watch(true);
     const o = this.#options;
     const consumer = this.#kafka.consumer({
       groupId: o.groupId,
@@ -492,6 +544,7 @@ class KafkaJsGroupConsumer implements KafkaGroupConsumer {
     consumer.on(consumer.events.REBALANCING, () => this.#rebalanceStart());
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.#restarts = 0;
+      this.#lastError = undefined;
       const partitions: KafkaTopicPartition[] = [];
       for (const [topic, list] of Object.entries(event.payload.memberAssignment)) {
         for (const partition of list) partitions.push({ topic, partition });
@@ -499,7 +552,8 @@ class KafkaJsGroupConsumer implements KafkaGroupConsumer {
       this.#handlers.onAssignment(++this.#generation, partitions);
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      this.#handlers.onError(this.#toError(event.payload.error, 'consume'));
+      this.#lastError = this.#support.toError(event.payload.error, 'consume');
+      this.#handlers.onError(this.#lastError);
       this.#rebalanceStart();
       if (!event.payload.restart) this.#scheduleRestart(consumer);
     });
@@ -515,7 +569,7 @@ class KafkaJsGroupConsumer implements KafkaGroupConsumer {
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
-            records: batch.messages.map((m) => toRecord(batch.topic, batch.partition, m)),
+            records: batch.messages,
           });
           return Promise.resolve();
         },
@@ -524,7 +578,7 @@ class KafkaJsGroupConsumer implements KafkaGroupConsumer {
     } catch (error) {
       this.#consumer = undefined;
       await consumer.disconnect().catch(() => undefined);
-      throw this.#toError(error, 'start');
+      throw this.#support.toError(error, 'start');
     }
   }
 
@@ -545,21 +599,26 @@ class KafkaJsGroupConsumer implements KafkaGroupConsumer {
   ): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined || !this.#running) {
+      const why = this.#lastError;
       throw new BrokerError(
-        'ERR_BROKER_REQUEST',
+        why?.code ?? 'ERR_BROKER_REQUEST',
         'kafka',
-        'Kafka commit failed: the consumer is not running',
+        why === undefined
+          ? 'Kafka commit not sent: the consumer is not running'
+          : `Kafka commit not sent: the consumer is restarting after: ${why.message}`,
+        { cause: why },
       );
     }
     try {
       await consumer.commitOffsets(offsets.map((o) => ({ ...o })));
     } catch (error) {
-      throw this.#toError(error, 'commit');
+      throw this.#support.toError(error, 'commit');
     }
   }
 
   stop(): Promise<void> {
     this.#stopped = true;
+    this.#support.watch(false);
     clearTimeout(this.#restartTimer);
     const consumer = this.#consumer;
     this.#running = false;
@@ -585,6 +644,7 @@ class KafkaJsGroupConsumer implements KafkaGroupConsumer {
     this.#restartTimer = setTimeout(() => {
       void crashed.disconnect().catch(() => undefined);
       this.start().catch((error: unknown) => {
+        if (error instanceof BrokerError) this.#lastError = error;
         this.#handlers.onError(error);
         if (this.#consumer === undefined) this.#scheduleRestart(crashed);
       });
@@ -646,19 +706,4 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecor
     headers: toHeaders(m.headers),
     timestamp: m.timestamp,
   };
-}
-
-/** Shared by every record without headers: no allocation on the common path. */
-const NO_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze({});
-
-function toHeaders(headers: IHeaders | undefined): Readonly<Record<string, Buffer>> {
-  let out: Record<string, Buffer> | undefined;
-  for (const name in headers) {
-    const value = headers[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first === undefined) continue;
-    out ??= {};
-    out[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
-  }
-  return out ?? NO_HEADERS;
 }

@@ -11,10 +11,11 @@ import type {
   KafkaClient,
   KafkaFetchedBatch,
   KafkaGroupConsumer,
+  KafkaFetchedRecord,
   KafkaPublisher,
-  KafkaRecord,
   KafkaTopicPartition,
 } from './client.ts';
+import { toHeaders } from './headers.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { retryDelay, type ResolvedKafkaOptions } from './options.ts';
 import { PartitionQueue } from './partition-queue.ts';
@@ -48,6 +49,7 @@ interface PartitionState {
   readonly topic: string;
   readonly partition: number;
   readonly tracker: OffsetTracker;
+  /** Weighed in key and value bytes, for the byte bound. */
   readonly queue: PartitionQueue<Entry>;
   fetchPaused: boolean;
   halted: { entry: Entry; reason: unknown } | undefined;
@@ -56,7 +58,7 @@ interface PartitionState {
 
 interface Entry {
   readonly state: PartitionState;
-  readonly record: KafkaRecord;
+  readonly record: KafkaFetchedRecord;
   readonly offset: number;
   readonly unit: string;
   attempt: number;
@@ -69,12 +71,22 @@ export interface MemberContext {
   readonly logger: Logger;
   readonly client: KafkaClient;
   readonly options: ResolvedKafkaOptions;
-  /** The most messages buffered per partition before its fetching pauses. */
+  /** Buffered messages per partition at which its fetching pauses. */
   readonly bound: number;
+  /**
+   * With the default bound, fetching pauses only once the buffer also holds
+   * this many key and value bytes (two fetches' worth); undefined when the
+   * user set `maxBufferedPerPartition`, which alone then decides.
+   */
+  readonly byteBound: number | undefined;
   readonly emit: (messages: readonly Message[]) => void;
 }
 
 const tp = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/** A buffered record's key and value bytes. */
+const entryBytes = (e: Entry): number =>
+  (e.record.value?.length ?? 0) + (e.record.key?.length ?? 0);
 
 /** One consumer-group member feeding one producer stage. */
 export class KafkaMember {
@@ -277,11 +289,8 @@ export class KafkaMember {
     for (const record of batch.records) {
       const offset = Number(record.offset);
       if (!s.tracker.register(offset)) continue;
-      const unit = keyed
-        ? record.key === null
-          ? `n${offset}`
-          : `k${record.key.toString('latin1')}`
-        : '';
+      const key = record.key;
+      const unit = keyed ? (key == null ? `n${offset}` : `k${key.toString('latin1')}`) : '';
       s.queue.push(unit, { state: s, record, offset, unit, attempt: 0 });
       added++;
     }
@@ -305,7 +314,7 @@ export class KafkaMember {
         highWatermark: batch.highWatermark,
       });
     }
-    if (!s.fetchPaused && s.queue.buffered >= this.#c.bound) {
+    if (!s.fetchPaused && this.#full(s)) {
       s.fetchPaused = true;
       this.#consumer.pause([{ topic: s.topic, partition: s.partition }]);
       this.#publishPause(channels.pause, s, 'buffer-full');
@@ -313,9 +322,33 @@ export class KafkaMember {
     if (added > 0) this.#emitNow();
   }
 
+  /**
+   * The buffer is at its bound. By default that takes both the count bound
+   * and two fetches' worth of bytes: pausing on a count smaller than one
+   * fetch would pause after nearly every fetch, and kafkajs then drops the
+   * paused partitions' data already on its way and, once every partition is
+   * paused, sleeps `maxWaitTimeInMs` before it fetches again.
+   */
+  #full(s: PartitionState): boolean {
+    const byteBound = this.#c.byteBound;
+    return (
+      s.queue.buffered >= this.#c.bound &&
+      (byteBound === undefined || s.queue.bufferedWeight >= byteBound)
+    );
+  }
+
+  /** The buffer has drained to half its bound. */
+  #drained(s: PartitionState): boolean {
+    const byteBound = this.#c.byteBound;
+    return (
+      s.queue.buffered <= this.#c.bound / 2 ||
+      (byteBound !== undefined && s.queue.bufferedWeight <= byteBound / 2)
+    );
+  }
+
   #maybeResumeFetch(s: PartitionState): void {
     if (!s.fetchPaused || s.halted !== undefined || this.#draining) return;
-    if (s.queue.buffered > this.#c.bound / 2) return;
+    if (!this.#drained(s)) return;
     s.fetchPaused = false;
     this.#consumer.resume([{ topic: s.topic, partition: s.partition }]);
     this.#publishPause(channels.resume, s, 'buffer-drained');
@@ -330,8 +363,7 @@ export class KafkaMember {
 
   /** Takes up to the unserved demand: retries first, then partitions in turn. */
   #pump(): Message[] {
-    const out: Message[] = [];
-    if (this.#draining || this.#rebalancing || this.#wanted === 0) return out;
+    if (this.#draining || this.#rebalancing || this.#wanted === 0) return [];
     const entries: Entry[] = [];
     if (this.#retryReady.length > 0) {
       const ready = this.#retryReady;
@@ -359,7 +391,9 @@ export class KafkaMember {
       this.#rr = (this.#rr + 1) % order.length;
     }
     this.#wanted -= entries.length;
-    for (const e of entries) out.push(this.#toMessage(e));
+    // Each entry becomes its message in place: no second array per pump.
+    const out = entries as unknown as Message[];
+    for (let i = 0; i < entries.length; i++) out[i] = this.#toMessage(entries[i] as Entry);
     return out;
   }
 
@@ -369,9 +403,9 @@ export class KafkaMember {
       topic: state.topic,
       partition: state.partition,
       offset: record.offset,
-      key: record.key,
+      key: record.key ?? null,
       timestamp: record.timestamp,
-      headers: record.headers,
+      headers: toHeaders(record.headers),
     };
     return new Message({
       data: record.value,
@@ -502,10 +536,10 @@ export class KafkaMember {
       });
       await publisher.send(dlqTopic, [
         {
-          key: e.record.key,
+          key: e.record.key ?? null,
           value: e.record.value,
           headers: {
-            ...e.record.headers,
+            ...toHeaders(e.record.headers),
             'sluice-error': describe(reason),
             'sluice-topic': s.topic,
             'sluice-partition': String(s.partition),
@@ -603,7 +637,7 @@ export class KafkaMember {
         topic: p.topic,
         partition: p.partition,
         tracker: new OffsetTracker(p.topic, p.partition, generation),
-        queue: new PartitionQueue<Entry>(this.#unitLimit),
+        queue: new PartitionQueue<Entry>(this.#unitLimit, entryBytes),
         fetchPaused: false,
         halted: undefined,
         late: 0,

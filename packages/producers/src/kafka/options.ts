@@ -80,8 +80,11 @@ export interface KafkaProducerOptions {
    */
   readonly revokeTimeout?: number;
   /**
-   * The most fetched messages buffered per partition before its fetching
-   * pauses. @defaultValue processors' concurrency × maxDemand, between 100 and 10000
+   * Fetched messages buffered per partition at which its fetching pauses
+   * (it resumes at half). Set, it alone decides.
+   * @defaultValue pause once the buffer holds both the processors'
+   * concurrency × maxDemand messages (between 100 and 10000) and
+   * 2 × `fetch.maxBytesPerPartition` key and value bytes
    */
   readonly maxBufferedPerPartition?: number;
   /** A client to use instead of a `KafkaJsClient` built from the options above. */

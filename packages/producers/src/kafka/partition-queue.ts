@@ -21,20 +21,31 @@ interface Unit<T> {
 /** Per-unit FIFO queues of one partition, with a bounded number in flight per unit. */
 export class PartitionQueue<T> {
   readonly #limit: number;
+  readonly #weigh: (item: T) => number;
   readonly #units = new Map<string, Unit<T>>();
   #ready: Unit<T>[] = [];
   #readyHead = 0;
   #buffered = 0;
+  #bufferedWeight = 0;
   #inFlight = 0;
 
-  /** @param limit the most items of one unit in flight at once (1, or Infinity) */
-  constructor(limit: number) {
+  /**
+   * @param limit the most items of one unit in flight at once (1, or Infinity)
+   * @param weigh an item's weight (its bytes, say), summed in {@link bufferedWeight}
+   */
+  constructor(limit: number, weigh: (item: T) => number = () => 0) {
     this.#limit = limit;
+    this.#weigh = weigh;
   }
 
   /** Items waiting to be handed out. */
   get buffered(): number {
     return this.#buffered;
+  }
+
+  /** The summed weight of the items waiting to be handed out. */
+  get bufferedWeight(): number {
+    return this.#bufferedWeight;
   }
 
   /** Items handed out and not yet {@link done}. */
@@ -56,6 +67,7 @@ export class PartitionQueue<T> {
     }
     u.items.push(item);
     this.#buffered++;
+    this.#bufferedWeight += this.#weigh(item);
     if (!u.ready && u.inFlight < this.#limit) this.#markReady(u);
   }
 
@@ -70,7 +82,9 @@ export class PartitionQueue<T> {
       u.ready = false;
       // Take a run from this unit: as many as its limit and `max` allow.
       while (n < max && u.inFlight < this.#limit && u.head < u.items.length) {
-        out.push(u.items[u.head] as T);
+        const item = u.items[u.head] as T;
+        out.push(item);
+        this.#bufferedWeight -= this.#weigh(item);
         u.items[u.head++] = undefined as T;
         u.inFlight++;
         this.#inFlight++;
@@ -115,6 +129,7 @@ export class PartitionQueue<T> {
     this.#ready = [];
     this.#readyHead = 0;
     this.#buffered = 0;
+    this.#bufferedWeight = 0;
     return dropped;
   }
 

@@ -95,6 +95,8 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
       const d = context.definition.processor;
       const bound =
         o.maxBufferedPerPartition ?? Math.min(10_000, Math.max(100, d.concurrency * d.maxDemand));
+      const byteBound =
+        o.maxBufferedPerPartition === undefined ? 2 * o.fetch.maxBytesPerPartition : undefined;
       const member = new KafkaMember({
         pipeline: context.pipeline,
         index: context.index,
@@ -102,6 +104,7 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
         client: getClient(),
         options: o,
         bound,
+        byteBound,
         emit: (messages) => context.emit(messages),
       });
       members.push(member);

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BrokerError } from '../../src/errors.ts';
 import { KafkaJsClient } from '../../src/kafka/kafkajs-client.ts';
 
@@ -56,6 +56,48 @@ describe('KafkaJsClient', () => {
     expect(error.message).toMatch(
       /^cannot reach Kafka at 127\.0\.0\.1:1 \(connect\): .*ECONNREFUSED/,
     );
+  });
+
+  it('tells a running consumer of a failed connection while kafkajs still retries, once', async () => {
+    // Five retries: kafkajs keeps trying for several seconds before start() fails.
+    const client = new KafkaJsClient({ brokers: ['127.0.0.1:1'], retry: { retries: 5 } });
+    const heard: unknown[] = [];
+    const consumer = client.consumer(
+      {
+        groupId: 'g',
+        topics: ['orders'],
+        fromBeginning: false,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1000,
+        rebalanceTimeout: 10_000,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        maxBytesPerPartition: 1 << 20,
+        maxWaitTimeInMs: 100,
+      },
+      {
+        onBatch: () => undefined,
+        onRebalanceStart: () => undefined,
+        onAssignment: () => undefined,
+        onError: (error) => heard.push(error),
+      },
+    );
+    let startFailed = false;
+    const started = consumer.start().catch(() => (startFailed = true));
+    await vi.waitUntil(() => heard.length > 0, { timeout: 30_000, interval: 20 });
+    // Heard while kafkajs was still retrying, not when it gave up.
+    expect(startFailed).toBe(false);
+    expect(heard).toHaveLength(1);
+    const error = heard[0] as BrokerError;
+    expect(error).toBeInstanceOf(BrokerError);
+    expect(error.code).toBe('ERR_BROKER_UNREACHABLE');
+    expect(error.message).toMatch(
+      /^cannot reach Kafka at 127\.0\.0\.1:1 \(connect\): Connection error: .*ECONNREFUSED/,
+    );
+    await consumer.stop();
+    await started;
+    // Many more connection attempts failed meanwhile; reports are at most one per 10 s.
+    expect(heard).toHaveLength(1);
   });
 
   it('reports other kafkajs errors as ERR_BROKER_REQUEST', async () => {

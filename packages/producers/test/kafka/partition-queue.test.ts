@@ -17,6 +17,17 @@ describe('PartitionQueue', () => {
     expect(q.buffered).toBe(0);
   });
 
+  it('sums the weight of what it buffers, through push, take and clear', () => {
+    const q = new PartitionQueue<string>(Infinity, (m) => m.length);
+    for (const m of ['a', 'bb', 'ccc']) q.push('', m);
+    expect(q.bufferedWeight).toBe(6);
+    take(q, 2);
+    expect(q.bufferedWeight).toBe(3);
+    q.push('', 'dddd');
+    q.clear();
+    expect(q.bufferedWeight).toBe(0);
+  });
+
   it('keeps one message per key in flight, and different keys concurrent (ordering: key)', () => {
     const q = new PartitionQueue<string>(1);
     q.push('k1', 'k1-0');

@@ -202,6 +202,32 @@ describe('kafkaProducer', () => {
     expect(resumes.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    // 150 records of 5 to 8 key and value bytes each: over the count bound
+    // of 100 (4 processors × maxDemand 10, at least 100), about 1,000 bytes.
+    [100_000, false],
+    [400, true],
+  ])(
+    'by default pauses only when the buffer also holds two fetches of bytes (maxBytesPerPartition %i: paused %s)',
+    async (maxBytesPerPartition, paused) => {
+      const fake = fakeKafka();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let handled = 0;
+      await run(fake, { fetch: { maxBytesPerPartition } }, async (m) => {
+        await gate;
+        handled++;
+        return m;
+      });
+      fake.state.handlers?.onAssignment(1, [{ topic: 'orders', partition: 0 }]);
+      fake.deliver(0, 0, 150);
+      expect(fake.state.paused.has('orders/0')).toBe(paused);
+      release();
+      await waitFor(() => handled === 150, 'all handled');
+      expect(fake.state.paused.has('orders/0')).toBe(false);
+    },
+  );
+
   it('resumes a partition that was paused when it was revoked and comes back later', async () => {
     // kafkajs keeps a partition's pause across rebalances, even after it moved away.
     const fake = fakeKafka();
