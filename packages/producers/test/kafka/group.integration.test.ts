@@ -49,6 +49,9 @@ describeWithBroker(
     it('shares the partitions with a second process, survives SIGKILL of the first, and handles every message at least once', async () => {
       const count = 12_000;
       await topic.publish(count, { key: (i) => `key-${i % 500}` });
+      const records = await topic.read();
+      // A message's id is topic/partition/offset.
+      const ids = records.map((r) => `${topic.name}/${r.partition}/${r.offset}`);
       const groupId = `${topic.name}-group`;
       const first = spawnMember(topic.name, groupId, 1);
       members.push(first);
@@ -59,11 +62,16 @@ describeWithBroker(
       await waitFor(() => second.handled.length >= 500, 'the second process to get partitions');
       first.child.kill('SIGKILL');
       const distinct = () => new Set([...first.handled, ...second.handled]).size;
+      const missing = () => {
+        const seen = new Set([...first.handled, ...second.handled]);
+        return ids.filter((id) => !seen.has(id));
+      };
       await waitFor(
         () => distinct() === count,
         () =>
           `every message handled: ${distinct()} of ${count} (first ${first.handled.length}, ` +
-          `second ${second.handled.length}, second exit code ${second.child.exitCode})`,
+          `second ${second.handled.length}, second exit code ${second.child.exitCode}; ` +
+          `missing ${missing().slice(0, 5).join(', ')})`,
         40_000,
       );
       second.child.kill('SIGTERM');
@@ -76,7 +84,6 @@ describeWithBroker(
       // partition moved: bounded by the buffers (6 partitions × a few hundred), far below the total.
       expect(duplicates).toBeLessThan(6 * 1000);
       console.info(`[kafka group test] ${count} messages, ${duplicates} duplicates`);
-      const records = await topic.read();
       const end = (p: number) => String(records.filter((r) => r.partition === p).length);
       expect(await topic.committedOffsets(groupId)).toEqual(
         [0, 1, 2, 3, 4, 5].map((partition) => ({ partition, offset: end(partition) })),
