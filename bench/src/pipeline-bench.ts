@@ -28,10 +28,12 @@ const N = smoke ? 2_000 : Number(process.env['BENCH_N'] ?? 1_000_000);
 const RUNS = smoke ? 1 : Number(process.env['BENCH_RUNS'] ?? 5);
 const ONLY = process.env['BENCH_ONLY']?.split(',') as Scenario[] | undefined;
 
+const isF = (scenario: Scenario): boolean => scenario === 'F';
+
 /** How many messages a scenario moves: E is paced by its 1 ms timer, F is the long run. */
 function sizeOf(scenario: Scenario): number {
   if (scenario.startsWith('E')) return Math.min(N, Number(scenario.slice(1)) * (smoke ? 5 : 300));
-  if (scenario === 'F') return smoke ? 5_000 : Number(process.env['BENCH_F_N'] ?? 10_000_000);
+  if (isF(scenario)) return smoke ? 5_000 : Number(process.env['BENCH_F_N'] ?? 10_000_000);
   return N;
 }
 
@@ -47,8 +49,8 @@ interface Sample {
 /** In the child: warm up, then RUNS counted runs, each reported. */
 async function child(scenario: Scenario): Promise<void> {
   const n = sizeOf(scenario);
-  const counted = scenario === 'F' ? 1 : RUNS;
-  if (scenario !== 'F') await run(scenario, n);
+  const counted = isF(scenario) ? 1 : RUNS;
+  if (!isF(scenario)) await run(scenario, n);
   const samples: Sample[] = [];
   for (let i = 0; i < counted; i++) {
     const cpuBefore = process.cpuUsage();
@@ -194,11 +196,16 @@ async function main(): Promise<void> {
       ]),
     ),
   );
-  const f = summaries.find((s) => s.scenario === 'F');
-  if (f !== undefined) {
-    console.log();
+  console.log();
+  for (const f of summaries.filter((s) => isF(s.scenario))) {
+    const first = f.checkpoints[0]?.maxRssMiB ?? 0;
+    const last = f.checkpoints.at(-1)?.maxRssMiB ?? 0;
+    const peak = Math.max(...f.checkpoints.map((c) => c.maxRssMiB));
+    const verdict = smoke
+      ? ''
+      : ` — at 10M within 10% of 1M: ${last <= first * 1.1 ? 'met' : 'MISSED'}; at most 40 MiB above idle: ${peak - idle <= 40 ? 'met' : 'MISSED'}`;
     console.log(
-      `F: peak RSS ${f.checkpoints.map((c) => `${c.maxRssMiB.toFixed(1)} MiB at ${(c.at / 1e6).toFixed(0)}M`).join(', ')}; idle node ${idle.toFixed(1)} MiB`,
+      `${f.scenario}: peak RSS ${f.checkpoints.map((c) => `${c.maxRssMiB.toFixed(1)} MiB at ${(c.at / 1e6).toFixed(0)}M`).join(', ')}; idle node ${idle.toFixed(1)} MiB${verdict}`,
     );
   }
   const e = summaries.filter((s) => s.scenario.startsWith('E'));
