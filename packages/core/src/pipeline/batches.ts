@@ -37,16 +37,33 @@ export interface EmittedBatch {
   readonly info: BatchInfo;
 }
 
+/**
+ * A batch-key map holding this many keys, at least half of them idle (their
+ * batch closed), drops the idle ones before it takes a new key. So idle keys
+ * never number more than this or the open batches, whichever is larger.
+ */
+export const PRUNE_AT = 1024;
+
+/** Deletes the entries of keys whose batch closed. */
+function prune(byKey: Map<unknown, Batch | undefined>): void {
+  for (const [key, batch] of byKey) if (batch === undefined) byKey.delete(key);
+}
+
 export class Batches {
   readonly #batcher: string;
   readonly #size: number | BatchSizeAccumulator;
   /**
    * Open batches by batch key: one map without partitions, one per
-   * partition with. The maps live as long as the batcher, so opening and
-   * closing a batch costs a set and a delete, never a new Map.
+   * partition with. The maps live as long as the batcher, and a key whose
+   * batch closed keeps its entry, set to undefined, for its next batch.
+   * Deleting it instead would cost more than the set: V8 rehashes a Map
+   * that shrinks to empty, and allocates the new table of a long-lived Map
+   * straight in old space, where it waits for a full GC (about 1 byte per
+   * message in scenario B). {@link PRUNE_AT} bounds the idle entries.
    */
-  readonly #unpartitioned = new Map<unknown, Batch>();
-  readonly #partitioned: Map<unknown, Batch>[] = [];
+  readonly #unpartitioned = new Map<unknown, Batch | undefined>();
+  readonly #partitioned: Map<unknown, Batch | undefined>[] = [];
+  #open = 0;
   /** The accumulator each key's next batch starts from. */
   readonly #carry = new Map<unknown, unknown>();
 
@@ -65,16 +82,14 @@ export class Batches {
 
   /** Open batches. */
   get size(): number {
-    let n = this.#unpartitioned.size;
-    for (const byKey of this.#partitioned) n += byKey?.size ?? 0;
-    return n;
+    return this.#open;
   }
 
-  #byKey(partition: number | undefined): Map<unknown, Batch> {
+  #byKey(partition: number | undefined): Map<unknown, Batch | undefined> {
     if (partition === undefined) return this.#unpartitioned;
     let byKey = this.#partitioned[partition];
     if (byKey === undefined) {
-      byKey = new Map<unknown, Batch>();
+      byKey = new Map<unknown, Batch | undefined>();
       this.#partitioned[partition] = byKey;
     }
     return byKey;
@@ -82,8 +97,11 @@ export class Batches {
 
   /** Every open batch, unpartitioned first, then by partition. */
   *#all(): Generator<Batch> {
-    yield* this.#unpartitioned.values();
-    for (const byKey of this.#partitioned) if (byKey !== undefined) yield* byKey.values();
+    for (const batch of this.#unpartitioned.values()) if (batch !== undefined) yield batch;
+    for (const byKey of this.#partitioned) {
+      if (byKey === undefined) continue;
+      for (const batch of byKey.values()) if (batch !== undefined) yield batch;
+    }
   }
 
   /**
@@ -127,7 +145,13 @@ export class Batches {
         open: true,
         timer: undefined,
       };
+      // At least half the entries are idle when this prunes, so pruning
+      // stays O(1) per batch however many batches are open at once.
+      if (byKey.size >= PRUNE_AT && byKey.size >= 2 * this.#open && !byKey.has(message.batchKey)) {
+        prune(byKey);
+      }
       byKey.set(message.batchKey, batch);
+      this.#open++;
       opened = true;
     }
     this.#last = batch;
@@ -211,7 +235,8 @@ export class Batches {
   #close(batch: Batch, trigger: BatchInfo['trigger']): EmittedBatch {
     batch.open = false;
     this.#onClose?.(batch);
-    this.#byKey(batch.partition).delete(batch.batchKey);
+    this.#open--;
+    this.#byKey(batch.partition).set(batch.batchKey, undefined);
     return {
       messages: batch.messages,
       info: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Message, noopAcknowledger } from '../../src/index.ts';
-import { Batches, type Batch } from '../../src/pipeline/batches.ts';
+import { Batches, PRUNE_AT, type Batch } from '../../src/pipeline/batches.ts';
 
 const msg = (
   data: unknown,
@@ -101,6 +101,29 @@ describe('Batches', () => {
       ['b', 3, 'flush'],
     ]);
     expect(b.size).toBe(0);
+  });
+
+  it('reuses a key after its batch closed, and past PRUNE_AT keys still holds every open batch', () => {
+    const b = new Batches('s3', 2);
+    // A key whose batch closed opens a fresh one.
+    b.add(msg(1, 'k'), undefined);
+    b.add(msg(2, 'k'), undefined);
+    b.add(msg(3, 'k'), undefined);
+    expect(b.size).toBe(1);
+    // Many keys, each batch closed, then more than PRUNE_AT new keys, each left open:
+    // the closed keys' entries are dropped along the way, the open batches are all kept.
+    for (let i = 0; i < PRUNE_AT; i++) {
+      b.add(msg(i, `closed-${i}`), undefined);
+      b.add(msg(i, `closed-${i}`), undefined);
+    }
+    for (let i = 0; i < PRUNE_AT + 10; i++) b.add(msg(i, `open-${i}`), undefined);
+    expect(b.size).toBe(PRUNE_AT + 11);
+    const flushed = b.flushAll();
+    expect(flushed).toHaveLength(PRUNE_AT + 11);
+    expect(flushed.map((batch) => batch.info.batchKey)).toContain('k');
+    expect(flushed.every((batch) => batch.messages.length === 1)).toBe(true);
+    expect(b.size).toBe(0);
+    expect(b.flushAll()).toEqual([]);
   });
 
   it('batches by a custom accumulator and keeps the accumulator it returns with emit', () => {
