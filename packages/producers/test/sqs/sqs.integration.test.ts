@@ -149,10 +149,12 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
       diagnostics.unsubscribe(sqsChannels.receiveStop, onStop);
     }
     expect(handled).toBe(5);
-    // The aborted request may still be waiting on the broker's side, and take
-    // messages sent now, even between a count and a drain: they are not lost,
-    // only hidden for one visibility timeout (1 s), so keep reading until all
-    // three have come back.
+    // The aborted receives (up to maxConcurrentReceives, 10) may still be
+    // waiting on the broker's side until their 20 s wait ends, and each can
+    // take the messages sent now once, even between a count and a drain: they
+    // are not lost, only hidden for a visibility timeout (1 s) each time. So
+    // keep reading until all three have come back, for at most that 20 s
+    // wait plus a timeout.
     await queue.publish(3);
     const bodies: string[] = [];
     await until(
@@ -161,10 +163,10 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
         return bodies.length >= 3;
       },
       'the three new messages',
-      8_000,
+      25_000,
     );
     expect(bodies.sort()).toEqual(['message-0', 'message-1', 'message-2']);
-  }, 20_000);
+  }, 45_000);
 
   it('fails start() with a clear error for a queue that does not exist', async () => {
     const url = `${(await create()).url}-missing`;
