@@ -44,9 +44,13 @@ export interface EmittedBatch {
  */
 export const PRUNE_AT = 1024;
 
-/** Deletes the entries of keys whose batch closed. */
-function prune(byKey: Map<unknown, Batch | undefined>): void {
-  for (const [key, batch] of byKey) if (batch === undefined) byKey.delete(key);
+/** Deletes the entries of keys whose batch closed, and what they carried. */
+function prune(byKey: Map<unknown, Batch | undefined>, carry: Map<unknown, unknown>): void {
+  for (const [key, batch] of byKey) {
+    if (batch !== undefined) continue;
+    byKey.delete(key);
+    carry.delete(key);
+  }
 }
 
 export class Batches {
@@ -64,7 +68,11 @@ export class Batches {
   readonly #unpartitioned = new Map<unknown, Batch | undefined>();
   readonly #partitioned: Map<unknown, Batch | undefined>[] = [];
   #open = 0;
-  /** The accumulator each key's next batch starts from. */
+  /**
+   * The accumulator a key's next batch starts from (custom batch sizes):
+   * set when a batch emits, taken when the key's next batch opens, dropped
+   * with the key's entry when idle keys are pruned.
+   */
   readonly #carry = new Map<unknown, unknown>();
 
   readonly #onClose: ((batch: Batch) => void) | undefined;
@@ -130,12 +138,11 @@ export class Batches {
     let opened = false;
     if (batch === undefined) {
       const size = this.#size;
-      const acc =
-        typeof size === 'number'
-          ? undefined
-          : this.#carry.has(message.batchKey)
-            ? this.#carry.get(message.batchKey)
-            : size.initial;
+      let acc: unknown;
+      if (typeof size !== 'number') {
+        acc = this.#carry.has(message.batchKey) ? this.#carry.get(message.batchKey) : size.initial;
+        this.#carry.delete(message.batchKey);
+      }
       batch = {
         batchKey: message.batchKey,
         partition,
@@ -148,7 +155,7 @@ export class Batches {
       // At least half the entries are idle when this prunes, so pruning
       // stays O(1) per batch however many batches are open at once.
       if (byKey.size >= PRUNE_AT && byKey.size >= 2 * this.#open && !byKey.has(message.batchKey)) {
-        prune(byKey);
+        prune(byKey, this.#carry);
       }
       byKey.set(message.batchKey, batch);
       this.#open++;

@@ -22,8 +22,11 @@ export type PartitionBy = (message: Message) => number | string;
 /**
  * A custom batch size: batch by bytes, by weight, by anything. `accumulate`
  * runs for every message after `handleMessage`; when it says `emit`, the
- * batch (including that message) goes out and the next batch starts from
- * the `acc` it returned.
+ * batch (including that message) goes out and the key's next batch starts
+ * from the `acc` it returned. A batch closed otherwise (timeout, flush)
+ * passes nothing on: the next one starts from `initial`. So does an idle
+ * key's, once the batcher has forgotten the key: it forgets idle keys when
+ * it holds 1,024 or more, at least half of them idle.
  */
 export interface BatchSizeAccumulator<A = unknown> {
   readonly initial: A;

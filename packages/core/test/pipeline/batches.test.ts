@@ -146,6 +146,32 @@ describe('Batches', () => {
     expect(second?.messages.map((m) => m.data)).toEqual(['cccccccc', 'd']);
   });
 
+  it('carries an accumulator into the next batch only, and drops it with a pruned idle key', () => {
+    // Counts messages; emits every 2nd, carrying 100 into the next batch.
+    const counting = {
+      initial: 0,
+      accumulate: (_m: Message, acc: number) =>
+        acc % 100 === 1 ? { emit: true, acc: 100 } : { emit: false, acc: acc + 1 },
+    };
+    const b = new Batches('s3', counting);
+    b.add(msg(1, 'k'), undefined);
+    b.add(msg(2, 'k'), undefined); // emits, carries 100
+    b.add(msg(3, 'k'), undefined);
+    expect(b.opened?.acc).toBe(101); // started from the carry
+    b.flushAll(); // closed without emit: nothing carried
+    b.add(msg(4, 'k'), undefined);
+    expect(b.opened?.acc).toBe(1); // from initial again
+    b.add(msg(5, 'k'), undefined); // emits, carries 100; the key is now idle
+    // Enough other idle keys to prune: 'k' goes, with what it carried.
+    for (let i = 0; i < PRUNE_AT; i++) {
+      b.add(msg(i, `other-${i}`), undefined);
+      b.add(msg(i, `other-${i}`), undefined);
+    }
+    b.add(msg(6, 'new'), undefined);
+    b.add(msg(7, 'k'), undefined);
+    expect(b.opened?.acc).toBe(1);
+  });
+
   it('calls onClose for every batch that closes', () => {
     const closed: unknown[] = [];
     const b = new Batches('s3', 1, (batch) => closed.push(batch.batchKey));
