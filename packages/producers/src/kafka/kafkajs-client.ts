@@ -66,16 +66,26 @@ export class KafkaJsClient implements KafkaClient {
       this.#brokers = 'the Kafka cluster';
       return;
     }
-    const ownLogging =
-      kafkaOrConfig.logCreator !== undefined || kafkaOrConfig.logLevel !== undefined;
+    const theirs = kafkaOrConfig.logCreator;
+    // Outages are seen in kafkajs's log. Without a logCreator of the
+    // caller's, ours takes the log alone, at ERROR unless they chose a
+    // level; with one, both see every entry. A logLevel alone keeps
+    // kafkajs's console logger, and then only thrown errors are reported.
+    const watchLog = theirs !== undefined || kafkaOrConfig.logLevel === undefined;
     const config: KafkaConfig = {
       clientId: 'sluice',
       brokers: [...brokerEnv().kafkaBrokers],
       ...kafkaOrConfig,
       // Last, so that `logCreator: undefined` in the config does not undo it.
-      ...(!ownLogging && {
-        logLevel: logLevel.ERROR,
-        logCreator: () => (entry: LogEntry) => this.#onLog(entry),
+      ...(watchLog && {
+        logLevel: kafkaOrConfig.logLevel ?? (theirs === undefined ? logLevel.ERROR : logLevel.INFO),
+        logCreator: (level: logLevel) => {
+          const log = theirs?.(level);
+          return (entry: LogEntry) => {
+            this.#onLog(entry);
+            log?.(entry);
+          };
+        },
       }),
     };
     this.#kafka = new Kafka(config);

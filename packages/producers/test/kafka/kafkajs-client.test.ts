@@ -100,6 +100,57 @@ describe('KafkaJsClient', () => {
     expect(heard).toHaveLength(1);
   });
 
+  it('still hears of a failed connection when the config brings its own logCreator, which gets every entry too', async () => {
+    const logged: { level: number; namespace: string; message: string }[] = [];
+    const client = new KafkaJsClient({
+      brokers: ['127.0.0.1:1'],
+      retry: { retries: 5 },
+      logCreator: () => (entry) =>
+        logged.push({
+          level: entry.level,
+          namespace: entry.namespace,
+          message: entry.log.message,
+        }),
+    });
+    const heard: unknown[] = [];
+    const consumer = client.consumer(
+      {
+        groupId: 'g',
+        topics: ['orders'],
+        fromBeginning: false,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1000,
+        rebalanceTimeout: 10_000,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        maxBytesPerPartition: 1 << 20,
+        maxWaitTimeInMs: 100,
+      },
+      {
+        onBatch: () => undefined,
+        onRebalanceStart: () => undefined,
+        onAssignment: () => undefined,
+        onError: (error) => heard.push(error),
+      },
+    );
+    let startFailed = false;
+    const started = consumer.start().catch(() => (startFailed = true));
+    await vi.waitUntil(() => heard.length > 0, { timeout: 30_000, interval: 20 });
+    // Heard from the log, while kafkajs was still retrying.
+    expect(startFailed).toBe(false);
+    expect(heard[0]).toBeInstanceOf(BrokerError);
+    expect((heard[0] as BrokerError).code).toBe('ERR_BROKER_UNREACHABLE');
+    // The caller's logger saw the same connection errors, and more.
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        namespace: 'Connection',
+        message: expect.stringMatching(/^Connection error/) as unknown,
+      }),
+    );
+    await consumer.stop();
+    await started;
+  });
+
   it('reports other kafkajs errors as ERR_BROKER_REQUEST', async () => {
     const denied = protocolError('TOPIC_AUTHORIZATION_FAILED', 'Not authorized to access topics');
     const client = new KafkaJsClient(fakeKafka({ deleteTopics: () => Promise.reject(denied) }));
