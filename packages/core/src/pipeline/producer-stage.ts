@@ -182,7 +182,9 @@ export function startProducer(
   const demandModule = (
     demand: number,
   ): Message[] | undefined | PromiseLike<Message[] | undefined> => {
-    if (instance === undefined || draining) return undefined;
+    // rt.draining is set the moment a stop begins: no fetch starts after it,
+    // even before this stage hears that it drains.
+    if (instance === undefined || draining || rt.draining) return undefined;
     const result = instance.handleDemand(demand);
     return isThenable(result) ? Promise.resolve(result).then(fromModule) : fromModule(result);
   };

@@ -254,6 +254,17 @@ describe('Flow.fromProducer', () => {
     expect(sorted(fed.acked)).toEqual(upTo(fed.emitted()));
   });
 
+  it('asks the producer for nothing when the signal is aborted before the run starts', async () => {
+    const fed = handFed();
+    const out = await Flow.fromProducer<number>(fed.module, {
+      signal: AbortSignal.abort(),
+      logger,
+    }).toArray();
+    expect(out).toEqual([]);
+    expect(fed.asked).toEqual([]);
+    expect(fed.lifecycle).toContain('cleanup');
+  });
+
   it('runs a partitioned reduce over the generator producer until stopped', async () => {
     const stop = new AbortController();
     let acked = 0;
