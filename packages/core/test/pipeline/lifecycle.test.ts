@@ -246,6 +246,34 @@ describe('draining', () => {
     expect(draining).toBe(true);
   });
 
+  it('starts no handleDemand call once stop() is called, though demand keeps coming', async () => {
+    const pending = deferred<Message[]>();
+    let calls = 0;
+    let stopCalled = false;
+    let callsAfterStop = 0;
+    const module: ProducerModule = {
+      init: () => ({
+        handleDemand() {
+          calls++;
+          if (stopCalled) callsAfterStop++;
+          // The first call waits; the pipeline asks again once it returns.
+          return calls === 1 ? pending.promise : [];
+        },
+        prepareForDraining: () => pending.resolve([]),
+      }),
+    };
+    const p = pipeline({
+      producer: { module },
+      processors: { default: { concurrency: 2, maxDemand: 4, minDemand: 0 } },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    stopCalled = true;
+    await p.stop();
+    expect(calls).toBeGreaterThan(0);
+    expect(callsAfterStop).toBe(0);
+  });
+
   it('stops anyway after shutdownTimeout, aborts handler signals, and reports what was left un-acked', async () => {
     fakeTimers();
     let aborted = false;
