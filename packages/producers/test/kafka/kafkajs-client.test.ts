@@ -17,6 +17,30 @@ function retriesExceeded(cause: Error): Error {
 }
 
 /** A kafkajs `Kafka` stand-in whose admin client runs `admin`'s methods. */
+/** A group consumer of topic `orders` that records every error it reports in `heard`. */
+function listeningConsumer(client: KafkaJsClient, heard: unknown[]) {
+  return client.consumer(
+    {
+      groupId: 'g',
+      topics: ['orders'],
+      fromBeginning: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 10_000,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      maxBytesPerPartition: 1 << 20,
+      maxWaitTimeInMs: 100,
+    },
+    {
+      onBatch: () => undefined,
+      onRebalanceStart: () => undefined,
+      onAssignment: () => undefined,
+      onError: (error) => heard.push(error),
+    },
+  );
+}
+
 function fakeKafka(admin: Record<string, (...args: never[]) => Promise<unknown>>): Kafka {
   const base = { connect: () => Promise.resolve(), disconnect: () => Promise.resolve() };
   return { admin: () => ({ ...base, ...admin }) } as unknown as Kafka;
@@ -62,26 +86,7 @@ describe('KafkaJsClient', () => {
     // Five retries: kafkajs keeps trying for several seconds before start() fails.
     const client = new KafkaJsClient({ brokers: ['127.0.0.1:1'], retry: { retries: 5 } });
     const heard: unknown[] = [];
-    const consumer = client.consumer(
-      {
-        groupId: 'g',
-        topics: ['orders'],
-        fromBeginning: false,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1000,
-        rebalanceTimeout: 10_000,
-        minBytes: 1,
-        maxBytes: 1 << 20,
-        maxBytesPerPartition: 1 << 20,
-        maxWaitTimeInMs: 100,
-      },
-      {
-        onBatch: () => undefined,
-        onRebalanceStart: () => undefined,
-        onAssignment: () => undefined,
-        onError: (error) => heard.push(error),
-      },
-    );
+    const consumer = listeningConsumer(client, heard);
     let startFailed = false;
     const started = consumer.start().catch(() => (startFailed = true));
     await vi.waitUntil(() => heard.length > 0, { timeout: 30_000, interval: 20 });
@@ -113,26 +118,7 @@ describe('KafkaJsClient', () => {
         }),
     });
     const heard: unknown[] = [];
-    const consumer = client.consumer(
-      {
-        groupId: 'g',
-        topics: ['orders'],
-        fromBeginning: false,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1000,
-        rebalanceTimeout: 10_000,
-        minBytes: 1,
-        maxBytes: 1 << 20,
-        maxBytesPerPartition: 1 << 20,
-        maxWaitTimeInMs: 100,
-      },
-      {
-        onBatch: () => undefined,
-        onRebalanceStart: () => undefined,
-        onAssignment: () => undefined,
-        onError: (error) => heard.push(error),
-      },
-    );
+    const consumer = listeningConsumer(client, heard);
     let startFailed = false;
     const started = consumer.start().catch(() => (startFailed = true));
     await vi.waitUntil(() => heard.length > 0, { timeout: 30_000, interval: 20 });
