@@ -18,7 +18,7 @@
  *   BENCH_KAFKA_ROUNDS  runs per side (default 3)
  *   --smoke             tiny counts, one round, no judging
  */
-import { createPipeline, type Logger } from '@sluice/core';
+import { createPipeline, silentLogger } from '@sluice/core';
 import { KafkaJsClient, kafkaProducer } from '@sluice/producers/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { formatRate, median, table } from './stats.ts';
@@ -31,13 +31,6 @@ let groupSeq = 0;
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const client = new KafkaJsClient({ brokers });
 const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
-const quiet: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 const run = `${Date.now().toString(36)}`;
 
 async function makeTopic(name: string, partitions: number, count: number): Promise<void> {
@@ -140,7 +133,7 @@ async function sluice(
   const c = clock(count);
   const pipeline = createPipeline({
     name: `bench-${ordering}`,
-    logger: quiet,
+    logger: silentLogger,
     producer: {
       module: kafkaProducer({
         brokers,

@@ -21,7 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
-import { createPipeline, type Logger } from '@sluice/core';
+import { createPipeline, silentLogger } from '@sluice/core';
 import { rabbitmqProducer } from '@sluice/producers/rabbitmq';
 import { formatRate, median, table } from './stats.ts';
 
@@ -31,14 +31,6 @@ const NOOP_N = smoke ? 500 : Number(process.env['BENCH_NOOP_N'] ?? 20_000);
 const SLEEP_N = smoke ? 200 : Number(process.env['BENCH_SLEEP_N'] ?? 3_000);
 const RUNS = smoke ? 1 : Number(process.env['BENCH_RUNS'] ?? 3);
 const NOOP_PREFETCH = 100;
-
-const quiet: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -131,7 +123,7 @@ async function sluice(
     name: 'bench',
     producer: { module: rabbitmqProducer({ queue, url: URL_, prefetch }) },
     processors: { default: processors },
-    logger: quiet,
+    logger: silentLogger,
     async handleMessage(_p, message) {
       await work();
       return message;

@@ -20,7 +20,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { SQSClient, ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { createPipeline, type Logger } from '@sluice/core';
+import { createPipeline, silentLogger } from '@sluice/core';
 import {
   AwsSqsClient,
   sqsChannels,
@@ -39,14 +39,6 @@ const RUNS = smoke ? 1 : Number(process.env['BENCH_SQS_RUNS'] ?? 3);
 /** Sluice's default maxConcurrentReceives, and the parallel baseline's lanes. */
 const LANES = 10;
 const TIMEOUT_MS = 120_000;
-
-const quiet: Logger = {
-  error: (o, m) => console.error(m, o),
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 
 const admin = new AwsSqsClient();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +83,7 @@ async function sluice(url: string, concurrency: number, handlerMs: number): Prom
   diagnostics.subscribe(sqsChannels.delete, onDelete);
   const pipeline = createPipeline({
     name: 'bench',
-    logger: quiet,
+    logger: silentLogger,
     producer: {
       module: sqsProducer({ queueUrl: url, client, waitTimeSeconds: 1, receiveInterval: 0 }),
     },

@@ -1,15 +1,8 @@
-import { createPipeline, type Logger, type Pipeline } from '@sluice/core';
+import { createPipeline, type Pipeline, silentLogger } from '@sluice/core';
 import { testBatch, testProducer } from '@sluice/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { byteBudget, bytesOf } from '../src/byte-batches.ts';
 
-const quiet: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 let pipeline: Pipeline | undefined;
 afterEach(async () => {
   await pipeline?.stop();
@@ -22,7 +15,7 @@ describe('byte budget batching', () => {
     const batches: number[] = [];
     pipeline = createPipeline({
       name: 'bytes',
-      logger: quiet,
+      logger: silentLogger,
       producer: { module: testProducer() },
       processors: { default: { concurrency: 1 } },
       batchers: {

@@ -1,15 +1,8 @@
 import { testBatch, testMessage, testProducer } from '@sluice/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generatorProducer, type Logger, type Pipeline } from '@sluice/core';
+import { generatorProducer, type Pipeline, silentLogger } from '@sluice/core';
 import { order, ordersPipeline, type Warehouse } from '../src/orders.ts';
 
-const quiet: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 let pipeline: Pipeline | undefined;
 afterEach(async () => {
   await pipeline?.stop();
@@ -18,7 +11,7 @@ afterEach(async () => {
 describe('orders pipeline', () => {
   it('writes valid orders to the warehouse as JSON', async () => {
     const warehouse: Warehouse = { batches: 0, rows: 0, bytes: 0 };
-    pipeline = ordersPipeline({ producer: testProducer(), warehouse, logger: quiet });
+    pipeline = ordersPipeline({ producer: testProducer(), warehouse, logger: silentLogger });
     await pipeline.start();
     const { successful, failed } = await testMessage(pipeline, order(1));
     expect(failed).toEqual([]);
@@ -32,7 +25,7 @@ describe('orders pipeline', () => {
 
   it('rejects orders with a zero amount', async () => {
     const warehouse: Warehouse = { batches: 0, rows: 0, bytes: 0 };
-    pipeline = ordersPipeline({ producer: testProducer(), warehouse, logger: quiet });
+    pipeline = ordersPipeline({ producer: testProducer(), warehouse, logger: silentLogger });
     await pipeline.start();
     const { successful, failed } = await testBatch(pipeline, [order(0), order(500), order(7)]);
     expect(successful).toHaveLength(1);
@@ -49,7 +42,7 @@ describe('orders pipeline', () => {
         onAck: (s, f) => (acked += s + f),
       }),
       warehouse,
-      logger: quiet,
+      logger: silentLogger,
     });
     await pipeline.start();
     while (acked < 20_000) await new Promise((r) => setImmediate(r));

@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { producer, type Logger, type Stage } from '@sluice/core';
+import { producer, type Stage, silentLogger } from '@sluice/core';
 import { startCounterChain } from '../src/counter-chain.ts';
 import { startAdder, startDie } from '../src/dice.ts';
 import { startQueueBroadcaster } from '../src/queue-broadcaster.ts';
 import { startRateLimiter } from '../src/rate-limiter.ts';
-
-const quiet: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 
 const stages: Stage<never, unknown>[] = [];
 function track<S>(...s: S[]): void {
@@ -35,7 +27,7 @@ describe('counter chain', () => {
       minDemand: 5,
       onChunk: (events) => chunks.push(events),
       onDemand: (d) => demands.push(d),
-      logger: quiet,
+      logger: silentLogger,
     });
     track(chain.a, chain.b, chain.c);
     while (chunks.length < 20) await turns(1);
@@ -52,7 +44,7 @@ describe('counter chain', () => {
       maxDemand: 1000,
       minDemand: 750,
       onChunk: (e) => chunks.push(e),
-      logger: quiet,
+      logger: silentLogger,
     });
     track(chain.a, chain.b, chain.c);
     while (chunks.length < 8) await turns(1);
@@ -71,7 +63,7 @@ describe('counter chain', () => {
       delayMs: 1000,
       onChunk: (e) => chunks.push(e),
       onDemand: (d) => demands.push(d),
-      logger: quiet,
+      logger: silentLogger,
     });
     track(chain.a, chain.b, chain.c);
     await turns(20);
@@ -91,7 +83,7 @@ describe('rate limiter', () => {
     let n = 0;
     const eager = producer<number>(
       { handleDemand: (d) => Array.from({ length: d }, () => n++) },
-      { logger: quiet },
+      { logger: silentLogger },
     );
     const received: number[] = [];
     const limiter = startRateLimiter({
@@ -99,7 +91,7 @@ describe('rate limiter', () => {
       allowed: 5,
       intervalMs: 1000,
       onEvents: (e) => received.push(...e),
-      logger: quiet,
+      logger: silentLogger,
     });
     track(eager, limiter);
     await turns(10);
@@ -115,7 +107,7 @@ describe('rate limiter', () => {
 
 describe('queue broadcaster', () => {
   it('queues notifications without demand, then sends each to every printer', async () => {
-    const broadcaster = startQueueBroadcaster<string>({ logger: quiet });
+    const broadcaster = startQueueBroadcaster<string>({ logger: silentLogger });
     const first = broadcaster.syncNotify('before anyone listens');
     let resolved = false;
     void first.then(() => (resolved = true));
@@ -128,7 +120,7 @@ describe('queue broadcaster', () => {
         allowed: 100,
         intervalMs: 60_000,
         onEvents: (e) => out.push(...e),
-        logger: quiet,
+        logger: silentLogger,
       }),
     );
     track(broadcaster.stage, ...printers);
@@ -147,9 +139,9 @@ describe('dice', () => {
   it('one adder consumes from two producers, each at its own demand', async () => {
     const sixes = (): number => 6;
     const ones = (): number => 1;
-    const a = startDie('sixes', sixes, quiet);
-    const b = startDie('ones', ones, quiet);
-    const adder = startAdder([a, b], 10, quiet);
+    const a = startDie('sixes', sixes, silentLogger);
+    const b = startDie('ones', ones, silentLogger);
+    const adder = startAdder([a, b], 10, silentLogger);
     track(a, b, adder.stage);
     while (
       (adder.totals.get('sixes')?.count ?? 0) < 100 ||

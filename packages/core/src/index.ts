@@ -47,7 +47,7 @@ export {
   type SluiceErrorCode,
   type OptionIssue,
 } from './errors.ts';
-export type { Logger } from './logger.ts';
+export { silentLogger, type Logger } from './logger.ts';
 export { fromIterable, type FromIterableOptions } from './stage/from-iterable.ts';
 export {
   toAsyncIterable,

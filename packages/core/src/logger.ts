@@ -24,3 +24,21 @@ export function defaultLogger(): Logger {
   );
   return fallback;
 }
+
+/**
+ * A logger that drops everything: for tests, benchmarks and child processes
+ * whose output is parsed. Errors still reach telemetry and the callers that
+ * see them; only the log lines are gone.
+ *
+ * @example
+ * ```ts
+ * createPipeline({ name: 'orders', logger: silentLogger, ... });
+ * ```
+ */
+export const silentLogger: Logger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => silentLogger,
+};

@@ -9,14 +9,12 @@
  * broker is needed. Batches are flushed when a case ends.
  */
 import { isDeepStrictEqual, inspect } from 'node:util';
-import { createPipeline, type Message, type PipelineDefinition } from '@sluice/core';
+import { createPipeline, type Message, type PipelineDefinition, silentLogger } from '@sluice/core';
 import { testBatch, testProducer } from '@sluice/testing';
 import { build } from '../build.ts';
 import { loadConfig, loadTests } from '../config/load.ts';
 import type { TestCase } from '../config/schema.ts';
 import { reportInvalid } from './validate.ts';
-
-const quiet = { error() {}, warn() {}, info() {}, debug() {}, child: () => quiet };
 
 interface Outcome {
   readonly successful: Message[];
@@ -30,7 +28,7 @@ async function runCase(definition: PipelineDefinition, test: TestCase): Promise<
   const handleBatch = definition.handleBatch?.bind(definition);
   const pipeline = createPipeline({
     ...definition,
-    logger: quiet,
+    logger: silentLogger,
     producer: { module: testProducer() },
     processors: Object.fromEntries(
       Object.entries(definition.processors).map(([k, p]) => [k, { ...p, concurrency: 1 }]),

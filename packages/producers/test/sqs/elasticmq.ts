@@ -5,10 +5,10 @@
  */
 import {
   createPipeline,
-  type Logger,
   type Message,
   type Pipeline,
   type PipelineDefinition,
+  silentLogger,
 } from '@sluice/core';
 import { createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -20,14 +20,6 @@ import {
 } from '../../src/sqs/index.ts';
 
 const PREFIX = 'sluice-test-sqs-producer-';
-
-export const quiet: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 
 export type SqsMessage = Message<string, SqsMetadata>;
 
@@ -84,7 +76,7 @@ export function elasticMq() {
     ): Pipeline => {
       pipeline = createPipeline({
         name: 'sqs-it',
-        logger: quiet,
+        logger: silentLogger,
         producer: {
           module: sqsProducer({
             queueUrl: queue.url,

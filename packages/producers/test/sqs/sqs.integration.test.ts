@@ -1,10 +1,10 @@
 import diagnostics from 'node:diagnostics_channel';
-import { createPipeline } from '@sluice/core';
+import { createPipeline, silentLogger } from '@sluice/core';
 import { countMessages } from '@sluice/testing/sqs';
 import { describeWithBroker } from '@sluice/testing/vitest';
 import { expect, it } from 'vitest';
 import { sqsChannels, sqsProducer } from '../../src/sqs/index.ts';
-import { elasticMq, quiet, until, type SqsMessage } from './elasticmq.ts';
+import { elasticMq, until, type SqsMessage } from './elasticmq.ts';
 
 describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
   const sqs = elasticMq();
@@ -172,7 +172,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
     const url = `${(await create()).url}-missing`;
     const p = createPipeline({
       name: 'sqs-it-missing',
-      logger: quiet,
+      logger: silentLogger,
       producer: { module: sqsProducer({ queueUrl: url, client: sqs.client }) },
       processors: { default: {} },
       handleMessage: (_p, m) => m,
