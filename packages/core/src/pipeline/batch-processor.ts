@@ -4,8 +4,9 @@
  * once, each lane one batch at a time.
  *
  * Stricter than Broadway: a message `handleBatch` does not return is failed
- * and acked as failed, never left un-acked. A throw, a rejection or a
- * non-array fails the whole batch; a non-Message element fails too.
+ * and acked as failed, never left un-acked. A throw, a rejection, a
+ * non-array, or the batcher's `timeout` passing fails the whole batch; a
+ * non-Message element fails too.
  * `handleBatch` gets its own copy of the batch, so whatever it does to that
  * array, the batch processor still knows which messages it handed over.
  */
@@ -13,6 +14,7 @@ import { SluiceError } from '../errors.ts';
 import { show } from '../internal/parse-options.ts';
 import { isThenable } from '../internal/thenable.ts';
 import type { EmittedBatch } from './batches.ts';
+import { callWithTimeout } from './call-with-timeout.ts';
 import type { ResolvedBatcher } from './definition.ts';
 import { runHandleFailed } from './handle-failed.ts';
 import { Message } from './message.ts';
@@ -49,6 +51,8 @@ export function batchProcessor(rt: PipelineRuntime, batcher: ResolvedBatcher): B
   const logger = rt.logger.child({ stage: 'batch-processor', batcher: batcher.key });
   const callbacks = rt.definition.callbacks;
   const context = rt.context;
+  const shutdown = rt.shutdown.signal;
+  const timeout = batcher.timeout;
 
   const failBatch = (messages: readonly Message[], error: unknown, index: number): Message[] => {
     logger.error(
@@ -171,13 +175,16 @@ export function batchProcessor(rt: PipelineRuntime, batcher: ResolvedBatcher): B
     if (ready.length === 0) return finish({ successful: [], failed: [] });
     let returned: unknown;
     try {
-      returned = callbacks.handleBatch?.(
-        batcher.key,
-        ready.slice(),
-        batch.info,
-        context,
-        rt.shutdown.signal,
-      );
+      returned =
+        timeout === undefined
+          ? callbacks.handleBatch?.(batcher.key, ready.slice(), batch.info, context, shutdown)
+          : callWithTimeout(
+              (signal) =>
+                callbacks.handleBatch?.(batcher.key, ready.slice(), batch.info, context, signal),
+              timeout,
+              shutdown,
+              'handleBatch',
+            );
     } catch (error) {
       return finish({ successful: [], failed: failBatch(ready, error, index) });
     }

@@ -85,6 +85,13 @@ export interface BatcherDefinition {
   readonly batchTimeout?: number;
   /** Keeps batches of the same partition on the same batch processor. Overrides the pipeline's. */
   readonly partitionBy?: PartitionBy;
+  /**
+   * Fails a batch whose `handleBatch` has not settled after this many ms
+   * (its `signal` aborts), and frees its lane for the next batch, so one
+   * hung call cannot wedge the batcher.
+   * @defaultValue none
+   */
+  readonly timeout?: number;
 }
 
 /** Everything `createPipeline` takes. `C` is the type of `context`. */
@@ -189,6 +196,7 @@ export const batcherSchema = z
       .optional(),
     batchTimeout: positiveMs.optional(),
     partitionBy: zFunction().optional(),
+    timeout: positiveMs.optional(),
   })
   .strict();
 
@@ -265,6 +273,7 @@ export interface ResolvedBatcher {
   readonly batchSize: number | BatchSizeAccumulator;
   readonly batchTimeout: number;
   readonly partitionBy: PartitionBy | undefined;
+  readonly timeout: number | undefined;
 }
 
 /** The definition after validation: what the stages are built from. */
@@ -329,6 +338,7 @@ export function resolveDefinition<C>(definition: PipelineDefinition<C>): Resolve
         batchSize: definition.batchers?.[name]?.batchSize ?? 100,
         batchTimeout: b.batchTimeout ?? 1000,
         partitionBy: definition.batchers?.[name]?.partitionBy ?? topPartitionBy,
+        timeout: b.timeout,
       };
     }),
     context: definition.context as C,

@@ -18,6 +18,7 @@ import { isThenable } from '../internal/thenable.ts';
 import { consumer, type Stage } from '../stage/stage.ts';
 import type { SubscribeTarget } from '../stage/types.ts';
 import type { Batcher } from './batcher.ts';
+import { callWithTimeout } from './call-with-timeout.ts';
 import { runHandleFailed } from './handle-failed.ts';
 import { Message } from './message.ts';
 import type { PipelineRuntime } from './runtime.ts';
@@ -123,39 +124,15 @@ export function startProcessor(
   };
 
   /** Calls handleMessage, with the processor timeout if one is set. */
-  const call = (message: Message): unknown => {
-    if (timeout === undefined) return callbacks.handleMessage(key, message, context, signal);
-    const controller = new AbortController();
-    const onShutdown = (): void => controller.abort(signal.reason);
-    signal.addEventListener('abort', onShutdown, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onShutdown);
-    };
-    let result: unknown;
-    try {
-      result = callbacks.handleMessage(key, message, context, controller.signal);
-    } catch (error) {
-      cleanup();
-      throw error;
-    }
-    if (!isThenable(result)) {
-      cleanup();
-      return result;
-    }
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new SluiceError(
-          'ERR_HANDLER_TIMEOUT',
-          `handleMessage did not settle within ${timeout} ms`,
+  const call = (message: Message): unknown =>
+    timeout === undefined
+      ? callbacks.handleMessage(key, message, context, signal)
+      : callWithTimeout(
+          (callSignal) => callbacks.handleMessage(key, message, context, callSignal),
+          timeout,
+          signal,
+          'handleMessage',
         );
-        controller.abort(error);
-        reject(error);
-      }, timeout);
-    });
-    return Promise.race([result, expired]).finally(cleanup);
-  };
 
   /**
    * Starts handleMessage for messages[i] and returns its result, or

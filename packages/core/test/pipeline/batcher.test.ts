@@ -32,6 +32,37 @@ function batching(batcher: Record<string, unknown>, handleMessage?: (m: Message)
 }
 
 describe('batchers', () => {
+  it('fails a batch whose handleBatch does not settle within the batcher timeout, aborts its signal and frees the lane', async () => {
+    fakeTimers();
+    let aborted: unknown;
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: { concurrency: 1 } },
+      batchers: { default: { batchSize: 1, concurrency: 1, timeout: 1000 } },
+      handleMessage: (_p, m) => m,
+      handleBatch: (_b, messages, _i, _c, signal) =>
+        new Promise<Message[]>((resolve) => {
+          if (messages[0]?.data === 'fast') resolve(messages);
+          signal.addEventListener('abort', () => {
+            aborted = signal.reason as unknown;
+          });
+        }),
+    });
+    await p.start();
+    const hung = testMessage(p, 'hangs');
+    const fast = testMessage(p, 'fast');
+    await advance(1000);
+    const { failed } = await hung;
+    expect(failed[0]?.status).toMatchObject({
+      kind: 'error',
+      callback: 'handleBatch',
+      error: { code: 'ERR_HANDLER_TIMEOUT', message: 'handleBatch did not settle within 1000 ms' },
+    });
+    expect(aborted).toMatchObject({ code: 'ERR_HANDLER_TIMEOUT' });
+    // The lane is free again: the next batch runs and is acked.
+    expect((await fast).successful.map((m) => m.data)).toEqual(['fast']);
+  });
+
   it('sends full batches of batchSize', async () => {
     const { p, batches } = batching({ batchSize: 3 });
     await p.start();
