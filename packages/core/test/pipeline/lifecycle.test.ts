@@ -1,6 +1,7 @@
 import { handlerSpy, testBatch, testMessage } from '@sluice/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Message, type ProducerModule } from '../../src/index.ts';
+import diagnostics from 'node:diagnostics_channel';
+import { Message, pipelineChannels, type ProducerModule } from '../../src/index.ts';
 import { deferred, until } from '../helpers.ts';
 import {
   fakeTimers,
@@ -244,6 +245,45 @@ describe('draining', () => {
     await p.start();
     await p.stop();
     expect(draining).toBe(true);
+  });
+
+  it('reports what a producer emits that is not a Message, and handles the Messages around it', async () => {
+    const acks = recordingAcknowledger();
+    let served = false;
+    const module: ProducerModule = {
+      init: () => ({
+        handleDemand() {
+          if (served) return [];
+          served = true;
+          return [
+            new Message({ data: 'a', acknowledger: acks.acknowledger }),
+            { data: 'junk' },
+            new Message({ data: 'b', acknowledger: acks.acknowledger }),
+          ] as Message[];
+        },
+      }),
+    };
+    const errors: { kind: string; count: number; error: Error }[] = [];
+    const onError = (payload: unknown) =>
+      errors.push(payload as { kind: string; count: number; error: Error });
+    diagnostics.subscribe(pipelineChannels.producerError, onError);
+    try {
+      const p = pipeline({
+        producer: { module },
+        processors: { default: { concurrency: 1 } },
+        handleMessage: (_p, m) => m,
+      });
+      await p.start();
+      await until(() => acks.successful().length === 2);
+      expect(acks.successful()).toEqual(['a', 'b']);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ kind: 'not-a-message', count: 1 });
+      expect(errors[0]?.error.message).toBe(
+        "the producer emitted { data: 'junk' }, which is not a Message; emit Messages or set producer.transformer",
+      );
+    } finally {
+      diagnostics.unsubscribe(pipelineChannels.producerError, onError);
+    }
   });
 
   it('starts no handleDemand call once stop() is called, though demand keeps coming', async () => {
