@@ -4,7 +4,7 @@
  * and column in the file, secrets hidden.
  */
 import { readFileSync } from 'node:fs';
-import { optionPath, schemaProblems, showValue } from '@sluice/core';
+import { optionPath, schemaProblems, showValue, type SchemaProblem } from '@sluice/core';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { configSchema, testsSchema, type PipelineConfig, type TestCase } from './schema.ts';
@@ -126,10 +126,7 @@ function loadValidated<S extends z.ZodType>(
   if (!result.success) {
     const problems = schemaProblems(result.error, value).map((p): ConfigProblem => ({
       path: p.path,
-      message:
-        p.message === 'unknown option'
-          ? p.message
-          : `${p.message}, got ${p.value === undefined ? 'nothing' : isSecretKey(p.keys.at(-1) as string | number | undefined) ? REDACTED : show(p.value)}`,
+      message: p.message === 'unknown option' ? p.message : `${p.message}, got ${got(p)}`,
       ...where(p.keys),
     }));
     throw new ConfigError(file, problems);
@@ -167,6 +164,12 @@ function keyOffset(doc: Document, path: readonly PropertyKey[]): number | undefi
   const key = path.at(-1);
   const pair = items?.find((item) => item.key?.value === key);
   return pair?.key?.range?.[0];
+}
+
+/** What a problem found: 'nothing', the value hidden if its key names a secret, or the value. */
+function got(p: SchemaProblem): string {
+  if (p.value === undefined) return 'nothing';
+  return isSecretKey(p.keys.at(-1) as string | number | undefined) ? REDACTED : show(p.value);
 }
 
 /** A value as option errors show it, with any password in a URL hidden. */

@@ -1,10 +1,11 @@
 /**
  * {@link KafkaClient} over kafkajs 2.2. This is the only module that imports
  * kafkajs. kafkajs errors become {@link BrokerError}s that name the topic or
- * the brokers and keep the kafkajs error as `cause`. kafkajs's own logging is
- * off unless the config passed in sets `logLevel` or `logCreator`; only its
- * connection errors are listened to, so that a consumer hears of an outage
- * at once rather than when kafkajs gives up retrying, about 10 s later.
+ * the brokers and keep the kafkajs error as `cause`. The client reads
+ * kafkajs's log for connection errors, so that a consumer hears of an outage
+ * at once rather than when kafkajs gives up retrying, about 10 s later; a
+ * `logCreator` in the config still gets every entry, and without one
+ * nothing else is logged.
  */
 import { randomUUID } from 'node:crypto';
 import {
