@@ -291,6 +291,31 @@ describe('producer buffer', () => {
     expect(order.filter((x) => x !== 'info:flushed')).toEqual(['a', 'b']);
     expect(p.estimateBufferedCount()).toBe(0);
   });
+
+  // Issue 14 (gen_stage "info: delivers info to producer eventually when
+  // dropping buffer"): the info is due once the events in front of it are
+  // gone, dispatched or dropped, not at the next ask.
+  it('delivers infoAfterBuffered once a full buffer has dropped the events in front of it', async () => {
+    const infos: unknown[] = [];
+    const p = track(
+      producer<string>(
+        {
+          handleDemand: () => undefined,
+          handleInfo(m) {
+            if (Array.isArray(m)) return m as string[];
+            infos.push(m);
+          },
+        },
+        { logger: memoryLogger(), bufferSize: 2, bufferKeep: 'last' },
+      ),
+    );
+    p.send(['a', 'b']);
+    p.infoAfterBuffered('flushed');
+    p.send(['c', 'd']);
+    await until(() => infos.length === 1);
+    expect(infos).toEqual(['flushed']);
+    expect(p.estimateBufferedCount()).toBe(2);
+  });
 });
 
 describe('demand modes', () => {
@@ -456,13 +481,58 @@ describe('cancellation', () => {
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
   });
 
-  it('stops a permanent consumer that subscribes to a stopped producer', async () => {
+  // As GenStage's :noproc: a subscription to a producer that is not alive is
+  // a mistake to see, not a normal end, whatever reason the producer had.
+  it('stops a permanent consumer that subscribes to a stopped producer, with an error', async () => {
     const a = counter();
     await a.stop('normal');
     const c = recorderConsumer<number>();
     c.subscribe(a);
-    await until(() => c.stopped);
-    expect(c.exitReason).toBe('normal');
+    await expect(c.join()).rejects.toMatchObject({
+      code: 'ERR_STAGE_STOPPED',
+      message: expect.stringContaining('which was not alive') as unknown,
+    });
+  });
+
+  it('tells a temporary consumer that subscribes to a stopped producer why, and keeps it running', async () => {
+    const a = counter();
+    await a.stop('normal');
+    const cancels: Cancellation[] = [];
+    const c = consumer<number>({
+      handleEvents() {},
+      handleCancel(cancellation) {
+        cancels.push(cancellation);
+      },
+    });
+    c.subscribe(a, { cancel: 'temporary' });
+    await until(() => cancels.length === 1);
+    expect(cancels[0]).toMatchObject({ kind: 'down', reason: { code: 'ERR_STAGE_STOPPED' } });
+    expect(c.stopped).toBe(false);
+    await c.stop();
+  });
+
+  // Issue 14: a cancel issued right after subscribe reached the producer
+  // before the subscription did, was ignored, and the subscription ran for ever.
+  it('keeps a cancel issued right after subscribe, and runs handleCancel', async () => {
+    const a = counter();
+    const cancels: Cancellation[] = [];
+    let received = 0;
+    const c = consumer<number>({
+      handleEvents(events) {
+        received += events.length;
+      },
+      handleCancel(cancellation) {
+        cancels.push(cancellation);
+      },
+    });
+    const sub = c.subscribe(a, { cancel: 'temporary', maxDemand: 10 });
+    c.cancel(sub, 'changed my mind');
+    await until(() => cancels.length === 1);
+    await c.call('sync').catch(() => undefined);
+    expect(cancels).toEqual([{ kind: 'cancel', reason: 'changed my mind' }]);
+    // At most the first ask's worth arrived before the cancel took effect.
+    expect(received).toBeLessThanOrEqual(10);
+    await Promise.all([a.stop(), c.stop()]);
   });
 });
 
