@@ -13,6 +13,7 @@
  * thing, including the shutdown order.
  */
 import { SluiceError } from '../errors.ts';
+import { parseOptions } from '../internal/parse-options.ts';
 import { defaultLogger } from '../logger.ts';
 import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
 import type { Dispatcher } from '../stage/dispatcher.ts';
@@ -29,7 +30,7 @@ import { Message } from './message.ts';
 import { partitioner } from './partition.ts';
 import { startProcessor } from './processor-stage.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
-import { RateLimiter, type RateLimit } from './rate-limiter.ts';
+import { RateLimiter, rateLimitUpdateSchema, type RateLimit } from './rate-limiter.ts';
 import { PipelineRuntime, type PipelineStats } from './runtime.ts';
 import { channels } from './telemetry.ts';
 
@@ -375,22 +376,15 @@ class PipelineImpl<C> implements Pipeline<C> {
         `pipeline ${this.name} was defined without producer.rateLimiting`,
       );
     }
+    const parsed = parseOptions(rateLimitUpdateSchema, update, 'updateRateLimiting options');
     const next = {
-      allowedMessages: update.allowedMessages ?? current.allowedMessages,
-      interval: update.interval ?? current.interval,
+      allowedMessages: parsed.allowedMessages ?? current.allowedMessages,
+      interval: parsed.interval ?? current.interval,
     };
-    for (const [key, value] of Object.entries(next)) {
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new SluiceError(
-          'ERR_INVALID_OPTIONS',
-          `updateRateLimiting: ${key}: expected a positive integer, got ${String(value)}`,
-        );
-      }
-    }
     const limiter = this.#limiter;
     if (limiter === undefined) return;
     limiter.update(next);
-    if (update.reset === true) {
+    if (parsed.reset === true) {
       this.#resetRateLimit();
       this.#scheduleReset();
     }

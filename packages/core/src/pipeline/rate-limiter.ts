@@ -6,6 +6,18 @@
  * An update takes effect at the next reset, unless `reset: true` asks for a
  * new interval now (Broadway's semantics).
  */
+import { z } from 'zod';
+import { positiveInt, positiveMs } from '../internal/schemas.ts';
+
+/** `pipeline.updateRateLimiting`'s argument: every key optional, no other key allowed. */
+export const rateLimitUpdateSchema = z
+  .object({
+    allowedMessages: positiveInt.optional(),
+    interval: positiveMs.optional(),
+    reset: z.boolean({ error: 'expected true or false' }).optional(),
+  })
+  .strict();
+
 export interface RateLimit {
   readonly allowedMessages: number;
   readonly interval: number;

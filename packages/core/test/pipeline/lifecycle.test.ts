@@ -166,7 +166,18 @@ describe('rate limiting', () => {
       handleMessage: (_p, m) => m,
     });
     expect(() => p.updateRateLimiting({ allowedMessages: 0 })).toThrow(
-      'updateRateLimiting: allowedMessages: expected a positive integer, got 0',
+      'invalid updateRateLimiting options: allowedMessages: expected a positive integer, got 0',
+    );
+    // broadway_test.exs "rate limiting: invalid options": an unknown key is
+    // an error naming it, not silently ignored (issue 14).
+    expect(() => p.updateRateLimiting({ allowed: 5 } as never)).toThrow(
+      expect.objectContaining({
+        name: 'InvalidOptionsError',
+        message: 'invalid updateRateLimiting options: allowed: unknown option, got 5',
+      }) as Error,
+    );
+    expect(() => p.updateRateLimiting({ reset: 'yes' } as never)).toThrow(
+      'invalid updateRateLimiting options: reset: expected true or false',
     );
     const q = pipeline({
       producer: { module: idle() },
