@@ -35,14 +35,14 @@ import {
   onInfoAfterBuffered,
   onSubscribe,
 } from './serve.ts';
-import { Runner, type Step } from './runner.ts';
+import { Runner, type RunnerHost, type Step } from './runner.ts';
 import { publishDiscarded } from './telemetry.ts';
 import type { CallResult, Cancellation, StageKind, SubscriptionOptions } from './types.ts';
 import type { Stage } from './stage.ts';
 
 const loggedErrors = new WeakSet<object>();
 
-export class StageProcess {
+export class StageProcess implements RunnerHost<Envelope> {
   readonly stage: Stage<unknown, unknown>;
   readonly kind: StageKind;
   readonly name: string;
@@ -71,11 +71,7 @@ export class StageProcess {
     this.logger = (options.logger ?? defaultLogger()).child({ stage: name });
     this.callbacks = callbacks;
     this.#subscribeTo = options.subscribeTo;
-    this.runner = new Runner<Envelope>({
-      handle: (envelope) => this.#handle(envelope),
-      terminate: (reason) => this.terminate(reason),
-      crash: (error) => this.terminate(error),
-    });
+    this.runner = new Runner<Envelope>(this);
     this.emitter = this.kind === 'consumer' ? null : this.#newEmitter(options);
     this.post({ t: 'init' });
   }
@@ -122,7 +118,8 @@ export class StageProcess {
     return emitter;
   }
 
-  #handle(envelope: Envelope): boolean {
+  /** Handles one envelope (the runner calls it); returns whether it suspended. */
+  handle(envelope: Envelope): boolean {
     switch (envelope.t) {
       case 'events':
         return onEvents(this, envelope.sub, envelope.events);
@@ -169,6 +166,11 @@ export class StageProcess {
     };
     if (this.callbacks.init === undefined) return after();
     return this.runner.then(this.callbacks.init(this.stage), after);
+  }
+
+  /** A step threw: the stage stops with the error as its reason. */
+  crash(error: unknown): void {
+    this.terminate(error);
   }
 
   /** Stops now: runs `terminate`, then tells every linked stage. */
