@@ -5,8 +5,9 @@
  *
  * Stricter than Broadway: a message `handleBatch` does not return is failed
  * and acked as failed, never left un-acked. A throw, a rejection, a
- * non-array, or the batcher's `timeout` passing fails the whole batch; a
- * non-Message element fails too.
+ * non-array, or the batcher's `timeout` passing fails the whole batch, and
+ * so does a returned element that is not a Message of this batch (acking
+ * it would ack a message twice, or one this batch does not own).
  * `handleBatch` gets its own copy of the batch, so whatever it does to that
  * array, the batch processor still knows which messages it handed over.
  */
@@ -104,6 +105,22 @@ export function batchProcessor(rt: PipelineRuntime, batcher: ResolvedBatcher): B
         failed: failBatch(
           given,
           new SluiceError('ERR_BAD_RETURN', `handleBatch must return Messages, got ${show(bad)}`),
+          index,
+        ),
+      };
+    }
+    const own = new Set<Message>(given);
+    const foreign = (returned as Message[]).find((m) => !own.has(m));
+    if (foreign !== undefined) {
+      // Acking it would ack a message this batch does not own (perhaps twice).
+      return {
+        successful,
+        failed: failBatch(
+          given,
+          new SluiceError(
+            'ERR_BAD_RETURN',
+            `handleBatch must return Messages of its own batch, got one that is not (id ${show(foreign.id)})`,
+          ),
           index,
         ),
       };

@@ -28,6 +28,13 @@ const DONE = Symbol('done');
 /** start() filed the message already (it failed before or in the call). */
 const SKIPPED = Symbol('skipped');
 
+/** True when `returned` holds exactly the messages of `given`, each once, in any order. */
+function sameSet(given: readonly Message[], returned: readonly unknown[]): boolean {
+  const left = new Set<unknown>(given);
+  for (const m of returned) if (!left.delete(m)) return false;
+  return left.size === 0;
+}
+
 /** Collects the outcome of one chunk. */
 interface Outcome {
   readonly successful: Message[];
@@ -76,7 +83,21 @@ export function startProcessor(
       outcome.failed.push(message);
       return;
     }
-    const value = returned as Message;
+    if (returned !== message) {
+      // Acking the returned message would ack something this chunk does not
+      // own (perhaps twice) and leave the original un-acked for ever.
+      crashed(
+        message,
+        new SluiceError(
+          'ERR_BAD_RETURN',
+          `handleMessage must return the Message it was given (id ${show(message.id)}), got another Message (id ${show((returned as Message).id)})`,
+        ),
+        'handleMessage',
+      );
+      outcome.failed.push(message);
+      return;
+    }
+    const value = message;
     if (!value.ok) {
       outcome.failed.push(value);
       return;
@@ -289,6 +310,14 @@ export function startProcessor(
           new SluiceError(
             'ERR_BAD_RETURN',
             `prepareMessages must return all ${messages.length} messages it received, got ${Array.isArray(prepared) ? `${prepared.length} messages` : show(prepared)}`,
+          ),
+        );
+      }
+      if (prepared !== messages && !sameSet(messages, prepared as unknown[])) {
+        return failAll(
+          new SluiceError(
+            'ERR_BAD_RETURN',
+            `prepareMessages must return the ${messages.length} Messages it received, each once (in any order); it returned others`,
           ),
         );
       }

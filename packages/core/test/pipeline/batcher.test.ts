@@ -173,6 +173,38 @@ describe('batchers', () => {
     );
   });
 
+  // Issue 15: a message of an earlier batch returned again was acked twice.
+  it('fails the whole batch when handleBatch returns a message of another batch, and acks none twice', async () => {
+    const acks = recordingAcknowledger();
+    const source = listProducer(range(4), acks.acknowledger);
+    let earlier: Message | undefined;
+    const p = pipeline({
+      producer: { module: source.module },
+      processors: { default: { concurrency: 1, maxDemand: 4, minDemand: 0 } },
+      batchers: { default: { batchSize: 2 } },
+      handleMessage: (_p, m) => m,
+      handleBatch(_b, messages) {
+        if (earlier === undefined) {
+          earlier = messages[0];
+          return messages;
+        }
+        return [...messages, earlier];
+      },
+    });
+    await p.start();
+    await p.stop();
+    expect(acks.successful().sort()).toEqual([0, 1]);
+    expect(acks.failed().sort()).toEqual([2, 3]);
+    const error = p.logger.lines.find((l) => l.level === 'error');
+    expect(error?.object).toMatchObject({
+      err: {
+        code: 'ERR_BAD_RETURN',
+        message: 'handleBatch must return Messages of its own batch, got one that is not (id 0)',
+      },
+    });
+    expect(p.stats()).toMatchObject({ successful: 2, failed: 2, inFlight: 0 });
+  });
+
   it.each([
     ['a new array', (messages: Message[]) => [...messages, 'junk' as never]],
     ['the array it was given', (messages: Message[]) => (messages.push('junk' as never), messages)],

@@ -197,6 +197,54 @@ describe('processors', () => {
     });
   });
 
+  // Issue 15: a handler that returned another message got that one acked
+  // (perhaps several times) and left the original un-acked for ever.
+  it('fails the original when handleMessage returns a different Message, and acks nothing else', async () => {
+    const acks = recordingAcknowledger();
+    const source = listProducer(range(4), acks.acknowledger);
+    let first: Message | undefined;
+    const p = pipeline({
+      producer: { module: source.module },
+      processors: { default: { concurrency: 1, maxDemand: 10, minDemand: 0 } },
+      handleMessage(_p, m) {
+        first ??= m;
+        return m.data === 2 ? first : m;
+      },
+    });
+    await p.start();
+    await p.stop();
+    expect(acks.successful().sort()).toEqual([0, 1, 3]);
+    expect(acks.failed()).toEqual([2]);
+    const stats = p.stats();
+    expect([stats.successful, stats.failed, stats.inFlight]).toEqual([3, 1, 0]);
+    const error = p.logger.lines.find((l) => l.level === 'error');
+    expect(error?.object).toMatchObject({
+      err: {
+        code: 'ERR_BAD_RETURN',
+        message:
+          'handleMessage must return the Message it was given (id 2), got another Message (id 0)',
+      },
+    });
+  });
+
+  it('fails the chunk when prepareMessages returns other Messages, even as many', async () => {
+    const p = pipeline({
+      producer: { module: idle() },
+      processors: { default: { concurrency: 1 } },
+      prepareMessages: (ms: Message[]) => ms.map((m) => new Message({ data: m.data })),
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    const { failed, successful } = await testBatch(p, [1, 2]);
+    expect(successful).toEqual([]);
+    expect(failed.map((m) => m.data).sort()).toEqual([1, 2]);
+    expect(failed[0]?.status).toMatchObject({
+      kind: 'error',
+      callback: 'prepareMessages',
+      error: { code: 'ERR_BAD_RETURN' },
+    });
+  });
+
   it('fails a message set to an unknown batcher, naming the known ones', async () => {
     const p = pipeline({
       producer: { module: idle() },
