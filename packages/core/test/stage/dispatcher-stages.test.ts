@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BroadcastDispatcher,
+  PartitionDispatcher,
   consumer,
   producer,
   type Cancellation,
@@ -20,6 +21,24 @@ function track<S>(s: S): S {
 afterEach(async () => {
   await Promise.all(stages.splice(0).map((s) => s.kill('test-end')));
 });
+
+/** A producer of 1, 2, 3, ... with the given dispatcher. */
+function counting(dispatcher: PartitionDispatcher<number>) {
+  let next = 1;
+  const cancels: Cancellation[] = [];
+  const stage = track(
+    producer<number>(
+      {
+        handleDemand: (demand) => Array.from({ length: demand }, () => next++),
+        handleCancel(c) {
+          cancels.push(c);
+        },
+      },
+      { dispatcher, logger: memoryLogger() },
+    ),
+  );
+  return { stage, cancels, emitted: () => next - 1 };
+}
 
 describe('BroadcastDispatcher on stages', () => {
   it('keeps the events that arrive after the only consumer cancelled, for the next one', async () => {
@@ -72,5 +91,35 @@ describe('BroadcastDispatcher on stages', () => {
     }
     // Nothing vanished, nothing was sent twice.
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i + 1));
+  });
+});
+
+describe('PartitionDispatcher on stages', () => {
+  it('keeps asking upstream when its hash discards events', async () => {
+    const p = counting(
+      new PartitionDispatcher<number>({
+        partitions: 1,
+        hash: (n) => (n % 3 === 0 ? undefined : 0),
+      }),
+    );
+    const got: number[] = [];
+    const c = track(
+      consumer<number>(
+        {
+          handleEvents(events) {
+            got.push(...events);
+          },
+        },
+        { logger: memoryLogger() },
+      ),
+    );
+    c.subscribe(p.stage, { partition: 0, maxDemand: 10, minDemand: 5 });
+    // Before the fix, the flow stopped after 14 events.
+    await until(() => got.length >= 100);
+    await settle();
+    const expected = Array.from({ length: got.length * 2 }, (_, i) => i + 1).filter(
+      (n) => n % 3 !== 0,
+    );
+    expect(got).toEqual(expected.slice(0, got.length));
   });
 });
