@@ -17,9 +17,9 @@
  * difference is asked upstream again: at once, through `reask(subscription,
  * 0)` on behalf of any subscribed consumer, or with the next ask.
  *
- * Unlike GenStage, a cancelled partition keeps its queue, so a consumer that
- * takes the partition over later receives those events instead of losing them
- * (infos queued behind them wait for that consumer too).
+ * Unlike GenStage, a cancelled partition keeps its queue: the consumer that
+ * takes the partition over receives those events, and infos queued behind
+ * them wait for it. (GenStage drops them and asks upstream for as many.)
  */
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
