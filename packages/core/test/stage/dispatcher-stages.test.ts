@@ -94,6 +94,62 @@ describe('BroadcastDispatcher on stages', () => {
   });
 });
 
+describe('BroadcastDispatcher on stages, needing a stage.ts change', () => {
+  // Fails until the producer offers its buffer on a cancel that returned no
+  // demand (stage.ts #onCancelUpstream); GenStage stalls here the same way.
+  it('releases the buffered events to the others when a consumer that held them back cancels', async () => {
+    let next = 1;
+    let owed = 0;
+    const cancels: Cancellation[] = [];
+    const p = track(
+      producer<number>(
+        {
+          handleDemand(demand) {
+            owed += demand;
+          },
+          handleInfo() {
+            const events = Array.from({ length: owed }, () => next++);
+            owed = 0;
+            return events;
+          },
+          handleCancel(c) {
+            cancels.push(c);
+          },
+        },
+        { dispatcher: new BroadcastDispatcher<number>(), logger: memoryLogger() },
+      ),
+    );
+    const got: number[] = [];
+    const a = track(
+      consumer<number>(
+        {
+          handleEvents(events) {
+            got.push(...events);
+          },
+        },
+        { logger: memoryLogger() },
+      ),
+    );
+    a.subscribe(p, { maxDemand: 10, minDemand: 5 });
+    await until(() => owed === 10);
+    // b subscribes and never asks: 1..10 wait in the buffer for it
+    const b = track(
+      consumer<number>(
+        { handleSubscribe: () => 'manual', handleEvents() {} },
+        { logger: memoryLogger() },
+      ),
+    );
+    const sub = b.subscribe(p, { cancel: 'temporary' });
+    await settle();
+    p.send('emit');
+    await settle();
+    b.cancel(sub, 'bye');
+    await until(() => cancels.length === 1);
+    await until(() => got.length >= 10);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
+
 describe('PartitionDispatcher on stages', () => {
   it('keeps asking upstream when its hash discards events', async () => {
     const p = counting(
