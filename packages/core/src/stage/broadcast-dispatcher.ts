@@ -1,21 +1,28 @@
 /**
  * Every event goes to every consumer (GenStage's BroadcastDispatcher).
  *
- * Each consumer has `credit`, what it asked for and has not received, and
- * `committed`, the part of that credit already asked upstream on its
- * behalf. Upstream demand is the least uncommitted credit across consumers,
- * so the producer only makes events that every consumer has room for; it is
- * then committed for all of them and added to `#waiting`, the events asked
- * upstream and not yet dispatched.
+ * Each consumer has `demand`: what it asked for that is not yet counted in
+ * `#waiting`. When every consumer has some, the least of them moves into
+ * `#waiting`, the events that will go to all current consumers once they
+ * arrive. `#requested` is what was asked upstream and not yet dispatched;
+ * upstream is asked only for the part of `#waiting` it does not cover, so
+ * events already on the way are never asked for twice.
  *
- * A consumer that joins while events are in flight receives them only
- * within its own credit (GenStage hands them over regardless, beyond what
- * the consumer asked for). To give every consumer every event, start the
- * producer with `demand: 'accumulate'` and switch to `forward` once all have
- * subscribed.
+ * A consumer that subscribes resets `#waiting`: what was counted there goes
+ * back to the demand of the consumers already subscribed, and events that
+ * arrive before the newcomer asks are returned as leftovers, to be buffered.
+ * Its first ask is then served from what is already on the way. So no
+ * consumer ever receives more than it asked for, and a late subscriber gets
+ * in-flight events only within its own demand. To give every consumer every
+ * event, start the producer with `demand: 'accumulate'` and switch to
+ * `forward` once all have subscribed.
+ *
+ * When the last consumer cancels, `#waiting` is reset too; events still on
+ * the way come back as leftovers and wait in the buffer for a new consumer.
  *
  * A consumer may subscribe with a `selector`; events it rejects are not sent
- * and cost it no credit, and the producer re-checks upstream demand.
+ * to it, and their count is re-asked on its behalf (`reask`), so they cost
+ * it no demand.
  */
 import { SluiceError } from '../errors.ts';
 import {
@@ -28,17 +35,18 @@ import {
 interface Entry<T, S> {
   readonly subscription: S;
   readonly consumer: unknown;
-  /** Asked for and not yet received. */
-  credit: number;
-  /** The part of `credit` already asked upstream. Never above `credit`. */
-  committed: number;
+  /** Asked for and not yet counted in `#waiting`. */
+  demand: number;
   readonly selector: ((event: T) => boolean) | undefined;
 }
 
 /** Sends each event to every subscribed consumer, at the pace of the slowest. */
 export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
   #entries: Entry<T, S>[] = [];
+  /** Events every current consumer has asked for and that were not yet dispatched. */
   #waiting = 0;
+  /** Events asked upstream and not yet dispatched. Never below `#waiting`. */
+  #requested = 0;
 
   subscribe(
     subscription: S,
@@ -58,27 +66,32 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
         `invalid subscription options: selector: expected a function, got ${typeof options.selector}`,
       );
     }
-    this.#entries.push({
-      subscription,
-      consumer,
-      credit: 0,
-      committed: 0,
-      selector: options.selector,
-    });
+    // What was waiting was counted for the consumers already here: give it
+    // back to them, so nothing is sent until the newcomer has asked too.
+    if (this.#waiting > 0) {
+      for (const e of this.#entries) e.demand += this.#waiting;
+      this.#waiting = 0;
+    }
+    this.#entries.push({ subscription, consumer, demand: 0, selector: options.selector });
     return 0;
   }
 
   cancel(subscription: S, _target?: DispatchTarget<T, S>): number {
     const index = this.#entries.findIndex((e) => e.subscription === subscription);
     if (index !== -1) this.#entries.splice(index, 1);
-    return this.#release();
+    if (this.#entries.length === 0) {
+      this.#waiting = 0;
+      return 0;
+    }
+    // The consumer that held the others back may be gone: this can release demand.
+    return this.#sync();
   }
 
   ask(subscription: S, count: number, _target?: DispatchTarget<T, S>): number {
     const entry = this.#entries.find((e) => e.subscription === subscription);
     if (entry === undefined) return 0;
-    entry.credit += count;
-    return this.#release();
+    entry.demand += count;
+    return this.#sync();
   }
 
   dispatch(events: T[], target: DispatchTarget<T, S>): T[] {
@@ -86,20 +99,16 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     const take = Math.min(this.#waiting, events.length);
     const now = take === events.length ? events : events.slice(0, take);
     this.#waiting -= take;
-    let recheck: S | undefined;
+    this.#requested -= take;
     for (const entry of this.#entries) {
       let selected = now;
       if (entry.selector !== undefined) {
         selected = now.filter(entry.selector);
-        if (selected.length < now.length) recheck = entry.subscription;
+        const rejected = now.length - selected.length;
+        if (rejected > 0) target.reask(entry.subscription, rejected);
       }
-      const sent = selected.length <= entry.credit ? selected : selected.slice(0, entry.credit);
-      entry.credit -= sent.length;
-      entry.committed = Math.min(entry.credit, Math.max(0, entry.committed - now.length));
-      if (sent.length > 0) target.deliver(entry.subscription, sent);
+      if (selected.length > 0) target.deliver(entry.subscription, selected);
     }
-    // Rejected events freed committed credit: ask for upstream demand again.
-    if (recheck !== undefined) target.reask(recheck, 0);
     return take === events.length ? NONE : events.slice(take);
   }
 
@@ -107,14 +116,19 @@ export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     target.info(message);
   }
 
-  /** Commits the credit every consumer shares and returns it as upstream demand. */
-  #release(): number {
-    if (this.#entries.length === 0) return 0;
+  /**
+   * Moves the demand every consumer shares into `#waiting`, and returns the
+   * part of `#waiting` that upstream was not asked for yet.
+   */
+  #sync(): number {
     let min = Infinity;
-    for (const e of this.#entries) min = Math.min(min, e.credit - e.committed);
-    if (min <= 0) return 0;
-    for (const e of this.#entries) e.committed += min;
-    this.#waiting += min;
-    return min;
+    for (const e of this.#entries) if (e.demand < min) min = e.demand;
+    if (min > 0 && min !== Infinity) {
+      for (const e of this.#entries) e.demand -= min;
+      this.#waiting += min;
+    }
+    const request = Math.max(0, this.#waiting - this.#requested);
+    this.#requested += request;
+    return request;
   }
 }

@@ -8,6 +8,8 @@
  * Invariant: `#entries` is sorted by `demand`, highest first, FIFO among ties.
  * A cancelled consumer's unmet demand goes to `#pending`, and later asks are
  * reduced by it, so upstream is never asked twice for the same events.
+ * Events a dispatch returns as leftovers are taken off `#pending`: they are
+ * the events it was waiting for, now buffered.
  */
 import { NONE, type DispatchTarget, type Dispatcher } from './dispatcher.ts';
 import { parseOptions, zFunction } from '../internal/parse-options.ts';
@@ -111,8 +113,12 @@ export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
       this.#moveDown(0);
       target.deliver(head.subscription, chunk);
     }
-    if (offset === 0) return events;
-    return offset === length ? NONE : events.slice(offset);
+    if (offset === length) return NONE;
+    // Events no consumer takes go to the buffer: they are the ones a
+    // cancelled consumer's demand was waiting for, so later asks need not
+    // be reduced by them any more.
+    this.#pending = Math.max(0, this.#pending - (length - offset));
+    return offset === 0 ? events : events.slice(offset);
   }
 
   info(message: unknown, target: DispatchTarget<T, S>): void {

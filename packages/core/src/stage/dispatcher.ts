@@ -12,7 +12,12 @@
 export interface DispatchTarget<T, S = unknown> {
   /** Sends `events` (non-empty) to the consumer behind `subscription`. */
   deliver(subscription: S, events: T[]): void;
-  /** Re-asks `count` on behalf of a consumer (events a selector filtered out). */
+  /**
+   * Has the stage run `ask(subscription, count)` again, later, as if the
+   * consumer had asked: for events a selector filtered out, or with a count
+   * of 0 only to collect upstream demand the dispatcher owes (events its
+   * partition hash discarded).
+   */
   reask(subscription: S, count: number): void;
   /** Hands an info message back to the producer, to run its `handleInfo`. */
   info(message: unknown): void;
@@ -56,7 +61,11 @@ export interface Dispatcher<T, S = unknown> {
   cancel(subscription: S, target: DispatchTarget<T, S>): number;
   /** A consumer asked for `count` more events. */
   ask(subscription: S, count: number, target: DispatchTarget<T, S>): number;
-  /** Sends what consumers have asked for; returns the leftover events, in order. */
+  /**
+   * Sends what consumers have asked for; returns the leftover events, in
+   * order. The stage buffers them and offers them again at the next ask, so
+   * a dispatcher must return every event it neither delivered nor dropped.
+   */
   dispatch(events: T[], target: DispatchTarget<T, S>): T[];
   /** Delivers `message` to the producer once every event dispatched before it has left. */
   info(message: unknown, target: DispatchTarget<T, S>): void;

@@ -4,13 +4,22 @@
  * the same consumer, in the order the producer emitted them.
  *
  * Upstream demand is the sum of the partitions' asks (less `#pending`, the
- * unmet demand of cancelled consumers). Events within `#waiting` are routed
- * by `hash`; a partition with no demand queues its events until its consumer
- * asks. A skewed hash therefore queues the hot partition's excess here, and
- * the slow partition holds back the rest: keep hashes even.
+ * unmet demand of cancelled consumers). `#waiting` counts the events still to
+ * be routed for that demand: a dispatch routes events by `hash` until
+ * `#waiting` of them found a partition, and returns the rest as leftovers. A
+ * partition with no demand queues its events until its consumer asks. A
+ * skewed hash therefore queues the hot partition's excess here, and the slow
+ * partition holds back the rest: keep hashes even.
  *
- * Unlike GenStage, a cancelled partition keeps its queue, so a consumer that
- * takes the partition over later receives those events instead of losing them.
+ * Events the hash discards count for no partition, so they do not reduce
+ * `#waiting`, but they did use up what was asked upstream (`#requested`).
+ * Unlike GenStage, which stalls once discards have used up the demand, the
+ * difference is asked upstream again: at once, through `reask(subscription,
+ * 0)` on behalf of any subscribed consumer, or with the next ask.
+ *
+ * Unlike GenStage, a cancelled partition keeps its queue: the consumer that
+ * takes the partition over receives those events, and infos queued behind
+ * them wait for it. (GenStage drops them and asks upstream for as many.)
  */
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
@@ -83,8 +92,12 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
   readonly #bySubscription = new Map<S, Partition<T, S>>();
   readonly #hash: (event: T) => PartitionName | null | undefined;
   readonly #infos: PendingInfo<T, S>[] = [];
+  /** Events to route to partitions for the demand asked so far. */
   #waiting = 0;
+  /** Unmet demand of cancelled consumers, already asked upstream. */
   #pending = 0;
+  /** Events asked upstream and not yet dispatched (routed or discarded). */
+  #requested = 0;
 
   constructor(options: PartitionDispatcherOptions<T>) {
     const parsed = parseOptions(schema, options, 'PartitionDispatcher options');
@@ -131,7 +144,7 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     }
     partition.subscription = subscription;
     this.#bySubscription.set(subscription, partition);
-    return 0;
+    return this.#sync();
   }
 
   #lookup(wanted: PartitionName | undefined): Partition<T, S> {
@@ -158,14 +171,14 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     partition.subscription = undefined;
     this.#pending += partition.demand;
     partition.demand = 0;
-    return 0;
+    return this.#sync();
   }
 
   ask(subscription: S, count: number, target: DispatchTarget<T, S>): number {
     const partition = this.#bySubscription.get(subscription);
     if (partition === undefined) return 0;
     let demand = count;
-    if (partition.queue.length > 0) {
+    if (partition.queue.length > 0 && count > 0) {
       const events = partition.queue.take(count);
       partition.dequeued += events.length;
       demand -= events.length;
@@ -175,24 +188,23 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     partition.demand += demand;
     const alreadySent = Math.min(this.#pending, count);
     this.#pending -= alreadySent;
-    const upstream = count - alreadySent;
-    this.#waiting += upstream;
-    return upstream;
+    this.#waiting += count - alreadySent;
+    return this.#sync();
   }
 
   dispatch(events: T[], target: DispatchTarget<T, S>): T[] {
-    const take = Math.min(this.#waiting, events.length);
-    if (take === 0) return events;
-    this.#waiting -= take;
+    if (this.#waiting === 0 || events.length === 0) return events;
     const touched: Partition<T, S>[] = [];
     let discarded = 0;
-    for (let i = 0; i < take; i++) {
+    let i = 0;
+    for (; i < events.length && this.#waiting > 0; i++) {
       const event = events[i] as T;
       const key = this.#hash(event);
       if (key === undefined || key === null) {
         discarded++;
         continue;
       }
+      this.#waiting--;
       const partition =
         (typeof key === 'number' ? this.#byIndex[key] : undefined) ?? this.#partitions.get(key);
       if (partition === undefined) {
@@ -219,8 +231,31 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
       partition.outgoing = undefined;
       target.deliver(partition.subscription as S, list);
     }
-    if (discarded > 0) target.discard(discarded, 'the partition hash returned none');
-    return take === events.length ? NONE : events.slice(take);
+    this.#requested = Math.max(0, this.#requested - i);
+    if (discarded > 0) {
+      target.discard(discarded, 'the partition hash returned none');
+      this.#reaskDiscarded(target);
+    }
+    return i === events.length ? NONE : events.slice(i);
+  }
+
+  /**
+   * Discarded events used up upstream demand that routed events still need:
+   * has the stage ask again, on behalf of any consumer (an ask of 0 only
+   * runs {@link ask}'s `#sync`). With no consumer, the next subscribe or ask
+   * returns it.
+   */
+  #reaskDiscarded(target: DispatchTarget<T, S>): void {
+    if (this.#waiting <= this.#requested) return;
+    const any = this.#bySubscription.keys().next();
+    if (any.done !== true) target.reask(any.value, 0);
+  }
+
+  /** Returns the part of `#waiting` upstream was not asked for yet, and counts it asked. */
+  #sync(): number {
+    const request = Math.max(0, this.#waiting - this.#requested);
+    this.#requested += request;
+    return request;
   }
 
   info(message: unknown, target: DispatchTarget<T, S>): void {

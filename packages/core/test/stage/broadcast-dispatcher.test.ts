@@ -27,7 +27,7 @@ describe('BroadcastDispatcher', () => {
     ]);
   });
 
-  it('filters with a selector, at no cost to the consumer, and re-checks upstream demand', () => {
+  it('filters with a selector, and re-asks the rejected events on the consumer’s behalf', () => {
     const d = new BroadcastDispatcher<number, string>();
     const r = recorder<number, string>();
     d.subscribe('even', { selector: (n: number) => n % 2 === 0 });
@@ -39,8 +39,9 @@ describe('BroadcastDispatcher', () => {
       ['even', [2, 4]],
       ['all', [1, 2, 3, 4]],
     ]);
-    expect(r.reasked).toEqual([['even', 0]]);
-    // 'even' still has 2 credit; once 'all' asks again, both can take 2 more
+    // 'even' rejected 1 and 3: the stage asks them again for it
+    expect(r.reasked).toEqual([['even', 2]]);
+    expect(d.ask('even', 2, r.target)).toBe(0); // 'all' has no demand left
     expect(d.ask('all', 2, r.target)).toBe(2);
   });
 
@@ -66,10 +67,10 @@ describe('BroadcastDispatcher', () => {
     d.subscribe('early', {});
     expect(d.ask('early', 3, r.target)).toBe(3);
     d.subscribe('late', {});
-    expect(d.ask('late', 1, r.target)).toBe(0);
-    d.dispatch([1, 2, 3], r.target);
+    expect(d.ask('late', 1, r.target)).toBe(0); // served from the 3 on the way
+    expect(d.dispatch([1, 2, 3], r.target)).toEqual([2, 3]);
     expect(r.delivered).toEqual([
-      ['early', [1, 2, 3]],
+      ['early', [1]],
       ['late', [1]],
     ]);
   });
@@ -80,8 +81,15 @@ describe('BroadcastDispatcher', () => {
     d.subscribe('a', {});
     d.ask('a', 5, r.target);
     d.subscribe('b', {});
-    d.dispatch([1, 2, 3, 4, 5], r.target);
-    expect(r.delivered).toEqual([['a', [1, 2, 3, 4, 5]]]);
+    // b asked for nothing yet: the events wait (as leftovers) for it
+    expect(d.dispatch([1, 2, 3, 4, 5], r.target)).toEqual([1, 2, 3, 4, 5]);
+    expect(r.delivered).toEqual([]);
+    expect(d.ask('b', 5, r.target)).toBe(0);
+    expect(d.dispatch([1, 2, 3, 4, 5], r.target)).toEqual([]);
+    expect(r.delivered).toEqual([
+      ['a', [1, 2, 3, 4, 5]],
+      ['b', [1, 2, 3, 4, 5]],
+    ]);
   });
 
   it('holds events nobody asked for', () => {

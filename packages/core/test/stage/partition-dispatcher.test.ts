@@ -125,3 +125,44 @@ describe('PartitionDispatcher', () => {
     );
   });
 });
+
+describe('PartitionDispatcher, where Sluice differs from GenStage', () => {
+  // docs/architecture.md: "Discarded events count for no partition; unlike
+  // GenStage, which stalls once discarded events have used up the demand, the
+  // producer is asked again for as many events as the hash discarded."
+  it('asks upstream again for the events its hash discarded', () => {
+    const d = new PartitionDispatcher<number, string>({
+      partitions: 1,
+      hash: (n: number) => (n % 3 === 0 ? undefined : 0),
+    });
+    const r = recorder<number, string>();
+    d.subscribe('only', { partition: 0 });
+    expect(d.ask('only', 4, r.target)).toBe(4);
+    // Upstream sent the 4 it was asked for; 3 was discarded: 1 more is needed
+    expect(d.dispatch([1, 2, 3, 4], r.target)).toEqual([]);
+    expect(r.delivered).toEqual([['only', [1, 2, 4]]]);
+    expect(r.reasked).toEqual([['only', 0]]);
+    // The stage runs the re-ask as an ask of 0: it returns the missing one
+    expect(d.ask('only', 0, r.target)).toBe(1);
+    expect(d.ask('only', 0, r.target)).toBe(0);
+    expect(d.dispatch([5], r.target)).toEqual([]);
+    expect(r.delivered).toEqual([
+      ['only', [1, 2, 4]],
+      ['only', [5]],
+    ]);
+  });
+
+  it('returns the re-ask with the next subscribe when no consumer was there to take it', () => {
+    const d = new PartitionDispatcher<number, string>({
+      partitions: 1,
+      hash: (n: number) => (n % 3 === 0 ? undefined : 0),
+    });
+    const r = recorder<number, string>();
+    d.subscribe('a', { partition: 0 });
+    expect(d.ask('a', 4, r.target)).toBe(4);
+    expect(d.cancel('a')).toBe(0);
+    expect(d.dispatch([1, 2, 3, 4], r.target)).toEqual([]); // queued for partition 0
+    expect(r.reasked).toEqual([]); // nobody to ask through
+    expect(d.subscribe('b', { partition: 0 })).toBe(1);
+  });
+});
