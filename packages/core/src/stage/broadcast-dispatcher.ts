@@ -42,6 +42,8 @@ interface Entry<T, S> {
 
 /** Sends each event to every subscribed consumer, at the pace of the slowest. */
 export class BroadcastDispatcher<T, S = unknown> implements Dispatcher<T, S> {
+  /** Leftovers wait in the producer's buffer and stay counted as asked upstream. */
+  readonly leftoversCounted = true;
   #entries: Entry<T, S>[] = [];
   /** Events every current consumer has asked for and that were not yet dispatched. */
   #waiting = 0;

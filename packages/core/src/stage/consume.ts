@@ -60,11 +60,18 @@ function applyCancel(p: StageProcess, sub: Sub, cancellation: Cancellation, then
   if (!p.receiver.links.delete(sub)) return then();
   return p.runHandleCancel(cancellation, sub, () => {
     const mode = sub.options.cancel;
+    // As GenStage: a duplicate subscription the producer refused ends only
+    // itself; the consumer keeps the subscription it already had.
+    if (isAlreadySubscribed(cancellation.reason)) return then();
     if (mode === 'permanent' || (mode === 'transient' && !isNormalReason(cancellation.reason))) {
       stopAfterFlush(p, cancellation.reason);
     }
     return then();
   });
+}
+
+function isAlreadySubscribed(reason: unknown): boolean {
+  return reason instanceof SluiceError && reason.code === 'ERR_ALREADY_SUBSCRIBED';
 }
 
 /**

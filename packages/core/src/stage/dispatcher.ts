@@ -47,6 +47,17 @@ export type PartitionName = string | number;
  */
 export interface Dispatcher<T, S = unknown> {
   /**
+   * True when the demand this dispatcher returns already counts the events
+   * it left over: they wait in the producer's buffer and count as asked
+   * upstream until dispatched (GenStage's broadcast and partition
+   * accounting). The producer then sends buffered events without taking them
+   * off that demand; otherwise (the default) they are taken off it, as
+   * GenStage does for every dispatcher. Doing that for a dispatcher that
+   * counts its leftovers asks upstream for too little and can stall for
+   * good; GenStage itself stalls so.
+   */
+  readonly leftoversCounted?: boolean;
+  /**
    * Optional early check, run when `subscribe` is called, so that options
    * that can never work (an unknown partition) throw at once.
    */

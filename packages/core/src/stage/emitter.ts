@@ -1,8 +1,8 @@
 /**
  * The emitter side of a stage (producers and producer-consumers), as a pure
  * state machine: the consumers subscribed to it, their dispatcher, the
- * buffer of events nobody has asked for yet, and demand held while in
- * `accumulate` mode.
+ * buffer of events nobody has asked for yet, and the demand and emissions
+ * held while in `accumulate` mode.
  *
  * It never calls a stage callback. Demand it cannot serve from the buffer
  * is returned to the stage, which calls `handleDemand` (a producer) or takes
@@ -16,10 +16,7 @@ import type { DispatchTarget, Dispatcher } from './dispatcher.ts';
 import type { DemandMode } from './types.ts';
 
 /** What `accumulate` mode holds, replayed in order when switched to `forward`. */
-export type Accumulated<S> =
-  | { readonly ask: S; readonly n: number }
-  | { readonly demand: number }
-  | { readonly events: readonly unknown[] };
+export type Accumulated = { readonly demand: number } | { readonly events: readonly unknown[] };
 
 export class Emitter<S extends object> {
   readonly dispatcher: Dispatcher<unknown, S>;
@@ -33,7 +30,7 @@ export class Emitter<S extends object> {
    */
   unmet = 0;
   #mode: DemandMode;
-  readonly #accumulated = new Fifo<Accumulated<S>>();
+  readonly #accumulated = new Fifo<Accumulated>();
   readonly #target: DispatchTarget<unknown, S>;
 
   constructor(
@@ -88,24 +85,21 @@ export class Emitter<S extends object> {
     return this.dispatcher.ask(sub, n, this.#target);
   }
 
-  /** Holds an ask in `accumulate` mode, raw, so every subscriber is known before any demand. */
-  holdAsk(sub: S, n: number): void {
-    this.#accumulated.push({ ask: sub, n });
-  }
-
   /** Holds demand in `accumulate` mode. */
   holdDemand(demand: number): void {
     this.#accumulated.push({ demand });
   }
 
   /** The next held item to replay, or undefined when none is left. */
-  nextAccumulated(): Accumulated<S> | undefined {
+  nextAccumulated(): Accumulated | undefined {
     return this.#accumulated.shift();
   }
 
   /**
    * Serves new demand `counter` (from asks totalling `asked`) from the
-   * buffer; returns what is left for the stage to produce.
+   * buffer; returns what is left for the stage to produce: `counter` less
+   * what the buffer sent, or all of `counter` when the dispatcher already
+   * counted the buffered events (`leftoversCounted`).
    *
    * The buffer is offered up to `max(counter, asked)` events: when the
    * dispatcher answered an ask from demand already on the way (it returned
@@ -116,7 +110,7 @@ export class Emitter<S extends object> {
     const buffer = this.buffer;
     if (buffer.count === 0 && buffer.infoCount === 0) return counter;
     const taken = this.#takeFromBuffer(Math.max(counter, asked));
-    return Math.max(0, counter - taken);
+    return this.dispatcher.leftoversCounted === true ? counter : Math.max(0, counter - taken);
   }
 
   /**

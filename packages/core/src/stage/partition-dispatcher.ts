@@ -86,6 +86,8 @@ interface PendingInfo<T, S> {
 
 /** Sends each event to the consumer that owns its partition. */
 export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
+  /** Leftovers wait in the producer's buffer and stay counted as asked upstream. */
+  readonly leftoversCounted = true;
   readonly #partitions = new Map<PartitionName, Partition<T, S>>();
   /** The same partitions by index, when they are named 0..n-1: cheaper than the Map per event. */
   readonly #byIndex: (Partition<T, S> | undefined)[] = [];

@@ -42,8 +42,13 @@ export function onCancelUpstream(p: StageProcess, sub: Sub, cancellation: Cancel
   if (cancellation.kind === 'cancel') {
     sub.to.post({ t: 'cancel-downstream', sub, cancellation });
   }
+  // The consumer that left may have held the others back (a broadcast, or
+  // buffered events it never asked for): the buffer is offered again.
+  const buffered = p.out.buffer.count;
   return p.runHandleCancel(cancellation, sub, () =>
-    demand > 0 ? onDemand(p, demand, demand, RETURN_FALSE) : false,
+    demand > 0 || buffered > 0
+      ? onDemand(p, demand, Math.max(demand, buffered), RETURN_FALSE)
+      : false,
   );
 }
 
@@ -51,10 +56,8 @@ export function onCancelUpstream(p: StageProcess, sub: Sub, cancellation: Cancel
 export function onAsk(p: StageProcess, sub: Sub, n: number, then: Step): boolean {
   const emitter = p.out;
   if (!emitter.consumers.has(sub)) return then();
-  if (emitter.accumulating) {
-    emitter.holdAsk(sub, n);
-    return then();
-  }
+  // As GenStage, the dispatcher hears the ask at once, even in `accumulate`
+  // mode; only the demand it yields is held (in onDemand).
   let counter = emitter.ask(sub, n);
   let asked = n;
   // Asks already waiting next in the mailbox are served together, with one
@@ -120,7 +123,6 @@ export function onDemandMode(p: StageProcess, mode: DemandMode): boolean {
       emitter.emitNow(item.events);
       return next();
     }
-    if ('ask' in item) return onAsk(p, item.ask, item.n, next);
     return onDemand(p, item.demand, item.demand, next);
   }, RETURN_FALSE);
 }

@@ -14,6 +14,7 @@ import { SluiceError, isNormalReason } from '../errors.ts';
 import { Fifo } from '../internal/fifo.ts';
 import type { Logger } from '../logger.ts';
 import { Stage, consumer } from './stage.ts';
+import { resolveSubscriptionOptions } from './options.ts';
 import type { Cancellation, CancelMode, SubscriptionOptions } from './types.ts';
 
 /** A producer to read from, alone or with its subscription options. */
@@ -62,6 +63,13 @@ export function toAsyncIterable<T>(
     ...(options.minDemand !== undefined && { minDemand: options.minDemand }),
     ...(options.cancel !== undefined && { cancel: options.cancel }),
   };
+  // Bad subscription options throw here, not at the first `next()`.
+  for (const source of list) {
+    const own = Array.isArray(source)
+      ? (source as readonly [unknown, SubscriptionOptions<T>])[1]
+      : {};
+    resolveSubscriptionOptions({ ...defaults, ...own });
+  }
   return {
     [Symbol.asyncIterator]: () => iterate(list, defaults, options),
   };

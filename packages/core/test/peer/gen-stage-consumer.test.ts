@@ -21,7 +21,15 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError, SluiceError, consumer } from '../../src/index.ts';
 import { memoryLogger } from '../helpers.ts';
-import { Mailbox, counter, forwarder, logLines, track, waitFor } from './gen-stage-helpers.ts';
+import {
+  Mailbox,
+  counter,
+  forwarder,
+  logLines,
+  syncSubscribe,
+  track,
+  waitFor,
+} from './gen-stage-helpers.ts';
 
 describe('gen_stage_test.exs: consumer callbacks', () => {
   // gen_stage_test.exs: "consumer callbacks: init/1"
@@ -119,7 +127,7 @@ describe('gen_stage_test.exs: consumer callbacks', () => {
     const self = new Mailbox();
     const p = counter(0);
     const c = forwarder(self);
-    const ref = c.subscribe(p, { cancel: 'temporary' });
+    const ref = await syncSubscribe(c, p, { cancel: 'temporary' });
     await p.kill('killed');
     await self.receive(['consumer_cancelled', ref, { kind: 'down', reason: 'killed' }]);
   });
@@ -129,7 +137,7 @@ describe('gen_stage_test.exs: consumer callbacks', () => {
     const self = new Mailbox();
     const p = counter(0);
     const c = forwarder(self);
-    const ref = c.subscribe(p, { cancel: 'transient' });
+    const ref = await syncSubscribe(c, p, { cancel: 'transient' });
     await p.kill('killed');
     await self.receive(['consumer_cancelled', ref, { kind: 'down', reason: 'killed' }]);
     await waitFor(() => c.stopped, 'the consumer stopping');
@@ -141,7 +149,7 @@ describe('gen_stage_test.exs: consumer callbacks', () => {
     const self = new Mailbox();
     const p = counter(0);
     const c = forwarder(self);
-    const ref = c.subscribe(p, { cancel: 'permanent' });
+    const ref = await syncSubscribe(c, p, { cancel: 'permanent' });
     await p.kill('killed');
     await self.receive(['consumer_cancelled', ref, { kind: 'down', reason: 'killed' }]);
     await waitFor(() => c.stopped, 'the consumer stopping');

@@ -31,6 +31,7 @@ import {
   type SubscribeTarget,
   type Stage,
   type Subscription,
+  type SubscriptionOptions,
 } from '../../src/index.ts';
 import { memoryLogger, settle, type LogLine } from '../helpers.ts';
 
@@ -203,6 +204,22 @@ export { range };
 /** Elixir's `Enum.flat_map(from..to, &[&1, &1])`. */
 export function doubled(from: number, to: number): number[] {
   return range(from, to).flatMap((n) => [n, n]);
+}
+
+/**
+ * GenStage's `sync_subscribe`: subscribes, then waits for a call round trip
+ * through the consumer, so the subscription has been sent to the producer
+ * (and handleSubscribe has run) when it returns, as the original's call
+ * guarantees. `subscribe` alone is `async_subscribe`.
+ */
+export async function syncSubscribe(
+  consumer: AnyStage,
+  producer: AnyStage,
+  options?: SubscriptionOptions<unknown>,
+): Promise<Subscription> {
+  const ref = (consumer as Stage).subscribe(producer as Stage, options);
+  await (consumer as Stage).call('ping');
+  return ref;
 }
 
 /** A `handleCall` answer every test stage gives, for {@link quiesce}. */

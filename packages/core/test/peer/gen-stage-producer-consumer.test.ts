@@ -39,6 +39,7 @@ import {
   forwarder,
   postponer,
   quiesce,
+  syncSubscribe,
   range,
   sleeper,
   track,
@@ -363,7 +364,7 @@ describe('gen_stage_test.exs: producer_consumer callbacks', () => {
     const p = counter(0);
     const d = doubler(self);
     forwarder(self, { subscribeTo: [d] });
-    const ref = d.subscribe(p, { cancel: 'temporary' });
+    const ref = await syncSubscribe(d, p, { cancel: 'temporary' });
     await p.kill('killed');
     await self.receive(['producer_consumer_cancelled', ref, { kind: 'down', reason: 'killed' }]);
   });
@@ -374,7 +375,7 @@ describe('gen_stage_test.exs: producer_consumer callbacks', () => {
     const p = counter(0);
     const d = doubler(self);
     forwarder(self, { subscribeTo: [d] });
-    const ref = d.subscribe(p, { cancel: 'transient' });
+    const ref = await syncSubscribe(d, p, { cancel: 'transient' });
     await p.kill('shutdown');
     await self.receive(['producer_consumer_cancelled', ref, { kind: 'down', reason: 'shutdown' }]);
   });
@@ -385,7 +386,7 @@ describe('gen_stage_test.exs: producer_consumer callbacks', () => {
     const p = counter(0);
     const d = doubler(self);
     forwarder(self, { subscribeTo: [d] });
-    const ref = d.subscribe(p, { cancel: 'transient' });
+    const ref = await syncSubscribe(d, p, { cancel: 'transient' });
     await p.kill('killed');
     await self.receive(['producer_consumer_cancelled', ref, { kind: 'down', reason: 'killed' }]);
     await waitFor(() => d.stopped, 'the producer-consumer stopping');
@@ -398,7 +399,7 @@ describe('gen_stage_test.exs: producer_consumer callbacks', () => {
     const p = counter(0);
     const d = doubler(self);
     forwarder(self, { subscribeTo: [d] });
-    const ref = d.subscribe(p, { cancel: 'permanent' });
+    const ref = await syncSubscribe(d, p, { cancel: 'permanent' });
     await p.kill('killed');
     await self.receive(['producer_consumer_cancelled', ref, { kind: 'down', reason: 'killed' }]);
     await waitFor(() => d.stopped, 'the producer-consumer stopping');
