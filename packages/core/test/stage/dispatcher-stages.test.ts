@@ -41,6 +41,68 @@ function counting(dispatcher: PartitionDispatcher<number>) {
 }
 
 describe('BroadcastDispatcher on stages', () => {
+  // Found by the broadcast property test: the leftovers wait in the buffer
+  // still counted as asked upstream; taking them off the next demand again
+  // left both consumers waiting for events nobody would produce.
+  it('never stalls when a consumer asks while events buffered for the slower one wait', async () => {
+    const total = 7;
+    let next = 0;
+    const p = track(
+      producer<number>(
+        {
+          handleDemand(demand, stage) {
+            const events = Array.from({ length: Math.min(demand, total - next) }, () => next++);
+            if (next === total) stage.infoAfterBuffered('done');
+            return events;
+          },
+          handleInfo(message, stage) {
+            if (message === 'done') void stage.stop('normal');
+          },
+        },
+        {
+          dispatcher: new BroadcastDispatcher<number>(),
+          demand: 'accumulate',
+          logger: memoryLogger(),
+        },
+      ),
+    );
+    const manual: number[] = [];
+    const automatic: number[] = [];
+    const a = track(
+      consumer<number>(
+        {
+          handleSubscribe(_as, _o, sub, stage) {
+            stage.ask(sub, 6);
+            return 'manual';
+          },
+          handleEvents(events, sub, stage) {
+            manual.push(...events);
+            stage.ask(sub, events.length);
+          },
+        },
+        { logger: memoryLogger() },
+      ),
+    );
+    const b = track(
+      consumer<number>(
+        {
+          handleEvents(events) {
+            automatic.push(...events);
+          },
+        },
+        { logger: memoryLogger() },
+      ),
+    );
+    a.subscribe(p);
+    b.subscribe(p, { maxDemand: 4, minDemand: 0 });
+    await settle(2);
+    p.setDemandMode('forward');
+    await p.join();
+    await until(() => manual.length === total && automatic.length === total);
+    expect(manual).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(automatic).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
   it('keeps the events that arrive after the only consumer cancelled, for the next one', async () => {
     // A producer that emits what it owes only when told to, as a source
     // that waits for data would: events can arrive after their asker left.
