@@ -176,8 +176,9 @@ export class Flow<T> {
     const layers = copyLayers(this.#plan.layers);
     const last = layers[layers.length - 1] as Layer;
     if (last.reducer !== undefined) {
-      // Operations after a reduce apply to what it emits: a new layer of the same shape.
-      layers.push({ ...last, routing: { kind: 'demand' }, ops: [factory], reducer: undefined });
+      // Operations after a reduce apply to what it emits: a new layer of the
+      // same shape, each stage reading its own partition's output.
+      layers.push({ ...last, routing: { kind: 'forward' }, ops: [factory], reducer: undefined });
     } else {
       last.ops.push(factory);
     }
@@ -200,7 +201,7 @@ export class Flow<T> {
     const layers = copyLayers(this.#plan.layers);
     const last = layers[layers.length - 1] as Layer;
     if (last.reducer !== undefined) {
-      layers.push({ ...last, routing: { kind: 'demand' }, ops: [], reducer: undefined });
+      layers.push({ ...last, routing: { kind: 'forward' }, ops: [], reducer: undefined });
     }
     (layers[layers.length - 1] as Layer).reducer = reducer;
     return new Flow<U>({ source: this.#plan.source, layers: layers });

@@ -73,7 +73,7 @@ export function layerStage(
         }
         // A failed upstream: the transient subscription stops this stage with the cause.
         if (!isNormalReason(cancellation.reason)) return undefined;
-        if (--open > 0) return reducer?.upstreamDone(sub.producer);
+        if (--open > 0) return undefined;
         stage.infoAfterBuffered(DONE);
         stopTimers();
         return reducer?.finish();

@@ -17,7 +17,7 @@ import type { Layer, Plan } from './plan.ts';
 /** The dispatcher of a stage whose consumers are the stages of `next` (none: the flow's reader). */
 function dispatcherFor(next: Layer | undefined): () => Dispatcher<unknown, Subscription> {
   const routing = next?.routing;
-  if (next === undefined || routing === undefined || routing.kind === 'demand') {
+  if (next === undefined || routing === undefined || routing.kind !== 'partition') {
     return () => new DemandDispatcher();
   }
   return () => new PartitionDispatcher({ partitions: next.stages, hash: routing.hash });
@@ -70,8 +70,15 @@ export function materialize(
     // A producer source's first layer acks the messages its operations handled.
     const ops = run !== undefined && index === 0 ? [run.acking(layer.ops)] : layer.ops;
     const routed = layer.routing.kind === 'partition';
+    const forward = layer.routing.kind === 'forward';
     previous = Array.from({ length: layer.stages }, (_, i) =>
-      layerStage({ ...layer, ops }, makeDispatcher(), upstream, i, routed),
+      layerStage(
+        { ...layer, ops },
+        makeDispatcher(),
+        forward ? [upstream[i] as Stage<unknown, unknown>] : upstream,
+        i,
+        routed,
+      ),
     );
     if (index === 0) sourceLayer = previous;
     started.push(...previous);

@@ -28,6 +28,8 @@ export interface Reducer {
 /** How a layer receives events from the layer before it. */
 export type Routing =
   | { readonly kind: 'demand' }
+  /** Stage i reads only stage i of the layer before (same stage count): after a reduce. */
+  | { readonly kind: 'forward' }
   | { readonly kind: 'partition'; readonly hash: (event: unknown) => number };
 
 export interface Layer {

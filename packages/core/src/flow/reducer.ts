@@ -64,11 +64,6 @@ export class LayerReducer {
     return out;
   }
 
-  /** An upstream finished (it may have been holding fixed windows open). */
-  upstreamDone(from: unknown): unknown[] {
-    return this.#emitAll(this.#clock.upstreamDone(from), []);
-  }
-
   /** The input ended: every open window, oldest first. */
   finish(): unknown[] {
     return this.#emitAll(this.#clock.finish(), []);

@@ -25,9 +25,9 @@ export class WindowClock {
   /** fixed: started windows not yet emitted, and the last emitted start. */
   readonly #open = new Set<number>();
   #closedThrough = -Infinity;
-  /** fixed: the latest event time (minus lateness) per upstream still running. */
+  /** fixed: the latest event time (minus lateness) per upstream stage. */
   readonly #marks = new Map<unknown, number>();
-  #upstreams: number;
+  readonly #upstreams: number;
   /** Events dropped because their fixed window was already emitted. */
   late = 0;
 
@@ -63,13 +63,6 @@ export class WindowClock {
     return spec.kind === 'fixed' ? this.#closeFixed() : [];
   }
 
-  /** An upstream finished: it no longer holds the watermark back. */
-  upstreamDone(from: unknown): Closing[] {
-    this.#upstreams--;
-    this.#marks.delete(from);
-    return this.#spec.kind === 'fixed' && this.#upstreams > 0 ? this.#closeFixed() : [];
-  }
-
   /** A periodic tick: the current window closes; the next one opens. */
   tick(): Closing {
     return { window: this.#current++, trigger: 'periodic' };
@@ -90,17 +83,19 @@ export class WindowClock {
   }
 
   /**
-   * Fixed windows whose end the watermark passed: the lowest mark of the
-   * running upstreams (one that has sent nothing yet holds every window).
+   * Fixed windows whose end the watermark passed, gaps included. The
+   * watermark is the lowest mark of the upstream stages: one that has sent
+   * nothing yet holds every window open (until the input ends), so results
+   * do not depend on which upstream is faster.
    */
   #closeFixed(): Closing[] {
-    if (this.#open.size === 0 || this.#marks.size < this.#upstreams) return [];
+    if (this.#marks.size < this.#upstreams) return [];
+    if (this.#open.size === 0 && this.#closedThrough === -Infinity) return [];
     const size = this.#spec.size;
-    const watermark = Math.min(...this.#marks.values());
-    let last = -Infinity;
-    for (const start of this.#open) if (start + size <= watermark) last = Math.max(last, start);
-    if (last === -Infinity) return [];
-    const windows = this.#range(this.#first(), last);
+    const last = Math.floor((Math.min(...this.#marks.values()) - size) / size) * size;
+    const first = this.#first();
+    if (last < first) return [];
+    const windows = this.#range(first, last);
     for (const w of windows) this.#open.delete(w);
     this.#closedThrough = last;
     return windows.map((window) => ({ window, trigger: 'watermark' }));

@@ -121,15 +121,25 @@ const base = { eventTime: undefined, allowedLateness: 0, every: 0, interval: 0, 
 
 /** Window constructors. */
 export const Window = {
+  /** One window for the whole input, emitted when it ends (the default). */
   global: (): Spec => new Spec({ kind: 'global', size: 0, ...base }),
+  /** A window every `n` events a stage receives; the one open when the input ends is emitted then, even if empty. */
   count: (n: number): Spec => {
     positive(n, 'count');
     return new Spec({ kind: 'count', size: n, ...base });
   },
+  /** A window every `ms` of processing time, emitted at each tick (with `init()` if it had no event). */
   periodic: (ms: number): Spec => {
     positive(ms, 'periodic');
     return new Spec({ kind: 'periodic', size: ms, ...base });
   },
+  /**
+   * Event-time windows of `ms`: window `k` holds events whose
+   * `eventTime(e)` is in `[k·ms, (k+1)·ms)`. A window closes once the
+   * stage's watermark (lowest across its upstream stages of the latest
+   * event time minus `allowedLateness`) passes its end; later events for it
+   * are dropped.
+   */
   fixed: <T>(
     ms: number,
     eventTime: (event: T) => number,

@@ -143,7 +143,7 @@ describe('Flow windows', () => {
       [1000, 'watermark', 0],
       [2000, 'watermark', 0],
       [3000, 'watermark', 2],
-      [4000, 'done', 0],
+      [4000, 'watermark', 0],
       [5000, 'done', 1],
     ]);
   });
