@@ -19,15 +19,8 @@ import { merging, tagging } from './departition.ts';
 import type { FromProducerOptions, ProducerRun } from './from-producer.ts';
 import { checkJoinMode, joinPairs, type JoinMode, type JoinOptions, type Tagged } from './join.ts';
 import { closingAfter, materialize } from './materialize.ts';
-import {
-  eachInOrder,
-  flatMapOp,
-  keepSmallest,
-  pushTo,
-  uniqueBy,
-  type Op,
-  type OpFactory,
-} from './ops.ts';
+import { takeSorted } from './take-sort.ts';
+import { eachInOrder, flatMapOp, pushTo, uniqueBy, type Op, type OpFactory } from './ops.ts';
 import {
   DEFAULT_MAX_DEMAND,
   copyLayers,
@@ -361,23 +354,7 @@ export class Flow<T> {
    * across every partition, emitted in order.
    */
   takeSort(n: number, compare: (a: T, b: T) => number): Flow<T> {
-    if (!Number.isInteger(n) || n < 0) {
-      throw new SluiceError(
-        'ERR_INVALID_OPTIONS',
-        `Flow.takeSort: n: expected a non-negative integer, got ${String(n)}`,
-      );
-    }
-    const keep = keepSmallest(n, compare);
-    return this.reduce(
-      () => [] as T[],
-      (event, list) => keep(list, event),
-    )
-      .emit('state')
-      .departition(
-        () => [] as T[],
-        (partial: T[], list) => partial.reduce(keep, list),
-        (list) => list,
-      );
+    return takeSorted(this, n, compare);
   }
 
   /**
