@@ -129,6 +129,9 @@ export {
 } from './internal/parse-options.ts';
 
 // Flow: partitioned dataflow over the stage core
-export { Flow, type JoinMode, type JoinOptions, type PartitionOptions } from './flow/flow.ts';
+export { Flow } from './flow/flow.ts';
+export type { MergeOptions } from './flow/sources.ts';
+export type { JoinMode, JoinOptions } from './flow/join.ts';
+export type { LayerOptions, PartitionOptions, TriggerResult } from './flow/plan.ts';
 export type { FromProducerOptions } from './flow/from-producer.ts';
 export { Window, type TriggerInfo, type TriggerKind, type WindowSpec } from './flow/window.ts';

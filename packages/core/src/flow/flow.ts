@@ -1,171 +1,81 @@
 /**
  * Flow: parallel, partitioned computations over the stage core (Elixir's
- * Flow). A flow is a lazy description, a list of layers; running it starts
- * one stage per layer and partition, connected by the same demand and
- * dispatchers as any pipeline, so it is back-pressured end to end.
+ * Flow). A flow is a lazy description, a list of layers (plan.ts); running
+ * it starts one stage per layer and partition (materialize.ts), connected
+ * by the same demand and dispatchers as any pipeline, so it is
+ * back-pressured end to end.
  *
- * ```ts
- * const counts = await Flow.fromIterable(lines)
- *   .flatMap((line) => line.split(/\s+/))
- *   .partition({ stages: 4 })                      // each word to the stage that owns it
- *   .reduce(() => new Map<string, number>(), (word, acc) => acc.set(word, (acc.get(word) ?? 0) + 1))
- *   .emit('state')
- *   .toArray();                                    // one Map per partition
- * ```
- *
- * Per-stage operations (`map`, `flatMap`, `filter`, `reject`, `each`,
- * `mapBatch`) are fused into the stages of their layer. `partition` and
- * `shuffle` start a new layer. `reduce` folds each stage's events into an
- * accumulator emitted when its input ends.
- *
- * Windows (window.ts) split a reduce into groups emitted as they end.
- * Bounded joins combine two finite flows on keys. A producer module can be
- * the source, with its messages acked by the first layer
- * (from-producer.ts).
+ * This file is the builder. Per-stage operations (`map`, `flatMap`,
+ * `filter`, `reject`, `each`, `mapBatch`) are fused into the stages of
+ * their layer; `partition`, `shuffle` and `merge` start a new layer;
+ * `reduce` and `emitAndReduce` fold each stage's events, window by window
+ * (reducer.ts), into accumulators emitted as windows close.
  */
-import { SluiceError, isNormalReason } from '../errors.ts';
-import { parseOptions, zFunction } from '../internal/parse-options.ts';
-import { nonNegativeInt, positiveInt } from '../internal/schemas.ts';
-import { isThenable } from '../internal/thenable.ts';
+import { SluiceError } from '../errors.ts';
 import type { ProducerModule } from '../pipeline/producer-module.ts';
-import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
-import type { Dispatcher } from '../stage/dispatcher.ts';
-import { fromIterable } from '../stage/from-iterable.ts';
-import { PartitionDispatcher, defaultHash } from '../stage/partition-dispatcher.ts';
-import { producerConsumer, type Stage } from '../stage/stage.ts';
+import type { Stage } from '../stage/stage.ts';
 import { toAsyncIterable } from '../stage/to-async-iterable.ts';
-import type { Subscription } from '../stage/types.ts';
-import { z } from 'zod';
+import { merging, tagging } from './departition.ts';
+import type { FromProducerOptions, ProducerRun } from './from-producer.ts';
+import { checkJoinMode, joinPairs, type JoinMode, type JoinOptions, type Tagged } from './join.ts';
+import { closingAfter, materialize } from './materialize.ts';
+import { takeSorted } from './take-sort.ts';
+import { eachInOrder, flatMapOp, pushTo, uniqueBy, type Op, type OpFactory } from './ops.ts';
 import {
-  producerSource,
-  startProducerSource,
-  type FromProducerOptions,
-  type ProducerRun,
-  type ProducerSource,
-} from './from-producer.ts';
-import { eachInOrder, runOps, type Op, type OpFactory } from './ops.ts';
-import { Window, WindowClock, type TriggerInfo, type WindowSpec } from './window.ts';
+  DEFAULT_MAX_DEMAND,
+  copyLayers,
+  emittingReducer,
+  newLayer,
+  partitionLayer,
+  type Layer,
+  type LayerOptions,
+  type PartitionOptions,
+  type Plan,
+  type Reducer,
+  type TriggerResult,
+} from './plan.ts';
+import {
+  iterablesPlan,
+  mergePlan,
+  producerPlan,
+  stagesPlan,
+  type MergeOptions,
+} from './sources.ts';
+import type { TriggerInfo, WindowSpec } from './window.ts';
 
-interface Reducer {
-  readonly init: () => unknown;
-  readonly fold: (event: unknown, acc: unknown) => unknown;
-  emit: 'events' | 'state';
-  /** Replaces `emit`: turns an emitted accumulator into events. */
-  onTrigger: ((acc: unknown, info: TriggerInfo) => Iterable<unknown>) | undefined;
-}
-
-/** How a layer receives events from the layer before it. */
-type Routing =
-  | { readonly kind: 'demand' }
-  | { readonly kind: 'partition'; readonly hash: (event: unknown) => number };
-
-interface Layer {
-  readonly stages: number;
-  readonly routing: Routing;
-  readonly maxDemand: number;
-  readonly minDemand: number;
-  readonly ops: OpFactory[];
-  reducer: Reducer | undefined;
-  window: WindowSpec;
-}
-
-type Source =
-  | {
-      readonly kind: 'iterables';
-      readonly iterables: readonly (Iterable<unknown> | AsyncIterable<unknown>)[];
-    }
-  | { readonly kind: 'stages'; readonly stages: readonly Stage<unknown, unknown>[] }
-  | { readonly kind: 'flows'; readonly flows: readonly Flow<unknown>[] }
-  | { readonly kind: 'producer'; readonly source: ProducerSource };
-
-/** Which unmatched events a bounded join keeps. */
-export type JoinMode = 'inner' | 'left' | 'right' | 'full';
-
-/** Options of {@link Flow.boundedJoin}. */
-export interface JoinOptions {
-  /** Stages the keys are partitioned over. @defaultValue 2 */
-  readonly stages?: number;
-}
-
-/** A join input, tagged with its side and its key (computed once). */
-type Tagged<L, R, K> = { readonly key: K } & ({ readonly left: L } | { readonly right: R });
-
-/** Options of {@link Flow.partition} and {@link Flow.shuffle}. */
-export interface PartitionOptions<T> {
-  /** Stages in the new layer. @defaultValue 2 */
-  readonly stages?: number;
-  /** Events with the same key go to the same stage. @defaultValue the event itself */
-  readonly key?: (event: T) => unknown;
-  /** Or choose the stage yourself: an integer, taken modulo `stages`. */
-  readonly hash?: (event: T) => number;
-  /** @defaultValue 500 */
-  readonly maxDemand?: number;
-  /** @defaultValue `maxDemand / 2` */
-  readonly minDemand?: number;
-  /** How the new layer's `reduce` splits events into windows. @defaultValue `Window.global()` */
-  readonly window?: WindowSpec;
-}
-
-const layerSchema = z
-  .object({
-    stages: positiveInt.optional(),
-    key: zFunction().optional(),
-    hash: zFunction().optional(),
-    maxDemand: positiveInt.optional(),
-    minDemand: nonNegativeInt.optional(),
-    window: z
-      .custom<WindowSpec>((v) => typeof v === 'object' && v !== null && 'kind' in v, {
-        error: 'expected a Window',
-      })
-      .optional(),
-  })
-  .strict()
-  .refine((o) => o.key === undefined || o.hash === undefined, {
-    message: 'give key or hash, not both',
-    path: ['hash'],
-  })
-  .refine((o) => o.minDemand === undefined || o.minDemand < (o.maxDemand ?? 500), {
-    message: 'expected less than maxDemand',
-    path: ['minDemand'],
-  });
-
-const DEFAULT_MAX_DEMAND = 500;
-const DONE = Symbol('done');
-const TICK = Symbol('tick');
-const TRIGGER = Symbol('trigger');
-
-/** A lazy, parallel computation over a stream of events. Build with `Flow.from…`. */
+/** A lazy, parallel computation over a stream of events. Build with `Flow.from…` or `Flow.merge`. */
 export class Flow<T> {
-  readonly #source: Source;
-  readonly #layers: Layer[];
+  readonly #plan: Plan;
 
-  private constructor(source: Source, layers: Layer[]) {
-    this.#source = source;
-    this.#layers = layers;
+  private constructor(plan: Plan) {
+    this.#plan = plan;
   }
 
-  /** A flow over one iterable (sync or async), read by one source stage. */
-  static fromIterable<T>(iterable: Iterable<T> | AsyncIterable<T>): Flow<T> {
-    return Flow.fromIterables([iterable]);
+  /**
+   * A flow over one iterable (sync or async), read by one source stage.
+   * `options` shape the first layer (default: 1 stage).
+   */
+  static fromIterable<T>(
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options: LayerOptions = {},
+  ): Flow<T> {
+    return Flow.fromIterables([iterable], options);
   }
 
   /** A flow over several iterables, each read by its own source stage, in parallel. */
-  static fromIterables<T>(iterables: readonly (Iterable<T> | AsyncIterable<T>)[]): Flow<T> {
-    if (iterables.length === 0) {
-      throw new SluiceError(
-        'ERR_INVALID_OPTIONS',
-        'Flow.fromIterables: expected at least one iterable',
-      );
-    }
-    return new Flow<T>({ kind: 'iterables', iterables }, [firstLayer()]);
+  static fromIterables<T>(
+    iterables: readonly (Iterable<T> | AsyncIterable<T>)[],
+    options: LayerOptions = {},
+  ): Flow<T> {
+    return new Flow<T>(iterablesPlan(iterables, options));
   }
 
   /** A flow over existing producer stages. */
-  static fromStages<T>(stages: readonly (Stage<never, T> | Stage<unknown, T>)[]): Flow<T> {
-    if (stages.length === 0) {
-      throw new SluiceError('ERR_INVALID_OPTIONS', 'Flow.fromStages: expected at least one stage');
-    }
-    return new Flow<T>({ kind: 'stages', stages: stages }, [firstLayer()]);
+  static fromStages<T>(
+    stages: readonly (Stage<never, T> | Stage<unknown, T>)[],
+    options: LayerOptions = {},
+  ): Flow<T> {
+    return new Flow<T>(stagesPlan(stages, options));
   }
 
   /**
@@ -180,11 +90,8 @@ export class Flow<T> {
    *
    * @example
    * ```ts
-   * const stop = new AbortController();
-   * process.once('SIGTERM', () => stop.abort());
    * await Flow.fromProducer(sqsProducer({ queueUrl }), { signal: stop.signal })
-   *   .map((body) => JSON.parse(String(body)))
-   *   .each(async (order) => save(order))           // acked after save resolves
+   *   .each(async (body) => save(body))             // acked after save resolves
    *   .run();
    * ```
    */
@@ -192,11 +99,28 @@ export class Flow<T> {
     module: ProducerModule,
     options: FromProducerOptions<T> = {},
   ): Flow<T> {
-    const source = producerSource(module, options);
-    const p = source.definition.processor;
-    return new Flow<T>({ kind: 'producer', source }, [
-      { ...firstLayer(), stages: p.concurrency, maxDemand: p.maxDemand, minDemand: p.minDemand },
-    ]);
+    return new Flow<T>(producerPlan(module, options));
+  }
+
+  /**
+   * Merges several flows into one new layer (Elixir's `Flow.merge/3`):
+   * each flow's last stages send their events straight to it, partitioned
+   * by `key` or `hash` (or, with `mode: 'shuffle'`, to whichever stage has
+   * demand). There is no order between the flows.
+   *
+   * @example
+   * ```ts
+   * Flow.merge([clicks, views], { stages: 4, key: (e) => e.user })
+   *   .reduce(() => 0, (_e, n) => n + 1);
+   * ```
+   */
+  static merge<T>(flows: readonly Flow<T>[], options: MergeOptions<T> = {}): Flow<T> {
+    return new Flow<T>(
+      mergePlan(
+        flows.map((f) => f.#plan),
+        options,
+      ),
+    );
   }
 
   /**
@@ -221,52 +145,20 @@ export class Flow<T> {
     join: (left: L | undefined, right: R | undefined) => O,
     options: JoinOptions = {},
   ): Flow<O> {
-    if (!['inner', 'left', 'right', 'full'].includes(mode)) {
-      throw new SluiceError(
-        'ERR_INVALID_OPTIONS',
-        `Flow.boundedJoin: mode: expected one of 'inner', 'left', 'right', 'full', got ${String(mode)}`,
-      );
-    }
-    const tagged = new Flow<Tagged<L, R, K>>(
-      {
-        kind: 'flows',
-        flows: [
-          left.map((l) => ({ key: leftKey(l), left: l })),
-          right.map((r) => ({ key: rightKey(r), right: r })),
-        ] as Flow<unknown>[],
-      },
-      [firstLayer()],
+    checkJoinMode(mode);
+    const tagged = Flow.merge<Tagged<L, R, K>>(
+      [
+        left.map((l) => ({ key: leftKey(l), left: l })),
+        right.map((r) => ({ key: rightKey(r), right: r })),
+      ],
+      { stages: options.stages ?? 2, key: (t) => t.key },
     );
-    return tagged
-      .partition({
-        stages: options.stages ?? 2,
-        key: (t) => t.key,
-      })
-      .reduce(
-        () => ({ lefts: new Map<K, L[]>(), rights: new Map<K, R[]>() }),
-        (t, acc) => {
-          if ('left' in t) push(acc.lefts, t.key, t.left);
-          else push(acc.rights, t.key, t.right);
-          return acc;
-        },
-      )
-      .onTrigger(({ lefts, rights }) => {
-        const out: O[] = [];
-        for (const [key, ls] of lefts) {
-          const rs = rights.get(key);
-          if (rs !== undefined) {
-            for (const l of ls) for (const r of rs) out.push(join(l, r));
-          } else if (mode === 'left' || mode === 'full') {
-            for (const l of ls) out.push(join(l, undefined));
-          }
-        }
-        if (mode === 'right' || mode === 'full') {
-          for (const [key, rs] of rights) {
-            if (!lefts.has(key)) for (const r of rs) out.push(join(undefined, r));
-          }
-        }
-        return out;
-      });
+    return joinPairs(tagged, mode, join);
+  }
+
+  /** The last layer, to read. */
+  get #last(): Layer {
+    return this.#plan.layers[this.#plan.layers.length - 1] as Layer;
   }
 
   #with<U>(op: Op): Flow<U> {
@@ -274,15 +166,42 @@ export class Flow<T> {
   }
 
   #withFactory<U>(factory: OpFactory): Flow<U> {
-    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
+    const layers = copyLayers(this.#plan.layers);
     const last = layers[layers.length - 1] as Layer;
     if (last.reducer !== undefined) {
-      // Operations after a reduce apply to what it emits: a new layer of the same shape.
-      layers.push({ ...last, routing: { kind: 'demand' }, ops: [factory], reducer: undefined });
+      // Operations after a reduce apply to what it emits: a new layer of the
+      // same shape, each stage reading its own partition's output.
+      layers.push({ ...last, routing: { kind: 'forward' }, ops: [factory], reducer: undefined });
     } else {
       last.ops.push(factory);
     }
-    return new Flow<U>(this.#source, layers);
+    return new Flow<U>({ source: this.#plan.source, layers: layers });
+  }
+
+  /** This flow with its last layer's reducer replaced (`what` names the call in errors). */
+  #withReducer<U>(what: string, change: (reducer: Reducer) => Reducer): Flow<U> {
+    const reducer = this.#last.reducer;
+    if (reducer === undefined) {
+      throw new SluiceError('ERR_INVALID_OPTIONS', `Flow.${what}: call it after reduce`);
+    }
+    const layers = copyLayers(this.#plan.layers);
+    (layers[layers.length - 1] as Layer).reducer = change(reducer);
+    return new Flow<U>({ source: this.#plan.source, layers: layers });
+  }
+
+  /** Starts a reduce in the last layer, or in a new one if that layer already reduces. */
+  #reducing<U>(reducer: Reducer): Flow<U> {
+    const layers = copyLayers(this.#plan.layers);
+    const last = layers[layers.length - 1] as Layer;
+    if (last.reducer !== undefined) {
+      layers.push({ ...last, routing: { kind: 'forward' }, ops: [], reducer: undefined });
+    }
+    (layers[layers.length - 1] as Layer).reducer = reducer;
+    return new Flow<U>({ source: this.#plan.source, layers: layers });
+  }
+
+  #then<U>(layer: Layer): Flow<U> {
+    return new Flow<U>({ source: this.#plan.source, layers: [...this.#plan.layers, layer] });
   }
 
   /** Replaces each event with `fn(event)`. */
@@ -292,11 +211,7 @@ export class Flow<T> {
 
   /** Replaces each event with the events `fn` returns. */
   flatMap<U>(fn: (event: T) => Iterable<U>): Flow<U> {
-    return this.#with<U>((events) => {
-      const out: U[] = [];
-      for (const e of events as T[]) for (const u of fn(e)) out.push(u);
-      return out;
-    });
+    return this.#with<U>(flatMapOp(fn as (e: unknown) => Iterable<unknown>));
   }
 
   /** Keeps the events for which `fn` is true. */
@@ -328,119 +243,72 @@ export class Flow<T> {
    * order. Use it before `reduce` to group.
    */
   partition(options: PartitionOptions<T> = {}): Flow<T> {
-    const o = parseOptions(layerSchema, options, 'Flow.partition options');
-    const stages = o.stages ?? 2;
-    const key = options.key;
-    const hash = options.hash;
-    const route = (event: unknown): number => {
-      const h =
-        hash !== undefined
-          ? hash(event as T)
-          : defaultHash(key !== undefined ? key(event as T) : event);
-      if (!Number.isInteger(h)) {
-        throw new SluiceError(
-          'ERR_BAD_RETURN',
-          `Flow.partition: hash must return an integer, got ${String(h)}`,
-        );
-      }
-      return ((h % stages) + stages) % stages;
-    };
-    return this.#layer(
-      stages,
-      { kind: 'partition', hash: route },
-      o.maxDemand,
-      o.minDemand,
-      options.window,
-    );
+    return this.#then<T>(partitionLayer(options, 'Flow.partition'));
   }
 
   /** Spreads events over `stages` new stages, each taking what it has demand for (no grouping). */
-  shuffle(
-    options: Pick<PartitionOptions<T>, 'stages' | 'maxDemand' | 'minDemand' | 'window'> = {},
-  ): Flow<T> {
-    const o = parseOptions(layerSchema, options, 'Flow.shuffle options');
-    return this.#layer(o.stages ?? 2, { kind: 'demand' }, o.maxDemand, o.minDemand, options.window);
-  }
-
-  #layer(
-    stages: number,
-    routing: Routing,
-    maxDemand: number | undefined,
-    minDemand: number | undefined,
-    window: WindowSpec = Window.global(),
-  ): Flow<T> {
-    const max = maxDemand ?? DEFAULT_MAX_DEMAND;
-    return new Flow<T>(this.#source, [
-      ...this.#layers,
-      {
-        stages,
-        routing,
-        maxDemand: max,
-        minDemand: minDemand ?? Math.floor(max / 2),
-        ops: [],
-        reducer: undefined,
-        window,
-      },
-    ]);
+  shuffle(options: LayerOptions = {}): Flow<T> {
+    return this.#then<T>(newLayer(options, 'Flow.shuffle', { kind: 'demand' }, 2));
   }
 
   /** Sets how the current layer's `reduce` splits events into windows. */
   window(window: WindowSpec): Flow<T> {
-    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
+    const layers = copyLayers(this.#plan.layers);
     (layers[layers.length - 1] as Layer).window = window;
-    return new Flow<T>(this.#source, layers);
+    return new Flow<T>({ source: this.#plan.source, layers: layers });
   }
 
   /**
    * Replaces `emit`: when a window's accumulator is emitted (the window
    * ends, a trigger fires, or the input ends), `fn(acc, info)` returns the
-   * events to send on. `info` names the window and the trigger.
+   * events to send on, or `{ events, acc }` to also replace the
+   * accumulator of a window that stays open (after an `every`,
+   * `periodically` or `custom` trigger): `{ events: [acc], acc: 0 }` emits
+   * each trigger's delta instead of a running total.
    */
-  onTrigger<U>(fn: (acc: T, info: TriggerInfo) => Iterable<U>): Flow<U> {
-    const last = this.#layers[this.#layers.length - 1] as Layer;
-    if (last.reducer === undefined) {
-      throw new SluiceError('ERR_INVALID_OPTIONS', 'Flow.onTrigger: call it after reduce');
-    }
-    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
-    (layers[layers.length - 1] as Layer).reducer = {
-      ...last.reducer,
-      onTrigger: fn as (acc: unknown, info: TriggerInfo) => Iterable<unknown>,
-    };
-    return new Flow<U>(this.#source, layers);
+  onTrigger<U, A = T>(fn: (acc: A, info: TriggerInfo) => TriggerResult<U, A>): Flow<U> {
+    return this.#withReducer<U>('onTrigger', (r) => ({
+      ...r,
+      onTrigger: fn as Reducer['onTrigger'],
+    }));
   }
 
   /**
    * Folds each stage's events into an accumulator, starting from `init()`;
-   * when the stage's input ends, it emits the accumulator: as events (if
-   * it is iterable, the default) or as one event with `.emit('state')`.
+   * when the stage's input ends (or a window closes), it emits the
+   * accumulator: as events (if it is iterable, the default) or as one
+   * event with `.emit('state')`.
    */
   reduce<A>(init: () => A, fold: (event: T, acc: A) => A): Flow<A> {
-    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
-    const last = layers[layers.length - 1] as Layer;
-    if (last.reducer !== undefined) {
-      layers.push({ ...last, routing: { kind: 'demand' }, ops: [], reducer: undefined });
-    }
-    (layers[layers.length - 1] as Layer).reducer = {
+    return this.#reducing<A>({
       init,
-      fold: fold as (event: unknown, acc: unknown) => unknown,
+      step: (event, acc) => fold(event as T, acc as A),
       emit: 'events',
       onTrigger: undefined,
-    };
-    return new Flow<A>(this.#source, layers);
+    });
+  }
+
+  /**
+   * Like `reduce`, but `fn(event, acc)` returns `{ events, acc }`: the
+   * events are emitted at once, and `acc` is the next accumulator, emitted
+   * as `reduce`'s is (use `onTrigger` to shape it).
+   *
+   * @example
+   * ```ts
+   * // each event with the running total so far, then the total
+   * flow.emitAndReduce(() => 0, (n, sum) => ({ events: [[n, sum + n]], acc: sum + n }))
+   * ```
+   */
+  emitAndReduce<A, U>(
+    init: () => A,
+    fn: (event: T, acc: A) => { readonly events: Iterable<U>; readonly acc: A },
+  ): Flow<U> {
+    return this.#reducing<U>(emittingReducer(init, fn as (e: unknown, acc: unknown) => never));
   }
 
   /** Drops events whose `key` a stage has already seen (per stage: partition by the same key first). */
   uniqBy(key: (event: T) => unknown): Flow<T> {
-    return this.#withFactory<T>(() => {
-      const seen = new Set<unknown>();
-      return (events) =>
-        (events as T[]).filter((e) => {
-          const k = key(e);
-          if (seen.has(k)) return false;
-          seen.add(k);
-          return true;
-        });
-    });
+    return this.#withFactory<T>(uniqueBy(key as (e: unknown) => unknown));
   }
 
   /**
@@ -451,30 +319,34 @@ export class Flow<T> {
     const pick = value ?? ((e: T) => e as unknown as V);
     return this.reduce(
       () => new Map<K, V[]>(),
-      (event, groups) => {
-        const k = key(event);
-        const list = groups.get(k);
-        if (list === undefined) groups.set(k, [pick(event)]);
-        else list.push(pick(event));
-        return groups;
-      },
+      (event, groups) => pushTo(groups, key(event), pick(event)),
     ).emit('state');
   }
 
   /**
-   * Merges the outputs of every partition into one stage: `merge` folds
-   * each incoming event into an accumulator started by `init()`, and
-   * `done` turns it into the events to emit once every partition is done.
+   * Merges the partitions' outputs into one stage, window by window. After
+   * a `reduce`, each partition sends what its `onTrigger` emits (without
+   * one, its accumulator); `merge` folds it into the window's accumulator
+   * from `init()`, and once every partition has closed that window,
+   * `done(acc, window)` returns the events to emit. Windows still open
+   * when the input ends are done then, oldest first.
    */
   departition<A, U>(
     init: () => A,
     merge: (event: T, acc: A) => A,
-    done: (acc: A) => Iterable<U>,
+    done: (acc: A, window: number) => Iterable<U>,
   ): Flow<U> {
-    return this.#layer(1, { kind: 'demand' }, undefined, undefined)
-      .reduce(init, merge)
-      .emit('state')
-      .flatMap((acc) => done(acc));
+    const last = this.#last;
+    const single = newLayer({ stages: 1 }, 'Flow.departition', { kind: 'demand' }, 1);
+    if (last.reducer === undefined) {
+      return this.#then<T>(single)
+        .reduce(init, merge)
+        .emit('state')
+        .flatMap((acc) => done(acc, 0));
+    }
+    const m = merging(last.stages, init, merge as (v: unknown, acc: A) => A, done);
+    const tagged = this.#withReducer<never>('departition', tagging);
+    return tagged.#then<never>(single).emitAndReduce(m.init, m.step).onTrigger(m.flush);
   }
 
   /**
@@ -482,31 +354,7 @@ export class Flow<T> {
    * across every partition, emitted in order.
    */
   takeSort(n: number, compare: (a: T, b: T) => number): Flow<T> {
-    if (!Number.isInteger(n) || n < 0) {
-      throw new SluiceError(
-        'ERR_INVALID_OPTIONS',
-        `Flow.takeSort: n: expected a non-negative integer, got ${String(n)}`,
-      );
-    }
-    const keep = (list: T[], event: T): T[] => {
-      // Insertion into a sorted list of at most n: n is small in practice.
-      let i = list.length;
-      while (i > 0 && compare(list[i - 1] as T, event) > 0) i--;
-      if (i >= n) return list;
-      list.splice(i, 0, event);
-      if (list.length > n) list.pop();
-      return list;
-    };
-    return this.reduce(
-      () => [] as T[],
-      (event, list) => keep(list, event),
-    )
-      .emit('state')
-      .departition(
-        () => [] as T[],
-        (partial: T[], list) => partial.reduce(keep, list),
-        (list) => list,
-      );
+    return takeSorted(this, n, compare);
   }
 
   /**
@@ -514,70 +362,13 @@ export class Flow<T> {
    * (`'events'`, the default) or the accumulator itself (`'state'`).
    */
   emit(what: 'events' | 'state'): Flow<T> {
-    const last = this.#layers[this.#layers.length - 1] as Layer;
-    if (last.reducer === undefined) {
-      throw new SluiceError('ERR_INVALID_OPTIONS', 'Flow.emit: call it after reduce');
-    }
     if (what !== 'events' && what !== 'state') {
       throw new SluiceError(
         'ERR_INVALID_OPTIONS',
         `Flow.emit: expected 'events' or 'state', got ${String(what)}`,
       );
     }
-    const layers = this.#layers.map((l) => ({ ...l, ops: [...l.ops] }));
-    (layers[layers.length - 1] as Layer).reducer = { ...last.reducer, emit: what };
-    return new Flow<T>(this.#source, layers);
-  }
-
-  /**
-   * Starts the flow's stages; returns the stages of the last layer. Producer
-   * sources started on the way are added to `runs`, to be closed at the end.
-   */
-  #materialize(runs: ProducerRun[]): Stage<unknown, unknown>[] {
-    const layers = this.#layers;
-    const dispatcherFor = (next: Layer | undefined): (() => Dispatcher<unknown, Subscription>) =>
-      next === undefined || next.routing.kind === 'demand'
-        ? () => new DemandDispatcher()
-        : () =>
-            new PartitionDispatcher({
-              partitions: next.stages,
-              hash: (next.routing as { hash: (e: unknown) => number }).hash,
-            });
-    const first = layers[0] as Layer;
-    const source = this.#source;
-    let previous: Stage<unknown, unknown>[];
-    let run: ProducerRun | undefined;
-    if (source.kind === 'stages') previous = [...source.stages];
-    else if (source.kind === 'flows') previous = source.flows.flatMap((f) => f.#materialize(runs));
-    else if (source.kind === 'producer') {
-      run = startProducerSource(source.source);
-      runs.push(run);
-      previous = [...run.producers] as Stage<unknown, unknown>[];
-    } else {
-      previous = source.iterables.map(
-        (it) =>
-          fromIterable(it, { dispatcher: dispatcherFor(first)(), onCancel: 'stop' }) as Stage<
-            unknown,
-            unknown
-          >,
-      );
-    }
-    const started: Stage<unknown, unknown>[] = [];
-    let sourceLayer: Stage<unknown, unknown>[] = [];
-    layers.forEach((layer, index) => {
-      const makeDispatcher = dispatcherFor(layers[index + 1]);
-      const upstream = previous;
-      const partitioned = layer.routing.kind === 'partition';
-      // A producer source's first layer acks the messages its operations handled.
-      const ops = run !== undefined && index === 0 ? [run.acking(layer.ops)] : layer.ops;
-      previous = Array.from({ length: layer.stages }, (_, i) =>
-        flowStage({ ...layer, ops }, makeDispatcher(), upstream, partitioned ? i : undefined),
-      );
-      if (index === 0) sourceLayer = previous;
-      started.push(...previous);
-    });
-    run?.watch(sourceLayer, started);
-    return previous;
+    return this.#withReducer<T>('emit', (r) => ({ ...r, emit: what }));
   }
 
   /** Runs the flow for its side effects; resolves when every stage has finished. */
@@ -599,189 +390,16 @@ export class Flow<T> {
    */
   toAsyncIterable(): AsyncIterable<T> {
     const runs: ProducerRun[] = [];
-    const last = this.#materialize(runs);
+    const last = materialize(this.#plan, runs);
     const events = toAsyncIterable(last as Stage<unknown, T>[], { maxDemand: DEFAULT_MAX_DEMAND });
     return runs.length === 0 ? events : closingAfter(events, runs);
   }
 
   /** Starts the flow and subscribes the given consumers to its last layer. */
   intoStages(consumers: readonly (Stage<T, unknown> | Stage<T, never>)[]): void {
-    const last = this.#materialize([]);
+    const last = materialize(this.#plan, []);
     for (const c of consumers) {
       for (const s of last) c.subscribe(s as Stage<unknown, T>, { cancel: 'transient' });
     }
   }
-}
-
-/** Reads `events`, then, however the loop ends, closes the producer sources. */
-async function* closingAfter<T>(
-  events: AsyncIterable<T>,
-  runs: readonly ProducerRun[],
-): AsyncGenerator<T> {
-  try {
-    yield* events;
-  } finally {
-    await Promise.all(runs.map((r) => r.close()));
-  }
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else list.push(value);
-}
-
-function firstLayer(): Layer {
-  return {
-    stages: 1,
-    routing: { kind: 'demand' },
-    maxDemand: DEFAULT_MAX_DEMAND,
-    minDemand: DEFAULT_MAX_DEMAND / 2,
-    ops: [],
-    reducer: undefined,
-    window: Window.global(),
-  };
-}
-
-/**
- * One stage of a layer: applies the layer's fused operations, folds into
- * the reducer if any, and, once every upstream stage has finished, emits
- * the accumulator and stops. An upstream failure stops it with the cause.
- */
-function flowStage(
-  layer: Layer,
-  dispatcher: Dispatcher<unknown, Subscription>,
-  upstream: readonly Stage<unknown, unknown>[],
-  partition: number | undefined,
-): Stage<unknown, unknown> {
-  /** Upstream stages still running, and consumers still subscribed. */
-  let open = upstream.length;
-  let consumers = 0;
-  const reducer = layer.reducer;
-  const ops = layer.ops.map((make) => make());
-  const clock = new WindowClock(layer.window);
-  /** Open windows' accumulators, and how many events each has had. */
-  const accs = new Map<number, unknown>();
-  const counts = new Map<number, number>();
-  let timer: NodeJS.Timeout | undefined;
-  let trigger: NodeJS.Timeout | undefined;
-
-  const emitted = (acc: unknown, info: TriggerInfo): unknown[] => {
-    const r = reducer as Reducer;
-    if (r.onTrigger !== undefined) return [...r.onTrigger(acc, info)];
-    if (r.emit === 'state') return [acc];
-    if (acc === null || typeof (acc as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new SluiceError(
-        'ERR_BAD_RETURN',
-        "Flow.reduce: the accumulator is not iterable, so it cannot be emitted as events; use .emit('state')",
-      );
-    }
-    return [...(acc as Iterable<unknown>)];
-  };
-  const close = (window: number, trigger: TriggerInfo['trigger'], out: unknown[]): void => {
-    if (!accs.has(window)) return;
-    out.push(...emitted(accs.get(window), { window, trigger }));
-    accs.delete(window);
-    counts.delete(window);
-  };
-
-  const apply = (events: unknown[]): unknown[] | Promise<unknown[]> => {
-    const out = runOps(ops, events);
-    return isThenable(out) ? out.then(fold) : fold(out);
-  };
-  const fold = (out: unknown[]): unknown[] => {
-    if (reducer === undefined) return out;
-    const result: unknown[] = [];
-    const every = layer.window.every;
-    const when = layer.window.when;
-    for (const e of out) {
-      const window = clock.assign(e);
-      if (window === undefined) continue; // late: its window was already emitted
-      const acc = reducer.fold(e, accs.has(window) ? accs.get(window) : reducer.init());
-      accs.set(window, acc);
-      if (every > 0) {
-        const n = (counts.get(window) ?? 0) + 1;
-        counts.set(window, n);
-        if (n % every === 0) result.push(...emitted(acc, { window, trigger: 'every' }));
-      }
-      if (when?.(acc, e) === true) result.push(...emitted(acc, { window, trigger: 'custom' }));
-      for (const done of clock.complete(accs.keys())) close(done.window, done.trigger, result);
-    }
-    return result;
-  };
-
-  return producerConsumer<unknown, unknown>(
-    {
-      init(stage) {
-        if (reducer !== undefined && layer.window.kind === 'periodic') {
-          timer = setInterval(() => stage.send(TICK), layer.window.size);
-        }
-        if (reducer !== undefined && layer.window.interval > 0) {
-          trigger = setInterval(() => stage.send(TRIGGER), layer.window.interval);
-        }
-      },
-      handleEvents: (events) => apply(events),
-      handleSubscribe(as) {
-        if (as === 'consumer') consumers++;
-      },
-      handleCancel(cancellation, sub, stage) {
-        if (sub.producer === stage) {
-          // A consumer left. Without consumers the stage has no purpose:
-          // stopping cancels its upstream in turn, down to the source,
-          // which closes its iterable (a `break` out of toAsyncIterable).
-          if (--consumers === 0) void stage.stop('normal');
-          return undefined;
-        }
-        // A failed upstream: the transient subscription stops this stage with the cause.
-        if (!isNormalReason(cancellation.reason)) return undefined;
-        open--;
-        if (open > 0) return undefined;
-        stage.infoAfterBuffered(DONE);
-        if (reducer === undefined) return undefined;
-        clearInterval(timer);
-        clearInterval(trigger);
-        const out: unknown[] = [];
-        // Global, or the input ended first: emit what is open, oldest first.
-        if (accs.size === 0 && layer.window.kind === 'global') accs.set(0, reducer.init());
-        for (const window of [...accs.keys()].sort((x, y) => x - y)) close(window, 'done', out);
-        return out;
-      },
-      handleInfo(message, stage) {
-        if (message === DONE) {
-          void stage.stop('normal');
-          return undefined;
-        }
-        if (reducer === undefined) return undefined;
-        const out: unknown[] = [];
-        if (message === TICK) close(clock.tick(), 'periodic', out);
-        if (message === TRIGGER) {
-          for (const window of [...accs.keys()].sort((x, y) => x - y)) {
-            out.push(...emitted(accs.get(window), { window, trigger: 'periodically' }));
-          }
-        }
-        return out;
-      },
-      terminate() {
-        clearInterval(timer);
-        clearInterval(trigger);
-      },
-    },
-    {
-      dispatcher,
-      subscribeTo: upstream.map(
-        (s) =>
-          [
-            s,
-            {
-              maxDemand: layer.maxDemand,
-              minDemand: layer.minDemand,
-              // An upstream failure stops this stage with the cause; a normal
-              // end is counted in handleCancel.
-              cancel: 'transient',
-              ...(partition !== undefined && { partition }),
-            },
-          ] as const,
-      ),
-    },
-  );
 }

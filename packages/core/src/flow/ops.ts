@@ -41,3 +41,46 @@ export function eachInOrder<T>(
   }
   return events;
 }
+
+/** Replaces each event with the events `fn` returns. */
+export function flatMapOp(fn: (event: unknown) => Iterable<unknown>): Op {
+  return (events) => {
+    const out: unknown[] = [];
+    for (const e of events) for (const u of fn(e)) out.push(u);
+    return out;
+  };
+}
+
+/** Per stage: drops events whose key the stage has seen. */
+export function uniqueBy(key: (event: unknown) => unknown): OpFactory {
+  return () => {
+    const seen = new Set<unknown>();
+    return (events) =>
+      events.filter((e) => {
+        const k = key(e);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+  };
+}
+
+/** Adds `value` to `key`'s list in `map`; returns the map. */
+export function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): Map<K, V[]> {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+  return map;
+}
+
+/** Inserts an event into a sorted list of at most `n` (n is small in practice). */
+export function keepSmallest<T>(n: number, compare: (a: T, b: T) => number) {
+  return (list: T[], event: T): T[] => {
+    let i = list.length;
+    while (i > 0 && compare(list[i - 1] as T, event) > 0) i--;
+    if (i >= n) return list;
+    list.splice(i, 0, event);
+    if (list.length > n) list.pop();
+    return list;
+  };
+}

@@ -17,8 +17,12 @@
  * `.triggerWhen(test)` whenever `test(acc, event)` holds after an event,
  * all without closing it.
  *
- * This module is pure: it assigns events to windows and says which windows
- * to emit. The flow stage holds the accumulators and the timers.
+ * Every window from the first one a stage opens to the last is emitted
+ * exactly once, with the reducer's initial value if it received no event
+ * (a count window left empty at the end, a gap between event-time windows,
+ * an empty periodic tick), as in Elixir's Flow.
+ *
+ * This module describes windows; window-clock.ts assigns events to them.
  */
 import { SluiceError } from '../errors.ts';
 
@@ -45,7 +49,17 @@ export type TriggerKind =
 export interface TriggerInfo {
   /** The window's key: 0 for global, the window index for count and periodic, its start (ms) for fixed. */
   readonly window: number;
+  /** Why it is emitted: `done` (input ended), a window closing (`count`, `periodic`, `watermark`) or an early trigger. */
   readonly trigger: TriggerKind;
+  /** The emitting stage's index within its layer. */
+  readonly partition: number;
+  /** How many stages its layer has. */
+  readonly partitions: number;
+}
+
+/** Whether a trigger closes its window (its accumulator is then dropped) or keeps it open. */
+export function closes(trigger: TriggerKind): boolean {
+  return trigger !== 'every' && trigger !== 'periodically' && trigger !== 'custom';
 }
 
 class Spec implements WindowSpec {
@@ -107,15 +121,25 @@ const base = { eventTime: undefined, allowedLateness: 0, every: 0, interval: 0, 
 
 /** Window constructors. */
 export const Window = {
+  /** One window for the whole input, emitted when it ends (the default). */
   global: (): Spec => new Spec({ kind: 'global', size: 0, ...base }),
+  /** A window every `n` events a stage receives; the one open when the input ends is emitted then, even if empty. */
   count: (n: number): Spec => {
     positive(n, 'count');
     return new Spec({ kind: 'count', size: n, ...base });
   },
+  /** A window every `ms` of processing time, emitted at each tick (with `init()` if it had no event). */
   periodic: (ms: number): Spec => {
     positive(ms, 'periodic');
     return new Spec({ kind: 'periodic', size: ms, ...base });
   },
+  /**
+   * Event-time windows of `ms`: window `k` holds events whose
+   * `eventTime(e)` is in `[k·ms, (k+1)·ms)`. A window closes once the
+   * stage's watermark (lowest across its upstream stages of the latest
+   * event time minus `allowedLateness`) passes its end; later events for it
+   * are dropped.
+   */
   fixed: <T>(
     ms: number,
     eventTime: (event: T) => number,
@@ -140,69 +164,3 @@ export const Window = {
     });
   },
 };
-
-/**
- * One stage's window bookkeeping (pure): which window an event belongs to,
- * and which windows are complete after it.
- */
-export class WindowClock {
-  readonly #spec: WindowSpec;
-  #seen = 0;
-  #periodic = 0;
-  #watermark = -Infinity;
-  /** Fixed windows already emitted: anything at or below this start is late. */
-  #closedThrough = -Infinity;
-  late = 0;
-
-  constructor(spec: WindowSpec) {
-    this.#spec = spec;
-  }
-
-  /** The window of `event`, or undefined when it is late (its window was emitted). */
-  assign(event: unknown): number | undefined {
-    const spec = this.#spec;
-    switch (spec.kind) {
-      case 'global':
-        return 0;
-      case 'count':
-        return Math.floor(this.#seen++ / spec.size);
-      case 'periodic':
-        return this.#periodic;
-      case 'fixed': {
-        const time = (spec.eventTime as (e: unknown) => number)(event);
-        const start = Math.floor(time / spec.size) * spec.size;
-        if (start <= this.#closedThrough) {
-          this.late++;
-          return undefined;
-        }
-        this.#watermark = Math.max(this.#watermark, time - spec.allowedLateness);
-        return start;
-      }
-    }
-  }
-
-  /** After an event: the windows (of those open) that are now complete, in order. */
-  complete(open: Iterable<number>): { window: number; trigger: TriggerKind }[] {
-    const spec = this.#spec;
-    if (spec.kind === 'count') {
-      // The window just filled when the count reached a multiple of size.
-      if (this.#seen % spec.size !== 0) return [];
-      const full = this.#seen / spec.size - 1;
-      return [...open].includes(full) ? [{ window: full, trigger: 'count' }] : [];
-    }
-    if (spec.kind !== 'fixed') return [];
-    const out: { window: number; trigger: TriggerKind }[] = [];
-    for (const start of [...open].sort((a, b) => a - b)) {
-      if (start + spec.size <= this.#watermark) {
-        out.push({ window: start, trigger: 'watermark' });
-        this.#closedThrough = Math.max(this.#closedThrough, start);
-      }
-    }
-    return out;
-  }
-
-  /** A periodic tick: the current processing-time window closes; the next one opens. */
-  tick(): number {
-    return this.#periodic++;
-  }
-}

@@ -109,7 +109,66 @@ describe('Flow windows', () => {
     expect(out).toEqual([6, 30]);
     source.send('end');
     await reading;
-    expect(out).toEqual([6, 30]);
+    // The third window was open, empty, when the input ended: emitted with init().
+    expect(out).toEqual([6, 30, 0]);
+  });
+
+  it('emits the initial value for a count window left empty when the input ends', async () => {
+    const out = await Flow.fromIterable(Array.from({ length: 100 }, (_, i) => i + 1))
+      .partition({ stages: 1, window: Window.count(50) })
+      .reduce(
+        () => 0,
+        (x, a) => x + a,
+      )
+      .emit('state')
+      .toArray();
+    expect(out).toEqual([1275, 3775, 0]);
+  });
+
+  it('emits the initial value for the fixed windows between two that had events', async () => {
+    const seen: [number, TriggerInfo['trigger'], number][] = [];
+    await Flow.fromIterable([100, 3500, 3600, 5200])
+      .window(Window.fixed(1000, (t: number) => t))
+      .reduce(
+        () => 0,
+        (_t, n) => n + 1,
+      )
+      .onTrigger((n, { window, trigger }) => {
+        seen.push([window, trigger, n]);
+        return [];
+      })
+      .run();
+    expect(seen).toEqual([
+      [0, 'watermark', 1],
+      [1000, 'watermark', 0],
+      [2000, 'watermark', 0],
+      [3000, 'watermark', 2],
+      [4000, 'watermark', 0],
+      [5000, 'done', 1],
+    ]);
+  });
+
+  it('emits the initial value for each periodic tick with no event', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const source = pushSource();
+    const reading = Flow.fromStages([source])
+      .window(Window.periodic(100))
+      .reduce(
+        () => 0,
+        (n, acc) => acc + n,
+      )
+      .onTrigger((total, { window }) => [[window, total] as [number, number]])
+      .toArray();
+    source.send([5]);
+    await settle();
+    await vi.advanceTimersByTimeAsync(300);
+    source.send('end');
+    expect(await reading).toEqual([
+      [0, 5],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ]);
   });
 
   it('emits the running accumulator with triggerPeriodically, keeping the window open', async () => {
