@@ -172,9 +172,10 @@ describe('gen_stage_test.exs: consumer callbacks', () => {
       consumer(
         {
           handleEvents: () => undefined,
+          // Typed as never: the types forbid a consumer to emit, the test checks the runtime.
           handleCall: (request: unknown) => ({
             reply: 0,
-            events: (request as { queue: unknown[] }).queue,
+            events: (request as { queue: never[] }).queue,
           }),
         },
         { logger, name: 'gen_stage_error' },

@@ -25,6 +25,7 @@ import {
   producerConsumer,
   type CallRef,
   type Cancellation,
+  type ConsumerCallbacks,
   type Dispatcher,
   type ProducerOptions,
   type SubscribeMode,
@@ -398,9 +399,10 @@ export function doublerConsumer(mailbox: Mailbox): Stage<unknown, never> {
   return track(
     consumer<unknown>(
       {
-        ...callbacks,
+        // The Doubler's callbacks return events; a consumer's may not (the
+        // runtime logs and drops them), hence the cast.
+        ...(callbacks as unknown as Omit<ConsumerCallbacks<unknown>, 'handleEvents'>),
         handleEvents(events, subscription, stage) {
-          // A consumer emits nothing; the Doubler's return value is logged and dropped.
           callbacks.handleEvents(events, subscription, stage);
         },
       },

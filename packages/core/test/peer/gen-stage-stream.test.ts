@@ -33,8 +33,6 @@ import {
   fromIterable,
   producer,
   toAsyncIterable,
-  type DispatchTarget,
-  type DispatcherSubscribeOptions,
   type Stage,
 } from '../../src/index.ts';
 import { memoryLogger } from '../helpers.ts';
@@ -71,11 +69,7 @@ const noThanks = new Error('no_thanks');
 function refusingProducer(options: { stopAfterRefusing: boolean }): Stage<never, number> {
   const stage: { self?: Stage<never, number> } = {};
   class Refusing extends DemandDispatcher<number> {
-    override subscribe(
-      _subscription: unknown,
-      _options: DispatcherSubscribeOptions<number>,
-      _target: DispatchTarget<number, unknown>,
-    ): number {
+    override subscribe(): number {
       if (options.stopAfterRefusing) queueMicrotask(() => void stage.self?.stop('normal'));
       throw noThanks;
     }

@@ -1,6 +1,11 @@
 import { testBatch, testMessage } from '@sluice/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Message, createPipeline, type PipelineDefinition } from '../../src/index.ts';
+import {
+  Message,
+  createPipeline,
+  noopAcknowledger,
+  type PipelineDefinition,
+} from '../../src/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import {
   fakeTimers,
@@ -231,7 +236,8 @@ describe('processors', () => {
     const p = pipeline({
       producer: { module: idle() },
       processors: { default: { concurrency: 1 } },
-      prepareMessages: (ms: Message[]) => ms.map((m) => new Message({ data: m.data })),
+      prepareMessages: (ms: Message[]) =>
+        ms.map((m) => new Message({ data: m.data, acknowledger: noopAcknowledger })),
       handleMessage: (_p, m) => m,
     });
     await p.start();
