@@ -290,9 +290,18 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** A fast, stable, non-negative hash of numbers, strings and other values. */
+/**
+ * A fast, stable, non-negative hash of numbers, strings and other values.
+ * Integers are mixed (murmur3's finalizer), so strided keys such as even
+ * numbers still spread over every partition.
+ */
 export function defaultHash(value: unknown): number {
-  if (typeof value === 'number' && Number.isInteger(value)) return Math.abs(value) >>> 0;
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    let h = value >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

@@ -104,7 +104,7 @@ export class StageProcess implements RunnerHost<Envelope> {
     };
     const size = options.bufferSize ?? (this.kind === 'producer' ? 10_000 : Infinity);
     return new Emitter<Sub>(
-      (options.dispatcher as Emitter<Sub>['dispatcher'] | undefined) ?? new DemandDispatcher(),
+      options.dispatcher ?? new DemandDispatcher(),
       new EventBuffer(size, options.bufferKeep ?? 'last'),
       options.demand ?? 'forward',
       target,

@@ -105,7 +105,7 @@ export interface InternalOptions {
   readonly logger?: Logger | undefined;
   readonly bufferSize?: number | undefined;
   readonly bufferKeep?: 'first' | 'last' | undefined;
-  readonly dispatcher?: Dispatcher<unknown, Subscription> | undefined;
+  readonly dispatcher?: Dispatcher<unknown, Sub> | undefined;
   readonly demand?: DemandMode | undefined;
   readonly subscribeTo?: readonly SubscribeTarget<unknown>[] | undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PartitionDispatcher } from '../../src/stage/partition-dispatcher.ts';
+import { PartitionDispatcher, defaultHash } from '../../src/stage/partition-dispatcher.ts';
 import { recorder } from './recorder.ts';
 
 const byParity = { partitions: 2, hash: (n: number) => n % 2 };
@@ -164,5 +164,18 @@ describe('PartitionDispatcher, where Sluice differs from GenStage', () => {
     expect(d.dispatch([1, 2, 3, 4], r.target)).toEqual([]); // queued for partition 0
     expect(r.reasked).toEqual([]); // nobody to ask through
     expect(d.subscribe('b', { partition: 0 })).toBe(1);
+  });
+});
+
+describe('defaultHash', () => {
+  it('spreads strided integer keys over every partition, and is stable', () => {
+    for (const stride of [2, 4, 10]) {
+      const counts = [0, 0, 0, 0];
+      for (let i = 0; i < 400; i++) (counts[defaultHash(i * stride) % 4] as number)++;
+      for (const c of counts) expect(c).toBeGreaterThan(50);
+    }
+    expect(defaultHash(42)).toBe(defaultHash(42));
+    expect(defaultHash(-1)).toBeGreaterThanOrEqual(0);
+    expect(defaultHash('orders')).toBe(defaultHash('orders'));
   });
 });
