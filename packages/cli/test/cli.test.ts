@@ -153,6 +153,22 @@ describe('sluice validate', () => {
       'name: x\nproducer: { type: generator }\nbatchers: { s3: {} }\nhandlers: ./message-only.mjs',
       'bad.yaml:4:1: handlers: handler module ./message-only.mjs does not export handleBatch, and there is no sink for the batchers',
     ],
+    // Issue 15: these were valid, and `sluice run` acked every message unhandled.
+    [
+      'a misspelt handler export',
+      'name: x\nproducer: { type: generator }\nhandlers: ./misspelt.mjs',
+      'bad.yaml:3:1: handlers: handler module ./misspelt.mjs exports handlemessage, which Sluice does not call; did you mean handleMessage?',
+    ],
+    [
+      'a handler module with no callback',
+      'name: x\nproducer: { type: generator }\nhandlers: ./helpers-only.mjs',
+      'bad.yaml:3:1: handlers: handler module ./helpers-only.mjs exports no callback Sluice can call (it exports format, parse); export one of handleMessage, handleBatch, handleFailed, prepareMessages',
+    ],
+    [
+      'a default export that is a function',
+      'name: x\nproducer: { type: generator }\nhandlers: ./default-fn.mjs',
+      'bad.yaml:3:1: handlers: handler module ./default-fn.mjs has a default export that is a function',
+    ],
     [
       'a handler module that throws when loaded',
       'name: x\nproducer: { type: generator }\nhandlers: ./throws.mjs',
@@ -205,6 +221,9 @@ describe('sluice validate', () => {
     file('number.mjs', 'export const handleMessage = 1;\n');
     file('message-only.mjs', 'export function handleMessage(_p, m) { return m; }\n');
     file('throws.mjs', 'throw new Error("boom at import");\n');
+    file('misspelt.mjs', 'export function handlemessage(_p, m) { return m; }\n');
+    file('helpers-only.mjs', 'export const parse = JSON.parse;\nexport const format = String;\n');
+    file('default-fn.mjs', 'export default function (_p, m) { return m; }\n');
     file('bad.yaml', `${text}\n`);
     const { code, stderr, stdout } = await sluice(['validate', 'bad.yaml']);
     expect(code).toBe(2);
@@ -319,6 +338,29 @@ describe('sluice run', () => {
       unacked: 0,
       reason: 'source exhausted',
     });
+  });
+
+  it.each([
+    [
+      'a default export object',
+      'default.mjs',
+      'export default { handleMessage: (_p, m) => m.fail("seen") };\n',
+    ],
+    [
+      'a CommonJS module',
+      'common.cjs',
+      'module.exports = { handleMessage: (_p, m) => m.fail("seen") };\n',
+    ],
+  ])('calls the callbacks of %s', async (_what, name, source) => {
+    file(name, source);
+    file(
+      'by-default.yaml',
+      `name: d\nproducer: { type: generator, count: 10 }\nhandlers: ./${name}\n`,
+    );
+    const { code, stderr } = await sluice(['run', 'by-default.yaml']);
+    expect(code).toBe(0);
+    // Every message went through the handler, which failed it on purpose.
+    expect(summary(stderr)).toMatchObject({ received: 10, successful: 0, failed: 10 });
   });
 
   it('drains on SIGTERM halfway and loses nothing', async () => {
