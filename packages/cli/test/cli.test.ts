@@ -215,6 +215,11 @@ describe('sluice validate', () => {
       'name: x\nproducer: { type: generator }\nshutdownTimeout: 0',
       'bad.yaml:3:1: shutdownTimeout: expected a positive number of ms, got 0',
     ],
+    [
+      'a shutdownTimeout past the longest timer',
+      'name: x\nproducer: { type: generator }\nshutdownTimeout: 2147483648',
+      'bad.yaml:3:1: shutdownTimeout: expected at most 2147483647 ms (about 24.8 days, the longest timer Node keeps), got 2147483648',
+    ],
   ];
 
   it.each(cases)('reports %s with its line and column', async (_what, text, expected) => {

@@ -127,6 +127,7 @@ export {
   zFunction,
   type SchemaProblem,
 } from './internal/parse-options.ts';
+export { MAX_TIMER_MS, nonNegativeInt, positiveInt, positiveMs } from './internal/schemas.ts';
 
 // Flow: partitioned dataflow over the stage core
 export { Flow } from './flow/flow.ts';

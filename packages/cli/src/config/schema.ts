@@ -4,16 +4,12 @@
  * code and in a file and nothing is defined twice. `sluice schema` prints it
  * as JSON Schema for editors.
  */
-import { batcherSchema, processorSchema } from '@sluice/core';
+import { batcherSchema, positiveInt, positiveMs, processorSchema } from '@sluice/core';
 import { kafkaOptionsObject } from '@sluice/producers/kafka';
 import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq';
 // The options alone: the AWS SDK loads only when an SQS pipeline runs.
 import { sqsOptionsObject } from '@sluice/producers/sqs/options';
 import { z } from 'zod';
-
-const positiveInt = z
-  .int({ error: 'expected a positive integer' })
-  .positive({ error: 'expected a positive integer' });
 
 const common = {
   /** How many producer instances. */
@@ -21,9 +17,7 @@ const common = {
   rateLimiting: z
     .object({
       allowedMessages: positiveInt,
-      interval: z
-        .number({ error: 'expected a positive number of ms' })
-        .positive({ error: 'expected a positive number of ms' }),
+      interval: positiveMs,
     })
     .strict()
     .optional(),
@@ -142,10 +136,7 @@ export const configSchema = z
     context: z.record(z.string(), z.unknown()).optional(),
     /** Config-level tests, run by `sluice test` (ignored by `run`). */
     tests: z.lazy(() => testsSchema).optional(),
-    shutdownTimeout: z
-      .number({ error: 'expected a positive number of ms' })
-      .positive({ error: 'expected a positive number of ms' })
-      .optional(),
+    shutdownTimeout: positiveMs.optional(),
   })
   .strict()
   .meta({

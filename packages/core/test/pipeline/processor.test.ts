@@ -49,6 +49,31 @@ describe('createPipeline', () => {
     expect(message).toContain('unknownOption: unknown option, got true');
   });
 
+  // Issue 15: Node fires a timer of 2^31 ms or more after 1 ms, so these
+  // failed every message, gave up a stop at once or flushed every batch.
+  it.each([
+    ['processors.default.timeout', { processors: { default: { timeout: 2 ** 31 } } }],
+    ['batchers.s3.batchTimeout', { batchers: { s3: { batchTimeout: 2 ** 31 } } }],
+    ['batchers.s3.timeout', { batchers: { s3: { timeout: 3e9 } } }],
+    ['shutdownTimeout', { shutdownTimeout: 2 ** 40 }],
+    [
+      'producer.rateLimiting.interval',
+      { producer: { module: idle(), rateLimiting: { allowedMessages: 1, interval: 2 ** 31 } } },
+    ],
+  ])('refuses a %s past the longest timer Node keeps', (path, options) => {
+    const definition = {
+      name: 'x',
+      producer: { module: idle() },
+      processors: { default: {} },
+      handleMessage: (_p: string, m: Message) => m,
+      handleBatch: (_b: string, ms: Message[]) => ms,
+      ...options,
+    };
+    expect(() => createPipeline(definition as unknown as PipelineDefinition)).toThrow(
+      `${path}: expected at most 2147483647 ms (about 24.8 days, the longest timer Node keeps)`,
+    );
+  });
+
   it('requires handleMessage, a producer module and exactly one processor group', () => {
     expect(() =>
       createPipeline({

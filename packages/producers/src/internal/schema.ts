@@ -4,14 +4,8 @@
  */
 import { z } from 'zod';
 
-export const positiveInt = z
-  .int({ error: 'expected a positive integer' })
-  .positive({ error: 'expected a positive integer' });
-
-export const positiveMs = z
-  .number({ error: 'expected a positive number of ms' })
-  .positive({ error: 'expected a positive number of ms' })
-  .finite({ error: 'expected a positive number of ms' });
+// The same blocks as core's options: one wording, one timer limit.
+export { positiveInt, positiveMs } from '@sluice/core';
 
 /** A queue, exchange, topic or group name. */
 export const name = z
