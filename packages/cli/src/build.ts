@@ -19,21 +19,32 @@ import type { KafkaProducerOptions } from '@sluice/producers/kafka';
 import type { RabbitMqProducerOptions } from '@sluice/producers/rabbitmq';
 import type { SqsProducerOptions } from '@sluice/producers/sqs';
 
-/** A producer module and, for finite sources, how to tell it has emitted everything. */
-export interface BuiltProducer {
-  readonly module: ProducerModule;
-  /** Resolves once the source is exhausted; never for endless sources. */
+/** How a run learns that its source has ended, one way or the other. */
+export interface SourceEnd {
+  /** Resolves once a finite source is exhausted; never for endless sources. */
   readonly exhausted: Promise<{ emitted: number }>;
+  /** Resolves with the cause if the source fails for good (never rejects). */
+  readonly failed: Promise<Error>;
+}
+
+/** A producer module, and how to tell when its source has ended. */
+export interface BuiltProducer extends SourceEnd {
+  readonly module: ProducerModule;
 }
 
 export async function producerFor(producer: PipelineConfig['producer']): Promise<BuiltProducer> {
   let exhaust!: (result: { emitted: number }) => void;
-  const exhausted = new Promise<{ emitted: number }>((resolve) => (exhaust = resolve));
+  let fail!: (error: Error) => void;
+  const end: SourceEnd = {
+    exhausted: new Promise((resolve) => (exhaust = resolve)),
+    failed: new Promise((resolve) => (fail = resolve)),
+  };
+  const events = { onExhausted: exhaust, onFailed: fail };
   switch (producer.type) {
     case 'generator':
       if (producer.count !== undefined) exhaust({ emitted: producer.count });
       return {
-        exhausted,
+        ...end,
         module: generatorProducer({
           ...(producer.count !== undefined && { count: producer.count }),
           ...(producer.rate !== undefined && { rate: producer.rate }),
@@ -41,19 +52,19 @@ export async function producerFor(producer: PipelineConfig['producer']): Promise
       };
     case 'file':
       return {
-        exhausted,
+        ...end,
         module: fileProducer({
+          ...events,
           path: producer.path,
-          onExhausted: exhaust,
           ...(producer.format !== undefined && { format: producer.format }),
           ...(producer.checkpoint !== undefined && { checkpoint: producer.checkpoint }),
         }),
       };
     case 'stdin':
       return {
-        exhausted,
+        ...end,
         module: stdinProducer({
-          onExhausted: exhaust,
+          ...events,
           ...(producer.format !== undefined && { format: producer.format }),
         }),
       };
@@ -61,17 +72,17 @@ export async function producerFor(producer: PipelineConfig['producer']): Promise
       // Loaded on demand: other commands and producers never pay for amqplib.
       const { rabbitmqProducer } = await import('@sluice/producers/rabbitmq');
       return {
-        exhausted,
+        ...end,
         module: rabbitmqProducer(brokerOptions(producer) as RabbitMqProducerOptions),
       };
     }
     case 'sqs': {
       const { sqsProducer } = await import('@sluice/producers/sqs');
-      return { exhausted, module: sqsProducer(brokerOptions(producer) as SqsProducerOptions) };
+      return { ...end, module: sqsProducer(brokerOptions(producer) as SqsProducerOptions) };
     }
     case 'kafka': {
       const { kafkaProducer } = await import('@sluice/producers/kafka');
-      return { exhausted, module: kafkaProducer(brokerOptions(producer) as KafkaProducerOptions) };
+      return { ...end, module: kafkaProducer(brokerOptions(producer) as KafkaProducerOptions) };
     }
   }
 }
@@ -88,7 +99,7 @@ export async function buildDefinition(
 export async function build(
   loaded: LoadedConfig,
   logger?: Logger,
-): Promise<{ definition: PipelineDefinition; exhausted: Promise<{ emitted: number }> }> {
+): Promise<{ definition: PipelineDefinition; end: SourceEnd }> {
   const { config, file } = loaded;
   const batchers = config.batchers ?? (config.sink !== undefined ? { default: {} } : undefined);
   const hasBatchers = batchers !== undefined && Object.keys(batchers).length > 0;
@@ -140,7 +151,7 @@ export async function build(
     ...(handlers.handleFailed !== undefined && { handleFailed: handlers.handleFailed }),
     ...(handlers.prepareMessages !== undefined && { prepareMessages: handlers.prepareMessages }),
   };
-  return { definition, exhausted: producer.exhausted };
+  return { definition, end: producer };
 }
 
 /**

@@ -368,6 +368,42 @@ describe('sluice run', () => {
     expect(summary(stderr)).toMatchObject({ received: 10, successful: 0, failed: 10 });
   });
 
+  // Issue 15: these runs logged one error and then waited for ever.
+  it.each([
+    ['a missing file', 'missing.txt', 'file producer: cannot read missing.txt: no such file'],
+    ['a directory', '.', 'file producer: cannot read .: it is not a file (a directory?)'],
+  ])(
+    'exits 1 at once, naming the cause, when the file producer is given %s',
+    async (_what, path, cause) => {
+      file('unreadable.yaml', `name: u\nproducer: { type: file, path: ${path} }\n`);
+      const { code, stderr } = await sluice(['run', 'unreadable.yaml']);
+      expect(code).toBe(1);
+      expect(stderr).toContain(cause);
+    },
+  );
+
+  it('exits 1 by the shutdownTimeout when a handler never settles, reporting what is un-acked', async () => {
+    file('hangs.mjs', 'export const handleMessage = () => new Promise(() => {});\n');
+    file(
+      'hangs.yaml',
+      'name: hangs\nproducer: { type: generator, count: 5 }\nhandlers: ./hangs.mjs\nshutdownTimeout: 300\n',
+    );
+    const { code, stderr } = await sluice(['run', 'hangs.yaml']);
+    expect(code).toBe(1);
+    expect(summary(stderr)).toMatchObject({ received: 5, unacked: 5, timedOut: true });
+  });
+
+  it('never repeats a jsonl line after a blank one, however often it is rerun', async () => {
+    file('gaps.jsonl', '{"n":1}\n\n{"n":2}\n{"n":3}\n');
+    file(
+      'gaps.yaml',
+      'name: gaps\nproducer: { type: file, path: gaps.jsonl, format: jsonl }\nsink: { type: file, path: gaps-out.jsonl }\n',
+    );
+    for (let run = 0; run < 3; run++) expect((await sluice(['run', 'gaps.yaml'])).code).toBe(0);
+    const written = readFileSync(join(dir, 'gaps-out.jsonl'), 'utf8').trim().split('\n');
+    expect(written.map((l) => JSON.parse(l) as unknown)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
   it('drains on SIGTERM halfway and loses nothing', async () => {
     file(
       'endless.yaml',

@@ -8,7 +8,8 @@
  * line a second. stdout is left to the data (the stdout sink).
  *
  * Exit codes: 0 everything acked; 1 stopped with messages un-acked (the
- * drain timed out) or a stage crashed; 2 invalid file; 130 forced.
+ * drain timed out), the source failed or could not be opened, or a stage
+ * crashed; 2 invalid file; 130 forced.
  */
 import diagnostics from 'node:diagnostics_channel';
 import {
@@ -20,7 +21,7 @@ import {
   type StopReport,
 } from '@sluice/core';
 import { pino } from 'pino';
-import { build } from '../build.ts';
+import { build, type SourceEnd } from '../build.ts';
 import { loadConfig } from '../config/load.ts';
 import { redact } from '../config/redact.ts';
 import { reportInvalid } from './validate.ts';
@@ -37,11 +38,11 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   );
   let pipelineName = '';
   let definition;
-  let exhausted: Promise<{ emitted: number }>;
+  let end: SourceEnd;
   try {
     const loaded = loadConfig(file);
     pipelineName = loaded.config.name;
-    ({ definition, exhausted } = await build(loaded, logger));
+    ({ definition, end } = await build(loaded, logger));
     if (!options.tty) {
       logger.info(
         { config: redact(loaded.config, loaded.secrets) },
@@ -124,28 +125,39 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     options.tty ? 250 : 1000,
   );
 
-  const finished = new Promise<{ report: StopReport; reason: string }>((resolve) => {
-    stopOnSignals(pipeline, {
-      onStopped: (report, signal) => resolve({ report, reason: `stopped by ${signal}` }),
-      onForce: (signal) => {
-        logger.error({ signal }, 'second signal: exiting without waiting for the drain');
-        logger.flush();
-        process.exit(130);
-      },
-    });
-    void exhausted.then(async ({ emitted }) => {
-      while (
-        pipeline.stats().successful + pipeline.stats().failed < emitted &&
-        pipeline.state === 'running'
-      ) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      if (pipeline.state === 'running') {
-        resolve({ report: await pipeline.stop(), reason: 'source exhausted' });
-      }
-    });
-  });
-  const { report, reason } = await finished;
+  const finished = new Promise<{ report: StopReport; reason: string; failed?: boolean }>(
+    (resolve) => {
+      stopOnSignals(pipeline, {
+        onStopped: (report, signal) => resolve({ report, reason: `stopped by ${signal}` }),
+        onForce: (signal) => {
+          logger.error({ signal }, 'second signal: exiting without waiting for the drain');
+          logger.flush();
+          process.exit(130);
+        },
+      });
+      // Once every message the source will send is in, stop: the drain acks
+      // what is in flight within shutdownTimeout, so a handler that never
+      // settles cannot keep the run alive past it.
+      void end.exhausted.then(async ({ emitted }) => {
+        while (pipeline.stats().received < emitted && pipeline.state === 'running') {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        if (pipeline.state === 'running') {
+          resolve({ report: await pipeline.stop(), reason: 'source exhausted' });
+        }
+      });
+      void end.failed.then(async (error) => {
+        if (pipeline.state !== 'running') return;
+        logger.error({ err: error }, `the source of pipeline ${pipelineName} failed`);
+        resolve({
+          report: await pipeline.stop(),
+          reason: `source failed: ${error.message}`,
+          failed: true,
+        });
+      });
+    },
+  );
+  const { report, reason, failed } = await finished;
   clearInterval(ticker);
   diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
   diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
@@ -155,5 +167,5 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   if (options.tty) console.error(summary);
   logger.info({ ...s, unacked: report.unacked, timedOut: report.timedOut, reason }, summary);
   logger.flush();
-  return report.unacked === 0 ? 0 : 1;
+  return report.unacked === 0 && failed !== true ? 0 : 1;
 }

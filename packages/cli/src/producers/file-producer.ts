@@ -4,18 +4,23 @@
  * and writes the highest line below which every line is done to a
  * checkpoint file, so a restart resumes right after the last acked line.
  */
-import { createReadStream, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Acknowledger, ProducerModule } from '@sluice/core';
-import { lineProducer, type LineFormat } from './line-producer.ts';
+import { lineProducer, type LineEvents, type LineFormat } from './line-producer.ts';
 
-export interface FileProducerOptions {
+export interface FileProducerOptions extends LineEvents {
   readonly path: string;
   readonly format?: LineFormat;
   /** Where progress is kept. @defaultValue `<path>.offset` */
   readonly checkpoint?: string;
-  /** Called once the end of the file is reached. */
-  readonly onExhausted?: (result: { emitted: number }) => void;
 }
 
 /** Tracks done lines and the contiguous prefix of them (pure). */
@@ -67,13 +72,35 @@ export function fileProducer(options: FileProducerOptions): ProducerModule {
   return lineProducer(
     {
       skip,
-      open: () =>
-        createInterface({ input: createReadStream(options.path), crlfDelay: Infinity })[
+      open: () => {
+        assertReadableFile(options.path);
+        return createInterface({ input: createReadStream(options.path), crlfDelay: Infinity })[
           Symbol.asyncIterator
-        ](),
+        ]();
+      },
+      // A line that is not emitted (a blank one) must not hold the checkpoint back.
+      skipped: (line) => {
+        if (progress.mark(line)) save();
+      },
     },
     options.format ?? 'lines',
     acknowledger,
-    options.onExhausted,
+    options,
   );
+}
+
+/** Throws an error naming the path and what is wrong with it, if it is not a readable file. */
+function assertReadableFile(path: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      `file producer: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
+  }
+  if (!isFile) {
+    throw new Error(`file producer: cannot read ${path}: it is not a file (a directory?)`);
+  }
 }

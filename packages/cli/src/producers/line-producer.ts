@@ -11,20 +11,27 @@ export type LineFormat = 'lines' | 'jsonl';
 
 /** The line source: an async iterator of lines, created when the producer starts. */
 export interface LineSource {
+  /** Opens the source; throws, failing the pipeline's start, when it cannot be read. */
   open(): AsyncIterator<string>;
   /** Lines to skip first (already acked by an earlier run). */
   readonly skip: number;
+  /** A line read but not emitted (a blank line in `jsonl`): it is done too. */
+  skipped?(line: number): void;
 }
 
-/**
- * `onExhausted` is called once the source has ended, with how many
- * messages were emitted in all.
- */
+/** What a line producer tells its owner about the source. */
+export interface LineEvents {
+  /** The source has ended; `emitted` messages were emitted in all. */
+  readonly onExhausted?: (result: { emitted: number }) => void;
+  /** Reading failed: nothing more will come. */
+  readonly onFailed?: (error: Error) => void;
+}
+
 export function lineProducer(
   source: LineSource,
   format: LineFormat,
   acknowledger: Acknowledger,
-  onExhausted?: (result: { emitted: number }) => void,
+  events: LineEvents = {},
 ): ProducerModule {
   return {
     init(context) {
@@ -74,7 +81,10 @@ export function lineProducer(
               }
               line++;
               if (line <= source.skip) continue;
-              if (format === 'jsonl' && next.value.trim() === '') continue;
+              if (format === 'jsonl' && next.value.trim() === '') {
+                source.skipped?.(line);
+                continue;
+              }
               batch.push(toMessage(next.value, line));
               if (batch.length >= 100) break;
             }
@@ -82,10 +92,11 @@ export function lineProducer(
             emitted += batch.length;
             if (batch.length > 0) context.emit(batch);
           }
-          if (done) onExhausted?.({ emitted });
+          if (done) events.onExhausted?.({ emitted });
         } catch (error) {
           context.logger.error({ err: error }, 'reading lines failed');
           done = true;
+          events.onFailed?.(error as Error);
         } finally {
           pumping = false;
         }

@@ -1,13 +1,10 @@
 /** The `stdin` producer: standard input's lines, as they come. */
 import { createInterface } from 'node:readline';
 import type { ProducerModule } from '@sluice/core';
-import { lineProducer, type LineFormat } from './line-producer.ts';
+import { lineProducer, type LineEvents, type LineFormat } from './line-producer.ts';
 
 export function stdinProducer(
-  options: {
-    readonly format?: LineFormat;
-    readonly onExhausted?: (result: { emitted: number }) => void;
-  } = {},
+  options: LineEvents & { readonly format?: LineFormat } = {},
 ): ProducerModule {
   return lineProducer(
     {
@@ -18,6 +15,6 @@ export function stdinProducer(
     options.format ?? 'lines',
     // Standard input cannot be re-read: acking has nothing to record.
     { ack: () => undefined },
-    options.onExhausted,
+    options,
   );
 }

@@ -15,8 +15,8 @@ export interface AckSink {
   acked(successful: number, failed: number): void;
   /** An acknowledger threw or rejected. */
   ackError(error: unknown, messages: readonly Message[]): void;
-  /** An async ack is in progress; settle it before the pipeline reports stopped. */
-  track(promise: Promise<void>): void;
+  /** An async ack of `count` messages is in progress; settle it before the pipeline reports stopped. */
+  track(promise: Promise<void>, count: number): void;
 }
 
 /** Acks `successful` and `failed`, one call per (acknowledger, ackRef) group. */
@@ -99,6 +99,7 @@ function call(
         Promise.resolve(result).then(undefined, (error: unknown) =>
           sink.ackError(error, [...ok, ...failed]),
         ),
+        ok.length + failed.length,
       );
     }
   } catch (error) {

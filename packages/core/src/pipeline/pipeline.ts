@@ -30,6 +30,7 @@ import { Message } from './message.ts';
 import { partitioner } from './partition.ts';
 import { startProcessor } from './processor-stage.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
+import { RateLimitClock } from './rate-limit-clock.ts';
 import { RateLimiter, rateLimitUpdateSchema, type RateLimit } from './rate-limiter.ts';
 import { PipelineRuntime, type PipelineStats } from './runtime.ts';
 import { channels } from './telemetry.ts';
@@ -53,9 +54,13 @@ export interface Topology {
 
 /** What `stop()` resolves with. */
 export interface StopReport {
-  /** Messages received but not acked when the pipeline stopped (0 after a full drain). */
+  /**
+   * Messages not known to be acked at their source when `stop()` settled:
+   * never acked, in an ack still on its way, or in an ack that failed
+   * (0 after a full drain). The source redelivers them.
+   */
   readonly unacked: number;
-  /** True if `shutdownTimeout` passed and the stages were stopped anyway. */
+  /** True if `shutdownTimeout` passed before everything was drained, acked and closed. */
   readonly timedOut: boolean;
 }
 
@@ -135,7 +140,7 @@ class PipelineImpl<C> implements Pipeline<C> {
   #batchers: Batcher[] = [];
   #allStages: Stage<never, unknown>[] = [];
   #limiter: RateLimiter | undefined;
-  #limiterTimer: NodeJS.Timeout | undefined;
+  #clock: RateLimitClock | undefined;
   #cleanup: (() => void | PromiseLike<void>) | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<StopReport> | undefined;
@@ -238,27 +243,15 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   #startRateLimiter(limit: RateLimit): void {
-    this.#limiter = new RateLimiter(limit);
-    this.#scheduleReset();
-  }
-
-  /** Opens a new rate-limit interval after the current one, and so on. */
-  #scheduleReset(): void {
-    const limiter = this.#limiter as RateLimiter;
-    clearTimeout(this.#limiterTimer);
-    this.#limiterTimer = setTimeout(() => {
-      this.#resetRateLimit();
-      this.#scheduleReset();
-    }, limiter.interval);
-  }
-
-  #resetRateLimit(): void {
-    const limiter = this.#limiter as RateLimiter;
-    limiter.reset();
-    if (channels.rateLimit.hasSubscribers) {
-      channels.rateLimit.publish({ pipeline: this.name, state: 'open', ...limiter.limit });
-    }
-    for (const p of this.#producers) p.rateReset();
+    const limiter = new RateLimiter(limit);
+    this.#limiter = limiter;
+    this.#clock = new RateLimitClock(limiter, () => {
+      if (channels.rateLimit.hasSubscribers) {
+        channels.rateLimit.publish({ pipeline: this.name, state: 'open', ...limiter.limit });
+      }
+      for (const p of this.#producers) p.rateReset();
+    });
+    this.#clock.start();
   }
 
   stop(): Promise<StopReport> {
@@ -295,7 +288,7 @@ class PipelineImpl<C> implements Pipeline<C> {
       await rt.settleAcks();
     })();
     await Promise.race([drained, deadline]);
-    clearTimeout(timer);
+    const drainedInTime = !timedOut;
 
     if (timedOut) {
       const unacked = rt.stats.inFlight;
@@ -307,9 +300,26 @@ class PipelineImpl<C> implements Pipeline<C> {
         new SluiceError('ERR_PIPELINE_STATE', `pipeline ${this.name}: shutdownTimeout passed`),
       );
     }
-    await this.#teardown();
+    // Whatever the teardown does (an ack, a producer's terminate or the
+    // module's cleanup that never returns), stop() settles by the deadline;
+    // what is still running goes on in the background, logged if it fails.
+    const teardown = this.#teardown().catch((error: unknown) => {
+      rt.logger.error({ err: error }, `pipeline ${this.name}: teardown failed`);
+    });
+    const tornDown = await Promise.race([teardown.then(() => true), deadline.then(() => false)]);
+    clearTimeout(timer);
+    if (!tornDown && drainedInTime) {
+      timedOut = true;
+      rt.logger.error(
+        { shutdownTimeout: this.definition.shutdownTimeout },
+        `pipeline ${this.name}: acks or producer shutdown still running when shutdownTimeout passed; reporting it stopped`,
+      );
+      rt.shutdown.abort(
+        new SluiceError('ERR_PIPELINE_STATE', `pipeline ${this.name}: shutdownTimeout passed`),
+      );
+    }
     this.#state = 'stopped';
-    const report: StopReport = { unacked: rt.stats.inFlight, timedOut };
+    const report: StopReport = { unacked: rt.unconfirmed, timedOut };
     if (channels.pipelineStop.hasSubscribers) {
       channels.pipelineStop.publish({
         pipeline: this.name,
@@ -326,7 +336,7 @@ class PipelineImpl<C> implements Pipeline<C> {
    * while draining could still use their connections.
    */
   async #teardown(): Promise<void> {
-    clearTimeout(this.#limiterTimer);
+    this.#clock?.stop();
     for (const b of this.#batchers) b.close();
     await Promise.all(this.#allStages.map((s) => s.kill('shutdown')));
     await Promise.all(this.#producers.map((p) => p.stage.kill('shutdown')));
@@ -384,10 +394,7 @@ class PipelineImpl<C> implements Pipeline<C> {
     const limiter = this.#limiter;
     if (limiter === undefined) return;
     limiter.update(next);
-    if (parsed.reset === true) {
-      this.#resetRateLimit();
-      this.#scheduleReset();
-    }
+    if (parsed.reset === true) this.#clock?.resetNow();
   }
 
   pushMessages(messages: readonly Message[]): void {

@@ -35,6 +35,10 @@ export class PipelineRuntime<C = unknown> {
   successful = 0;
   failed = 0;
   ackErrors = 0;
+  /** Messages whose acknowledger failed: the source never heard of their ack. */
+  ackFailedMessages = 0;
+  /** Messages in async acks that have not settled yet. */
+  ackPendingMessages = 0;
   readonly #pendingAcks = new Set<Promise<void>>();
   readonly ackSink: AckSink;
 
@@ -49,9 +53,13 @@ export class PipelineRuntime<C = unknown> {
         this.failed += failed;
       },
       ackError: (error, messages) => this.#ackError(error, messages),
-      track: (promise) => {
+      track: (promise, count) => {
         this.#pendingAcks.add(promise);
-        void promise.finally(() => this.#pendingAcks.delete(promise));
+        this.ackPendingMessages += count;
+        void promise.finally(() => {
+          this.#pendingAcks.delete(promise);
+          this.ackPendingMessages -= count;
+        });
       },
     };
   }
@@ -74,6 +82,14 @@ export class PipelineRuntime<C = unknown> {
     }
   }
 
+  /**
+   * Messages not known to be acked at their source: not yet acked, in an
+   * ack still on its way, or in an ack that failed. What `stop()` reports.
+   */
+  get unconfirmed(): number {
+    return this.stats.inFlight + this.ackPendingMessages + this.ackFailedMessages;
+  }
+
   /** Resolves once every async ack started so far has settled. */
   async settleAcks(): Promise<void> {
     while (this.#pendingAcks.size > 0) await Promise.allSettled([...this.#pendingAcks]);
@@ -81,6 +97,7 @@ export class PipelineRuntime<C = unknown> {
 
   #ackError(error: unknown, messages: readonly Message[]): void {
     this.ackErrors++;
+    this.ackFailedMessages += messages.length;
     this.logger.error(
       { err: error, count: messages.length, messageIds: messages.slice(0, 10).map((m) => m.id) },
       `acknowledger failed for ${messages.length} messages; they stay un-acked at the source`,

@@ -1,7 +1,12 @@
 import { handlerSpy, testBatch, testMessage } from '@sluice/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import diagnostics from 'node:diagnostics_channel';
-import { Message, pipelineChannels, type ProducerModule } from '../../src/index.ts';
+import {
+  Message,
+  pipelineChannels,
+  type ProducerModule,
+  type StopReport,
+} from '../../src/index.ts';
 import { deferred, until } from '../helpers.ts';
 import {
   fakeTimers,
@@ -351,6 +356,58 @@ describe('draining', () => {
     expect(line?.message).toMatch(
       /did not drain within 5000 ms; stopping with 1 messages un-acked/,
     );
+  });
+
+  // Issue 15: against a frozen broker a delete call never returned, and
+  // stop() outlived its shutdownTimeout by far (or reported timedOut false).
+  it.each([
+    ['an ack that never settles', { ack: 'hangs' }],
+    ["a producer's terminate that never settles", { terminate: 'hangs' }],
+    ["the module's cleanup that never settles", { cleanup: 'hangs' }],
+  ] as const)('settles stop() by shutdownTimeout despite %s, and says so', async (_what, hang) => {
+    fakeTimers();
+    const never = new Promise<void>(() => {});
+    const acknowledger = { ack: () => ('ack' in hang ? never : undefined) };
+    const source = listProducer(range(3), acknowledger);
+    const module: ProducerModule = {
+      prepareForStart: () => ('cleanup' in hang ? () => never : undefined),
+      init: (context) =>
+        ({
+          ...(source.module.init(context) as object),
+          ...('terminate' in hang && { terminate: () => never }),
+        }) as ReturnType<ProducerModule['init']>,
+    };
+    const p = pipeline({
+      producer: { module },
+      processors: { default: { concurrency: 1 } },
+      shutdownTimeout: 5000,
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    await advance(0);
+    let report: StopReport | undefined;
+    void p.stop().then((r) => (report = r));
+    await advance(4999);
+    expect(report).toBeUndefined();
+    await advance(1);
+    expect(report).toEqual({ unacked: 'ack' in hang ? 3 : 0, timedOut: true });
+    expect(p.state).toBe('stopped');
+  });
+
+  it('counts messages whose ack failed as un-acked in the stop report', async () => {
+    const acknowledger = {
+      ack: () => Promise.reject(new Error('connection closed')),
+    };
+    const source = listProducer(range(4), acknowledger);
+    const p = pipeline({
+      producer: { module: source.module },
+      processors: { default: { concurrency: 1 } },
+      handleMessage: (_p, m) => m,
+    });
+    await p.start();
+    await until(() => p.stats().successful === 4);
+    expect(await p.stop()).toEqual({ unacked: 4, timedOut: false });
+    expect(p.stats().ackErrors).toBeGreaterThan(0);
   });
 
   it('acks as failed, and reports, messages a producer emits after draining finished', async () => {
