@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         help: { type: 'boolean', short: 'h' },
         print: { type: 'boolean' },
+        'no-handlers': { type: 'boolean' },
         tests: { type: 'string' },
         'log-level': { type: 'string' },
       },
@@ -52,7 +53,10 @@ async function main(argv: string[]): Promise<number> {
         logLevel: parsed.values['log-level'] ?? 'info',
       });
     case 'validate':
-      return validate(file, { print: parsed.values.print === true });
+      return validate(file, {
+        print: parsed.values.print === true,
+        handlers: parsed.values['no-handlers'] !== true,
+      });
     case 'topology':
       return topology(file);
     case 'test':

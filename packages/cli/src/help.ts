@@ -37,14 +37,18 @@ Exit codes: 0 all acked; 1 messages left un-acked or a crash; 2 invalid file;
 Examples:
   sluice run examples/config-driven/pipeline.yaml
   cat events.jsonl | sluice run stdin-pipeline.yaml > out.jsonl`,
-  validate: `Usage: sluice validate [--print] <file>
+  validate: `Usage: sluice validate [--print] [--no-handlers] <file>
 
 Checks the file: YAML or JSON syntax, \${VAR} interpolation, every option,
 and the handler module's exports. Each problem is printed as
 file:line:col: path: message. Secrets are never printed.
 
+Checking the exports imports the handler module, which runs its top-level
+code. To lint a file you do not trust, pass --no-handlers.
+
 Options:
-  --print   also print the resolved configuration (secrets redacted)
+  --print         also print the resolved configuration (secrets redacted)
+  --no-handlers   do not import the handler module; its exports go unchecked
 
 Exit codes: 0 valid; 2 invalid.
 

@@ -236,6 +236,32 @@ describe('sluice validate', () => {
     expect(stderr.split('\n')[0]).toContain(expected);
   });
 
+  it('leaves the handler module alone with --no-handlers, and still checks the options', async () => {
+    // A module whose top-level code would leave a mark if it ran.
+    file(
+      'marks.mjs',
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync('ran.txt', 'ran');\nexport const handleMessage = (_p, m) => m;\n`,
+    );
+    file(
+      'trusted.yaml',
+      'name: t\nproducer: { type: generator }\nbatchers: { s3: {} }\nhandlers: ./marks.mjs\n',
+    );
+    const linted = await sluice(['validate', '--no-handlers', 'trusted.yaml']);
+    expect(linted.code).toBe(0);
+    expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
+    // Without the flag the module is imported, and run.
+    const checked = await sluice(['validate', 'trusted.yaml']);
+    expect(checked.code).toBe(2); // it exports no handleBatch for the batcher
+    expect(existsSync(join(dir, 'ran.txt'))).toBe(true);
+    file(
+      'bad-options.yaml',
+      'name: t\nproducer: { type: generator, cout: 1 }\nhandlers: ./marks.mjs\n',
+    );
+    const bad = await sluice(['validate', '--no-handlers', 'bad-options.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('producer.cout: unknown option');
+  });
+
   it('reports errors in a JSON file with their position too', async () => {
     file(
       'bad.json',

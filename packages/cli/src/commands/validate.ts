@@ -1,14 +1,22 @@
-/** `sluice validate <file>`: every problem, with its line and column; exit 2 on any. */
+/**
+ * `sluice validate <file>`: every problem, with its line and column; exit 2
+ * on any. It imports the handler module to check its exports, which runs the
+ * module's top-level code; `--no-handlers` leaves it alone, for linting files
+ * one does not trust.
+ */
 import { createPipeline } from '@sluice/core';
 import { buildDefinition } from '../build.ts';
 import { ConfigError, formatProblem, loadConfig } from '../config/load.ts';
 import { redact } from '../config/redact.ts';
 import { describeTopology } from './topology.ts';
 
-export async function validate(file: string, options: { print: boolean }): Promise<number> {
+export async function validate(
+  file: string,
+  options: { print: boolean; handlers: boolean },
+): Promise<number> {
   try {
     const loaded = loadConfig(file);
-    const definition = await buildDefinition(loaded);
+    const definition = await buildDefinition(loaded, undefined, { loadHandlers: options.handlers });
     const pipeline = createPipeline(definition);
     console.log(`${file} is valid.`);
     console.log(describeTopology(pipeline.definition, loaded.config.producer.type));
