@@ -19,6 +19,7 @@ import {
   Message,
   noopAcknowledger,
   parseOptions,
+  SluiceError,
   type Acknowledger,
   type ProducerContext,
 } from '@sluice/core';
@@ -478,8 +479,10 @@ export class RabbitMqConsumer {
 
   #ack(session: Session, successful: Message[], failed: Message[]): Promise<void> | undefined {
     if (session.dead) {
-      this.#stale(session, successful.length + failed.length);
-      return undefined;
+      const count = successful.length + failed.length;
+      this.#stale(session, count);
+      // The pipeline counts them as not acked: its stop report stays true.
+      return Promise.reject(staleError(session, count));
     }
     const o = this.#o;
     const tracker = session.tracker;
@@ -506,7 +509,7 @@ export class RabbitMqConsumer {
       else (retries ??= []).push({ message, attempt: decision.attempt, delayMs: decision.delayMs });
     }
     if (retries !== undefined) return this.#retry(session, retries);
-    return session.scheduleFlush();
+    return session.scheduleFlush().then(raise);
   }
 
   /** Republishes to the retry queue; once the broker confirmed, acks the originals. */
@@ -549,19 +552,19 @@ export class RabbitMqConsumer {
       // copy may already wait in the retry queue: a duplicate).
       this.#lost(session, `republishing to ${retryQueue} failed: ${messageOf(error)}`, undefined);
       this.#stale(session, retries.length);
-      await flushed;
-      return;
+      raise(await flushed);
+      throw staleError(session, retries.length);
     }
-    await flushed;
+    raise(await flushed);
     if (session.dead) {
       this.#stale(session, retries.length);
-      return;
+      throw staleError(session, retries.length);
     }
     this.#stats.retried += retries.length;
     for (const { message } of retries) {
       session.tracker.settle((message.ackData as AckData).delivery.deliveryTag, 'ack');
     }
-    await session.scheduleFlush();
+    raise(await session.scheduleFlush());
   }
 
   #sent(session: Session, command: WireCommand): void {
@@ -607,6 +610,18 @@ export class RabbitMqConsumer {
   #base(): { pipeline: string; index: number; queue: string } {
     return { pipeline: this.#context.pipeline, index: this.#context.index, queue: this.#o.queue };
   }
+}
+
+/** Throws what a flush reports as dropped. */
+function raise(dropped: Error | undefined): void {
+  if (dropped !== undefined) throw dropped;
+}
+
+function staleError(session: Session, count: number): SluiceError {
+  return new SluiceError(
+    'ERR_ACK_FAILED',
+    `${count} acks for deliveries of closed channel generation ${session.generation} cannot be sent; the broker redelivers those messages`,
+  );
 }
 
 function asError(error: unknown): Error | undefined {

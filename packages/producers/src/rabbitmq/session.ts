@@ -9,6 +9,7 @@
  * together on the next turn of the event loop (`setImmediate`), which lets
  * the acks of several processors share one `multiple` ack.
  */
+import { SluiceError } from '@sluice/core';
 import type { WireCommand } from './delivery-tracker.ts';
 import { DeliveryTracker } from './delivery-tracker.ts';
 import type { RabbitMqChannel, RabbitMqConnection } from './client.ts';
@@ -36,7 +37,7 @@ export class Session {
   /** Stale settlements already logged at warn level for this session. */
   warnedStale = false;
   readonly #sink: SessionSink;
-  #flush: { promise: Promise<void>; resolve: () => void } | undefined;
+  #flush: { promise: Promise<Error | undefined>; resolve: (dropped?: Error) => void } | undefined;
 
   constructor(
     generation: number,
@@ -50,11 +51,16 @@ export class Session {
     this.#sink = sink;
   }
 
-  /** Sends the decisions made so far on the next turn; resolves once sent (or dropped). */
-  scheduleFlush(): Promise<void> {
+  /**
+   * Sends the decisions made so far on the next turn. Resolves once they
+   * are sent, with `undefined`, or dropped (the channel is gone), with an
+   * `ERR_ACK_FAILED` error saying so; it never rejects, so a caller that
+   * does not care need not handle it.
+   */
+  scheduleFlush(): Promise<Error | undefined> {
     if (this.#flush === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => {
+      let resolve!: (dropped?: Error) => void;
+      const promise = new Promise<Error | undefined>((r) => {
         resolve = r;
       });
       this.#flush = { promise, resolve };
@@ -77,7 +83,10 @@ export class Session {
           let dropped = 0;
           for (let j = i; j < commands.length; j++) dropped += (commands[j] as WireCommand).count;
           this.#sink.sendFailed(this, error, dropped);
-          break;
+          // Every ack waiting on this flush hears it: some of theirs may have
+          // gone out, but none is known to have, so none reports success.
+          pending?.resolve(this.#dropped(dropped, (error as Error).message));
+          return;
         }
         this.#sink.sent(this, command);
       }
@@ -92,8 +101,15 @@ export class Session {
     const dropped = this.tracker.clear();
     const pending = this.#flush;
     this.#flush = undefined;
-    pending?.resolve();
+    pending?.resolve(dropped > 0 ? this.#dropped(dropped, 'the channel closed') : undefined);
     return dropped;
+  }
+
+  #dropped(count: number, cause: string): Error {
+    return new SluiceError(
+      'ERR_ACK_FAILED',
+      `${count} acks of channel generation ${this.generation} were not sent (${cause}); the broker redelivers those messages`,
+    );
   }
 }
 

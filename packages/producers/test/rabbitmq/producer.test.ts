@@ -210,6 +210,22 @@ describe('rabbitmqProducer with a fake channel', () => {
     ]);
   });
 
+  it('rejects acks decided but not yet sent when the connection drops, so they count as not acked', async () => {
+    const { client, instance, ack } = await harness();
+    client.channel.deliver();
+    client.channel.deliver();
+    const [m1, m2] = (await instance.handleDemand(2)) as [Message, Message];
+    const oldChannel = client.channel;
+    const acked = ack([m1, m2]); // coalesced: sent on the next turn
+    client.connections[0]?.drop(new Error('Unexpected close'));
+    await expect(acked).rejects.toMatchObject({
+      code: 'ERR_ACK_FAILED',
+      message:
+        '2 acks of channel generation 1 were not sent (the channel closed); the broker redelivers those messages',
+    });
+    expect(oldChannel.wire).toEqual([]);
+  });
+
   it('drops acks for a dead channel, counts them, and never sends them on the new channel', async () => {
     vi.useFakeTimers({
       toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
@@ -232,7 +248,13 @@ describe('rabbitmqProducer with a fake channel', () => {
     const newChannel = client.channel;
     newChannel.deliver(); // tag 1 again, on the new channel
 
-    await ack([old1, old2]);
+    // The ack rejects, so the pipeline counts both as not acked (its stop
+    // report says so) instead of as acked (issue 15).
+    await expect(ack([old1, old2])).rejects.toMatchObject({
+      code: 'ERR_ACK_FAILED',
+      message:
+        '2 acks for deliveries of closed channel generation 1 cannot be sent; the broker redelivers those messages',
+    });
     expect(oldChannel.wire).toEqual([]);
     expect(newChannel.wire).toEqual([]);
     expect(module.stats().staleAcks).toBe(2);
