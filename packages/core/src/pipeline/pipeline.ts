@@ -57,7 +57,7 @@ export interface StopReport {
   /**
    * Messages not known to be acked at their source when `stop()` settled:
    * never acked, in an ack still on its way, or in an ack that failed
-   * (0 after a full drain). The source redelivers them.
+   * during the drain (0 after a full drain). The source redelivers them.
    */
   readonly unacked: number;
   /** True if `shutdownTimeout` passed before everything was drained, acked and closed. */

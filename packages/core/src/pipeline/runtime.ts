@@ -35,8 +35,13 @@ export class PipelineRuntime<C = unknown> {
   successful = 0;
   failed = 0;
   ackErrors = 0;
-  /** Messages whose acknowledger failed: the source never heard of their ack. */
-  ackFailedMessages = 0;
+  /**
+   * Messages whose acknowledger failed once the drain had begun: the source
+   * never heard of their ack, and nothing will take them again before the
+   * pipeline stops. (An ack that fails earlier is reported as it happens,
+   * and the source redelivers those messages while the pipeline runs.)
+   */
+  ackFailedWhileDraining = 0;
   /** Messages in async acks that have not settled yet. */
   ackPendingMessages = 0;
   readonly #pendingAcks = new Set<Promise<void>>();
@@ -84,10 +89,11 @@ export class PipelineRuntime<C = unknown> {
 
   /**
    * Messages not known to be acked at their source: not yet acked, in an
-   * ack still on its way, or in an ack that failed. What `stop()` reports.
+   * ack still on its way, or in an ack that failed during the drain. What
+   * `stop()` reports.
    */
   get unconfirmed(): number {
-    return this.stats.inFlight + this.ackPendingMessages + this.ackFailedMessages;
+    return this.stats.inFlight + this.ackPendingMessages + this.ackFailedWhileDraining;
   }
 
   /** Resolves once every async ack started so far has settled. */
@@ -97,7 +103,7 @@ export class PipelineRuntime<C = unknown> {
 
   #ackError(error: unknown, messages: readonly Message[]): void {
     this.ackErrors++;
-    this.ackFailedMessages += messages.length;
+    if (this.draining) this.ackFailedWhileDraining += messages.length;
     this.logger.error(
       { err: error, count: messages.length, messageIds: messages.slice(0, 10).map((m) => m.id) },
       `acknowledger failed for ${messages.length} messages; they stay un-acked at the source`,

@@ -394,19 +394,23 @@ describe('draining', () => {
     expect(p.state).toBe('stopped');
   });
 
-  it('counts messages whose ack failed as un-acked in the stop report', async () => {
-    const acknowledger = {
-      ack: () => Promise.reject(new Error('connection closed')),
-    };
-    const source = listProducer(range(4), acknowledger);
+  it('counts messages whose ack failed during the drain as un-acked in the stop report', async () => {
+    const acknowledger = { ack: () => Promise.reject(new Error('connection closed')) };
+    const release = deferred<void>();
+    const source = listProducer(range(3), acknowledger);
     const p = pipeline({
       producer: { module: source.module },
-      processors: { default: { concurrency: 1 } },
-      handleMessage: (_p, m) => m,
+      processors: { default: { concurrency: 1, maxDemand: 3, minDemand: 0 } },
+      handleMessage: async (_p, m) => {
+        await release.promise;
+        return m;
+      },
     });
     await p.start();
-    await until(() => p.stats().successful === 4);
-    expect(await p.stop()).toEqual({ unacked: 4, timedOut: false });
+    await until(() => p.stats().received === 3);
+    const stopping = p.stop();
+    release.resolve();
+    expect(await stopping).toEqual({ unacked: 3, timedOut: false });
     expect(p.stats().ackErrors).toBeGreaterThan(0);
   });
 
