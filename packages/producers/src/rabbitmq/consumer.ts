@@ -509,7 +509,26 @@ export class RabbitMqConsumer {
       else (retries ??= []).push({ message, attempt: decision.attempt, delayMs: decision.delayMs });
     }
     if (retries !== undefined) return this.#retry(session, retries);
-    return session.scheduleFlush().then(raise);
+    const sent = session.scheduleFlush().then(raise);
+    return this.#draining ? sent.then(() => this.#confirmed(session)) : sent;
+  }
+
+  /**
+   * AMQP acks are not answered, so a sent ack is not known to be taken
+   * until a later request on the channel is (the broker handles a channel's
+   * frames in order). While draining, each ack waits for that: a basic.qos
+   * re-stating the prefetch. Against a frozen broker it never comes, so the
+   * pipeline reports those messages as un-acked when its deadline passes.
+   */
+  async #confirmed(session: Session): Promise<void> {
+    try {
+      await session.channel.prefetch(this.#prefetch);
+    } catch (error) {
+      throw new SluiceError(
+        'ERR_ACK_FAILED',
+        `acks sent on channel generation ${session.generation} were not confirmed: ${messageOf(error)}; the broker redelivers any it did not take`,
+      );
+    }
   }
 
   /** Republishes to the retry queue; once the broker confirmed, acks the originals. */
