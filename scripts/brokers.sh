@@ -16,14 +16,16 @@
 #
 # Everything it creates (jars, data, logs, pid files) is under .brokers/ at the repo root.
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), SQS_PORT (9324),
-# AMQP_PORT (5672, where RabbitMQ is looked for), BROKERS_READY_TIMEOUT (90 s),
+# AMQP_PORT (5672, where RabbitMQ is looked for), BROKERS_STATE (.brokers), BROKERS_READY_TIMEOUT (90 s),
 # BROKERS_STOP_TIMEOUT (30 s), KAFKA_HEAP_OPTS, ELASTICMQ_HEAP_OPTS, JAVA_HOME.
 # Details: docs/brokers.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 CONF_DIR=$ROOT/scripts/brokers
-STATE=$ROOT/.brokers
+# BROKERS_STATE gives a second set of brokers its own folder (jars, data, logs) and identity, e.g.
+# the fault tests' private ones on other ports; `down` then stops only those.
+STATE=${BROKERS_STATE:-$ROOT/.brokers}
 
 HOST=127.0.0.1
 KAFKA_PORT=${KAFKA_PORT:-9092}
