@@ -65,7 +65,7 @@ describe.skipIf(unavailable !== undefined && !required)('RabbitMQ faults', () =>
       const { lost } = tally(total, first.handled, second.handled);
       return lost.length === 0;
     });
-    await waitFor('the second consumer to start', second.started);
+    await waitFor('the second consumer to start', () => second.started());
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const { lost, duplicates } = tally(total, first.handled, second.handled);

@@ -64,7 +64,7 @@ describe.skipIf(unavailable !== undefined && !required)('SQS faults', () => {
     await waitFor('every message to be handled', () => {
       return tally(total, first.handled, second.handled).lost.length === 0;
     });
-    await waitFor('the second consumer to start', second.started);
+    await waitFor('the second consumer to start', () => second.started());
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const { lost, duplicates } = tally(total, first.handled, second.handled);
