@@ -132,3 +132,13 @@ describe('option errors', () => {
     expect(showValue({ username: 'u' }, ['sasl'])).toBe("{ username: '[redacted]' }");
   });
 });
+
+describe('redactText on stacks and paths', () => {
+  it('leaves file URLs and @ in paths alone', () => {
+    const frame = 'at f (file:///app/node_modules/@aws-sdk/x/index.js:1:2)';
+    expect(redactText(frame)).toBe(frame);
+    expect(redactUrl('https://registry.example/@scope/pkg')).toBe(
+      'https://registry.example/@scope/pkg',
+    );
+  });
+});

@@ -63,6 +63,10 @@ function credentials(text: string, from: number, end: number): Span | undefined 
   const at = text.lastIndexOf('@', end - 1);
   if (at < start) return undefined;
   const colon = text.indexOf(':', start);
+  // `file:///x/@scope/y` has no authority, and `https://host/x/@y` has an @
+  // in its path: user info without a `:` (a token) has no `/`.
+  const info = text.slice(start, at);
+  if (info.startsWith('/') || (!info.includes(':') && info.includes('/'))) return undefined;
   // A user name has no `:`; with none, the whole user info is one credential (a token).
   const hidden = colon !== -1 && colon < at ? colon + 1 : start;
   return hidden < at ? { start: hidden, end: at, names: [] } : undefined;
