@@ -90,6 +90,13 @@ describe('redact', () => {
     );
   });
 
+  it('keeps a placeholder that names its variable, even under a secret key', () => {
+    expect(redact({ password: '[redacted: from $PW]' })).toEqual({
+      password: '[redacted: from $PW]',
+    });
+    expect(showValue('[redacted: from $PW]', ['password'])).toBe('[redacted: from $PW]');
+  });
+
   it('returns values without secrets as they are', () => {
     const value = { a: [1, { b: 'c' }] };
     expect(redact(value)).toBe(value);

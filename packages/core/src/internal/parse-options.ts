@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { InvalidOptionsError, type OptionIssue } from '../errors.ts';
-import { redact, redactWithin } from './redact.ts';
+import { isRedacted, redact, redactWithin } from './redact.ts';
 
 type Issue = z.core.$ZodIssue;
 
@@ -129,9 +129,7 @@ export function show(value: unknown, path: readonly PropertyKey[] = []): string 
   if (typeof value === 'function') return `[Function ${value.name || 'anonymous'}]`;
   const shown = redactWithin(value, { path, maxDepth: 3, maxItems: 10 });
   // A value hidden whole reads as a placeholder, not as the string '[redacted]'.
-  if (shown !== value && typeof shown === 'string' && /^\[redacted[^\]]*\]$/.test(shown)) {
-    return shown;
-  }
+  if (typeof shown === 'string' && isRedacted(shown)) return shown;
   return inspect(shown, {
     depth: 1,
     breakLength: Infinity,

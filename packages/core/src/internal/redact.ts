@@ -36,6 +36,12 @@ const SECRET_KEY =
   /pass(?:word|wd|phrase)?|pwd|secret|token|credential|api[-_]?key|private[-_]?key|^key$|access[-_]?key|sasl|^auth(?:orization)?$|^pfx$/i;
 const URL_KEY = /(?:ur[il]s?|endpoints?|dsn|connection[-_]?string|brokers?)$/i;
 const SCHEME = /[a-z][a-z0-9+.-]*:\/\//gi;
+const PLACEHOLDER = /^\[redacted(?:: from [^\]]*)?\]$/;
+
+/** True when `text` is what {@link redact} shows for a hidden value. */
+export function isRedacted(text: string): boolean {
+  return PLACEHOLDER.test(text);
+}
 
 /** True when a key names a secret: its value, and everything under it, is never shown. */
 export function isSecretKey(key: PropertyKey | undefined): boolean {
@@ -230,6 +236,7 @@ export function redactWithin(value: unknown, options: Walk): unknown {
     const isUrl = url || isUrlKey(key);
     const from = sources?.(path) ?? [];
     if (typeof v === 'string') {
+      if (PLACEHOLDER.test(v)) return v; // hidden already, perhaps naming its variable
       if (isSecret) return label(from.filter((s) => v.includes(s.value)).map((s) => s.name));
       return hide(v, [...urlSpans(v, isUrl), ...secretSpans(v, from)]);
     }
