@@ -295,8 +295,8 @@ describe('sluice validate', () => {
       env: { DB_PASSWORD: 'hunter2-very-secret' },
     });
     expect(code).toBe(0);
-    expect(stdout).toContain('"dbPassword": "[redacted]"');
-    expect(stdout).toContain('amqp://app:[redacted]@127.0.0.1:5672');
+    expect(stdout).toContain('"dbPassword": "[redacted: from $DB_PASSWORD]"');
+    expect(stdout).toContain('amqp://app:[redacted: from $DB_PASSWORD]@127.0.0.1:5672');
     expect(stdout).not.toContain('hunter2-very-secret');
   });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { interpolate } from '../src/config/interpolate.ts';
-import { redact, redactUrl } from '../src/config/redact.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,26 +40,18 @@ describe('interpolate', () => {
   });
 });
 
-describe('redact', () => {
-  it('hides values of secret-named keys, at any depth', () => {
-    expect(
-      redact({
-        password: 'p',
-        nested: { apiKey: 'k', token: 't', sasl: { username: 'u' } },
-        name: 'n',
-      }),
-    ).toEqual({
-      password: '[redacted]',
-      nested: { apiKey: '[redacted]', token: '[redacted]', sasl: { username: 'u' } },
-      name: 'n',
-    });
-  });
-
-  it('hides passwords inside URLs', () => {
-    expect(redactUrl('amqp://guest:guest@127.0.0.1:5672/vhost')).toBe(
-      'amqp://guest:[redacted]@127.0.0.1:5672/vhost',
+describe('interpolate sources', () => {
+  it('says which variables went into the value at each path', () => {
+    const { sources } = interpolate(
+      { a: { b: 'x-${A}-${B}', c: '${N}' }, d: '${D:-dflt}' },
+      { A: 'one', B: 'two', N: '5' },
     );
-    expect(redactUrl('http://127.0.0.1:9324/queue')).toBe('http://127.0.0.1:9324/queue');
+    expect(sources(['a', 'b'])).toEqual([
+      { name: 'A', value: 'one' },
+      { name: 'B', value: 'two' },
+    ]);
+    expect(sources(['a', 'c'])).toEqual([{ name: 'N', value: '5' }]);
+    expect(sources(['d'])).toBeUndefined();
   });
 });
 

@@ -127,6 +127,18 @@ export {
   zFunction,
   type SchemaProblem,
 } from './internal/parse-options.ts';
+// Secrets out of messages, logs and printed configurations: one rule for
+// core's errors, the producers' and the CLI's.
+export {
+  REDACTED,
+  isSecretKey,
+  redact,
+  redactText,
+  redactUrl,
+  urlSecrets,
+  type RedactOptions,
+  type SecretSource,
+} from './internal/redact.ts';
 export { MAX_TIMER_MS, nonNegativeInt, positiveInt, positiveMs } from './internal/schemas.ts';
 
 // Flow: partitioned dataflow over the stage core

@@ -4,6 +4,7 @@
  * docker-compose.yml. Tests, examples and the broker fixtures all read them
  * through {@link brokerEnv}.
  */
+import { redactUrl as coreRedactUrl } from '@sluice/core';
 
 /** Default of `SQS_ENDPOINT`: ElasticMQ on loopback. */
 export const DEFAULT_SQS_ENDPOINT = 'http://127.0.0.1:9324';
@@ -46,20 +47,13 @@ export function brokerEnv(
 }
 
 /**
- * `url` with its password replaced by `***`, for messages and logs:
- * `amqp://guest:***@127.0.0.1:5672`. Returns `url` unchanged when it does not
- * parse or has no password.
+ * `url` with its credentials hidden, for messages and logs:
+ * `amqp://guest:[redacted]@127.0.0.1:5672`. A URL that does not parse is
+ * hidden too: everything between `scheme://` and the last `@` counts as
+ * credentials, so a password with an unencoded `/` or `@` never shows. The
+ * same function as `@sluice/core`'s `redactUrl`.
  */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
-  } catch {
-    return url;
-  }
-}
+export const redactUrl: (url: string) => string = coreRedactUrl;
 
 function nonBlank(value: string | undefined): string | undefined {
   const trimmed = value?.trim();

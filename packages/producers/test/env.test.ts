@@ -32,8 +32,15 @@ describe('brokerEnv', () => {
 
 describe('redactUrl', () => {
   it('hides the password and keeps the rest', () => {
-    expect(redactUrl('amqp://guest:guest@127.0.0.1:5672')).toBe('amqp://guest:***@127.0.0.1:5672');
-    expect(redactUrl('amqps://u:s3cret@host/vhost')).toBe('amqps://u:***@host/vhost');
+    expect(redactUrl('amqp://guest:guest@127.0.0.1:5672')).toBe(
+      'amqp://guest:[redacted]@127.0.0.1:5672',
+    );
+    expect(redactUrl('amqps://u:s3cret@host/vhost')).toBe('amqps://u:[redacted]@host/vhost');
+  });
+
+  it('hides a password with an unencoded / or @, which new URL() cannot parse or misreads', () => {
+    expect(redactUrl('amqp://u:p/w0rd@host:5672')).toBe('amqp://u:[redacted]@host:5672');
+    expect(redactUrl('amqp://u:p@ss/w0rd@host')).toBe('amqp://u:[redacted]@host');
   });
 
   it('leaves URLs without a password, and non-URLs, unchanged', () => {

@@ -22,8 +22,7 @@ import {
 } from '@sluice/core';
 import { pino } from 'pino';
 import { build, type SourceEnd } from '../build.ts';
-import { loadConfig } from '../config/load.ts';
-import { redact } from '../config/redact.ts';
+import { loadConfig, printable } from '../config/load.ts';
 import { reportInvalid } from './validate.ts';
 
 interface RunOptions {
@@ -44,10 +43,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     pipelineName = loaded.config.name;
     ({ definition, end } = await build(loaded, logger));
     if (!options.tty) {
-      logger.info(
-        { config: redact(loaded.config, loaded.secrets) },
-        `starting pipeline ${pipelineName}`,
-      );
+      logger.info({ config: printable(loaded) }, `starting pipeline ${pipelineName}`);
     }
   } catch (error) {
     return reportInvalid(file, error);

@@ -6,8 +6,7 @@
  */
 import { createPipeline } from '@sluice/core';
 import { buildDefinition } from '../build.ts';
-import { ConfigError, formatProblem, loadConfig } from '../config/load.ts';
-import { redact } from '../config/redact.ts';
+import { ConfigError, formatProblem, loadConfig, printable } from '../config/load.ts';
 import { describeTopology } from './topology.ts';
 
 export async function validate(
@@ -20,7 +19,7 @@ export async function validate(
     const pipeline = createPipeline(definition);
     console.log(`${file} is valid.`);
     console.log(describeTopology(pipeline.definition, loaded.config.producer.type));
-    if (options.print) console.log(JSON.stringify(redact(loaded.config, loaded.secrets), null, 2));
+    if (options.print) console.log(JSON.stringify(printable(loaded), null, 2));
     return 0;
   } catch (error) {
     return reportInvalid(file, error);

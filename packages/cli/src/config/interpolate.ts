@@ -5,6 +5,7 @@
  *
  * Pure: takes the environment as an argument.
  */
+import type { SecretSource } from '@sluice/core';
 
 /** A `${VAR}` that has no value and no default. */
 export interface MissingVariable {
@@ -17,6 +18,11 @@ export interface Interpolated {
   readonly missing: readonly MissingVariable[];
   /** Values that came from the environment, so they can be hidden in output. */
   readonly fromEnvironment: ReadonlySet<string>;
+  /**
+   * The variables whose values went into the value at `path`: what the
+   * output hides there, as `[redacted: from $VAR]`.
+   */
+  readonly sources: (path: readonly PropertyKey[]) => readonly SecretSource[] | undefined;
 }
 
 const PATTERN = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -38,6 +44,7 @@ export function interpolate(
 ): Interpolated {
   const missing: MissingVariable[] = [];
   const fromEnvironment = new Set<string>();
+  const byPath = new Map<string, SecretSource[]>();
   const walk = (v: unknown, path: (string | number)[]): unknown => {
     if (typeof v === 'string') {
       const whole = WHOLE.exec(v);
@@ -48,6 +55,8 @@ export function interpolate(
           const found = env[name];
           if (found !== undefined && found !== '') {
             fromEnvironment.add(found);
+            const key = JSON.stringify(path);
+            byPath.set(key, [...(byPath.get(key) ?? []), { name, value: found }]);
             return found;
           }
           if (fallback !== undefined) return fallback;
@@ -65,5 +74,10 @@ export function interpolate(
     }
     return v;
   };
-  return { value: walk(value, []), missing, fromEnvironment };
+  return {
+    value: walk(value, []),
+    missing,
+    fromEnvironment,
+    sources: (path) => byPath.get(JSON.stringify(path)),
+  };
 }

@@ -4,12 +4,18 @@
  * and column in the file, secrets hidden.
  */
 import { readFileSync } from 'node:fs';
-import { optionPath, schemaProblems, showValue, type SchemaProblem } from '@sluice/core';
+import {
+  optionPath,
+  redact,
+  schemaProblems,
+  showValue,
+  type RedactOptions,
+  type SchemaProblem,
+} from '@sluice/core';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { configSchema, testsSchema, type PipelineConfig, type TestCase } from './schema.ts';
 import { interpolate } from './interpolate.ts';
-import { REDACTED, isSecretKey, redactUrl } from './redact.ts';
 
 /** One problem in a pipeline file. */
 export interface ConfigProblem {
@@ -43,8 +49,8 @@ export function formatProblem(file: string, p: ConfigProblem): string {
 export interface LoadedConfig {
   readonly file: string;
   readonly config: PipelineConfig;
-  /** Values that came from the environment, for redaction. */
-  readonly secrets: ReadonlySet<string>;
+  /** What in the file came from the environment: `redact(config, { sources })` hides it. */
+  readonly sources: NonNullable<RedactOptions['sources']>;
   /** Where a key is in the file, for problems found after loading (a handler's exports). */
   where(path: readonly (string | number)[]): { line: number | undefined; col: number | undefined };
 }
@@ -54,8 +60,19 @@ export function loadConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): LoadedConfig {
-  const { data, secrets, where } = loadValidated(file, configSchema, env);
-  return { file, config: data, secrets, where };
+  const { data, sources, where } = loadValidated(file, configSchema, env);
+  return { file, config: data, sources, where };
+}
+
+/**
+ * The configuration as `sluice validate --print` and `sluice run`'s log show
+ * it: what came from the environment as `[redacted: from $VAR]`, whatever
+ * its key; values under secret-named keys (`password`, `token`, `sasl`, …)
+ * as `[redacted]`; the credentials of every URL hidden (see `redact` in
+ * `@sluice/core`).
+ */
+export function printable(loaded: LoadedConfig): unknown {
+  return redact(loaded.config, { sources: loaded.sources });
 }
 
 /** Loads a file of `sluice test` cases: `tests: [...]`. */
@@ -73,7 +90,7 @@ function loadValidated<S extends z.ZodType>(
   file: string,
   schema: S,
   env: Readonly<Record<string, string | undefined>>,
-): { data: z.output<S>; secrets: ReadonlySet<string>; where: LoadedConfig['where'] } {
+): { data: z.output<S>; sources: LoadedConfig['sources']; where: LoadedConfig['where'] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -111,7 +128,7 @@ function loadValidated<S extends z.ZodType>(
       { path: '', message: 'expected a mapping of options (name, producer, …)', ...where([]) },
     ]);
   }
-  const { value, missing, fromEnvironment } = interpolate(raw, env);
+  const { value, missing, sources } = interpolate(raw, env);
   if (missing.length > 0) {
     throw new ConfigError(
       file,
@@ -126,12 +143,12 @@ function loadValidated<S extends z.ZodType>(
   if (!result.success) {
     const problems = schemaProblems(result.error, value).map((p): ConfigProblem => ({
       path: p.path,
-      message: p.message === 'unknown option' ? p.message : `${p.message}, got ${got(p)}`,
+      message: p.message === 'unknown option' ? p.message : `${p.message}, got ${got(p, sources)}`,
       ...where(p.keys),
     }));
     throw new ConfigError(file, problems);
   }
-  return { data: result.data, secrets: fromEnvironment, where };
+  return { data: result.data, sources, where };
 }
 
 function positionOf(
@@ -166,13 +183,12 @@ function keyOffset(doc: Document, path: readonly PropertyKey[]): number | undefi
   return pair?.key?.range?.[0];
 }
 
-/** What a problem found: 'nothing', the value hidden if its key names a secret, or the value. */
-function got(p: SchemaProblem): string {
+/**
+ * What a problem found: 'nothing', or the value with its secrets hidden at
+ * any depth, and what came from the environment shown as
+ * `[redacted: from $VAR]`.
+ */
+function got(p: SchemaProblem, sources: LoadedConfig['sources']): string {
   if (p.value === undefined) return 'nothing';
-  return isSecretKey(p.keys.at(-1) as string | number | undefined) ? REDACTED : show(p.value);
-}
-
-/** A value as option errors show it, with any password in a URL hidden. */
-function show(value: unknown): string {
-  return redactUrl(showValue(value));
+  return showValue(redact(p.value, { path: p.keys, sources }), p.keys);
 }

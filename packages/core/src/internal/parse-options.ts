@@ -6,6 +6,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { InvalidOptionsError, type OptionIssue } from '../errors.ts';
+import { isRedacted, redact, redactWithin } from './redact.ts';
 
 type Issue = z.core.$ZodIssue;
 
@@ -18,9 +19,10 @@ export function parseOptions<S extends z.ZodType>(
   if (result.success) return result.data;
   const issues: OptionIssue[] = [];
   const lines: string[] = [];
-  for (const { path, message, value } of schemaProblems(result.error, input)) {
-    issues.push({ path, message, value });
-    lines.push(`${path || '(root)'}: ${message}, got ${show(value)}`);
+  for (const { keys, path, message, value } of schemaProblems(result.error, input)) {
+    // Secrets stay out of the message and out of `issues`, which loggers print too.
+    issues.push({ path, message, value: redact(value, { path: keys }) });
+    lines.push(`${path || '(root)'}: ${message}, got ${show(value, keys)}`);
   }
   throw new InvalidOptionsError(what, issues, lines);
 }
@@ -33,7 +35,10 @@ export interface SchemaProblem {
   readonly path: string;
   /** What was expected: `expected a positive integer`, `unknown option`. */
   readonly message: string;
-  /** The value found there (undefined when missing). */
+  /**
+   * The value found there (undefined when missing), as given: secrets
+   * included. Print it with `showValue(value, keys)`, which hides them.
+   */
   readonly value: unknown;
 }
 
@@ -114,10 +119,18 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-/** A short, single-line rendering of a user value for error messages. */
-export function show(value: unknown): string {
+/**
+ * A short, single-line rendering of a user value for error messages, with
+ * its secrets hidden (see `redact`): values under secret-named keys and the
+ * credentials of URLs. `path`, the value's keys in the options it came
+ * from, counts too: `show('p', ['sasl', 'password'])` is `'[redacted]'`.
+ */
+export function show(value: unknown, path: readonly PropertyKey[] = []): string {
   if (typeof value === 'function') return `[Function ${value.name || 'anonymous'}]`;
-  return inspect(value, {
+  const shown = redactWithin(value, { path, maxDepth: 3, maxItems: 10 });
+  // A value hidden whole reads as a placeholder, not as the string '[redacted]'.
+  if (typeof shown === 'string' && isRedacted(shown)) return shown;
+  return inspect(shown, {
     depth: 1,
     breakLength: Infinity,
     maxArrayLength: 5,

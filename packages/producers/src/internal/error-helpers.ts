@@ -1,4 +1,5 @@
 /** Small helpers the adapters share to classify and describe library errors. */
+import { redactText, urlSecrets } from '@sluice/core';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -31,4 +32,30 @@ export function messageOf(error: unknown): string {
 /** True for the error an aborted request rejects with (`AbortError`). */
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
+}
+
+/**
+ * `messageOf(error)` with the credentials of `urls` hidden: a library that
+ * misreads a URL (a password with an unencoded `/` or `@`) may repeat any
+ * piece of it. The same is done, in place, to the message and stack of
+ * `error` and of its causes, which loggers print with it.
+ */
+export function redactedMessageOf(error: unknown, urls: readonly string[]): string {
+  const secrets = urls.flatMap((url) => urlSecrets(url));
+  redactError(error, secrets, 0);
+  return redactText(messageOf(error), secrets);
+}
+
+function redactError(error: unknown, secrets: readonly string[], depth: number): void {
+  if (depth > 5 || !(error instanceof Error)) return;
+  try {
+    error.message = redactText(error.message, secrets);
+    if (error.stack !== undefined) error.stack = redactText(error.stack, secrets);
+  } catch {
+    // A frozen error: its message cannot change, and it is the library's.
+  }
+  redactError(error.cause, secrets, depth + 1);
+  if (error instanceof AggregateError) {
+    for (const inner of error.errors) redactError(inner, secrets, depth + 1);
+  }
 }

@@ -18,7 +18,7 @@ import {
 } from 'amqplib';
 import { brokerEnv, redactUrl } from '../env.ts';
 import { BrokerError } from '../errors.ts';
-import { isNetworkError, messageOf } from '../internal/error-helpers.ts';
+import { isNetworkError, messageOf, redactedMessageOf } from '../internal/error-helpers.ts';
 import type {
   RabbitMqChannel,
   RabbitMqClient,
@@ -85,14 +85,14 @@ export class AmqplibClient implements RabbitMqClient {
         throw new BrokerError(
           'ERR_BROKER_UNREACHABLE',
           'rabbitmq',
-          `cannot reach RabbitMQ at ${where}: ${messageOf(error)}`,
+          `cannot reach RabbitMQ at ${where}: ${redactedMessageOf(error, [url])}`,
           { cause: error },
         );
       }
       throw new BrokerError(
         'ERR_BROKER_REQUEST',
         'rabbitmq',
-        `RabbitMQ at ${where} refused the connection: ${messageOf(error)}`,
+        `RabbitMQ at ${where} refused the connection: ${redactedMessageOf(error, [url])}`,
         { cause: error },
       );
     }

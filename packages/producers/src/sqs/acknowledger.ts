@@ -7,6 +7,7 @@
  */
 import { SluiceError, type Acknowledger, type Message } from '@sluice/core';
 import { BrokerError } from '../errors.ts';
+import { redactUrl } from '../env.ts';
 import { retryVisibilityTimeout } from './backoff.ts';
 import type { FailedEntry } from './batch-call.ts';
 import type { SqsMessage } from './client.ts';
@@ -120,7 +121,7 @@ export class SqsAcknowledger implements Acknowledger {
       throw new BrokerError(
         'ERR_BROKER_REQUEST',
         'sqs',
-        `SQS refused to ack ${refused.length} messages of ${options.queueUrl} (${[...new Set(refused.map((f) => f.code))].join(', ')}): ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`,
+        `SQS refused to ack ${refused.length} messages of ${redactUrl(options.queueUrl)} (${[...new Set(refused.map((f) => f.code))].join(', ')}): ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`,
       );
     });
   }

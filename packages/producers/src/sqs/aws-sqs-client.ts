@@ -21,9 +21,9 @@ import {
   type QueueAttributeName,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { brokerEnv } from '../env.ts';
+import { brokerEnv, redactUrl } from '../env.ts';
 import { BrokerError } from '../errors.ts';
-import { isAbortError, isNetworkError, messageOf } from '../internal/error-helpers.ts';
+import { isAbortError, isNetworkError, redactedMessageOf } from '../internal/error-helpers.ts';
 import type {
   SqsAdmin,
   SqsBatchResult,
@@ -230,8 +230,14 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
  * Turns an AWS SDK error into a {@link BrokerError} naming the queue. An
  * `AbortError` is returned unchanged, so callers can tell a stop from a fault.
  */
-function toBrokerError(error: unknown, operation: string, queue: string, endpoint: string) {
+function toBrokerError(error: unknown, operation: string, url: string, at: string) {
   if (isAbortError(error)) return error;
+  // A queue URL or endpoint may hold credentials: the message, and the SDK's, hide them.
+  const [queue, endpoint, text] = [
+    redactUrl(url),
+    redactUrl(at),
+    redactedMessageOf(error, [url, at]),
+  ];
   const name = error instanceof Error ? error.name : '';
   const code = (error as { Code?: unknown } | null)?.Code;
   if (
@@ -249,14 +255,14 @@ function toBrokerError(error: unknown, operation: string, queue: string, endpoin
     return new BrokerError(
       'ERR_BROKER_UNREACHABLE',
       'sqs',
-      `cannot reach SQS at ${endpoint} (${operation} on ${queue}): ${messageOf(error)}`,
+      `cannot reach SQS at ${endpoint} (${operation} on ${queue}): ${text}`,
       { cause: error },
     );
   }
   return new BrokerError(
     'ERR_BROKER_REQUEST',
     'sqs',
-    `SQS ${operation} on ${queue} failed: ${name ? `${name}: ` : ''}${messageOf(error)}`,
+    `SQS ${operation} on ${queue} failed: ${name ? `${name}: ` : ''}${text}`,
     { cause: error },
   );
 }

@@ -6,6 +6,7 @@
  */
 import { inspect } from 'node:util';
 import type { Logger } from '@sluice/core';
+import { redactUrl } from '../env.ts';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient, SqsMessage, SqsMessageAttribute } from './client.ts';
 import { chunk } from './coalescer.ts';
@@ -64,8 +65,8 @@ export async function sendToDeadLetterQueue(
   if (failed.length > 0) {
     o.logger.error(
       {
-        queueUrl: o.queueUrl,
-        deadLetterQueueUrl: o.deadLetterQueueUrl,
+        queueUrl: redactUrl(o.queueUrl),
+        deadLetterQueueUrl: redactUrl(o.deadLetterQueueUrl),
         messageIds: failed.map((f) => f.entry.message.messageId),
         codes: [...new Set(failed.map((f) => f.code))],
       },

@@ -4,6 +4,7 @@
  * once its own messages are settled, with those SQS refused for good.
  */
 import type { Logger } from '@sluice/core';
+import { redactUrl } from '../env.ts';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient } from './client.ts';
 import { Coalescer } from './coalescer.ts';
@@ -91,7 +92,7 @@ export class Deleter {
       if (failures.length > 0) {
         logger.warn(
           {
-            queueUrl,
+            queueUrl: redactUrl(queueUrl),
             messageIds: failures.map((f) => f.entry.messageId),
             codes: [...new Set(failures.map((f) => f.code))],
             attempts,

@@ -14,6 +14,8 @@ import {
   type ResolvedDefinition,
 } from '@sluice/core';
 import { BrokerError, isBrokerError } from '../errors.ts';
+import { redactUrl } from '../env.ts';
+import { redactedMessageOf } from '../internal/error-helpers.ts';
 import { SqsAcknowledger, type SqsAckData } from './acknowledger.ts';
 import { AwsSqsClient } from './aws-sqs-client.ts';
 import type { RetryPolicy } from './batch-call.ts';
@@ -246,10 +248,12 @@ async function startCheck<T>(queueUrl: string, run: () => Promise<T>): Promise<T
     return await run();
   } catch (error) {
     if (isBrokerError(error)) {
+      // Any client's error (and its cause) loses the queue URL's credentials.
+      const message = redactedMessageOf(error, [queueUrl]);
       throw new BrokerError(
         error.code,
         'sqs',
-        `sqs producer cannot start: ${error.code === 'ERR_QUEUE_NOT_FOUND' ? `queue ${queueUrl} does not exist` : error.message}`,
+        `sqs producer cannot start: ${error.code === 'ERR_QUEUE_NOT_FOUND' ? `queue ${redactUrl(queueUrl)} does not exist` : message}`,
         { cause: error },
       );
     }

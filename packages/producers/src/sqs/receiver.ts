@@ -7,6 +7,7 @@
  * the long polls in flight at once.
  */
 import type { Logger } from '@sluice/core';
+import { redactUrl } from '../env.ts';
 import { backoffMs } from './backoff.ts';
 import type { SqsClient, SqsMessage, SqsReceiveOptions } from './client.ts';
 import { ReceivePlan } from './receive-plan.ts';
@@ -109,7 +110,7 @@ export class Receiver {
         });
       }
       logger.warn(
-        { err: error, queueUrl, failures: this.#errors, retryInMs },
+        { err: error, queueUrl: redactUrl(queueUrl), failures: this.#errors, retryInMs },
         `SQS receive failed; retrying in ${retryInMs} ms`,
       );
       this.#pauseFor(retryInMs, 'error');

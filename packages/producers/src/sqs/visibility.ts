@@ -5,6 +5,7 @@
  * ChangeMessageVisibilityBatch, 10 entries per call.
  */
 import type { Logger } from '@sluice/core';
+import { redactUrl } from '../env.ts';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient } from './client.ts';
 import { chunk } from './coalescer.ts';
@@ -134,7 +135,7 @@ export class Visibility {
       if (failed.length > 0) {
         logger.warn(
           {
-            queueUrl,
+            queueUrl: redactUrl(queueUrl),
             reason,
             messageIds: failed.map((f) => f.entry.messageId),
             codes: [...new Set(failed.map((f) => f.code))],

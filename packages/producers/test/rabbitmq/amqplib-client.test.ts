@@ -53,7 +53,7 @@ describe('AmqplibClient', () => {
     expect(error.code).toBe('ERR_BROKER_UNREACHABLE');
     expect(error.broker).toBe('rabbitmq');
     expect(error.message).toMatch(
-      /^cannot reach RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/,
+      /^cannot reach RabbitMQ at amqp:\/\/guest:\[redacted\]@127\.0\.0\.1:1: .*ECONNREFUSED/,
     );
     expect(error.message).not.toContain('s3cret');
   });
@@ -66,7 +66,7 @@ describe('AmqplibClient', () => {
     const error = await rejection(client.connect('amqp://u:p@rabbit:5672'));
     expect(error.code).toBe('ERR_BROKER_REQUEST');
     expect(error.message).toMatch(
-      /^RabbitMQ at amqp:\/\/u:\*\*\*@rabbit:5672 refused the connection: /,
+      /^RabbitMQ at amqp:\/\/u:\[redacted\]@rabbit:5672 refused the connection: /,
     );
     expect(error.cause).toBe(refused);
   });

@@ -424,7 +424,7 @@ describe('rabbitmqProducer in a pipeline, without a broker', () => {
     expect(error).toBeInstanceOf(BrokerError);
     expect(error).toMatchObject({ code: 'ERR_BROKER_UNREACHABLE' });
     expect((error as Error).message).toMatch(
-      /cannot reach RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1/,
+      /cannot reach RabbitMQ at amqp:\/\/guest:\[redacted\]@127\.0\.0\.1:1/,
     );
     await pipeline.stop();
   });

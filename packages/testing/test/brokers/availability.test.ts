@@ -31,7 +31,7 @@ describe('brokerTarget', () => {
     });
     expect(brokerTarget('rabbitmq', {})).toMatchObject({
       label: 'RabbitMQ',
-      address: 'amqp://guest:***@127.0.0.1:5672',
+      address: 'amqp://guest:[redacted]@127.0.0.1:5672',
       endpoints: [{ host: '127.0.0.1', port: 5672 }],
       service: 'rabbitmq',
     });
@@ -75,7 +75,7 @@ describe('decideBrokerTests', () => {
     ).toEqual({
       action: 'fail',
       message:
-        '[sluice] RabbitMQ tests need a broker (SLUICE_REQUIRE_BROKERS=1), but there is no broker at amqp://guest:***@127.0.0.1:5672 — start one with `npm run brokers:up` or `docker compose up -d rabbitmq`',
+        '[sluice] RabbitMQ tests need a broker (SLUICE_REQUIRE_BROKERS=1), but there is no broker at amqp://guest:[redacted]@127.0.0.1:5672 — start one with `npm run brokers:up` or `docker compose up -d rabbitmq`',
     });
   });
 
