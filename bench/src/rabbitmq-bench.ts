@@ -21,7 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
-import { createPipeline, silentLogger } from '@sluice/core';
+import { createPipeline, redactUrl, silentLogger } from '@sluice/core';
 import { rabbitmqProducer } from '@sluice/producers/rabbitmq';
 import { formatRate, median, table } from './stats.ts';
 
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     await admin.close();
   }
   console.log(
-    `\nRabbitMQ at ${URL_.replace(/:[^:@/]*@/, ':***@')}, ${RUNS} counted runs each${smoke ? ' (smoke)' : ''}\n`,
+    `\nRabbitMQ at ${redactUrl(URL_)}, ${RUNS} counted runs each${smoke ? ' (smoke)' : ''}\n`,
   );
   console.log(table(['case', 'messages', 'msgs/s (median)', 'min–max'], rows));
   const ratio = (a: number, b: number) => rates.get(CASES[a]!.name)! / rates.get(CASES[b]!.name)!;
