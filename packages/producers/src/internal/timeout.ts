@@ -67,3 +67,24 @@ export function timeoutError(call: TimedCall): BrokerError {
 function brokerName(broker: BrokerKind): string {
   return broker === 'sqs' ? 'SQS' : broker === 'kafka' ? 'Kafka' : 'RabbitMQ';
 }
+
+/**
+ * {@link withTimeout} for a call that opens something (a connection, a
+ * client): if it opens after the timeout, nobody will use it, so it is
+ * closed at once (close errors ignored) instead of leaking.
+ */
+export function openWithTimeout<R>(
+  call: TimedCall,
+  open: () => PromiseLike<R>,
+  close: (resource: R) => PromiseLike<unknown>,
+): Promise<R> {
+  let abandoned = false;
+  return withTimeout(call, async () => {
+    const resource = await open();
+    if (abandoned) await Promise.resolve(close(resource)).catch(() => undefined);
+    return resource;
+  }).catch((error: unknown) => {
+    abandoned = true;
+    throw error;
+  });
+}
