@@ -95,7 +95,7 @@ describe('rabbitmq requestTimeout', () => {
   it('goes on draining when cancelling the consumer never answers', async () => {
     const { client, logger, instance } = await harness();
     client.channel.hang.add('cancel');
-    const draining = track(instance.prepareForDraining?.() as Promise<void>);
+    const draining = track(instance.prepareForDraining?.());
     await vi.advanceTimersByTimeAsync(1000);
     expect(draining.settled).toBe(true);
     expect(draining.error).toBeUndefined();
