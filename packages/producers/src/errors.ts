@@ -15,6 +15,8 @@
  * - `ERR_TOPIC_NOT_FOUND`: the Kafka topic does not exist.
  * - `ERR_EXCHANGE_NOT_FOUND`: the RabbitMQ exchange does not exist.
  * - `ERR_BROKER_REQUEST`: the broker answered with any other error.
+ * - `ERR_BROKER_TIMEOUT`: the broker did not answer within the producer's
+ *   `requestTimeout`; the call was abandoned (and aborted where the library can).
  */
 export type BrokerErrorCode =
   | 'ERR_BROKER_UNREACHABLE'
@@ -22,7 +24,8 @@ export type BrokerErrorCode =
   | 'ERR_QUEUE_NOT_FOUND'
   | 'ERR_TOPIC_NOT_FOUND'
   | 'ERR_EXCHANGE_NOT_FOUND'
-  | 'ERR_BROKER_REQUEST';
+  | 'ERR_BROKER_REQUEST'
+  | 'ERR_BROKER_TIMEOUT';
 
 /** The broker an error or a fixture is about. */
 export type BrokerKind = 'sqs' | 'kafka' | 'rabbitmq';

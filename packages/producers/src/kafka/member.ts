@@ -15,6 +15,7 @@ import type {
   KafkaPublisher,
   KafkaTopicPartition,
 } from './client.ts';
+import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
 import { toHeaders } from './headers.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { retryDelay, type ResolvedKafkaOptions } from './options.ts';
@@ -193,10 +194,16 @@ export class KafkaMember {
     this.prepareForDraining();
     clearInterval(this.#commitTimer);
     await this.commit('stop');
-    await this.#consumer.stop();
     const publisher = this.#publisher;
     this.#publisher = undefined;
-    if (publisher !== undefined) await (await publisher.catch(() => undefined))?.close();
+    // Each bounded by requestTimeout: a frozen broker cannot hold the stop for ever.
+    await Promise.all([
+      this.#timed(`leave group ${this.#o.groupId}`, () => this.#consumer.stop()),
+      publisher?.then(
+        (p) => this.#timed('disconnect the dead-letter publisher', () => p.close()),
+        () => undefined,
+      ),
+    ]);
   }
 
   /** Partitions halted on a failure. */
@@ -249,7 +256,9 @@ export class KafkaMember {
     }
     if (offsets.length === 0) return Promise.resolve();
     const started = performance.now();
-    this.#committing = this.#consumer.commit(offsets).then(
+    this.#committing = this.#timed(`offset commit for group ${this.#o.groupId}`, () =>
+      this.#consumer.commit(offsets),
+    ).then(
       () => {
         for (const [s, offset] of states) s.tracker.markCommitted(offset);
         if (channels.commit.hasSubscribers) {
@@ -529,24 +538,34 @@ export class KafkaMember {
       });
     };
     try {
-      this.#publisher ??= this.#c.client.publisher();
+      this.#publisher ??= openWithTimeout(
+        {
+          broker: 'kafka',
+          operation: 'connect (dead-letter publisher)',
+          timeoutMs: this.#o.requestTimeout,
+        },
+        () => this.#c.client.publisher(),
+        (p) => p.close(),
+      );
       const publisher = await this.#publisher.catch((error: unknown) => {
         this.#publisher = undefined;
         throw error;
       });
-      await publisher.send(dlqTopic, [
-        {
-          key: e.record.key ?? null,
-          value: e.record.value,
-          headers: {
-            ...toHeaders(e.record.headers),
-            'sluice-error': describe(reason),
-            'sluice-topic': s.topic,
-            'sluice-partition': String(s.partition),
-            'sluice-offset': e.record.offset,
+      await this.#timed(`send to dead-letter topic ${dlqTopic}`, () =>
+        publisher.send(dlqTopic, [
+          {
+            key: e.record.key ?? null,
+            value: e.record.value,
+            headers: {
+              ...toHeaders(e.record.headers),
+              'sluice-error': describe(reason),
+              'sluice-topic': s.topic,
+              'sluice-partition': String(s.partition),
+              'sluice-offset': e.record.offset,
+            },
           },
-        },
-      ]);
+        ]),
+      );
       published();
       this.#complete(e);
     } catch (error) {
@@ -556,6 +575,11 @@ export class KafkaMember {
       this.#halt(e, error);
     }
     this.#afterAcks();
+  }
+
+  /** One call to Kafka, bounded by `requestTimeout` (ERR_BROKER_TIMEOUT past it). */
+  #timed<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return withTimeout({ broker: 'kafka', operation, timeoutMs: this.#o.requestTimeout }, run);
   }
 
   #flushLate(): void {

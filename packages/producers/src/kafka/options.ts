@@ -87,6 +87,16 @@ export interface KafkaProducerOptions {
    * 2 × `fetch.maxBytesPerPartition` key and value bytes
    */
   readonly maxBufferedPerPartition?: number;
+  /**
+   * The longest one call to Kafka may take, in ms: connecting the admin
+   * client and listing topics at start, each offset commit, connecting the
+   * dead-letter publisher and each dead-letter send, leaving the group and
+   * disconnecting at stop. A call that outlives it is abandoned and fails
+   * with `ERR_BROKER_TIMEOUT`: a commit is tried again later, a dead-letter
+   * send halts its partition (nothing is committed past the message).
+   * @defaultValue 30000 (kafkajs's own request timeout)
+   */
+  readonly requestTimeout?: number;
   /** A client to use instead of a `KafkaJsClient` built from the options above. */
   readonly client?: KafkaClient;
 }
@@ -142,6 +152,10 @@ export const kafkaOptionsObject = z
     commitInterval: positiveMs.optional(),
     revokeTimeout: positiveMs.optional(),
     maxBufferedPerPartition: positiveInt.optional(),
+    requestTimeout: positiveMs.optional().meta({
+      description:
+        'The longest one call to Kafka may take, in ms (commit, dead-letter send, connect, leave); a call that outlives it fails with ERR_BROKER_TIMEOUT. Default 30000.',
+    }),
     client: z
       .custom<KafkaClient>(
         (v) =>
@@ -203,6 +217,7 @@ export interface ResolvedKafkaOptions {
   readonly commitInterval: number;
   readonly revokeTimeout: number;
   readonly maxBufferedPerPartition: number | undefined;
+  readonly requestTimeout: number;
   readonly client: KafkaClient | undefined;
 }
 
@@ -238,6 +253,7 @@ export function resolveKafkaOptions(options: KafkaProducerOptions): ResolvedKafk
     commitInterval: o.commitInterval ?? 1_000,
     revokeTimeout: o.revokeTimeout ?? Math.min(10_000, Math.floor(rebalanceTimeout / 3)),
     maxBufferedPerPartition: o.maxBufferedPerPartition,
+    requestTimeout: o.requestTimeout ?? 30_000,
     client: options.client,
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Message, PartitionBy, ProducerModule } from '@sluice/core';
 import { BrokerError } from '../errors.ts';
+import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
 import type { KafkaClient } from './client.ts';
 import { KafkaJsClient } from './kafkajs-client.ts';
 import { KafkaMember, type HaltedPartition, type KafkaMessageMetadata } from './member.ts';
@@ -65,9 +66,15 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
   return {
     partitionBy,
     async prepareForStart({ logger }) {
-      const admin = await getClient().admin();
+      const timed = (operation: string) =>
+        ({ broker: 'kafka', operation, timeoutMs: o.requestTimeout }) as const;
+      const admin = await openWithTimeout(
+        timed('connect (admin)'),
+        () => getClient().admin(),
+        (a) => a.close(),
+      );
       try {
-        const existing = new Set(await admin.listTopics());
+        const existing = new Set(await withTimeout(timed('list topics'), () => admin.listTopics()));
         const wanted = o.dlqTopic === undefined ? o.topics : [...o.topics, o.dlqTopic];
         const missing = wanted.filter((t) => !existing.has(t));
         if (missing.length > 0) {
@@ -78,7 +85,7 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
           );
         }
       } finally {
-        await admin.close().catch(() => undefined);
+        await withTimeout(timed('disconnect (admin)'), () => admin.close()).catch(() => undefined);
       }
       return async () => {
         const running = members.splice(0);

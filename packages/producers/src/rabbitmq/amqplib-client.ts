@@ -129,6 +129,14 @@ class AmqplibConnection implements RabbitMqConnection {
     }
   }
 
+  destroy(): void {
+    // amqplib has no public way to drop a connection whose close handshake hangs.
+    const { connection } = this.#model as unknown as {
+      connection?: { stream?: { destroy?: () => void } };
+    };
+    connection?.stream?.destroy?.();
+  }
+
   on(event: 'close' | 'error', listener: (error: Error) => void): void {
     this.#model.on(event, listener);
   }

@@ -20,6 +20,12 @@ export interface RabbitMqConnection {
   /** A new channel; with `confirm: true`, publishes are confirmed ({@link RabbitMqChannel.waitForConfirms}). */
   createChannel(options?: { readonly confirm?: boolean }): Promise<RabbitMqChannel>;
   close(): Promise<void>;
+  /**
+   * Drops the socket at once, without the AMQP close handshake: for a
+   * broker that did not answer `close()` in time. Optional; without it the
+   * socket is left to the heartbeat.
+   */
+  destroy?(): void;
   on(event: 'close', listener: (error?: Error) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
 }

@@ -25,8 +25,9 @@ import {
 } from '@sluice/core';
 import { z } from 'zod';
 import { redactUrl } from '../env.ts';
-import { BrokerError } from '../errors.ts';
+import { BrokerError, isBrokerError } from '../errors.ts';
 import { messageOf } from '../internal/error-helpers.ts';
+import { withTimeout } from '../internal/timeout.ts';
 import {
   ATTEMPTS_HEADER,
   decide,
@@ -183,7 +184,10 @@ export class RabbitMqConsumer {
     const session = this.#session;
     if (session !== undefined && !session.dead && session.consumerTag !== undefined) {
       try {
-        await session.channel.cancel(session.consumerTag);
+        const tag = session.consumerTag;
+        await this.#timed(`cancel of the consumer of queue ${this.#o.queue}`, () =>
+          session.channel.cancel(tag),
+        );
       } catch (error) {
         this.#context.logger.warn(
           { err: error, queue: this.#o.queue },
@@ -218,9 +222,29 @@ export class RabbitMqConsumer {
     // written (amqplib muxes channels asynchronously: a connection close can
     // overtake them). Whatever is still unsettled is requeued by the broker.
     session.flushNow();
-    await session.channel.close().catch(() => undefined);
+    // Each bounded: a broker that does not answer cannot hold the shutdown.
+    await this.#timed('channel close', () => session.channel.close()).catch(() => undefined);
     this.#lost(session, 'closed', undefined);
-    await session.connection.close().catch(() => undefined);
+    await this.#closeConnection(session);
+  }
+
+  /** Closes the session's connection; drops its socket if the broker does not answer in time. */
+  async #closeConnection(session: Session): Promise<void> {
+    try {
+      await this.#timed('connection close', () => session.connection.close());
+    } catch (error) {
+      if (!isBrokerError(error, 'ERR_BROKER_TIMEOUT')) return;
+      this.#context.logger.warn(
+        { err: error, queue: this.#o.queue },
+        'RabbitMQ did not answer the connection close; dropping the socket',
+      );
+      session.connection.destroy?.();
+    }
+  }
+
+  /** One call to RabbitMQ, bounded by `requestTimeout` (ERR_BROKER_TIMEOUT past it). */
+  #timed<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return withTimeout({ broker: 'rabbitmq', operation, timeoutMs: this.#o.requestTimeout }, run);
   }
 
   // --- connection -----------------------------------------------------------
@@ -330,7 +354,7 @@ export class RabbitMqConsumer {
     if (dropped > 0) this.#stale(session, dropped);
     if (this.#held.length > 0) this.#held = this.#held.filter((m) => m.ackRef !== session);
     if (this.#session === session) this.#session = undefined;
-    if (reason !== 'closed') void session.connection.close().catch(() => undefined);
+    if (reason !== 'closed') void this.#closeConnection(session);
     if (!session.ready) return; // a failed setup: #open's caller handles it
     if (this.#terminated) reason = 'closed';
     if (reason !== 'closed') {
@@ -565,7 +589,9 @@ export class RabbitMqConsumer {
           });
         }
       }
-      await session.channel.waitForConfirms();
+      await this.#timed(`publisher confirms of the republish to ${retryQueue}`, () =>
+        session.channel.waitForConfirms(),
+      );
     } catch (error) {
       // The channel is gone: the originals come back from the broker (and a
       // copy may already wait in the retry queue: a duplicate).

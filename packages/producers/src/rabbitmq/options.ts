@@ -122,6 +122,16 @@ export interface RabbitMqProducerOptions {
    * pipeline's timeouts come near it. @defaultValue 1800000 (RabbitMQ's default, 30 min)
    */
   readonly consumerTimeout?: number;
+  /**
+   * The longest one call to RabbitMQ may take once connected, in ms: the
+   * publisher confirms of a retry republish, cancelling the consumer at
+   * draining, closing the channel and the connection. A call that outlives
+   * it fails with `ERR_BROKER_TIMEOUT`: an unconfirmed republish drops the
+   * channel (the broker redelivers the originals), a close that hangs drops
+   * the socket. Connecting and setting up is bounded by `connection.timeout`.
+   * @defaultValue 10000
+   */
+  readonly requestTimeout?: number;
 }
 
 /** The options with every default filled in. */
@@ -166,6 +176,7 @@ export interface ResolvedRabbitMqOptions {
     | undefined;
   readonly backoff: { readonly min: number; readonly max: number };
   readonly consumerTimeout: number;
+  readonly requestTimeout: number;
 }
 
 const args = z.record(z.string(), z.unknown(), { error: 'expected an object' });
@@ -258,6 +269,10 @@ export const rabbitmqOptionsObject = z
       .optional(),
     backoff: bounds.optional(),
     consumerTimeout: positiveMs.optional(),
+    requestTimeout: positiveMs.optional().meta({
+      description:
+        'The longest one call to RabbitMQ may take once connected, in ms (publisher confirms of a retry, cancel, close); a call that outlives it fails with ERR_BROKER_TIMEOUT. Default 10000.',
+    }),
   })
   .strict();
 
@@ -330,6 +345,7 @@ export function resolveOptions(input: RabbitMqProducerOptions): ResolvedRabbitMq
     },
     backoff: { min: backoffMin, max: o.backoff?.max ?? Math.max(backoffMin, 30_000) },
     consumerTimeout: o.consumerTimeout ?? 1_800_000,
+    requestTimeout: o.requestTimeout ?? 10_000,
   };
 }
 

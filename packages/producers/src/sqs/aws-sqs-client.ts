@@ -27,6 +27,7 @@ import { isAbortError, isNetworkError, redactedMessageOf } from '../internal/err
 import type {
   SqsAdmin,
   SqsBatchResult,
+  SqsCallOptions,
   SqsClient,
   SqsDeleteEntry,
   SqsMessage,
@@ -93,7 +94,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
       }),
     });
     const out = await this.#call('ReceiveMessage', queueUrl, () =>
-      this.#sqs.send(command, options.signal ? { abortSignal: options.signal } : {}),
+      this.#sqs.send(command, sendOptions(options.signal)),
     );
     return (out.Messages ?? []).map((m) => ({
       messageId: m.MessageId ?? '',
@@ -108,19 +109,23 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
   async deleteMessageBatch(
     queueUrl: string,
     entries: readonly SqsDeleteEntry[],
+    options: SqsCallOptions = {},
   ): Promise<SqsBatchResult> {
     if (entries.length === 0) return { successful: [], failed: [] };
     const command = new DeleteMessageBatchCommand({
       QueueUrl: queueUrl,
       Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
     });
-    const out = await this.#call('DeleteMessageBatch', queueUrl, () => this.#sqs.send(command));
+    const out = await this.#call('DeleteMessageBatch', queueUrl, () =>
+      this.#sqs.send(command, sendOptions(options.signal)),
+    );
     return batchResult(out.Successful, out.Failed);
   }
 
   async changeMessageVisibilityBatch(
     queueUrl: string,
     entries: readonly SqsVisibilityEntry[],
+    options: SqsCallOptions = {},
   ): Promise<SqsBatchResult> {
     if (entries.length === 0) return { successful: [], failed: [] };
     const command = new ChangeMessageVisibilityBatchCommand({
@@ -132,7 +137,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
       })),
     });
     const out = await this.#call('ChangeMessageVisibilityBatch', queueUrl, () =>
-      this.#sqs.send(command),
+      this.#sqs.send(command, sendOptions(options.signal)),
     );
     return batchResult(out.Successful, out.Failed);
   }
@@ -140,6 +145,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
   async sendMessageBatch(
     queueUrl: string,
     entries: readonly SqsSendEntry[],
+    options: SqsCallOptions = {},
   ): Promise<SqsBatchResult> {
     if (entries.length === 0) return { successful: [], failed: [] };
     const command = new SendMessageBatchCommand({
@@ -155,19 +161,24 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
         }),
       })),
     });
-    const out = await this.#call('SendMessageBatch', queueUrl, () => this.#sqs.send(command));
+    const out = await this.#call('SendMessageBatch', queueUrl, () =>
+      this.#sqs.send(command, sendOptions(options.signal)),
+    );
     return batchResult(out.Successful, out.Failed);
   }
 
   async getQueueAttributes(
     queueUrl: string,
     names: readonly string[],
+    options: SqsCallOptions = {},
   ): Promise<Record<string, string>> {
     const command = new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
       AttributeNames: [...names] as QueueAttributeName[],
     });
-    const out = await this.#call('GetQueueAttributes', queueUrl, () => this.#sqs.send(command));
+    const out = await this.#call('GetQueueAttributes', queueUrl, () =>
+      this.#sqs.send(command, sendOptions(options.signal)),
+    );
     return { ...out.Attributes };
   }
 
@@ -265,6 +276,11 @@ function toBrokerError(error: unknown, operation: string, url: string, at: strin
     `SQS ${operation} on ${queue} failed: ${name ? `${name}: ` : ''}${text}`,
     { cause: error },
   );
+}
+
+/** The SDK's per-call options: the abort signal, when there is one. */
+function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
 }
 
 function isSqsClient(value: SQSClient | SQSClientConfig): value is SQSClient {

@@ -50,12 +50,13 @@ const TRANSIENT_NAMES = new Set([
 ]);
 
 /**
- * True when a failed call is worth retrying: the broker was unreachable,
- * SQS throttled, or it failed on its side (5xx). A missing queue, a bad
+ * True when a failed call is worth retrying: the broker was unreachable or
+ * did not answer within `requestTimeout`, SQS throttled, or it failed on its side (5xx). A missing queue, a bad
  * request or bad credentials are not.
  */
 export function isTransientError(error: unknown): boolean {
   if (isBrokerError(error, 'ERR_BROKER_UNREACHABLE')) return true;
+  if (isBrokerError(error, 'ERR_BROKER_TIMEOUT')) return true;
   if (isBrokerError(error, 'ERR_QUEUE_NOT_FOUND')) return false;
   const cause: unknown = isBrokerError(error) ? error.cause : error;
   if (typeof cause !== 'object' || cause === null) return false;

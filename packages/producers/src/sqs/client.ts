@@ -7,6 +7,11 @@
  * Failures reject with a `BrokerError` (`ERR_QUEUE_NOT_FOUND`,
  * `ERR_BROKER_UNREACHABLE`, `ERR_BROKER_REQUEST`); an aborted receive rejects
  * with the `AbortError` itself.
+ *
+ * Every call takes an optional `signal`: the producer aborts a call that
+ * outlived its `requestTimeout` (it has already failed it with
+ * `ERR_BROKER_TIMEOUT`), and an implementation should give up the request
+ * then. One that ignores the signal is still bounded, its late outcome ignored.
  */
 
 /** An SQS client: receive, acknowledge, retry and send messages. */
@@ -14,16 +19,35 @@ export interface SqsClient {
   /** One ReceiveMessage call (a long poll when `waitTimeSeconds` > 0). */
   receiveMessages(queueUrl: string, options: SqsReceiveOptions): Promise<SqsMessage[]>;
   /** Deletes up to 10 messages (acknowledges them). */
-  deleteMessageBatch(queueUrl: string, entries: readonly SqsDeleteEntry[]): Promise<SqsBatchResult>;
+  deleteMessageBatch(
+    queueUrl: string,
+    entries: readonly SqsDeleteEntry[],
+    options?: SqsCallOptions,
+  ): Promise<SqsBatchResult>;
   /** Changes the visibility timeout of up to 10 messages (0: visible again now). */
   changeMessageVisibilityBatch(
     queueUrl: string,
     entries: readonly SqsVisibilityEntry[],
+    options?: SqsCallOptions,
   ): Promise<SqsBatchResult>;
   /** Sends up to 10 messages. */
-  sendMessageBatch(queueUrl: string, entries: readonly SqsSendEntry[]): Promise<SqsBatchResult>;
+  sendMessageBatch(
+    queueUrl: string,
+    entries: readonly SqsSendEntry[],
+    options?: SqsCallOptions,
+  ): Promise<SqsBatchResult>;
   /** Queue attributes by name, e.g. `QueueArn`, `ApproximateNumberOfMessages`, `RedrivePolicy`. */
-  getQueueAttributes(queueUrl: string, names: readonly string[]): Promise<Record<string, string>>;
+  getQueueAttributes(
+    queueUrl: string,
+    names: readonly string[],
+    options?: SqsCallOptions,
+  ): Promise<Record<string, string>>;
+}
+
+/** Per-call options of the {@link SqsClient} methods. */
+export interface SqsCallOptions {
+  /** Aborts the request (the caller has given up on it). */
+  readonly signal?: AbortSignal;
 }
 
 /** Queue management, for fixtures and tools; a producer does not need it. */

@@ -2,7 +2,7 @@
  * The SQS producer's options: one zod schema, parsed once, with every
  * default filled in here.
  */
-import { parseOptions } from '@sluice/core';
+import { parseOptions, positiveMs } from '@sluice/core';
 import { z } from 'zod';
 import type { AwsSqsClient } from './aws-sqs-client.ts';
 import type { SqsClient } from './client.ts';
@@ -74,8 +74,18 @@ export interface SqsProducerOptions {
   readonly extendVisibility?: boolean;
   /** How long an ack waits for more acks to fill a DeleteMessageBatch of 10, in ms. @defaultValue 5 */
   readonly ackWindowMs?: number;
-  /** Tries per delete, visibility or dead-letter call on transient errors (throttling, 5xx, network). @defaultValue 5 */
+  /** Tries per delete, visibility or dead-letter call on transient errors (throttling, 5xx, network, timeout). @defaultValue 5 */
   readonly ackAttempts?: number;
+  /**
+   * The longest one SQS call may take, in ms: DeleteMessageBatch,
+   * ChangeMessageVisibilityBatch, SendMessageBatch (dead-letter) and
+   * GetQueueAttributes; a ReceiveMessage gets its long poll's wait on top.
+   * A call that outlives it is aborted and fails with `ERR_BROKER_TIMEOUT`,
+   * which counts as transient (tried again up to `ackAttempts`); a delete
+   * that fails so leaves its message un-acked, to be redelivered.
+   * @defaultValue 10000
+   */
+  readonly requestTimeout?: number;
 }
 
 /** The options with every default filled in. */
@@ -96,6 +106,7 @@ export interface ResolvedSqsOptions {
   readonly extendVisibility: boolean;
   readonly ackWindowMs: number;
   readonly ackAttempts: number;
+  readonly requestTimeout: number;
 }
 
 const int = (min: number, max: number) =>
@@ -151,6 +162,10 @@ export const sqsOptionsObject = z
     extendVisibility: z.boolean({ error: 'expected a boolean' }).optional(),
     ackWindowMs: nonNegativeMs.optional(),
     ackAttempts: int(1, 20).optional(),
+    requestTimeout: positiveMs.optional().meta({
+      description:
+        'The longest one SQS call may take, in ms (a receive: its long poll plus this); a call that outlives it fails with ERR_BROKER_TIMEOUT. Default 10000.',
+    }),
   })
   .strict();
 
@@ -163,6 +178,9 @@ const schema = sqsOptionsObject.superRefine((o, ctx) => {
     });
   }
 });
+
+/** The default `requestTimeout` of every SQS call, in ms. */
+export const DEFAULT_REQUEST_TIMEOUT = 10_000;
 
 /** Validates `input`; throws `InvalidOptionsError` naming every bad option. */
 export function resolveSqsOptions(input: SqsProducerOptions): ResolvedSqsOptions {
@@ -191,5 +209,6 @@ export function resolveSqsOptions(input: SqsProducerOptions): ResolvedSqsOptions
     extendVisibility: o.extendVisibility ?? true,
     ackWindowMs: o.ackWindowMs ?? 5,
     ackAttempts: o.ackAttempts ?? 5,
+    requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT,
   };
 }

@@ -28,6 +28,7 @@ import {
   type SqsProducerOptions,
 } from './options.ts';
 import { Receiver } from './receiver.ts';
+import { TimedSqsClient } from './timed-client.ts';
 import { Visibility } from './visibility.ts';
 
 /** What a message from SQS carries in `message.metadata`. */
@@ -74,7 +75,7 @@ export function sqsProducer(input: SqsProducerOptions): ProducerModule {
 
   return {
     async prepareForStart(context: PrepareContext) {
-      const { client, close } = makeClient(options.client);
+      const { client, close } = makeClient(options);
       let visibilityTimeout: number;
       try {
         visibilityTimeout = await checkQueues(client, options);
@@ -96,7 +97,7 @@ export function sqsProducer(input: SqsProducerOptions): ProducerModule {
       // the last instance to terminate closes what it opened.
       let own: Session | undefined;
       if (session === undefined) {
-        const { client, close } = makeClient(options.client);
+        const { client, close } = makeClient(options);
         const visibilityTimeout = options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT;
         own = new Session(options, client, close, visibilityTimeout, context.logger);
         session = own;
@@ -214,12 +215,20 @@ class Session {
   }
 }
 
-function makeClient(input: SqsClientInput | undefined): { client: SqsClient; close: () => void } {
+/** The client every call goes through: the one given (or built), each call bounded by `requestTimeout`. */
+function makeClient(options: ResolvedSqsOptions): { client: SqsClient; close: () => void } {
+  const input: SqsClientInput | undefined = options.client;
   if (input !== undefined && typeof (input as SqsClient).receiveMessages === 'function') {
-    return { client: input as SqsClient, close: () => undefined };
+    return {
+      client: new TimedSqsClient(input as SqsClient, options.requestTimeout),
+      close: () => undefined,
+    };
   }
   const aws = new AwsSqsClient(input);
-  return { client: aws, close: () => aws.close() };
+  return {
+    client: new TimedSqsClient(aws, options.requestTimeout),
+    close: () => aws.close(),
+  };
 }
 
 /**

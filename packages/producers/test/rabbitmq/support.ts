@@ -73,6 +73,8 @@ export class FakeChannel implements RabbitMqChannel {
   readonly #listeners = new Map<string, ((error?: Error) => void)[]>();
   /** Makes the next consume fail with this error. */
   failConsume: Error | undefined;
+  /** Calls that never settle, as on a frozen broker. */
+  readonly hang = new Set<'waitForConfirms' | 'cancel' | 'close'>();
 
   assertQueue(queue: string, options?: { arguments?: Readonly<Record<string, unknown>> }) {
     this.setup.push(`assertQueue ${queue} ${JSON.stringify(options?.arguments ?? {})}`);
@@ -109,6 +111,7 @@ export class FakeChannel implements RabbitMqChannel {
     return true;
   }
   waitForConfirms() {
+    if (this.hang.has('waitForConfirms')) return new Promise<void>(() => undefined);
     return this.closed ? Promise.reject(new Error('closed')) : Promise.resolve();
   }
   get() {
@@ -122,6 +125,7 @@ export class FakeChannel implements RabbitMqChannel {
   }
   cancel(consumerTag: string) {
     this.setup.push(`cancel ${consumerTag}`);
+    if (this.hang.has('cancel')) return new Promise<void>(() => undefined);
     this.#onMessage = undefined;
     return Promise.resolve();
   }
@@ -143,6 +147,7 @@ export class FakeChannel implements RabbitMqChannel {
     this.wire.push(['reject', deliveryTag, options.requeue ?? true]);
   }
   close() {
+    if (this.hang.has('close')) return new Promise<void>(() => undefined);
     this.kill();
     return Promise.resolve();
   }
@@ -186,6 +191,10 @@ export class FakeChannel implements RabbitMqChannel {
 export class FakeConnection implements RabbitMqConnection {
   readonly channels: FakeChannel[] = [];
   closed = false;
+  /** close() never settles, as on a frozen broker. */
+  hangClose = false;
+  /** destroy() was called: the socket was dropped. */
+  destroyed = false;
   readonly #listeners: ((error?: Error) => void)[] = [];
   createChannel(): Promise<RabbitMqChannel> {
     const channel = new FakeChannel();
@@ -193,8 +202,13 @@ export class FakeConnection implements RabbitMqConnection {
     return Promise.resolve(channel);
   }
   close(): Promise<void> {
+    if (this.hangClose) return new Promise<void>(() => undefined);
     this.drop();
     return Promise.resolve();
+  }
+  destroy(): void {
+    this.destroyed = true;
+    this.drop(new Error('socket destroyed'));
   }
   on(event: string, listener: (error: Error) => void): void {
     if (event === 'close') this.#listeners.push(listener as (error?: Error) => void);

@@ -8,6 +8,7 @@ import type { Logger } from '@sluice/core';
 import { BrokerError } from '../../src/errors.ts';
 import type {
   SqsBatchResult,
+  SqsCallOptions,
   SqsClient,
   SqsDeleteEntry,
   SqsMessage,
@@ -20,6 +21,9 @@ interface ParkedReceive {
   readonly options: SqsReceiveOptions;
   readonly resolve: (messages: SqsMessage[]) => void;
 }
+
+/** A call of {@link FakeSqs} that can be made to hang. */
+export type FakeSqsOperation = 'receive' | 'delete' | 'visibility' | 'send' | 'attributes';
 
 type BatchHook<E> = (entries: readonly E[]) => SqsBatchResult | Error | undefined;
 
@@ -45,6 +49,10 @@ export class FakeSqs implements SqsClient {
   onDelete: BatchHook<SqsDeleteEntry> | undefined;
   onVisibility: BatchHook<SqsVisibilityEntry> | undefined;
   attributes: Record<string, string> = { VisibilityTimeout: '30' };
+  /** Calls that never answer, as against a frozen endpoint: they settle only when aborted. */
+  readonly hang = new Set<FakeSqsOperation>();
+  /** The hung calls whose signal aborted, in order. */
+  readonly abortedCalls: FakeSqsOperation[] = [];
   missingQueues = new Set<string>();
 
   /** Adds messages `body-<n>`; wakes parked long polls. */
@@ -69,6 +77,7 @@ export class FakeSqs implements SqsClient {
 
   receiveMessages(_queueUrl: string, options: SqsReceiveOptions): Promise<SqsMessage[]> {
     this.receives.push(options);
+    if (this.hang.has('receive')) return this.#hung('receive', options.signal);
     const failure = this.onReceive?.();
     if (failure) return Promise.reject(failure);
     this.#outstanding += 1;
@@ -95,8 +104,13 @@ export class FakeSqs implements SqsClient {
     });
   }
 
-  deleteMessageBatch(_queueUrl: string, entries: readonly SqsDeleteEntry[]) {
+  deleteMessageBatch(
+    _queueUrl: string,
+    entries: readonly SqsDeleteEntry[],
+    options?: SqsCallOptions,
+  ): Promise<SqsBatchResult> {
     this.deleteCalls.push([...entries]);
+    if (this.hang.has('delete')) return this.#hung('delete', options?.signal);
     const hooked = this.onDelete?.(entries);
     if (hooked instanceof Error) return Promise.reject(hooked);
     if (hooked) return Promise.resolve(hooked);
@@ -110,19 +124,34 @@ export class FakeSqs implements SqsClient {
     return Promise.resolve(ok(entries));
   }
 
-  changeMessageVisibilityBatch(_queueUrl: string, entries: readonly SqsVisibilityEntry[]) {
+  changeMessageVisibilityBatch(
+    _queueUrl: string,
+    entries: readonly SqsVisibilityEntry[],
+    options?: SqsCallOptions,
+  ): Promise<SqsBatchResult> {
     this.visibilityCalls.push([...entries]);
+    if (this.hang.has('visibility')) return this.#hung('visibility', options?.signal);
     const hooked = this.onVisibility?.(entries);
     if (hooked instanceof Error) return Promise.reject(hooked);
     return Promise.resolve(hooked ?? ok(entries));
   }
 
-  sendMessageBatch(queueUrl: string, entries: readonly SqsSendEntry[]) {
+  sendMessageBatch(
+    queueUrl: string,
+    entries: readonly SqsSendEntry[],
+    options?: SqsCallOptions,
+  ): Promise<SqsBatchResult> {
     this.sendCalls.push({ queueUrl, entries });
+    if (this.hang.has('send')) return this.#hung('send', options?.signal);
     return Promise.resolve(ok(entries));
   }
 
-  getQueueAttributes(queueUrl: string): Promise<Record<string, string>> {
+  getQueueAttributes(
+    queueUrl: string,
+    _names?: readonly string[],
+    options?: SqsCallOptions,
+  ): Promise<Record<string, string>> {
+    if (this.hang.has('attributes')) return this.#hung('attributes', options?.signal);
     if (this.missingQueues.has(queueUrl)) {
       return Promise.reject(
         new BrokerError(
@@ -133,6 +162,16 @@ export class FakeSqs implements SqsClient {
       );
     }
     return Promise.resolve({ ...this.attributes });
+  }
+
+  /** A call that never answers; it rejects with the signal's reason once aborted. */
+  #hung<T>(operation: FakeSqsOperation, signal: AbortSignal | undefined): Promise<T> {
+    return new Promise<T>((_resolve, reject) => {
+      signal?.addEventListener('abort', () => {
+        this.abortedCalls.push(operation);
+        reject(signal.reason as Error);
+      });
+    });
   }
 
   #take(max: number): SqsMessage[] {
