@@ -4,7 +4,13 @@
  * code and in a file and nothing is defined twice. `sluice schema` prints it
  * as JSON Schema for editors.
  */
-import { batcherSchema, positiveInt, positiveMs, processorSchema } from '@sluice/core';
+import {
+  batcherSchema,
+  concurrencyInt,
+  positiveInt,
+  positiveMs,
+  processorSchema,
+} from '@sluice/core';
 import { kafkaOptionsObject } from '@sluice/producers/kafka';
 import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq';
 // The options alone: the AWS SDK loads only when an SQS pipeline runs.
@@ -13,7 +19,7 @@ import { z } from 'zod';
 
 const common = {
   /** How many producer instances. */
-  concurrency: positiveInt.optional(),
+  concurrency: concurrencyInt.optional(),
   rateLimiting: z
     .object({
       allowedMessages: positiveInt,

@@ -217,10 +217,11 @@ class PipelineImpl<C> implements Pipeline<C> {
       startProcessor(rt as PipelineRuntime, i, producerStages, partitionBy !== undefined, batchers),
     );
     this.#processors = processors;
-    this.#allStages.push(
+    // Not push(...stages): spreading 125,000 arguments overflows the stack.
+    this.#allStages = [
       ...(producerStages as Stage<never, unknown>[]),
       ...(processors as Stage<never, unknown>[]),
-    );
+    ];
 
     // A stage that crashes is a bug (user code is contained per message):
     // log it, and stop the pipeline rather than run on half a topology.
