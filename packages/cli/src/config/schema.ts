@@ -11,10 +11,10 @@ import {
   positiveMs,
   processorSchema,
 } from '@sluice/core';
-import { kafkaOptionsObject } from '@sluice/producers/kafka';
-import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq';
+import { kafkaOptionsObject, kafkaOptionsRules } from '@sluice/producers/kafka';
+import { rabbitmqOptionsObject, rabbitmqOptionsRules } from '@sluice/producers/rabbitmq';
 // The options alone: the AWS SDK loads only when an SQS pipeline runs.
-import { sqsOptionsObject } from '@sluice/producers/sqs/options';
+import { sqsOptionsObject, sqsOptionsRules } from '@sluice/producers/sqs/options';
 import { z } from 'zod';
 
 const common = {
@@ -69,15 +69,17 @@ export const stdinProducerSchema = z
   .strict()
   .meta({ description: 'Reads standard input line by line (lines) or as JSON lines (jsonl).' });
 
-/** A broker producer's own option schema, plus what every producer takes. */
+/** A broker producer's own option schema and rules, plus what every producer takes. */
 export const rabbitmqProducerSchema = rabbitmqOptionsObject
   .extend({ type: z.literal('rabbitmq'), ...common })
+  .superRefine(rabbitmqOptionsRules)
   .meta({
     description: 'Consumes a RabbitMQ queue: see docs/producers/rabbitmq.md for every option.',
   });
 
 export const kafkaProducerSchema = kafkaOptionsObject
   .extend({ type: z.literal('kafka'), ...common })
+  .superRefine(kafkaOptionsRules)
   .meta({
     description:
       'Consumes Kafka topics in a consumer group: see docs/producers/kafka.md for every option.',
@@ -85,6 +87,7 @@ export const kafkaProducerSchema = kafkaOptionsObject
 
 export const sqsProducerSchema = sqsOptionsObject
   .extend({ type: z.literal('sqs'), ...common })
+  .superRefine(sqsOptionsRules)
   .meta({ description: 'Consumes an SQS queue: see docs/producers/sqs.md for every option.' });
 
 export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'sqs', 'kafka', 'rabbitmq'] as const;

@@ -154,7 +154,13 @@ export const sqsOptionsObject = z
   })
   .strict();
 
-const schema = sqsOptionsObject.superRefine((o, ctx) => {
+/**
+ * The rules across options (`onFailure` needs its settings, one timeout
+ * below another), for {@link sqsOptionsObject} and what extends it: the `sluice`
+ * CLI's pipeline files apply them too, so a file reports them with their
+ * path and line.
+ */
+export function sqsOptionsRules(o: z.output<typeof sqsOptionsObject>, ctx: z.RefinementCtx): void {
   if (o.onFailure === 'deadLetter' && o.deadLetterQueueUrl === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -162,7 +168,9 @@ const schema = sqsOptionsObject.superRefine((o, ctx) => {
       message: "'deadLetter' needs deadLetterQueueUrl",
     });
   }
-});
+}
+
+const schema = sqsOptionsObject.superRefine(sqsOptionsRules);
 
 /** Validates `input`; throws `InvalidOptionsError` naming every bad option. */
 export function resolveSqsOptions(input: SqsProducerOptions): ResolvedSqsOptions {
