@@ -1,12 +1,30 @@
 #!/usr/bin/env node
 /** The `sluice` command. */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { run } from './commands/run.ts';
 import { schema } from './commands/schema.ts';
 import { test } from './commands/test.ts';
 import { topology } from './commands/topology.ts';
 import { validate } from './commands/validate.ts';
 import { HELP } from './help.ts';
+
+/** pino's levels, for `--log-level`. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Each command's own options: another command's option is an unknown option, not ignored. */
+const OPTIONS: Record<string, ParseArgsConfig['options']> = {
+  run: { 'log-level': { type: 'string' } },
+  validate: { print: { type: 'boolean' }, 'no-handlers': { type: 'boolean' } },
+  test: { tests: { type: 'string' } },
+};
+
+/** parseArgs's error, without its advice on '--' when the option is simply unknown. */
+function optionError(error: Error): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(error.message);
+  return unknown !== null
+    ? `unknown option '${unknown[1] ?? ''}' (see the options below)`
+    : error.message;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,46 +42,71 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        print: { type: 'boolean' },
-        'no-handlers': { type: 'boolean' },
-        tests: { type: 'string' },
-        'log-level': { type: 'string' },
-      },
+      options: { help: { type: 'boolean', short: 'h' }, ...(OPTIONS[command] ?? {}) },
     });
   } catch (error) {
-    console.error(`sluice ${command}: ${(error as Error).message}\n\n${usage}`);
+    console.error(`sluice ${command}: ${optionError(error as Error)}\n\n${usage}`);
     return 2;
   }
   if (parsed.values.help === true) {
     console.log(usage);
     return 0;
   }
-  if (command === 'schema') return schema();
+  if (command === 'schema') {
+    if (parsed.positionals.length > 0) {
+      console.error(
+        `sluice schema: takes no file, got ${parsed.positionals.map((p) => `'${p}'`).join(' ')}\n\n${usage}`,
+      );
+      return 2;
+    }
+    return schema();
+  }
+  const logLevel = (parsed.values as { 'log-level'?: string })['log-level'] ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    console.error(
+      `sluice ${command}: --log-level: expected one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'\n\n${usage}`,
+    );
+    return 2;
+  }
   const file = parsed.positionals[0];
   if (file === undefined || parsed.positionals.length > 1) {
-    console.error(`sluice ${command}: expected one pipeline file\n\n${usage}`);
+    const got =
+      parsed.positionals.length === 0
+        ? 'none'
+        : `${parsed.positionals.length}: ${parsed.positionals.map((p) => `'${p}'`).join(' ')}`;
+    console.error(`sluice ${command}: expected one pipeline file, got ${got}\n\n${usage}`);
     return 2;
   }
   switch (command) {
     case 'run':
       return run(file, {
         tty: process.stderr.isTTY,
-        logLevel: parsed.values['log-level'] ?? 'info',
+        logLevel,
       });
     case 'validate':
       return validate(file, {
-        print: parsed.values.print === true,
-        handlers: parsed.values['no-handlers'] !== true,
+        print: (parsed.values as { print?: boolean }).print === true,
+        handlers: (parsed.values as { 'no-handlers'?: boolean })['no-handlers'] !== true,
       });
     case 'topology':
       return topology(file);
-    case 'test':
-      return test(file, parsed.values.tests !== undefined ? { tests: parsed.values.tests } : {});
+    case 'test': {
+      const tests = (parsed.values as { tests?: string }).tests;
+      return test(file, tests !== undefined ? { tests } : {});
+    }
     default:
       return 2;
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  // A bug, or an error no command expected: one line, not a stack trace
+  // (SLUICE_DEBUG=1 shows it).
+  const e = error as Error;
+  console.error(
+    process.env['SLUICE_DEBUG'] ? e.stack : `sluice: unexpected error: ${e.message ?? String(e)}`,
+  );
+  process.exitCode = 1;
+}

@@ -29,7 +29,8 @@ On a terminal it shows a live view on stderr (rate per stage, in flight,
 acked, failed); otherwise it writes JSON logs (pino) to stderr.
 
 Options:
-  --log-level LEVEL   pino level for the JSON logs (default info)
+  --log-level LEVEL   pino level for the JSON logs: fatal, error, warn,
+                      info (default), debug, trace or silent
 
 Exit codes: 0 all acked; 1 messages left un-acked or a crash; 2 invalid file;
 130 stopped by a second signal.

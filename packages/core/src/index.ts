@@ -139,7 +139,15 @@ export {
   type RedactOptions,
   type SecretSource,
 } from './internal/redact.ts';
-export { MAX_TIMER_MS, nonNegativeInt, positiveInt, positiveMs } from './internal/schemas.ts';
+export {
+  MAX_CONCURRENCY,
+  MAX_SUBSCRIPTIONS,
+  MAX_TIMER_MS,
+  concurrencyInt,
+  nonNegativeInt,
+  positiveInt,
+  positiveMs,
+} from './internal/schemas.ts';
 
 // Flow: partitioned dataflow over the stage core
 export { Flow } from './flow/flow.ts';

@@ -4,16 +4,22 @@
  * code and in a file and nothing is defined twice. `sluice schema` prints it
  * as JSON Schema for editors.
  */
-import { batcherSchema, positiveInt, positiveMs, processorSchema } from '@sluice/core';
-import { kafkaOptionsObject } from '@sluice/producers/kafka';
-import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq';
+import {
+  batcherSchema,
+  concurrencyInt,
+  positiveInt,
+  positiveMs,
+  processorSchema,
+} from '@sluice/core';
+import { kafkaOptionsObject, kafkaOptionsRules } from '@sluice/producers/kafka';
+import { rabbitmqOptionsObject, rabbitmqOptionsRules } from '@sluice/producers/rabbitmq';
 // The options alone: the AWS SDK loads only when an SQS pipeline runs.
-import { sqsOptionsObject } from '@sluice/producers/sqs/options';
+import { sqsOptionsObject, sqsOptionsRules } from '@sluice/producers/sqs/options';
 import { z } from 'zod';
 
 const common = {
   /** How many producer instances. */
-  concurrency: positiveInt.optional(),
+  concurrency: concurrencyInt.optional(),
   rateLimiting: z
     .object({
       allowedMessages: positiveInt,
@@ -63,15 +69,17 @@ export const stdinProducerSchema = z
   .strict()
   .meta({ description: 'Reads standard input line by line (lines) or as JSON lines (jsonl).' });
 
-/** A broker producer's own option schema, plus what every producer takes. */
+/** A broker producer's own option schema and rules, plus what every producer takes. */
 export const rabbitmqProducerSchema = rabbitmqOptionsObject
   .extend({ type: z.literal('rabbitmq'), ...common })
+  .superRefine(rabbitmqOptionsRules)
   .meta({
     description: 'Consumes a RabbitMQ queue: see docs/producers/rabbitmq.md for every option.',
   });
 
 export const kafkaProducerSchema = kafkaOptionsObject
   .extend({ type: z.literal('kafka'), ...common })
+  .superRefine(kafkaOptionsRules)
   .meta({
     description:
       'Consumes Kafka topics in a consumer group: see docs/producers/kafka.md for every option.',
@@ -79,6 +87,7 @@ export const kafkaProducerSchema = kafkaOptionsObject
 
 export const sqsProducerSchema = sqsOptionsObject
   .extend({ type: z.literal('sqs'), ...common })
+  .superRefine(sqsOptionsRules)
   .meta({ description: 'Consumes an SQS queue: see docs/producers/sqs.md for every option.' });
 
 export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'sqs', 'kafka', 'rabbitmq'] as const;

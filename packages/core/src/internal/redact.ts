@@ -33,7 +33,7 @@ export interface RedactOptions {
 }
 
 const SECRET_KEY =
-  /pass(?:word|wd|phrase)?|pwd|secret|token|credential|api[-_]?key|private[-_]?key|^key$|access[-_]?key|sasl|^auth(?:orization)?$|^pfx$/i;
+  /pass(?:word|wd|phrase)?|pwd|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key|sasl|^auth(?:orization)?$|^pfx$/i;
 const URL_KEY = /(?:ur[il]s?|endpoints?|dsn|connection[-_]?string|brokers?)$/i;
 const SCHEME = /[a-z][a-z0-9+.-]*:\/\//gi;
 const PLACEHOLDER = /^\[redacted(?:: from [^\]]*)?\]$/;

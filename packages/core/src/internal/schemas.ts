@@ -22,3 +22,25 @@ export const positiveMs = z
   .max(MAX_TIMER_MS, {
     error: `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node keeps)`,
   });
+
+/**
+ * The most instances of one stage group: producers, processors, or a
+ * batcher's batch processors. Each processor is a stage that subscribes to
+ * every producer, and a producer finds a consumer by scanning its list, so
+ * a group much larger than this starts and drains slowly (125,000
+ * processors took over 30 s to drain) and helps no handler: 10,000
+ * processors already keep 10,000 messages in flight.
+ */
+export const MAX_CONCURRENCY = 10_000;
+
+/**
+ * The most producer-to-processor subscriptions, `producer.concurrency ×`
+ * the processors' `concurrency`: every processor subscribes to every
+ * producer instance (1,000 × 10,000 took over a minute to drain).
+ */
+export const MAX_SUBSCRIPTIONS = 100_000;
+
+/** A `concurrency` option: a positive integer up to {@link MAX_CONCURRENCY}. */
+export const concurrencyInt = positiveInt.max(MAX_CONCURRENCY, {
+  error: `expected at most ${MAX_CONCURRENCY} (each one is a stage; see docs/architecture.md, "Limits")`,
+});

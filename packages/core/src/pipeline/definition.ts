@@ -6,7 +6,13 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseOptions, zFunction } from '../internal/parse-options.ts';
-import { nonNegativeInt, positiveInt, positiveMs } from '../internal/schemas.ts';
+import {
+  MAX_SUBSCRIPTIONS,
+  concurrencyInt,
+  nonNegativeInt,
+  positiveInt,
+  positiveMs,
+} from '../internal/schemas.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { Message } from './message.ts';
@@ -36,7 +42,11 @@ export interface BatchSizeAccumulator<A = unknown> {
 export interface ProducerDefinition {
   /** The source, e.g. `sqsProducer({ queueUrl })` or `testProducer()`. */
   readonly module: ProducerModule;
-  /** How many producer instances run. @defaultValue 1 */
+  /**
+   * How many producer instances run, at most 10,000, and at most 100,000
+   * in all with the processors: every processor subscribes to every
+   * instance (see docs/architecture.md, "Limits"). @defaultValue 1
+   */
   readonly concurrency?: number;
   /** Maps what the producer emits to a {@link Message}, if it emits something else. */
   readonly transformer?: Transformer;
@@ -50,7 +60,7 @@ export interface ProducerDefinition {
 export interface ProcessorDefinition {
   /**
    * How many messages are handled at once: each processor handles one
-   * message at a time. Raise it for I/O-bound handlers.
+   * message at a time. Raise it for I/O-bound handlers, up to 10,000.
    * @defaultValue 2 × available CPU cores
    */
   readonly concurrency?: number;
@@ -77,7 +87,7 @@ export interface ProcessorDefinition {
 }
 
 export interface BatcherDefinition {
-  /** How many batch processors run this batcher's batches. @defaultValue 1 */
+  /** How many batch processors run this batcher's batches, at most 10,000. @defaultValue 1 */
   readonly concurrency?: number;
   /** A count, or a {@link BatchSizeAccumulator}. @defaultValue 100 */
   readonly batchSize?: number | BatchSizeAccumulator;
@@ -167,7 +177,7 @@ const accumulator = z
 /** The schema of one processor group's options (reused by config files). */
 export const processorSchema = z
   .object({
-    concurrency: positiveInt.optional(),
+    concurrency: concurrencyInt.optional(),
     maxDemand: positiveInt.optional(),
     minDemand: nonNegativeInt.optional(),
     partitionBy: zFunction().optional(),
@@ -175,7 +185,7 @@ export const processorSchema = z
   })
   .strict()
   .superRefine((o, ctx) => {
-    const max = o.maxDemand ?? defaultMaxDemand(o.concurrency ?? availableParallelism() * 2);
+    const max = o.maxDemand ?? defaultMaxDemand(o.concurrency ?? defaultProcessorConcurrency());
     if (o.minDemand !== undefined && o.minDemand >= max) {
       ctx.addIssue({
         code: 'custom',
@@ -188,7 +198,7 @@ export const processorSchema = z
 /** The schema of one batcher's options (reused by config files). */
 export const batcherSchema = z
   .object({
-    concurrency: positiveInt.optional(),
+    concurrency: concurrencyInt.optional(),
     batchSize: z
       .union([positiveInt, accumulator], {
         error: 'expected a positive integer or { initial, accumulate }',
@@ -208,7 +218,7 @@ const schema = z
     producer: z
       .object({
         module: producerModule,
-        concurrency: positiveInt.optional(),
+        concurrency: concurrencyInt.optional(),
         transformer: zFunction().optional(),
         rateLimiting: z
           .object({ allowedMessages: positiveInt, interval: positiveMs })
@@ -243,6 +253,15 @@ const schema = z
   })
   .strict()
   .superRefine((d, ctx) => {
+    const producers = d.producer.concurrency ?? 1;
+    const processors = Object.values(d.processors)[0]?.concurrency ?? defaultProcessorConcurrency();
+    if (producers * processors > MAX_SUBSCRIPTIONS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['producer', 'concurrency'],
+        message: `expected at most ${Math.floor(MAX_SUBSCRIPTIONS / processors)} with ${processors} processors (every processor subscribes to every producer instance: at most ${MAX_SUBSCRIPTIONS} subscriptions)`,
+      });
+    }
     if (
       d.batchers !== undefined &&
       Object.keys(d.batchers).length > 0 &&
@@ -295,6 +314,11 @@ export interface ResolvedDefinition<C = unknown> {
   readonly callbacks: PipelineDefinition<C>;
 }
 
+/** The default processor `concurrency`: 2 × available CPU cores. */
+function defaultProcessorConcurrency(): number {
+  return availableParallelism() * 2;
+}
+
 /**
  * The default processor `maxDemand`: about 400 messages held by the whole
  * processor group, between 10 (Broadway's default) and 100 per processor.
@@ -309,7 +333,7 @@ export function defaultMaxDemand(concurrency: number): number {
 export function resolveDefinition<C>(definition: PipelineDefinition<C>): ResolvedDefinition<C> {
   const d = parseOptions(schema, definition, 'pipeline definition');
   const [key, p] = Object.entries(d.processors)[0] as [string, z.output<typeof processorSchema>];
-  const concurrency = p.concurrency ?? availableParallelism() * 2;
+  const concurrency = p.concurrency ?? defaultProcessorConcurrency();
   const maxDemand = p.maxDemand ?? defaultMaxDemand(concurrency);
   const topPartitionBy = definition.partitionBy;
   return {

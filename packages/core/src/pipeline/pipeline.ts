@@ -13,7 +13,7 @@
  * thing, including the shutdown order.
  */
 import { SluiceError } from '../errors.ts';
-import { parseOptions } from '../internal/parse-options.ts';
+import { parseOptions, show } from '../internal/parse-options.ts';
 import { defaultLogger } from '../logger.ts';
 import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
 import type { Dispatcher } from '../stage/dispatcher.ts';
@@ -217,10 +217,11 @@ class PipelineImpl<C> implements Pipeline<C> {
       startProcessor(rt as PipelineRuntime, i, producerStages, partitionBy !== undefined, batchers),
     );
     this.#processors = processors;
-    this.#allStages.push(
+    // Not push(...stages): spreading 125,000 arguments overflows the stack.
+    this.#allStages = [
       ...(producerStages as Stage<never, unknown>[]),
       ...(processors as Stage<never, unknown>[]),
-    );
+    ];
 
     // A stage that crashes is a bug (user code is contained per message):
     // log it, and stop the pipeline rather than run on half a topology.
@@ -404,11 +405,14 @@ class PipelineImpl<C> implements Pipeline<C> {
         `pushMessages: pipeline ${this.name} is ${this.#state}, not running`,
       );
     }
-    for (const m of messages) {
+    messages.forEach((m, i) => {
       if (!(m instanceof Message)) {
-        throw new SluiceError('ERR_INVALID_OPTIONS', 'pushMessages: expected Messages');
+        throw new SluiceError(
+          'ERR_INVALID_OPTIONS',
+          `pushMessages: messages[${i}]: expected a Message, got ${show(m)}`,
+        );
       }
-    }
+    });
     const producer = this.#producers[this.#nextPush++ % this.#producers.length] as ProducerHandle;
     producer.push(messages);
   }

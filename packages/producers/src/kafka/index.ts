@@ -4,7 +4,12 @@
  * `KafkaClient` (see client.ts).
  */
 export { kafkaProducer, type KafkaProducerModule } from './producer.ts';
-export { kafkaOptionsObject, type KafkaProducerOptions, type KafkaSasl } from './options.ts';
+export {
+  kafkaOptionsObject,
+  kafkaOptionsRules,
+  type KafkaProducerOptions,
+  type KafkaSasl,
+} from './options.ts';
 export type { HaltedPartition, KafkaMessageMetadata } from './member.ts';
 export { OffsetTracker } from './offset-tracker.ts';
 export {

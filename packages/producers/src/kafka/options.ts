@@ -166,7 +166,16 @@ export const kafkaOptionsObject = z
   })
   .strict();
 
-const schema = kafkaOptionsObject.superRefine((o, ctx) => {
+/**
+ * The rules across options (`onFailure` needs its settings, one timeout
+ * below another), for {@link kafkaOptionsObject} and what extends it: the `sluice`
+ * CLI's pipeline files apply them too, so a file reports them with their
+ * path and line.
+ */
+export function kafkaOptionsRules(
+  o: z.output<typeof kafkaOptionsObject>,
+  ctx: z.RefinementCtx,
+): void {
   if (o.onFailure === 'dlq' && o.dlq === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -190,7 +199,9 @@ const schema = kafkaOptionsObject.superRefine((o, ctx) => {
       message: `expected less than rebalanceTimeout (${rebalance})`,
     });
   }
-});
+}
+
+const schema = kafkaOptionsObject.superRefine(kafkaOptionsRules);
 
 /** The options with every default filled in. */
 export interface ResolvedKafkaOptions {

@@ -7,6 +7,7 @@ export type { RabbitMqMetadata, RabbitMqProducerStats } from './consumer.ts';
 export {
   METADATA_FIELDS,
   rabbitmqOptionsObject,
+  rabbitmqOptionsRules,
   type RabbitMqMetadataField,
   type RabbitMqProducerOptions,
 } from './options.ts';

@@ -276,7 +276,16 @@ export const rabbitmqOptionsObject = z
   })
   .strict();
 
-const schema = rabbitmqOptionsObject.superRefine((o, ctx) => {
+/**
+ * The rules across options (`onFailure` needs its settings, one timeout
+ * below another), for {@link rabbitmqOptionsObject} and what extends it: the `sluice`
+ * CLI's pipeline files apply them too, so a file reports them with their
+ * path and line.
+ */
+export function rabbitmqOptionsRules(
+  o: z.output<typeof rabbitmqOptionsObject>,
+  ctx: z.RefinementCtx,
+): void {
   for (const key of ['backoff', 'retry'] as const) {
     const b = key === 'backoff' ? o.backoff : o.retry?.delay;
     if (b?.min !== undefined && b.max !== undefined && b.min > b.max) {
@@ -301,7 +310,9 @@ const schema = rabbitmqOptionsObject.superRefine((o, ctx) => {
       message: 'expected a queue other than the one consumed',
     });
   }
-});
+}
+
+const schema = rabbitmqOptionsObject.superRefine(rabbitmqOptionsRules);
 
 /** Validates `input`, naming every bad option, and fills in the defaults. */
 export function resolveOptions(input: RabbitMqProducerOptions): ResolvedRabbitMqOptions {

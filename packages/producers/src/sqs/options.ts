@@ -169,7 +169,13 @@ export const sqsOptionsObject = z
   })
   .strict();
 
-const schema = sqsOptionsObject.superRefine((o, ctx) => {
+/**
+ * The rules across options (`onFailure` needs its settings, one timeout
+ * below another), for {@link sqsOptionsObject} and what extends it: the `sluice`
+ * CLI's pipeline files apply them too, so a file reports them with their
+ * path and line.
+ */
+export function sqsOptionsRules(o: z.output<typeof sqsOptionsObject>, ctx: z.RefinementCtx): void {
   if (o.onFailure === 'deadLetter' && o.deadLetterQueueUrl === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -177,7 +183,9 @@ const schema = sqsOptionsObject.superRefine((o, ctx) => {
       message: "'deadLetter' needs deadLetterQueueUrl",
     });
   }
-});
+}
+
+const schema = sqsOptionsObject.superRefine(sqsOptionsRules);
 
 /** The default `requestTimeout` of every SQS call, in ms. */
 export const DEFAULT_REQUEST_TIMEOUT = 10_000;
