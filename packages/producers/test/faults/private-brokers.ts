@@ -29,6 +29,12 @@ export function privateBrokerUnavailable(): string | undefined {
   return undefined;
 }
 
+/** A one-node Kafka (KRaft) of the tests' own, on `port` (its controller on `port + 1`). */
+export function startPrivateKafka(port = 19092): PrivateBroker {
+  const ports = { KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
+  return start('kafka', ports, port, `127.0.0.1:${port}`);
+}
+
 export function startPrivateElasticMq(port = 19324): PrivateBroker {
   return start('elasticmq', { SQS_PORT: String(port) }, port, `http://127.0.0.1:${port}`);
 }
