@@ -6,7 +6,13 @@
  * follows rebalances. The bookkeeping lives in the pure OffsetTracker and
  * PartitionQueue; this file wires them to the client, timers and telemetry.
  */
-import { Message, type Acknowledger, type Logger, type MessageStatus } from '@sluice/core';
+import {
+  Message,
+  SluiceError,
+  type Acknowledger,
+  type Logger,
+  type MessageStatus,
+} from '@sluice/core';
 import type {
   KafkaClient,
   KafkaFetchedBatch,
@@ -15,7 +21,9 @@ import type {
   KafkaPublisher,
   KafkaTopicPartition,
 } from './client.ts';
+import { messageOf } from '../internal/error-helpers.ts';
 import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
+import { CommitWaiters } from './commit-waiters.ts';
 import { toHeaders } from './headers.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { retryDelay, type ResolvedKafkaOptions } from './options.ts';
@@ -115,6 +123,7 @@ export class KafkaMember {
   readonly #acknowledger: Acknowledger;
   /** Revoked partitions that got acks since the last report. */
   readonly #revokedWithLate = new Set<PartitionState>();
+  readonly #waiters = new CommitWaiters<PartitionState>();
 
   constructor(context: MemberContext) {
     this.#c = context;
@@ -155,7 +164,11 @@ export class KafkaMember {
       this.#consumer.start().then(
         () => {
           this.#commitTimer = setInterval(
-            () => void this.commit('interval'),
+            // Skipped while a commit is still out: against a slow broker,
+            // interval commits would otherwise queue up behind it.
+            () => {
+              if (this.#committing === undefined) void this.commit('interval');
+            },
             this.#o.commitInterval,
           );
         },
@@ -185,6 +198,8 @@ export class KafkaMember {
     this.#retryReady = [];
     const all = this.#order.map((s) => ({ topic: s.topic, partition: s.partition }));
     this.#consumer.pause(all);
+    // What was acked before the drain is committed now, not at the next interval.
+    void this.commit('drain');
   }
 
   /** After the pipeline stopped: commits everything acked, then leaves the group. */
@@ -194,6 +209,12 @@ export class KafkaMember {
     this.prepareForDraining();
     clearInterval(this.#commitTimer);
     await this.commit('stop');
+    this.#waiters.fail(
+      new SluiceError(
+        'ERR_ACK_FAILED',
+        'their offsets were not committed before the consumer left the group; the group delivers those messages again',
+      ),
+    );
     const publisher = this.#publisher;
     this.#publisher = undefined;
     // Each bounded by requestTimeout: a frozen broker cannot hold the stop for ever.
@@ -242,7 +263,7 @@ export class KafkaMember {
   }
 
   /** Commits every partition whose contiguous acked prefix moved. One commit at a time. */
-  commit(reason: 'interval' | 'rebalance' | 'stop'): Promise<void> {
+  commit(reason: 'interval' | 'rebalance' | 'drain' | 'stop'): Promise<void> {
     if (this.#committing !== undefined) {
       return this.#committing.then(() => this.commit(reason));
     }
@@ -260,7 +281,10 @@ export class KafkaMember {
       this.#consumer.commit(offsets),
     ).then(
       () => {
-        for (const [s, offset] of states) s.tracker.markCommitted(offset);
+        for (const [s, offset] of states) {
+          s.tracker.markCommitted(offset);
+          this.#waiters.committed(s, offset);
+        }
         if (channels.commit.hasSubscribers) {
           channels.commit.publish({
             ...this.#base,
@@ -271,6 +295,14 @@ export class KafkaMember {
         }
       },
       (error: unknown) => {
+        if (this.#draining) {
+          // No later commit to wait for: these acks did not reach the group.
+          const failure = new SluiceError(
+            'ERR_ACK_FAILED',
+            `offset commit failed while draining (${messageOf(error)}); the group delivers those messages again`,
+          );
+          for (const [s] of states) this.#waiters.fail(failure, s);
+        }
         this.#c.logger.warn({ err: error, reason }, 'kafka: offset commit failed; retrying later');
         if (channels.commitError.hasSubscribers) {
           channels.commitError.publish({
@@ -428,15 +460,40 @@ export class KafkaMember {
 
   // ---- acks -----------------------------------------------------------------
 
-  #ack(successful: readonly Message[], failed: readonly Message[]): void | Promise<void> {
-    let pending: Promise<void>[] | undefined;
-    for (const m of successful) this.#complete(m.ackData as Entry);
+  #ack(successful: readonly Message[], failed: readonly Message[]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    // The highest offset acked per partition: once a commit passes it, the
+    // whole call is committed (commits only cover contiguous acked offsets).
+    let highest: Map<PartitionState, number> | undefined;
+    let late = 0;
+    for (const m of successful) {
+      const e = m.ackData as Entry;
+      if (!this.#complete(e)) {
+        late++;
+        continue;
+      }
+      highest ??= new Map();
+      if ((highest.get(e.state) ?? -1) < e.offset) highest.set(e.state, e.offset);
+    }
     for (const m of failed) {
       const p = this.#fail(m.ackData as Entry, reasonOf(m.status));
-      if (p !== undefined) (pending ??= []).push(p);
+      if (p !== undefined) pending.push(p);
     }
     this.#afterAcks();
-    if (pending !== undefined) return Promise.all(pending).then(() => undefined);
+    for (const [s, offset] of highest ?? []) pending.push(this.#waiters.wait(s, offset));
+    if (late > 0) {
+      pending.push(
+        Promise.reject(
+          new SluiceError(
+            'ERR_ACK_FAILED',
+            `${late} acks arrived after their partition was revoked; its new owner reads those messages again`,
+          ),
+        ),
+      );
+    }
+    // While draining, commit now rather than at the next interval.
+    if (this.#draining && highest !== undefined) void this.commit('drain');
+    return Promise.all(pending).then(() => undefined);
   }
 
   #afterAcks(): void {
@@ -445,15 +502,17 @@ export class KafkaMember {
     this.#emitNow();
   }
 
-  #complete(e: Entry): void {
+  /** Marks `e` done; false for a late ack (its partition was revoked). */
+  #complete(e: Entry): boolean {
     const s = e.state;
     if (s.tracker.closed) {
       s.late++;
       this.#revokedWithLate.add(s);
-      return;
+      return false;
     }
     s.queue.done(e.unit);
     s.tracker.ack(e.offset);
+    return true;
   }
 
   #fail(e: Entry, reason: unknown): Promise<void> | undefined {
@@ -649,6 +708,14 @@ export class KafkaMember {
       dropped += s.queue.clear();
       inFlight += s.queue.inFlight + (s.halted === undefined ? 0 : 1);
       s.tracker.close();
+      // Acked but not committed before the partition left: its new owner reads them again.
+      this.#waiters.fail(
+        new SluiceError(
+          'ERR_ACK_FAILED',
+          `partition ${s.id} was revoked before these acks were committed; its new owner reads those messages again`,
+        ),
+        s,
+      );
       this.#partitions.delete(s.id);
       revoked.push({ topic: s.topic, partition: s.partition });
     }

@@ -50,7 +50,7 @@ export interface KafkaLagEvent extends KafkaEventBase {
 /** Offsets were committed (or a commit failed, with `error`). */
 export interface KafkaCommitEvent extends KafkaEventBase {
   readonly offsets: readonly { topic: string; partition: number; offset: string }[];
-  readonly reason: 'interval' | 'rebalance' | 'stop';
+  readonly reason: 'interval' | 'rebalance' | 'drain' | 'stop';
   readonly durationMs: number;
   readonly error?: unknown;
 }

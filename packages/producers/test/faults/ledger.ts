@@ -22,7 +22,7 @@ export interface Consumer {
 
 /** Starts `fixtures/ledger-consumer.js`; see its header for the arguments. */
 export function startConsumer(
-  broker: 'rabbitmq' | 'sqs',
+  broker: 'rabbitmq' | 'sqs' | 'kafka',
   url: string,
   queue: string,
   shutdownTimeout: number,

@@ -229,7 +229,9 @@ describe('kafka requestTimeout', () => {
     void pipeline!.stop().then((r) => (report = r));
     // The commit in progress (1 s), the final one (1 s), the leave (1 s).
     await runUntil(() => report !== undefined, 5000);
-    expect(report).toEqual({ unacked: 0, timedOut: false });
+    // Both messages were handled, but their offsets never reached the group:
+    // they count as un-acked (issue 15: the report must be true).
+    expect(report).toEqual({ unacked: 2, timedOut: false });
     const leave = logger.lines.find((l) => l.msg === 'kafka: final commit or leave failed');
     expect(leave?.obj).toMatchObject({ err: { code: 'ERR_BROKER_TIMEOUT' } });
     expect((leave?.obj as { err: Error }).err.message).toContain('leave group g');
