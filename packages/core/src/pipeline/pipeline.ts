@@ -320,7 +320,9 @@ class PipelineImpl<C> implements Pipeline<C> {
       );
     }
     this.#state = 'stopped';
-    const report: StopReport = { unacked: rt.unconfirmed, timedOut };
+    let unconfirmed = 0;
+    for (const p of this.#producers) unconfirmed += p.unconfirmed();
+    const report: StopReport = { unacked: rt.unconfirmed + unconfirmed, timedOut };
     if (channels.pipelineStop.hasSubscribers) {
       channels.pipelineStop.publish({
         pipeline: this.name,

@@ -55,6 +55,14 @@ export interface ProducerInstance {
    * while the pipeline drains.
    */
   terminate?(reason: unknown): void | PromiseLike<void>;
+  /**
+   * Messages acked through this instance that its broker has not confirmed
+   * yet (Kafka: handled, but their offsets not committed). Read when
+   * `stop()` settles and added to its `unacked`, so the report counts what
+   * the broker will deliver again. Omit it when an ack's own promise settles
+   * only once the broker has taken it.
+   */
+  unconfirmed?(): number;
 }
 
 /**

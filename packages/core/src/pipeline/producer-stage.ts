@@ -56,6 +56,8 @@ export interface ProducerHandle {
    * connection while the rest of the pipeline drains.
    */
   close(reason: unknown): Promise<void>;
+  /** The instance's {@link ProducerInstance.unconfirmed}, even after `close`; 0 without one. */
+  unconfirmed(): number;
 }
 
 export function startProducer(
@@ -68,6 +70,8 @@ export function startProducer(
   const logger = rt.logger.child({ stage: 'producer', index });
   const transformer = definition.transformer;
   let instance: ProducerInstance | undefined;
+  /** The instance, kept after `close` for {@link ProducerHandle.unconfirmed}. */
+  let opened: ProducerInstance | undefined;
   let draining = false;
   /** Processors were let go: emitted messages are failed, not dispatched. */
   let closed = false;
@@ -220,6 +224,7 @@ export function startProducer(
       async init() {
         try {
           instance = await definition.module.init(context);
+          opened = instance;
           resolveReady();
         } catch (error) {
           rejectReady(error);
@@ -310,6 +315,7 @@ export function startProducer(
       stage.send({ kind: DRAINED } satisfies Info);
       await stage.join().catch(() => undefined);
     },
+    unconfirmed: () => opened?.unconfirmed?.() ?? 0,
     async close(reason) {
       const current = instance;
       instance = undefined;

@@ -6,13 +6,7 @@
  * follows rebalances. The bookkeeping lives in the pure OffsetTracker and
  * PartitionQueue; this file wires them to the client, timers and telemetry.
  */
-import {
-  Message,
-  SluiceError,
-  type Acknowledger,
-  type Logger,
-  type MessageStatus,
-} from '@sluice/core';
+import { Message, type Acknowledger, type Logger, type MessageStatus } from '@sluice/core';
 import type {
   KafkaClient,
   KafkaFetchedBatch,
@@ -21,9 +15,7 @@ import type {
   KafkaPublisher,
   KafkaTopicPartition,
 } from './client.ts';
-import { messageOf } from '../internal/error-helpers.ts';
 import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
-import { CommitWaiters } from './commit-waiters.ts';
 import { toHeaders } from './headers.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { retryDelay, type ResolvedKafkaOptions } from './options.ts';
@@ -63,6 +55,8 @@ interface PartitionState {
   fetchPaused: boolean;
   halted: { entry: Entry; reason: unknown } | undefined;
   late: number;
+  /** Acks covered by a successful commit (the tracker's passedCount then). */
+  confirmed: number;
 }
 
 interface Entry {
@@ -123,7 +117,6 @@ export class KafkaMember {
   readonly #acknowledger: Acknowledger;
   /** Revoked partitions that got acks since the last report. */
   readonly #revokedWithLate = new Set<PartitionState>();
-  readonly #waiters = new CommitWaiters<PartitionState>();
 
   constructor(context: MemberContext) {
     this.#c = context;
@@ -209,12 +202,6 @@ export class KafkaMember {
     this.prepareForDraining();
     clearInterval(this.#commitTimer);
     await this.commit('stop');
-    this.#waiters.fail(
-      new SluiceError(
-        'ERR_ACK_FAILED',
-        'their offsets were not committed before the consumer left the group; the group delivers those messages again',
-      ),
-    );
     const publisher = this.#publisher;
     this.#publisher = undefined;
     // Each bounded by requestTimeout: a frozen broker cannot hold the stop for ever.
@@ -268,12 +255,13 @@ export class KafkaMember {
       return this.#committing.then(() => this.commit(reason));
     }
     const offsets: { topic: string; partition: number; offset: string }[] = [];
-    const states: [PartitionState, number][] = [];
+    // With each offset, how many acks it covers (all passed at the front).
+    const states: [PartitionState, number, number][] = [];
     for (const s of this.#order) {
       if (!s.tracker.needsCommit) continue;
       const offset = s.tracker.committable as number;
       offsets.push({ topic: s.topic, partition: s.partition, offset: String(offset) });
-      states.push([s, offset]);
+      states.push([s, offset, s.tracker.passedCount]);
     }
     if (offsets.length === 0) return Promise.resolve();
     const started = performance.now();
@@ -281,9 +269,9 @@ export class KafkaMember {
       this.#consumer.commit(offsets),
     ).then(
       () => {
-        for (const [s, offset] of states) {
+        for (const [s, offset, passed] of states) {
           s.tracker.markCommitted(offset);
-          this.#waiters.committed(s, offset);
+          s.confirmed = Math.max(s.confirmed, passed);
         }
         if (channels.commit.hasSubscribers) {
           channels.commit.publish({
@@ -295,14 +283,6 @@ export class KafkaMember {
         }
       },
       (error: unknown) => {
-        if (this.#draining) {
-          // No later commit to wait for: these acks did not reach the group.
-          const failure = new SluiceError(
-            'ERR_ACK_FAILED',
-            `offset commit failed while draining (${messageOf(error)}); the group delivers those messages again`,
-          );
-          for (const [s] of states) this.#waiters.fail(failure, s);
-        }
         this.#c.logger.warn({ err: error, reason }, 'kafka: offset commit failed; retrying later');
         if (channels.commitError.hasSubscribers) {
           channels.commitError.publish({
@@ -460,40 +440,27 @@ export class KafkaMember {
 
   // ---- acks -----------------------------------------------------------------
 
-  #ack(successful: readonly Message[], failed: readonly Message[]): Promise<void> {
-    const pending: Promise<void>[] = [];
-    // The highest offset acked per partition: once a commit passes it, the
-    // whole call is committed (commits only cover contiguous acked offsets).
-    let highest: Map<PartitionState, number> | undefined;
-    let late = 0;
-    for (const m of successful) {
-      const e = m.ackData as Entry;
-      if (!this.#complete(e)) {
-        late++;
-        continue;
-      }
-      highest ??= new Map();
-      if ((highest.get(e.state) ?? -1) < e.offset) highest.set(e.state, e.offset);
-    }
+  #ack(successful: readonly Message[], failed: readonly Message[]): void | Promise<void> {
+    let pending: Promise<void>[] | undefined;
+    for (const m of successful) this.#complete(m.ackData as Entry);
     for (const m of failed) {
       const p = this.#fail(m.ackData as Entry, reasonOf(m.status));
-      if (p !== undefined) pending.push(p);
+      if (p !== undefined) (pending ??= []).push(p);
     }
     this.#afterAcks();
-    for (const [s, offset] of highest ?? []) pending.push(this.#waiters.wait(s, offset));
-    if (late > 0) {
-      pending.push(
-        Promise.reject(
-          new SluiceError(
-            'ERR_ACK_FAILED',
-            `${late} acks arrived after their partition was revoked; its new owner reads those messages again`,
-          ),
-        ),
-      );
-    }
     // While draining, commit now rather than at the next interval.
-    if (this.#draining && highest !== undefined) void this.commit('drain');
-    return Promise.all(pending).then(() => undefined);
+    if (this.#draining && successful.length > 0) void this.commit('drain');
+    if (pending !== undefined) return Promise.all(pending).then(() => undefined);
+  }
+
+  /**
+   * Messages acked here whose offsets the group has not committed: those it
+   * would deliver again. `stop()` adds them to its report.
+   */
+  unconfirmed(): number {
+    let n = 0;
+    for (const s of this.#order) n += s.tracker.ackedCount - s.confirmed;
+    return n;
   }
 
   #afterAcks(): void {
@@ -708,14 +675,6 @@ export class KafkaMember {
       dropped += s.queue.clear();
       inFlight += s.queue.inFlight + (s.halted === undefined ? 0 : 1);
       s.tracker.close();
-      // Acked but not committed before the partition left: its new owner reads them again.
-      this.#waiters.fail(
-        new SluiceError(
-          'ERR_ACK_FAILED',
-          `partition ${s.id} was revoked before these acks were committed; its new owner reads those messages again`,
-        ),
-        s,
-      );
       this.#partitions.delete(s.id);
       revoked.push({ topic: s.topic, partition: s.partition });
     }
@@ -732,6 +691,7 @@ export class KafkaMember {
         fetchPaused: false,
         halted: undefined,
         late: 0,
+        confirmed: 0,
       });
       assigned.push(p);
     }

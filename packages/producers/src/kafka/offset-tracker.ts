@@ -25,6 +25,10 @@ export class OffsetTracker {
   #last = -1;
   #committed: number | undefined;
   #closed = false;
+  /** Offsets acked, ever. */
+  ackedCount = 0;
+  /** Offsets acked and passed at the front (all below {@link committable}), ever. */
+  passedCount = 0;
 
   constructor(topic: string, partition: number, generation: number) {
     this.topic = topic;
@@ -54,6 +58,7 @@ export class OffsetTracker {
     const i = this.#indexOf(offset);
     if (i < 0 || this.#acked[i] === true) return false;
     this.#acked[i] = true;
+    this.ackedCount++;
     if (i === this.#head) this.#advance();
     return true;
   }
@@ -107,6 +112,7 @@ export class OffsetTracker {
     let head = this.#head;
     while (head < offsets.length && acked[head] === true) {
       this.#passed = (offsets[head] as number) + 1;
+      this.passedCount++;
       head++;
     }
     if (head > 1024 && head * 2 > offsets.length) {

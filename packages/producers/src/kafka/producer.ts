@@ -119,6 +119,7 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
       return {
         handleDemand: (demand) => member.handleDemand(demand),
         prepareForDraining: () => member.prepareForDraining(),
+        unconfirmed: () => member.unconfirmed(),
       };
     },
     halted: () => members.flatMap((m) => m.halted()),

@@ -105,6 +105,10 @@ export class RabbitMqConsumer {
   #wanted = 0;
   #emitScheduled = false;
   #draining = false;
+  /** See {@link unconfirmed}. */
+  #unconfirmedAcks = 0;
+  #confirming = false;
+  #lastConfirm = 0;
   #terminated = false;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -185,9 +189,11 @@ export class RabbitMqConsumer {
     if (session !== undefined && !session.dead && session.consumerTag !== undefined) {
       try {
         const tag = session.consumerTag;
+        const sent = this.#unconfirmedAcks;
         await this.#timed(`cancel of the consumer of queue ${this.#o.queue}`, () =>
           session.channel.cancel(tag),
         );
+        this.#unconfirmedAcks -= sent; // cancel-ok: the settlements before it were taken
       } catch (error) {
         this.#context.logger.warn(
           { err: error, queue: this.#o.queue },
@@ -223,7 +229,12 @@ export class RabbitMqConsumer {
     // overtake them). Whatever is still unsettled is requeued by the broker.
     session.flushNow();
     // Each bounded: a broker that does not answer cannot hold the shutdown.
-    await this.#timed('channel close', () => session.channel.close()).catch(() => undefined);
+    await this.#timed('channel close', () => session.channel.close()).then(
+      () => {
+        this.#unconfirmedAcks = 0; // close-ok: every settlement before it was taken
+      },
+      () => undefined,
+    );
     this.#lost(session, 'closed', undefined);
     await this.#closeConnection(session);
   }
@@ -533,26 +544,39 @@ export class RabbitMqConsumer {
       else (retries ??= []).push({ message, attempt: decision.attempt, delayMs: decision.delayMs });
     }
     if (retries !== undefined) return this.#retry(session, retries);
-    const sent = session.scheduleFlush().then(raise);
-    return this.#draining ? sent.then(() => this.#confirmed(session)) : sent;
+    this.#confirmSoon(session);
+    return session.scheduleFlush().then(raise);
   }
 
   /**
-   * AMQP acks are not answered, so a sent ack is not known to be taken
-   * until a later request on the channel is (the broker handles a channel's
-   * frames in order). While draining, each ack waits for that: a basic.qos
-   * re-stating the prefetch. Against a frozen broker it never comes, so the
-   * pipeline reports those messages as un-acked when its deadline passes.
+   * AMQP acks are not answered: a sent ack is known to be taken only once a
+   * later request on its channel is (the broker handles a channel's frames
+   * in order). About once a second, after a flush, a basic.qos re-stating
+   * the prefetch confirms every settlement sent before it; the consumer
+   * cancel at draining and the channel close at the end do the same. What
+   * is sent and not confirmed is {@link unconfirmed}: against a frozen
+   * broker, the stop report counts it as un-acked.
    */
-  async #confirmed(session: Session): Promise<void> {
-    try {
-      await session.channel.prefetch(this.#prefetch);
-    } catch (error) {
-      throw new SluiceError(
-        'ERR_ACK_FAILED',
-        `acks sent on channel generation ${session.generation} were not confirmed: ${messageOf(error)}; the broker redelivers any it did not take`,
-      );
-    }
+  #confirmSoon(session: Session): void {
+    if (this.#confirming || performance.now() - this.#lastConfirm < 1000) return;
+    this.#confirming = true;
+    void session
+      .scheduleFlush()
+      .then(async () => {
+        const sent = this.#unconfirmedAcks;
+        await this.#timed('ack confirmation', () => session.channel.prefetch(this.#prefetch));
+        this.#unconfirmedAcks -= sent;
+        this.#lastConfirm = performance.now();
+      })
+      .catch(() => undefined) // a dead channel is handled where it dies
+      .finally(() => {
+        this.#confirming = false;
+      });
+  }
+
+  /** Settlements sent and not yet confirmed by a later round trip on their channel. */
+  unconfirmed(): number {
+    return this.#unconfirmedAcks;
   }
 
   /** Republishes to the retry queue; once the broker confirmed, acks the originals. */
@@ -613,6 +637,7 @@ export class RabbitMqConsumer {
   }
 
   #sent(session: Session, command: WireCommand): void {
+    this.#unconfirmedAcks += command.count;
     if (command.op === 'ack') {
       if (channels.ack.hasSubscribers) {
         channels.ack.publish({ ...this.#base(), generation: session.generation, ...command });

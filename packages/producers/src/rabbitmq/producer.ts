@@ -73,6 +73,7 @@ export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProd
         handleDemand: (demand) => consumer.handleDemand(demand),
         prepareForDraining: () => consumer.prepareForDraining(),
         terminate: () => consumer.terminate(),
+        unconfirmed: () => consumer.unconfirmed(),
       };
     },
   };
