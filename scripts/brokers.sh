@@ -17,7 +17,7 @@
 # Everything it creates (jars, data, logs, pid files) is under .brokers/ at the repo root.
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), SQS_PORT (9324),
 # AMQP_PORT (5672, where RabbitMQ is looked for), BROKERS_STATE (.brokers), BROKERS_READY_TIMEOUT (90 s),
-# BROKERS_STOP_TIMEOUT (30 s), KAFKA_HEAP_OPTS, ELASTICMQ_HEAP_OPTS, JAVA_HOME.
+# BROKERS_STOP_TIMEOUT (30 s), KAFKA_HEAP_OPTS, ELASTICMQ_HEAP_OPTS, ELASTICMQ_PERSIST (0), JAVA_HOME.
 # Details: docs/brokers.md.
 set -euo pipefail
 
@@ -36,6 +36,8 @@ READY_TIMEOUT=${BROKERS_READY_TIMEOUT:-90}
 STOP_TIMEOUT=${BROKERS_STOP_TIMEOUT:-30}
 KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 ELASTICMQ_HEAP_OPTS=${ELASTICMQ_HEAP_OPTS:--Xms64m -Xmx256m}
+# 1: ElasticMQ keeps queues and messages in elasticmq/data (H2), so they survive a restart.
+ELASTICMQ_PERSIST=${ELASTICMQ_PERSIST:-0}
 
 ALL_BROKERS=(kafka elasticmq rabbitmq)
 
@@ -71,6 +73,7 @@ secs_since() {
 for p in KAFKA_PORT KAFKA_CONTROLLER_PORT SQS_PORT AMQP_PORT READY_TIMEOUT STOP_TIMEOUT; do
   [[ ${!p} =~ ^[0-9]+$ ]] || die "$p must be a number, got '${!p}'"
 done
+[[ $ELASTICMQ_PERSIST == [01] ]] || die "ELASTICMQ_PERSIST must be 0 or 1, got '$ELASTICMQ_PERSIST'"
 [[ $KAFKA_PORT != "$KAFKA_CONTROLLER_PORT" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ"
 
 # True if something accepts TCP connections on HOST:PORT.
@@ -360,6 +363,14 @@ node-address.port = $SQS_PORT
 rest-sqs.bind-hostname = "$HOST"
 rest-sqs.bind-port = $SQS_PORT
 EOF
+  if [[ $ELASTICMQ_PERSIST == 1 ]]; then
+    # Kept by `down`, deleted by `down --clean`, like Kafka's data.
+    mkdir -p "$EMQ_DIR/data"
+    cat >>"$EMQ_CONF" <<EOF
+queues-storage { enabled = true, path = "$EMQ_DIR/data/queues.conf" }
+messages-storage { enabled = true, uri = "jdbc:h2:$EMQ_DIR/data/messages" }
+EOF
+  fi
 }
 
 # Names of the queues declared in the `queues { ... }` block of docker/elasticmq.conf (the keys
@@ -406,8 +417,10 @@ elasticmq_start() {
 
 elasticmq_address() { printf 'http://%s:%s' "$HOST" "$SQS_PORT"; }
 elasticmq_details() {
-  printf 'ElasticMQ %s, in memory, queues http://%s:%s/000000000000/<name>' \
-    "${EMQ_VERSION:-?}" "$HOST" "$SQS_PORT"
+  local where='in memory'
+  [[ $ELASTICMQ_PERSIST == 1 ]] && where="persisted in $(rel "$EMQ_DIR/data")"
+  printf 'ElasticMQ %s, %s, queues http://%s:%s/000000000000/<name>' \
+    "${EMQ_VERSION:-?}" "$where" "$HOST" "$SQS_PORT"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,12 @@ export interface Consumer {
   readonly child: ChildProcess;
   /** The body of each message handled, in order. */
   readonly handled: string[];
+  /** When (`performance.now()`) this test read each line of {@link handled}. */
+  readonly handledAt: number[];
+  /** The messages the broker redelivered, and when each was handled (`performance.now()`). */
+  readonly redelivered: { readonly body: string; readonly at: number }[];
+  /** The warnings and errors the pipeline logged (an outage, a reconnect). */
+  readonly warnings: string[];
   /** The stop report, once it has exited after a drain. */
   report(): { unacked: number; timedOut: boolean } | undefined;
   /** Resolves with the exit code (null when killed by a signal). */
@@ -34,6 +40,9 @@ export function startConsumer(
     env: { ...process.env, ...env },
   });
   const handled: string[] = [];
+  const handledAt: number[] = [];
+  const redelivered: { body: string; at: number }[] = [];
+  const warnings: string[] = [];
   let report: { unacked: number; timedOut: boolean } | undefined;
   let started = false;
   let buffered = '';
@@ -41,8 +50,13 @@ export function startConsumer(
     buffered += chunk.toString();
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
+    const now = performance.now();
     for (const line of lines) {
-      if (line.startsWith('h ')) handled.push(line.slice(2));
+      if (line.startsWith('h ')) {
+        handled.push(line.slice(2));
+        handledAt.push(now);
+      } else if (line.startsWith('r ')) redelivered.push({ body: line.slice(2), at: now });
+      else if (line.startsWith('w ')) warnings.push(line.slice(2));
       else if (line.startsWith('report ')) report = JSON.parse(line.slice(7)) as typeof report;
       else if (line === 'started') started = true;
     }
@@ -53,7 +67,16 @@ export function startConsumer(
   void exited.then((code) => {
     if (code !== 0 && stderr !== '') console.warn(`consumer stderr:\n${stderr}`);
   });
-  return { child, handled, report: () => report, exited, started: () => started };
+  return {
+    child,
+    handled,
+    handledAt,
+    redelivered,
+    warnings,
+    report: () => report,
+    exited,
+    started: () => started,
+  };
 }
 
 /** Waits for `test`, failing with `what` after `ms` (a guard against hangs, not a timing). */
@@ -70,16 +93,29 @@ export function orHung<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> 
   return Promise.race([promise, new Promise<'hung'>((r) => setTimeout(() => r('hung'), ms))]);
 }
 
-/** Lost and duplicated messages (bodies `message-0` … `message-<total-1>`) across the ledgers. */
+/** When (`performance.now()`) `consumer` handled its first message after `since`, if it has. */
+export function firstAfter(consumer: Consumer, since: number): number | undefined {
+  return consumer.handledAt.find((at) => at > since);
+}
+
+/**
+ * Lost and duplicated messages (bodies `message-0` … `message-<total-1>`) across the
+ * ledgers: `duplicates` counts the extra handlings, `duplicated` names the
+ * bodies handled more than once.
+ */
 export function tally(
   total: number,
   ...ledgers: string[][]
-): { lost: string[]; duplicates: number } {
+): { lost: string[]; duplicates: number; duplicated: string[] } {
   const seen = new Map<string, number>();
   for (const body of ledgers.flat()) seen.set(body, (seen.get(body) ?? 0) + 1);
   const lost: string[] = [];
   for (let i = 0; i < total; i++) if (!seen.has(`message-${i}`)) lost.push(`message-${i}`);
   let duplicates = 0;
-  for (const n of seen.values()) duplicates += n - 1;
-  return { lost, duplicates };
+  const duplicated: string[] = [];
+  for (const [body, n] of seen) {
+    duplicates += n - 1;
+    if (n > 1) duplicated.push(body);
+  }
+  return { lost, duplicates, duplicated };
 }

@@ -3,10 +3,11 @@
  * own state folder (BROKERS_STATE) and ports, so freezing or restarting it
  * disturbs no other test, and `down` stops only it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 const script = resolve(import.meta.dirname, '../../../../scripts/brokers.sh');
 
@@ -17,6 +18,12 @@ export interface PrivateBroker {
   freeze(): void;
   /** SIGCONT after {@link freeze}. */
   thaw(): void;
+  /**
+   * `brokers.sh down`, then `up` again with the same state and port: clients
+   * see connections refused until it is ready again. ElasticMQ keeps its
+   * queues and messages only when started with `persist`.
+   */
+  restart(): Promise<void>;
   /** Stops it and deletes its folder. */
   stop(): void;
 }
@@ -35,8 +42,13 @@ export function startPrivateKafka(port = 19092): PrivateBroker {
   return start('kafka', ports, port, `127.0.0.1:${port}`);
 }
 
-export function startPrivateElasticMq(port = 19324): PrivateBroker {
-  return start('elasticmq', { SQS_PORT: String(port) }, port, `http://127.0.0.1:${port}`);
+/**
+ * An ElasticMQ of the tests' own, on `port`. With `persist` its queues and
+ * messages are kept on disk (ELASTICMQ_PERSIST=1), so they survive {@link PrivateBroker.restart}.
+ */
+export function startPrivateElasticMq(port = 19324, persist = false): PrivateBroker {
+  const env = { SQS_PORT: String(port), ELASTICMQ_PERSIST: persist ? '1' : '0' };
+  return start('elasticmq', env, port, `http://127.0.0.1:${port}`);
 }
 
 function start(
@@ -48,11 +60,17 @@ function start(
   const state = mkdtempSync(join(tmpdir(), `sluice-${broker}-`));
   const env = { ...process.env, ...ports, BROKERS_STATE: state };
   execFileSync('bash', [script, 'up', broker], { env, stdio: 'ignore' });
-  const pid = listener(port);
+  let pid = listener(port);
   return {
     address,
     freeze: () => process.kill(pid, 'SIGSTOP'),
     thaw: () => process.kill(pid, 'SIGCONT'),
+    // Asynchronous, so the test keeps reading its consumers' output meanwhile.
+    restart: async () => {
+      await run('bash', [script, 'down', broker], { env });
+      await run('bash', [script, 'up', broker], { env });
+      pid = listener(port);
+    },
     stop: () => {
       try {
         process.kill(pid, 'SIGCONT');
@@ -64,6 +82,8 @@ function start(
     },
   };
 }
+
+const run = promisify(execFile);
 
 /** The pid listening on 127.0.0.1:`port`. */
 function listener(port: number): number {

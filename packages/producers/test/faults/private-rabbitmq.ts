@@ -5,11 +5,12 @@
  * package's `rabbitmq-server`, as the `rabbitmq` user (the package's
  * scripts switch to it), so the folder is handed to that user.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 export interface PrivateRabbitMq {
   readonly url: string;
@@ -20,6 +21,12 @@ export interface PrivateRabbitMq {
   thaw(): void;
   /** Closes every client connection, as an operator or a failover would. */
   closeConnections(): void;
+  /**
+   * `rabbitmqctl stop_app`, then `start_app`: the broker application
+   * restarts (every connection is closed and refused until it is back)
+   * while the node stays up; durable queues and persistent messages survive.
+   */
+  restart(): Promise<void>;
   /** Stops the node and deletes its folder. */
   stop(): void;
 }
@@ -65,6 +72,13 @@ export async function startPrivateRabbitMq(port = 5679): Promise<PrivateRabbitMq
     freeze: () => process.kill(pid, 'SIGSTOP'),
     thaw: () => process.kill(pid, 'SIGCONT'),
     closeConnections: () => void ctl('close_all_connections', 'sluice fault test'),
+    // Asynchronous, so the test keeps reading its consumers' output meanwhile.
+    restart: async () => {
+      const ctlAsync = (command: string) => run('rabbitmqctl', ['-n', node, command], { env });
+      await ctlAsync('stop_app');
+      await ctlAsync('start_app');
+      await waitForPort(port, 60_000);
+    },
     stop: () => {
       try {
         process.kill(pid, 'SIGCONT');
@@ -76,6 +90,8 @@ export async function startPrivateRabbitMq(port = 5679): Promise<PrivateRabbitMq
     },
   };
 }
+
+const run = promisify(execFile);
 
 /** Resolves once something accepts connections on 127.0.0.1:`port`; rejects after `ms`. */
 async function waitForPort(port: number, ms: number): Promise<void> {

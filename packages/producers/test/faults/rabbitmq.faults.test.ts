@@ -1,7 +1,8 @@
 /**
  * Fault injection against RabbitMQ (`npm run test:faults`): a consumer
- * process is drained while its broker is frozen, and has its connections
- * closed mid-run. A ledger of the ids each process handled shows what was
+ * process is drained while its broker is frozen, has its connections
+ * closed mid-run, is SIGKILLed mid-run (a second one finishes), and rides
+ * out a restart of the broker (`stop_app`, `start_app`). A ledger of the ids each process handled shows what was
  * lost (must be none) and duplicated (at most what the stop report says was
  * left un-acked, or what was in flight). The broker is a private node (see
  * private-rabbitmq.ts), so freezing it disturbs no other test.
@@ -12,7 +13,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createTestQueue, type RabbitMqTestQueue } from '@sluice/testing/rabbitmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orHung, startConsumer, tally, waitFor } from './ledger.ts';
+import { firstAfter, orHung, startConsumer, tally, waitFor } from './ledger.ts';
 import {
   privateRabbitMqUnavailable,
   startPrivateRabbitMq,
@@ -34,6 +35,9 @@ describe.skipIf(unavailable !== undefined && !required)('RabbitMQ faults', () =>
     if (unavailable !== undefined) throw new Error(`cannot run the fault tests: ${unavailable}`);
     broker = await startPrivateRabbitMq();
   }, 90_000);
+  /** The ledger fixture's prefetch: the most deliveries one consumer holds un-acked. */
+  const prefetch = 50;
+
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     broker?.thaw();
@@ -107,9 +111,84 @@ describe.skipIf(unavailable !== undefined && !required)('RabbitMQ faults', () =>
     );
     expect(lost).toEqual([]);
     // Only deliveries in flight when the connection closed come back: at most the prefetch.
-    expect(duplicates).toBeLessThanOrEqual(50);
+    expect(duplicates).toBeLessThanOrEqual(prefetch);
     expect(consumer.report()).toEqual({ unacked: 0, timedOut: false });
     // The close took the fixture's own connection too; the node is deleted after.
     await queue.delete().catch(() => undefined);
   }, 120_000);
+
+  it('loses nothing when a consumer is SIGKILLed mid-run: a second one gets its deliveries back', async () => {
+    const total = 600;
+    queue = await createTestQueue({ url: broker.url });
+    await queue.publish(total);
+    const first = startConsumer('rabbitmq', broker.url, queue.name, 5000);
+    children.push(first.child);
+    await waitFor('the first consumer to handle 100 messages', () => first.handled.length >= 100);
+    first.child.kill('SIGKILL');
+    const killedAt = performance.now();
+    expect(await orHung(first.exited, 20_000)).toBeNull();
+
+    const second = startConsumer('rabbitmq', broker.url, queue.name, 5000);
+    children.push(second.child);
+    await waitFor('every message to be handled', () => {
+      return tally(total, first.handled, second.handled).lost.length === 0;
+    });
+    await waitFor('the second consumer to start', () => second.started());
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    const { lost, duplicates, duplicated } = tally(total, first.handled, second.handled);
+    const recoverMs = (second.redelivered[0]?.at ?? Number.NaN) - killedAt;
+    console.info(
+      `rabbitmq consumer SIGKILLed mid-run: the second consumer handled the first redelivery ${recoverMs.toFixed(0)} ms after the kill, ${second.redelivered.length} redelivered (prefetch ${prefetch}), lost ${lost.length}, duplicates ${duplicates}`,
+    );
+    expect(lost).toEqual([]);
+    // The broker hands back what the killed process held un-acked: at most
+    // the prefetch, each flagged as redelivered; a duplicate is one of them
+    // that the killed process had handled but not yet acked.
+    expect(second.redelivered.length).toBeGreaterThan(0);
+    expect(second.redelivered.length).toBeLessThanOrEqual(prefetch);
+    expect(duplicates).toBeLessThanOrEqual(prefetch);
+    const redelivered = new Set(second.redelivered.map((r) => r.body));
+    expect(duplicated.filter((body) => !redelivered.has(body))).toEqual([]);
+    expect(second.report()).toEqual({ unacked: 0, timedOut: false });
+    expect(await queue.messageCount()).toBe(0);
+    await queue.delete();
+  }, 120_000);
+
+  it('rides out a broker restart mid-run: reconnects and loses nothing', async () => {
+    const total = 600;
+    queue = await createTestQueue({ url: broker.url });
+    await queue.publish(total);
+    const consumer = startConsumer('rabbitmq', broker.url, queue.name, 5000);
+    children.push(consumer.child);
+    await waitFor('the consumer to handle 100 messages', () => consumer.handled.length >= 100);
+    const restartAt = performance.now();
+    // stop_app closes every connection and refuses new ones until start_app.
+    await broker.restart();
+    const backAt = performance.now();
+    await waitFor('the consumer to handle again after the restart', () => {
+      return firstAfter(consumer, backAt) !== undefined;
+    });
+    const recoverMs = (firstAfter(consumer, backAt) ?? Number.NaN) - backAt;
+    await waitFor(
+      'every message to be handled',
+      () => tally(total, consumer.handled).lost.length === 0,
+    );
+    consumer.child.kill('SIGTERM');
+    expect(await consumer.exited).toBe(0);
+    const { lost, duplicates, duplicated } = tally(total, consumer.handled);
+    console.info(
+      `rabbitmq restarted mid-run: down ${(backAt - restartAt).toFixed(0)} ms, handling again ${recoverMs.toFixed(0)} ms after it was back, ${consumer.warnings.length} warnings logged, ${consumer.redelivered.length} redelivered, lost ${lost.length}, duplicates ${duplicates}`,
+    );
+    expect(lost).toEqual([]);
+    // The same process kept running: it reported the outage and reconnected.
+    expect(consumer.warnings.length).toBeGreaterThan(0);
+    // Only deliveries in flight when the broker went down come back: at most the prefetch.
+    expect(duplicates).toBeLessThanOrEqual(prefetch);
+    const redelivered = new Set(consumer.redelivered.map((r) => r.body));
+    expect(duplicated.filter((body) => !redelivered.has(body))).toEqual([]);
+    expect(consumer.report()).toEqual({ unacked: 0, timedOut: false });
+    // The restart took the fixture's own connection too; the node is deleted after.
+    await queue.delete().catch(() => undefined);
+  }, 180_000);
 });
