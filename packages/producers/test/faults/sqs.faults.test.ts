@@ -125,12 +125,14 @@ describe.skipIf(unavailable !== undefined && !required)('SQS faults', () => {
     await queue.delete();
   }, 120_000);
 
-  // Opt-in for now: in 2 of 4 runs more messages came back after the
-  // restart than one consumer holds (217 duplicates against the bound of
-  // 100; another run left 270 copies in the queue once every id was
-  // handled), alongside "SQS refused to delete" warnings. Whether ElasticMQ
-  // loses deletes it took while shutting down (`down` takes ~20 s) or the
-  // producer acks wrongly is not known yet; the bound is not loosened.
+  // An outage also fails the deletes in flight when it starts: the producer
+  // retries each a few times, then reports it ("SQS refused to delete N
+  // messages; they will be redelivered", ERR_BROKER_UNREACHABLE) and the
+  // message comes back. So the bound is what it held, plus what it reported.
+  // (First runs bounded by the holding alone and failed with 217 and 310
+  // duplicates: every extra one was a reported delete.) Opt-in
+  // (SLUICE_FAULTS_SQS_RESTART=1) until it passes every time: it failed once
+  // in 4 runs within that bound, cause not yet known.
   const restartOptIn = process.env['SLUICE_FAULTS_SQS_RESTART'] === '1';
   it.skipIf(!restartOptIn)(
     'rides out an endpoint restart mid-run: reports the outage, resumes and loses nothing',
@@ -161,15 +163,20 @@ describe.skipIf(unavailable !== undefined && !required)('SQS faults', () => {
       consumer.child.kill('SIGTERM');
       expect(await consumer.exited).toBe(0);
       const { lost, duplicates, duplicated } = tally(total, consumer.handled);
-      const refused = consumer.warnings.filter((w) => w.startsWith('SQS refused to delete')).length;
+      const refusals = consumer.warnings.filter((w) => w.startsWith('SQS refused to delete'));
+      const refused = refusals.length;
+      const reported = refusals.reduce(
+        (n, w) => n + Number(/delete (\d+) messages/.exec(w)?.[1] ?? 0),
+        0,
+      );
       console.info(
-        `sqs restarted mid-run: down ${(backAt - restartAt).toFixed(0)} ms, handling again ${recoverMs.toFixed(0)} ms after it was back, ${consumer.warnings.length} warnings logged (${refused} refused deletes), ${consumer.redelivered.length} redelivered, lost ${lost.length}, duplicates ${duplicates} (bound ${inFlight})`,
+        `sqs restarted mid-run: down ${(backAt - restartAt).toFixed(0)} ms, handling again ${recoverMs.toFixed(0)} ms after it was back, ${consumer.warnings.length} warnings logged (${refused} refused deletes), ${consumer.redelivered.length} redelivered, lost ${lost.length}, duplicates ${duplicates} (bound ${inFlight} held + ${reported} reported)`,
       );
       expect(lost).toEqual([]);
       // The same process kept running: it reported the outage and resumed.
       expect(consumer.warnings.length).toBeGreaterThan(0);
-      // Only what it had received and not deleted when the endpoint went down comes back.
-      expect(duplicates).toBeLessThanOrEqual(inFlight);
+      // Only what it held, or reported as not deleted, comes back.
+      expect(duplicates).toBeLessThanOrEqual(inFlight + reported);
       const redelivered = new Set(consumer.redelivered.map((r) => r.body));
       expect(duplicated.filter((body) => !redelivered.has(body))).toEqual([]);
       expect(consumer.report()).toEqual({ unacked: 0, timedOut: false });
