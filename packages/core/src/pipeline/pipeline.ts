@@ -297,9 +297,7 @@ class PipelineImpl<C> implements Pipeline<C> {
         { unacked, shutdownTimeout: this.definition.shutdownTimeout },
         `pipeline ${this.name} did not drain within ${this.definition.shutdownTimeout} ms; stopping with ${unacked} messages un-acked (the source will redeliver them)`,
       );
-      rt.shutdown.abort(
-        new SluiceError('ERR_PIPELINE_STATE', `pipeline ${this.name}: shutdownTimeout passed`),
-      );
+      this.#deadlinePassed(rt);
     }
     // Whatever the teardown does (an ack, a producer's terminate or the
     // module's cleanup that never returns), stop() settles by the deadline;
@@ -315,9 +313,7 @@ class PipelineImpl<C> implements Pipeline<C> {
         { shutdownTimeout: this.definition.shutdownTimeout },
         `pipeline ${this.name}: acks or producer shutdown still running when shutdownTimeout passed; reporting it stopped`,
       );
-      rt.shutdown.abort(
-        new SluiceError('ERR_PIPELINE_STATE', `pipeline ${this.name}: shutdownTimeout passed`),
-      );
+      this.#deadlinePassed(rt);
     }
     this.#state = 'stopped';
     let unconfirmed = 0;
@@ -331,6 +327,13 @@ class PipelineImpl<C> implements Pipeline<C> {
       });
     }
     return report;
+  }
+
+  /** The handlers' signal aborts: they should give up, the deadline has passed. */
+  #deadlinePassed(rt: PipelineRuntime): void {
+    rt.shutdown.abort(
+      new SluiceError('ERR_PIPELINE_STATE', `pipeline ${this.name}: shutdownTimeout passed`),
+    );
   }
 
   /**

@@ -469,17 +469,15 @@ export class KafkaMember {
     this.#emitNow();
   }
 
-  /** Marks `e` done; false for a late ack (its partition was revoked). */
-  #complete(e: Entry): boolean {
+  #complete(e: Entry): void {
     const s = e.state;
     if (s.tracker.closed) {
       s.late++;
       this.#revokedWithLate.add(s);
-      return false;
+      return;
     }
     s.queue.done(e.unit);
     s.tracker.ack(e.offset);
-    return true;
   }
 
   #fail(e: Entry, reason: unknown): Promise<void> | undefined {

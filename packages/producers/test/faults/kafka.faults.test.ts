@@ -9,8 +9,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { KafkaJsClient } from '@sluice/producers/kafka';
 import { createTestTopic, type KafkaTestTopic } from '@sluice/testing/kafka';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orHung, startConsumer, tally, waitFor } from './ledger.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeFaults, orHung, startConsumer, tally, waitFor, requireBrokers } from './ledger.ts';
 import {
   privateBrokerUnavailable,
   startPrivateKafka,
@@ -18,18 +18,14 @@ import {
 } from './private-brokers.ts';
 
 const unavailable = privateBrokerUnavailable();
-const required = process.env['SLUICE_REQUIRE_BROKERS'] === '1';
-if (unavailable !== undefined && !required) {
-  console.warn(`skipping the Kafka fault tests: ${unavailable}`);
-}
 
-describe.skipIf(unavailable !== undefined && !required)('Kafka faults', () => {
+describeFaults('Kafka faults', unavailable, () => {
   let broker: PrivateBroker;
   let topic: KafkaTestTopic | undefined;
   const children: ChildProcess[] = [];
 
   beforeAll(() => {
-    if (unavailable !== undefined) throw new Error(`cannot run the fault tests: ${unavailable}`);
+    requireBrokers(unavailable);
     broker = startPrivateKafka();
   }, 180_000);
   afterAll(() => {

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { describe } from 'vitest';
 
 const script = fileURLToPath(new URL('./fixtures/ledger-consumer.js', import.meta.url));
 
@@ -118,4 +119,25 @@ export function tally(
     if (n > 1) duplicated.push(body);
   }
   return { lost, duplicates, duplicated };
+}
+
+/**
+ * `describe` for a fault suite that can start its brokers only when
+ * `unavailable` is undefined. Otherwise it is skipped, saying why, or, with
+ * SLUICE_REQUIRE_BROKERS=1 (CI), run so that its `beforeAll` fails with the
+ * reason: call {@link requireBrokers} there.
+ */
+export function describeFaults(
+  name: string,
+  unavailable: string | undefined,
+  fn: () => void,
+): void {
+  const required = process.env['SLUICE_REQUIRE_BROKERS'] === '1';
+  if (unavailable !== undefined && !required) console.warn(`skipping the ${name}: ${unavailable}`);
+  describe.skipIf(unavailable !== undefined && !required)(name, fn);
+}
+
+/** Throws the reason a fault suite cannot start its brokers, if there is one. */
+export function requireBrokers(unavailable: string | undefined): void {
+  if (unavailable !== undefined) throw new Error(`cannot run the fault tests: ${unavailable}`);
 }

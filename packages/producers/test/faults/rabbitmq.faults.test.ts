@@ -12,8 +12,16 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createTestQueue, type RabbitMqTestQueue } from '@sluice/testing/rabbitmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstAfter, orHung, startConsumer, tally, waitFor } from './ledger.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  describeFaults,
+  firstAfter,
+  orHung,
+  startConsumer,
+  tally,
+  waitFor,
+  requireBrokers,
+} from './ledger.ts';
 import {
   privateRabbitMqUnavailable,
   startPrivateRabbitMq,
@@ -21,18 +29,14 @@ import {
 } from './private-rabbitmq.ts';
 
 const unavailable = privateRabbitMqUnavailable();
-const required = process.env['SLUICE_REQUIRE_BROKERS'] === '1';
-if (unavailable !== undefined && !required) {
-  console.warn(`skipping the RabbitMQ fault tests: ${unavailable}`);
-}
 
-describe.skipIf(unavailable !== undefined && !required)('RabbitMQ faults', () => {
+describeFaults('RabbitMQ faults', unavailable, () => {
   let broker: PrivateRabbitMq;
   let queue: RabbitMqTestQueue;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    if (unavailable !== undefined) throw new Error(`cannot run the fault tests: ${unavailable}`);
+    requireBrokers(unavailable);
     broker = await startPrivateRabbitMq();
   }, 90_000);
   /** The ledger fixture's prefetch: the most deliveries one consumer holds un-acked. */

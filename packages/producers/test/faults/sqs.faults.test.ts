@@ -11,8 +11,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { AwsSqsClient, sqsClientConfigFromEnv } from '@sluice/producers/sqs';
 import { countMessages, createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstAfter, orHung, startConsumer, tally, waitFor } from './ledger.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  describeFaults,
+  firstAfter,
+  orHung,
+  startConsumer,
+  tally,
+  waitFor,
+  requireBrokers,
+} from './ledger.ts';
 import {
   privateBrokerUnavailable,
   startPrivateElasticMq,
@@ -20,19 +28,15 @@ import {
 } from './private-brokers.ts';
 
 const unavailable = privateBrokerUnavailable();
-const required = process.env['SLUICE_REQUIRE_BROKERS'] === '1';
-if (unavailable !== undefined && !required) {
-  console.warn(`skipping the SQS fault tests: ${unavailable}`);
-}
 
-describe.skipIf(unavailable !== undefined && !required)('SQS faults', () => {
+describeFaults('SQS faults', unavailable, () => {
   let broker: PrivateBroker;
   let client: AwsSqsClient;
   let queue: SqsTestQueue | undefined;
   const children: ChildProcess[] = [];
 
   beforeAll(() => {
-    if (unavailable !== undefined) throw new Error(`cannot run the fault tests: ${unavailable}`);
+    requireBrokers(unavailable);
     broker = startPrivateElasticMq(19324, true);
     client = new AwsSqsClient(sqsClientConfigFromEnv({ SQS_ENDPOINT: broker.address }));
   }, 120_000);
