@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestQueue, type RabbitMqTestQueue } from '@sluice/testing/rabbitmq';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, expect, it } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, '../dist/bin.js');

@@ -6,7 +6,9 @@
  * - `pushMessages`: push ready-made messages;
  * - `handlerSpy`: await any message by id or predicate, whatever the producer.
  *
- * Broker fixtures live in the subpath exports (`@sluice/testing/sqs`, …).
+ * Broker fixtures (queues, topics, availability checks) live with the producers:
+ * `@sluice/producers/sqs/testing`, `/kafka/testing`, `/rabbitmq/testing`,
+ * `@sluice/producers/testing` and `@sluice/producers/testing/vitest`.
  */
 export { testProducer } from './test-producer.ts';
 export {

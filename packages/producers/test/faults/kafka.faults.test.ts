@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { KafkaJsClient } from '@sluice/producers/kafka';
-import { createTestTopic, type KafkaTestTopic } from '@sluice/testing/kafka';
+import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeFaults, orHung, startConsumer, tally, waitFor, requireBrokers } from './ledger.ts';
 import {

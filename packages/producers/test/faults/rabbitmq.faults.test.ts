@@ -11,7 +11,7 @@
  * the only time bound asserted is a generous guard against a hang.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createTestQueue, type RabbitMqTestQueue } from '@sluice/testing/rabbitmq';
+import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   describeFaults,

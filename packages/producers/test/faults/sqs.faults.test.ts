@@ -10,7 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { AwsSqsClient, sqsClientConfigFromEnv } from '@sluice/producers/sqs';
-import { countMessages, createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
+import { countMessages, createTestQueue, type SqsTestQueue } from '@sluice/producers/sqs/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   describeFaults,

@@ -3,8 +3,8 @@ import diagnostics from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createPipeline, type Pipeline } from '@sluice/core';
-import { createTestTopic, type KafkaTestTopic } from '@sluice/testing/kafka';
-import { describeStoppingBroker } from '@sluice/testing/vitest';
+import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
+import { describeStoppingBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { isBrokerError } from '../../src/errors.ts';
 import {

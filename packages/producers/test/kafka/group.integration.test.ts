@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestTopic, type KafkaTestTopic } from '@sluice/testing/kafka';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { waitFor } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import { createPipeline, type Message, type Pipeline } from '@sluice/core';
-import { createTestTopic, type KafkaTestTopic } from '@sluice/testing/kafka';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { kafkaProducer, type KafkaMessageMetadata } from '../../src/kafka/index.ts';
 import { fastGroup, quietLogger, waitFor } from './helpers.ts';

@@ -1,6 +1,6 @@
 import { Flow, type Message } from '@sluice/core';
-import { createTestQueue, type RabbitMqTestQueue } from '@sluice/testing/rabbitmq';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { rabbitmqProducer, type RabbitMqMetadata } from '../../src/rabbitmq/index.ts';
 import { memoryLogger } from './support.ts';

@@ -1,6 +1,6 @@
 import { createPipeline, type Message, type Pipeline } from '@sluice/core';
-import { createTestQueue, type RabbitMqTestQueue } from '@sluice/testing/rabbitmq';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { rabbitmqProducer, type RabbitMqProducerOptions } from '../../src/rabbitmq/index.ts';
 import { memoryLogger, waitFor } from './support.ts';

@@ -1,7 +1,11 @@
 import diagnostics from 'node:diagnostics_channel';
 import { createPipeline, type Message, type Pipeline } from '@sluice/core';
-import { createTestQueue, messageCount, type RabbitMqTestQueue } from '@sluice/testing/rabbitmq';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import {
+  createTestQueue,
+  messageCount,
+  type RabbitMqTestQueue,
+} from '@sluice/producers/rabbitmq/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { brokerEnv } from '../../src/env.ts';
 import {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createPipeline, type Pipeline } from '@sluice/core';
-import { createTestQueue, type RabbitMqTestQueue } from '@sluice/testing/rabbitmq';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { rabbitmqProducer } from '../../src/rabbitmq/index.ts';
 import { memoryLogger, waitFor } from './support.ts';

@@ -10,7 +10,7 @@ import {
   type PipelineDefinition,
   silentLogger,
 } from '@sluice/core';
-import { createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
+import { createTestQueue, type SqsTestQueue } from '@sluice/producers/sqs/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   AwsSqsClient,

@@ -1,5 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { expect, it } from 'vitest';
 import { sqsChannels, type SqsDeleteEvent } from '../../src/sqs/index.ts';
 import { elasticMq, until, type SqsMessage } from './elasticmq.ts';

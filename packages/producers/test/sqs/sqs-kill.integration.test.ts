@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createTestQueue, type SqsTestQueue } from '@sluice/testing/sqs';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { createTestQueue, type SqsTestQueue } from '@sluice/producers/sqs/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, expect, it } from 'vitest';
 
 const script = fileURLToPath(new URL('./fixtures/consumer.js', import.meta.url));

@@ -1,7 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { createPipeline, silentLogger } from '@sluice/core';
-import { countMessages } from '@sluice/testing/sqs';
-import { describeWithBroker } from '@sluice/testing/vitest';
+import { countMessages } from '@sluice/producers/sqs/testing';
+import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { expect, it } from 'vitest';
 import { sqsChannels, sqsProducer } from '../../src/sqs/index.ts';
 import { elasticMq, until, type SqsMessage } from './elasticmq.ts';

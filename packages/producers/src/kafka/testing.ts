@@ -8,14 +8,14 @@
  * Topics are created explicitly: the brokers Sluice's tests use do not
  * create topics on first use.
  */
-import { BrokerError } from '@sluice/producers';
+import { BrokerError } from '../index.ts';
 import {
   KafkaJsClient,
   type KafkaAdminClient,
   type KafkaClient,
   type KafkaCommittedOffset,
-} from '@sluice/producers/kafka';
-import { DEFAULT_NAME_PREFIX, uniqueName } from './names.ts';
+} from './index.ts';
+import { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';
 
 /** Options of {@link createTestTopic}. */
 export interface CreateKafkaTestTopicOptions {
@@ -207,4 +207,4 @@ async function withAdmin<T>(
   }
 }
 
-export { DEFAULT_NAME_PREFIX, uniqueName } from './names.ts';
+export { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';

@@ -7,7 +7,7 @@ import {
   probeBroker,
   waitForBroker,
   type ProbeResult,
-} from '../../src/brokers/availability.ts';
+} from '../../src/testing/availability.ts';
 
 const refused: ProbeResult = {
   ok: false,

@@ -2,7 +2,7 @@
  * Broker-dependent suites for vitest (an optional peer dependency of
  * @sluice/testing; only this module imports it).
  */
-import { BrokerError } from '@sluice/producers';
+import { BrokerError } from '../index.ts';
 import { describe, it } from 'vitest';
 import {
   brokerTarget,

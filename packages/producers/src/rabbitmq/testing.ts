@@ -5,15 +5,15 @@
  * Everything goes through the {@link RabbitMqClient} seam of
  * `@sluice/producers/rabbitmq`; by default an `AmqplibClient` for `AMQP_URL`.
  */
-import { brokerEnv, isBrokerError } from '@sluice/producers';
+import { brokerEnv, isBrokerError } from '../index.ts';
 import {
   AmqplibClient,
   type RabbitMqChannel,
   type RabbitMqClient,
   type RabbitMqConnection,
   type RabbitMqMessage,
-} from '@sluice/producers/rabbitmq';
-import { DEFAULT_NAME_PREFIX, uniqueName } from './names.ts';
+} from './index.ts';
+import { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';
 
 /** Options of {@link createTestQueue}. */
 export interface CreateRabbitMqTestQueueOptions {
@@ -237,4 +237,4 @@ async function withChannel<T>(
   }
 }
 
-export { DEFAULT_NAME_PREFIX, uniqueName } from './names.ts';
+export { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';

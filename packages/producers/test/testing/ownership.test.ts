@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideBrokerOwnership, listProcesses } from '../../src/brokers/ownership.ts';
+import { decideBrokerOwnership, listProcesses } from '../../src/testing/ownership.ts';
 
 const root = '/work/mine';
 const mine = { pid: 11, args: `java -Dsluice.broker=kafka@${root}/.brokers -Xmx768m kafka.Kafka` };

@@ -1,8 +1,8 @@
 import { isBrokerError } from '@sluice/producers';
 import { AwsSqsClient } from '@sluice/producers/sqs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createTestQueue, type SqsTestQueue } from '../../src/brokers/sqs.ts';
-import { describeWithBroker } from '../../src/brokers/vitest.ts';
+import { createTestQueue, type SqsTestQueue } from '../../src/sqs/testing.ts';
+import { describeWithBroker } from '../../src/testing/vitest.ts';
 
 /** Every queue these tests create starts with this, so leftovers are easy to find. */
 const PREFIX = 'sluice-test-fixtures-';

@@ -12,7 +12,7 @@
  * `SLUICE_REQUIRE_BROKERS=1`: then they fail with that line.
  */
 import { connect } from 'node:net';
-import { BrokerError, brokerEnv, redactUrl, type BrokerKind } from '@sluice/producers';
+import { BrokerError, brokerEnv, redactUrl, type BrokerKind } from '../index.ts';
 
 export type { BrokerKind };
 
@@ -237,7 +237,7 @@ export interface CheckBrokerOptions extends BrokerTestOptions {
 /**
  * Probes the broker of `kind` (waiting up to `waitMs`) and decides whether its
  * tests run, skip or fail. For test runners other than vitest; with vitest,
- * use `describeWithBroker` from `@sluice/testing/vitest`.
+ * use `describeWithBroker` from `@sluice/producers/testing/vitest`.
  *
  * @example
  * ```ts

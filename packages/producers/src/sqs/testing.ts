@@ -5,15 +5,15 @@
  * {@link SqsClient} and {@link SqsAdmin} seams of `@sluice/producers/sqs`; by
  * default an `AwsSqsClient` for `SQS_ENDPOINT` (ElasticMQ on loopback).
  */
-import { BrokerError, isBrokerError } from '@sluice/producers';
+import { BrokerError, isBrokerError } from '../index.ts';
 import {
   AwsSqsClient,
   type SqsAdmin,
   type SqsClient,
   type SqsMessage,
   type SqsMessageAttribute,
-} from '@sluice/producers/sqs';
-import { DEFAULT_NAME_PREFIX, uniqueName } from './names.ts';
+} from './index.ts';
+import { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';
 
 /** What the fixtures need: the producer's seam plus queue management. */
 export type SqsFixtureClient = SqsClient & SqsAdmin;
@@ -260,4 +260,4 @@ export async function countMessages(
   };
 }
 
-export { DEFAULT_NAME_PREFIX, uniqueName } from './names.ts';
+export { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';

@@ -5,8 +5,8 @@ import {
   exchangeExists,
   queueExists,
   type RabbitMqTestQueue,
-} from '../../src/brokers/rabbitmq.ts';
-import { describeWithBroker } from '../../src/brokers/vitest.ts';
+} from '../../src/rabbitmq/testing.ts';
+import { describeWithBroker } from '../../src/testing/vitest.ts';
 
 /** Every queue and exchange these tests create starts with this. */
 const PREFIX = 'sluice-test-fixtures-';

@@ -1,7 +1,7 @@
 import { KafkaJsClient, type KafkaAdminClient } from '@sluice/producers/kafka';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createTestTopic, listTestTopics, type KafkaTestTopic } from '../../src/brokers/kafka.ts';
-import { describeWithBroker } from '../../src/brokers/vitest.ts';
+import { createTestTopic, listTestTopics, type KafkaTestTopic } from '../../src/kafka/testing.ts';
+import { describeWithBroker } from '../../src/testing/vitest.ts';
 
 /** Every topic these tests create starts with this, so leftovers are easy to find. */
 const PREFIX = 'sluice-test-fixtures-';
