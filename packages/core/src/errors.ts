@@ -18,11 +18,15 @@ export type SluiceErrorCode =
   | 'ERR_HANDLER_TIMEOUT'
   | 'ERR_PIPELINE_STATE';
 
-/** Base class of every error Sluice throws. Check `code`, not the message. */
-export class SluiceError extends Error {
-  readonly code: SluiceErrorCode;
+/**
+ * Base class of every error Sluice throws. Check `code`, not the message.
+ * Packages beside core extend it with codes of their own (`BrokerError`'s
+ * `ERR_BROKER_*`, the CLI's `ERR_INVALID_CONFIG`); `C` is their code type.
+ */
+export class SluiceError<C extends string = SluiceErrorCode> extends Error {
+  readonly code: C;
 
-  constructor(code: SluiceErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: C, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'SluiceError';
     this.code = code;

@@ -126,7 +126,7 @@ export {
   show as showValue,
   zFunction,
   type SchemaProblem,
-} from './internal/parse-options.ts';
+} from './options/parse.ts';
 // Secrets out of messages, logs and printed configurations: one rule for
 // core's errors, the producers' and the CLI's.
 export {
@@ -147,7 +147,7 @@ export {
   nonNegativeInt,
   positiveInt,
   positiveMs,
-} from './internal/schemas.ts';
+} from './options/blocks.ts';
 
 // Flow: partitioned dataflow over the stage core
 export { Flow } from './flow/flow.ts';

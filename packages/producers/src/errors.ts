@@ -4,6 +4,7 @@
  * `code`, a message that names the broker, queue or topic, and the library's
  * original error as `cause`.
  */
+import { SluiceError } from '@sluice/core';
 
 /**
  * The stable codes carried by {@link BrokerError}. Codes are never reused for
@@ -31,15 +32,13 @@ export type BrokerErrorCode =
 export type BrokerKind = 'sqs' | 'kafka' | 'rabbitmq';
 
 /** Thrown by the broker adapters. Check `code`, not the message. */
-export class BrokerError extends Error {
-  readonly code: BrokerErrorCode;
+export class BrokerError extends SluiceError<BrokerErrorCode> {
   /** Which broker the failed operation talked to. */
   readonly broker: BrokerKind;
 
   constructor(code: BrokerErrorCode, broker: BrokerKind, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'BrokerError';
-    this.code = code;
     this.broker = broker;
   }
 }

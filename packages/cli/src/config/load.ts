@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  SluiceError,
   optionPath,
   redact,
   schemaProblems,
@@ -27,13 +28,13 @@ export interface ConfigProblem {
 }
 
 /** Thrown when a pipeline file is invalid; `problems` lists every one. */
-export class ConfigError extends Error {
-  readonly code = 'ERR_INVALID_CONFIG';
+export class ConfigError extends SluiceError<'ERR_INVALID_CONFIG'> {
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
 
   constructor(file: string, problems: readonly ConfigProblem[]) {
-    super(`${file} is invalid:\n${problems.map((p) => `  ${formatProblem(file, p)}`).join('\n')}`);
+    const lines = problems.map((p) => `  ${formatProblem(file, p)}`);
+    super('ERR_INVALID_CONFIG', `${file} is invalid:\n${lines.join('\n')}`);
     this.name = 'ConfigError';
     this.file = file;
     this.problems = problems;

@@ -20,8 +20,8 @@
  */
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
-import { parseOptions, zFunction } from '../internal/parse-options.ts';
-import { nonNegativeInt, positiveInt } from '../internal/schemas.ts';
+import { parseOptions, zFunction } from '../options/parse.ts';
+import { nonNegativeInt, positiveInt } from '../options/blocks.ts';
 import { isThenable } from '../internal/thenable.ts';
 import { defaultLogger, type Logger } from '../logger.ts';
 import {

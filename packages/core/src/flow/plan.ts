@@ -3,9 +3,9 @@
  * The builder (flow.ts) makes plans; materialize.ts starts their stages.
  */
 import { SluiceError } from '../errors.ts';
-import { parseOptions, zFunction } from '../internal/parse-options.ts';
+import { parseOptions, zFunction } from '../options/parse.ts';
 import { defaultHash } from '../stage/partition-dispatcher.ts';
-import { nonNegativeInt, positiveInt } from '../internal/schemas.ts';
+import { nonNegativeInt, positiveInt } from '../options/blocks.ts';
 import type { Stage } from '../stage/stage.ts';
 import { z } from 'zod';
 import type { ProducerSource } from './from-producer.ts';

@@ -12,7 +12,7 @@
  * array, the batch processor still knows which messages it handed over.
  */
 import { SluiceError } from '../errors.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import { isThenable } from '../internal/thenable.ts';
 import type { EmittedBatch } from './batches.ts';
 import { callWithTimeout } from './call-with-timeout.ts';

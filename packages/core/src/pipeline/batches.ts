@@ -12,7 +12,7 @@
  * becomes the starting value of the key's next batch.
  */
 import { SluiceError } from '../errors.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { BatchSizeAccumulator } from './definition.ts';
 import type { Message } from './message.ts';

@@ -5,14 +5,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { parseOptions, zFunction } from '../internal/parse-options.ts';
+import { parseOptions, zFunction } from '../options/parse.ts';
 import {
   MAX_SUBSCRIPTIONS,
   concurrencyInt,
   nonNegativeInt,
   positiveInt,
   positiveMs,
-} from '../internal/schemas.ts';
+} from '../options/blocks.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { Message } from './message.ts';

@@ -3,7 +3,7 @@
  * embedded default of `npm start`. No broker needed.
  */
 import { z } from 'zod';
-import { parseOptions, zFunction } from '../internal/parse-options.ts';
+import { parseOptions, zFunction } from '../options/parse.ts';
 import { Message, type Acknowledger } from './message.ts';
 import type { ProducerContext, ProducerModule } from './producer-module.ts';
 

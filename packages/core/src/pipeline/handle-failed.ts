@@ -5,7 +5,7 @@
  * logged and published and the original list is used.
  */
 import { isThenable } from '../internal/thenable.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
 import type { Message } from './message.ts';
 import type { PipelineRuntime } from './runtime.ts';

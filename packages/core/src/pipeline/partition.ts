@@ -1,6 +1,6 @@
 /** Maps a `partitionBy` result onto `0..count-1`. */
 import { SluiceError } from '../errors.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import { defaultHash } from '../stage/partition-dispatcher.ts';
 import type { Logger } from '../logger.ts';
 import type { PartitionBy } from './definition.ts';

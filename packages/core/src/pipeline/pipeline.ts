@@ -13,7 +13,7 @@
  * thing, including the shutdown order.
  */
 import { SluiceError } from '../errors.ts';
-import { parseOptions, show } from '../internal/parse-options.ts';
+import { parseOptions, show } from '../options/parse.ts';
 import { defaultLogger } from '../logger.ts';
 import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
 import type { Dispatcher } from '../stage/dispatcher.ts';

@@ -13,7 +13,7 @@
  * handlers cost no promise at all.
  */
 import { SluiceError } from '../errors.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import { isThenable } from '../internal/thenable.ts';
 import { consumer, type Stage } from '../stage/stage.ts';
 import type { SubscribeTarget } from '../stage/types.ts';

@@ -16,7 +16,7 @@
  */
 import { SluiceError } from '../errors.ts';
 import { Fifo } from '../internal/fifo.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import { isThenable } from '../internal/thenable.ts';
 import type { Dispatcher } from '../stage/dispatcher.ts';
 import { producer, type Stage } from '../stage/stage.ts';

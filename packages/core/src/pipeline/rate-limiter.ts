@@ -7,7 +7,7 @@
  * new interval now (Broadway's semantics).
  */
 import { z } from 'zod';
-import { positiveInt, positiveMs } from '../internal/schemas.ts';
+import { positiveInt, positiveMs } from '../options/blocks.ts';
 
 /** `pipeline.updateRateLimiting`'s argument: every key optional, no other key allowed. */
 export const rateLimitUpdateSchema = z

@@ -6,7 +6,7 @@
  * callbacks.
  */
 import { SluiceError, isNormalReason } from '../errors.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import { isThenable } from '../internal/thenable.ts';
 import type { StageProcess } from './process.ts';
 import { RETURN_FALSE, StopWhenFlushed, type Sub } from './protocol.ts';

@@ -12,7 +12,7 @@
  * the events it was waiting for, now buffered.
  */
 import { NONE, type DispatchTarget, type Dispatcher } from './dispatcher.ts';
-import { parseOptions, zFunction } from '../internal/parse-options.ts';
+import { parseOptions, zFunction } from '../options/parse.ts';
 import { z } from 'zod';
 
 /** Options of {@link DemandDispatcher}. */

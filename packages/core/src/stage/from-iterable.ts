@@ -10,7 +10,7 @@
  * the pump pauses whenever demand runs out.
  */
 import { z } from 'zod';
-import { parseOptions } from '../internal/parse-options.ts';
+import { parseOptions } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { producer, type Stage } from './stage.ts';

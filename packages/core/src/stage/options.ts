@@ -1,7 +1,7 @@
 /** zod schemas for stage and subscription options, parsed once at the boundary. */
 import { z } from 'zod';
-import { parseOptions, zFunction } from '../internal/parse-options.ts';
-import { nonNegativeInt, positiveInt } from '../internal/schemas.ts';
+import { parseOptions, zFunction } from '../options/parse.ts';
+import { nonNegativeInt, positiveInt } from '../options/blocks.ts';
 import type { ResolvedSubscriptionOptions, SubscriptionOptions } from './types.ts';
 
 export const subscriptionSchema = z

@@ -24,7 +24,7 @@
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
 import { Fifo } from '../internal/fifo.ts';
-import { parseOptions, show, zFunction } from '../internal/parse-options.ts';
+import { parseOptions, show, zFunction } from '../options/parse.ts';
 import {
   NONE,
   type DispatchTarget,

@@ -9,7 +9,7 @@
  * promise; `then` is the continuation to run once it has finished.
  */
 import { SluiceError, isNormalReason } from '../errors.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import { isThenable } from '../internal/thenable.ts';
 import { defaultLogger, type Logger } from '../logger.ts';
 import { EventBuffer } from './buffer.ts';

@@ -15,7 +15,7 @@
  * ```
  */
 import { SluiceError } from '../errors.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { StageProcess } from './process.ts';

@@ -5,7 +5,7 @@
  * in the process's {@link Emitter}; these steps call the callbacks.
  */
 import { SluiceError } from '../errors.ts';
-import { show } from '../internal/parse-options.ts';
+import { show } from '../options/parse.ts';
 import { takeInbound } from './consume.ts';
 import type { StageProcess } from './process.ts';
 import { RETURN_FALSE, type Sub } from './protocol.ts';

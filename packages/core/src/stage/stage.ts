@@ -19,7 +19,7 @@
  */
 import type { z } from 'zod';
 import { SluiceError } from '../errors.ts';
-import { parseOptions, show } from '../internal/parse-options.ts';
+import { parseOptions, show } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
 import {
   consumerOptionsSchema,

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
-import { parseOptions, show, zFunction } from '../internal/parse-options.ts';
+import { parseOptions, show, zFunction } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
 import { consumer, type Stage } from './stage.ts';
 import type { SubscribeTarget, Subscription } from './types.ts';

@@ -5,7 +5,7 @@
  */
 import { parseOptions } from '@sluice/core';
 import { z } from 'zod';
-import { name, positiveInt, positiveMs } from '../internal/schema.ts';
+import { name, positiveInt, positiveMs } from '@sluice/core/options';
 import type { KafkaClient } from './client.ts';
 
 /** SASL credentials, passed through to the client library as they are. */

@@ -6,7 +6,7 @@
  */
 import { parseOptions, zFunction } from '@sluice/core';
 import { z } from 'zod';
-import { name, positiveInt, positiveMs } from '../internal/schema.ts';
+import { name, positiveInt, positiveMs } from '@sluice/core/options';
 import { brokerEnv } from '../env.ts';
 import type { AckPolicy, FailurePolicy } from './ack-policy.ts';
 import type { RabbitMqChannel, RabbitMqClient } from './client.ts';

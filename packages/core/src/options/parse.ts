@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { InvalidOptionsError, type OptionIssue } from '../errors.ts';
-import { isRedacted, redact, redactWithin } from './redact.ts';
+import { isRedacted, redact, redactWithin } from '../internal/redact.ts';
 
 type Issue = z.core.$ZodIssue;
 

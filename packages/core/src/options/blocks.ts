@@ -44,3 +44,8 @@ export const MAX_SUBSCRIPTIONS = 100_000;
 export const concurrencyInt = positiveInt.max(MAX_CONCURRENCY, {
   error: `expected at most ${MAX_CONCURRENCY} (each one is a stage; see docs/architecture.md, "Limits")`,
 });
+
+/** A queue, exchange, topic, group or pipeline name: a non-empty string. */
+export const name = z
+  .string({ error: 'expected a non-empty string' })
+  .min(1, { error: 'expected a non-empty string' });
