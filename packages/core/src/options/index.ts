@@ -32,3 +32,4 @@ export {
   zFunction,
   type SchemaProblem,
 } from './parse.ts';
+export { warnDeprecated } from './deprecate.ts';
