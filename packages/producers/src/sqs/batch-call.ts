@@ -5,15 +5,23 @@
  * the fault was its own. Every per-entry `Failed` result is looked at.
  */
 import { messageOf } from '../internal/error-helpers.ts';
-import { backoffMs, isTransientError, isTransientEntry } from './backoff.ts';
+import { jitteredDelay } from '../internal/retry.ts';
+import { isTransientError, isTransientEntry } from './backoff.ts';
 import type { SqsBatchResult } from './client.ts';
+import type { Backoff } from '../internal/retry.ts';
 
 /** How a batch call is retried. */
 export interface RetryPolicy {
   /** Tries in all, the first included. */
   readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
+  /**
+   * Transient failures are tried again past `attempts` until this many ms
+   * after the first try: an ack rides out a short outage instead of giving
+   * its message back. Non-transient failures stop at `attempts`.
+   */
+  readonly retryForMs?: number;
+  /** The pause between tries. */
+  readonly backoff: Backoff;
   readonly random?: () => number;
 }
 
@@ -45,12 +53,18 @@ export async function callBatch<E>(
   const failed: FailedEntry<E>[] = [];
   let pending = entries.map((entry, i) => ({ id: String(i), entry }));
   let attempt = 0;
+  // A timer, not a clock reading: the budget then ends on the same clock
+  // as the pauses between tries, real or faked.
+  let withinBudget = (policy.retryForMs ?? 0) > 0;
+  const budget = withinBudget
+    ? setTimeout(() => (withinBudget = false), policy.retryForMs).unref()
+    : undefined;
   while (pending.length > 0) {
     attempt += 1;
-    const last = attempt >= policy.attempts;
     let retry: typeof pending = [];
     try {
       const result = await call(pending);
+      const last = attempt >= policy.attempts && !withinBudget;
       const byId = new Map(pending.map((p) => [p.id, p]));
       for (const s of result.successful) {
         const p = byId.get(s.id);
@@ -71,6 +85,8 @@ export async function callBatch<E>(
         else failed.push({ entry: p.entry, code: 'Missing', message: 'not in the response' });
       }
     } catch (error) {
+      // Decided once the try has failed: the budget may have run out meanwhile.
+      const last = attempt >= policy.attempts && !withinBudget;
       if (!last && isTransientError(error)) {
         retry = pending;
       } else {
@@ -86,9 +102,10 @@ export async function callBatch<E>(
     }
     pending = retry;
     if (pending.length > 0) {
-      const delay = backoffMs(attempt, policy.baseDelayMs, policy.maxDelayMs, policy.random);
+      const delay = jitteredDelay(attempt, policy.backoff, policy.random);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+  clearTimeout(budget);
   return { ok, failed, attempts: attempt };
 }

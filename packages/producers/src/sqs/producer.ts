@@ -158,10 +158,13 @@ class Session {
   ) {
     this.client = client;
     this.#closeClient = closeClient;
+    // Transient failures are tried for as long as the message stays
+    // hidden: an ack that outlives a short outage keeps its message from
+    // coming back; past that, the message is visible again anyway.
     const retry: RetryPolicy = {
       attempts: options.ackAttempts,
-      baseDelayMs: 100,
-      maxDelayMs: 5000,
+      retryForMs: visibilityTimeout * 1000,
+      backoff: { initial: 100, max: 5000 },
     };
     const queueUrl = options.queueUrl;
     this.deleter = new Deleter({ client, queueUrl, windowMs: options.ackWindowMs, retry, logger });

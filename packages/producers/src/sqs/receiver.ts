@@ -8,14 +8,19 @@
  */
 import type { Logger } from '@sluice/core';
 import { redactUrl } from '../env.ts';
-import { backoffMs } from './backoff.ts';
+import { jitteredDelay } from '../internal/retry.ts';
 import type { SqsClient, SqsMessage, SqsReceiveOptions } from './client.ts';
 import { ReceivePlan } from './receive-plan.ts';
 import { channels } from './telemetry.ts';
 
-/** The first and the longest pause after failed receives, in ms. */
+/**
+ * The first and the longest pause after failed receives, in ms. The pause
+ * doubles with each failed round (see {@link Receiver}), so a dead endpoint
+ * is asked about every 5 to 10 s, and one that comes back after a short
+ * outage is found again within about one pause.
+ */
 const ERROR_BACKOFF_BASE_MS = 500;
-const ERROR_BACKOFF_MAX_MS = 30_000;
+const ERROR_BACKOFF_MAX_MS = 10_000;
 
 export interface ReceiverOptions {
   readonly client: SqsClient;
@@ -39,7 +44,12 @@ export class Receiver {
   readonly #calls = new Set<Promise<void>>();
   #draining = false;
   #pause: { readonly timer: NodeJS.Timeout; readonly kind: 'empty' | 'error' } | undefined;
+  /** Failed rounds in a row: a round is the receives in flight when one fails. */
   #errors = 0;
+  /** When the last failure that counted was seen (performance.now()). */
+  #failedAt = Number.NEGATIVE_INFINITY;
+  /** When the current round's pause ends (performance.now()). */
+  #retryAt = 0;
 
   constructor(options: ReceiverOptions) {
     this.#o = options;
@@ -92,23 +102,36 @@ export class Receiver {
     } catch (error) {
       this.#plan.done(ask, 0);
       if (this.#draining) return; // aborted by drain(): nothing was received
-      this.#errors += 1;
-      const retryInMs = backoffMs(
-        this.#errors,
-        ERROR_BACKOFF_BASE_MS,
-        ERROR_BACKOFF_MAX_MS,
-        this.#o.random,
-      );
+      // Up to maxConcurrentReceives calls fail together when the endpoint
+      // goes away. Only a call started after the last counted failure
+      // starts a new round: counting every call would double the pause ten
+      // times for one outage and find the endpoint again only 15-30 s after
+      // it came back. The others are reported on the channel only.
+      const newRound = started > this.#failedAt;
+      const now = performance.now();
+      if (newRound) {
+        this.#failedAt = now;
+        this.#errors += 1;
+        this.#retryAt =
+          now +
+          jitteredDelay(
+            this.#errors,
+            { initial: ERROR_BACKOFF_BASE_MS, max: ERROR_BACKOFF_MAX_MS },
+            this.#o.random,
+          );
+      }
+      const retryInMs = Math.max(0, Math.round(this.#retryAt - now));
       if (channels.receiveException.hasSubscribers) {
         channels.receiveException.publish({
           queueUrl,
           index,
           demand: ask,
           error,
-          durationMs: performance.now() - started,
+          durationMs: now - started,
           retryInMs,
         });
       }
+      if (!newRound) return; // its round's pause is set, and pumps when it ends
       logger.warn(
         { err: error, queueUrl: redactUrl(queueUrl), failures: this.#errors, retryInMs },
         `SQS receive failed; retrying in ${retryInMs} ms`,

@@ -189,6 +189,9 @@ describe('sqsProducer against an endpoint that stops answering', () => {
   it('leaves a message un-acked when its delete times out, and says so', async () => {
     fakeTimers();
     const sqs = new FakeSqs();
+    // A 1 s visibility timeout: past it the message is visible again, so
+    // the delete is not tried beyond its two attempts.
+    sqs.attributes = { VisibilityTimeout: '1' };
     const { started, lines } = start(sqs, { requestTimeout: 1000, ackAttempts: 2 });
     sqs.publish(1);
     await started;
@@ -206,6 +209,24 @@ describe('sqsProducer against an endpoint that stops answering', () => {
     expect(warning?.object).toMatchObject({ codes: ['ERR_BROKER_TIMEOUT'], attempts: 2 });
   });
 
+  it('rides out deletes that time out while the message is still hidden', async () => {
+    fakeTimers();
+    const sqs = new FakeSqs(); // VisibilityTimeout 30 s
+    const { started, lines } = start(sqs, { requestTimeout: 1000, ackAttempts: 2 });
+    sqs.publish(1);
+    await started;
+    sqs.hang.add('delete');
+    await runUntil(() => sqs.deleteCalls.length === 3, 10_000);
+    sqs.hang.delete('delete'); // the endpoint answers again, 3 timed-out tries later
+    await runUntil(() => sqs.deleted.length === 1, 10_000);
+    expect(sqs.deleted).toEqual(['m0']);
+    expect(sqs.inFlight.size).toBe(0);
+    expect(lines.filter((l) => l.message?.startsWith('SQS refused to delete'))).toEqual([]);
+    const stopping = track(pipeline!.stop());
+    await runUntil(() => pending(stopping) === false, 1000);
+    expect(stopping.value).toEqual({ unacked: 0, timedOut: false });
+  });
+
   it('leaves a failed message on the queue when its dead-letter send times out', async () => {
     fakeTimers();
     const sqs = new FakeSqs();
@@ -214,6 +235,7 @@ describe('sqsProducer against an endpoint that stops answering', () => {
       {
         requestTimeout: 1000,
         ackAttempts: 1,
+        visibilityTimeout: 1, // the send is not tried past the visibility timeout
         onFailure: 'deadLetter',
         deadLetterQueueUrl: dlqUrl,
       },
