@@ -40,7 +40,7 @@ describe('SQS Receiver after failed receives', () => {
       queueUrl,
       index: 0,
       logger,
-      receive: { waitTimeSeconds: 20 },
+      receive: { waitTimeSeconds: 20, messageAttributeNames: [], attributeNames: [] },
       maxNumberOfMessages: 10,
       maxConcurrentReceives: 10,
       receiveInterval: 0,
