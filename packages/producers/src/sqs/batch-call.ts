@@ -5,7 +5,8 @@
  * the fault was its own. Every per-entry `Failed` result is looked at.
  */
 import { messageOf } from '../internal/error-helpers.ts';
-import { backoffMs, isTransientError, isTransientEntry } from './backoff.ts';
+import { jitteredDelay } from '../internal/retry.ts';
+import { isTransientError, isTransientEntry } from './transient.ts';
 import type { SqsBatchResult } from './client.ts';
 
 /** How a batch call is retried. */
@@ -86,7 +87,11 @@ export async function callBatch<E>(
     }
     pending = retry;
     if (pending.length > 0) {
-      const delay = backoffMs(attempt, policy.baseDelayMs, policy.maxDelayMs, policy.random);
+      const delay = jitteredDelay(
+        attempt,
+        { initial: policy.baseDelayMs, max: policy.maxDelayMs },
+        policy.random,
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '@sluice/core';
 import { redactUrl } from '../env.ts';
-import { backoffMs } from './backoff.ts';
+import { jitteredDelay } from '../internal/retry.ts';
 import type { SqsClient, SqsMessage, SqsReceiveOptions } from './client.ts';
 import { ReceivePlan } from './receive-plan.ts';
 import { channels } from './telemetry.ts';
@@ -93,10 +93,9 @@ export class Receiver {
       this.#plan.done(ask, 0);
       if (this.#draining) return; // aborted by drain(): nothing was received
       this.#errors += 1;
-      const retryInMs = backoffMs(
+      const retryInMs = jitteredDelay(
         this.#errors,
-        ERROR_BACKOFF_BASE_MS,
-        ERROR_BACKOFF_MAX_MS,
+        { initial: ERROR_BACKOFF_BASE_MS, max: ERROR_BACKOFF_MAX_MS },
         this.#o.random,
       );
       if (channels.receiveException.hasSubscribers) {

@@ -6,6 +6,7 @@ import { expectRefused, rowsFor, type ProducerRow } from './support.ts';
 const row = rowsFor({ queueUrl: 'http://127.0.0.1:9324/000000000000/orders' });
 const range = (min: number, max: number) => `expected an integer from ${min} to ${max}`;
 const MS = 'expected a non-negative number of ms';
+const MS_12H = 'expected a number of ms from 0 to 43200000';
 
 const rows: ProducerRow[] = [
   row({ queueUrl: undefined }, 'queueUrl', 'undefined', 'expected a queue URL'),
@@ -65,6 +66,16 @@ const rows: ProducerRow[] = [
     'expected a queue URL',
   ),
   row({ retryBackoff: 5 }, 'retryBackoff', '5', 'expected object'),
+  row({ retryBackoff: { initial: -1 } }, 'retryBackoff.initial', '-1', MS_12H),
+  row({ retryBackoff: { max: 86_400_000 } }, 'retryBackoff.max', '86400000', MS_12H),
+  row({ retryBackoff: { initial: '1s' } }, 'retryBackoff.initial', "'1s'", MS_12H),
+  row({ retryBackoff: { max: Infinity } }, 'retryBackoff.max', 'Infinity', MS_12H),
+  row(
+    { retryBackoff: { initial: 1000, baseSeconds: 1 } },
+    'retryBackoff.baseSeconds',
+    '1',
+    'give initial or the deprecated baseSeconds, not both',
+  ),
   row({ retryBackoff: { baseSeconds: -1 } }, 'retryBackoff.baseSeconds', '-1', range(0, 43_200)),
   row(
     { retryBackoff: { maxSeconds: 86_400 } },
