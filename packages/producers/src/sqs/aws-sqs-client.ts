@@ -31,8 +31,12 @@ import type {
   SqsVisibilityEntry,
 } from './client.ts';
 
-/** The SDK, loaded at first use; `ERR_MISSING_LIBRARY` when it is not installed. */
-function sdk(): typeof Sdk {
+/**
+ * The AWS SDK's SQS client library, loaded at first use.
+ *
+ * @throws SluiceError `ERR_MISSING_LIBRARY`, naming the install command, when it is not installed
+ */
+export function loadAwsSdk(): typeof Sdk {
   return loadLibrary<typeof Sdk>('@aws-sdk/client-sqs', '^3.1169.0', 'SQS');
 }
 
@@ -61,7 +65,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
    * @throws SluiceError `ERR_MISSING_LIBRARY` when `@aws-sdk/client-sqs` is not installed
    */
   constructor(clientOrConfig: SQSClient | SQSClientConfig = {}) {
-    this.#sdk = sdk();
+    this.#sdk = loadAwsSdk();
     if (isSqsClient(clientOrConfig)) {
       this.#sqs = clientOrConfig;
       this.#owned = false;

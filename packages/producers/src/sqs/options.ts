@@ -19,13 +19,9 @@ const nonNegativeMs = z
   .number({ error: 'expected a non-negative number of ms' })
   .nonnegative({ error: 'expected a non-negative number of ms' })
   .finite({ error: 'expected a non-negative number of ms' });
-const delayMs = (() => {
-  const error = `expected a number of ms from 0 to ${MAX_VISIBILITY_TIMEOUT * 1000} (12 h, the longest visibility timeout)`;
-  return z
-    .number({ error })
-    .nonnegative({ error })
-    .max(MAX_VISIBILITY_TIMEOUT * 1000, { error });
-})();
+const delayMs = nonNegativeMs.max(MAX_VISIBILITY_TIMEOUT * 1000, {
+  error: `expected at most ${MAX_VISIBILITY_TIMEOUT * 1000} ms (12 h, SQS's longest visibility timeout)`,
+});
 const url = z
   .string({ error: 'expected a queue URL' })
   .regex(/^https?:\/\/\S+$/, { error: 'expected a queue URL (http:// or https://)' });

@@ -16,10 +16,11 @@ import {
 } from '@sluice/core';
 import { BrokerError, isBrokerError } from '../errors.ts';
 import { redactedMessageOf } from '../internal/error-helpers.ts';
+import { loadAwsSdk } from './aws-sqs-client.ts';
 import type { SqsClient } from './client.ts';
 import { SqsConsumer } from './consumer.ts';
 import { resolveSqsOptions, type ResolvedSqsOptions, type SqsProducerOptions } from './options.ts';
-import { openClient, SqsRun } from './run.ts';
+import { isSqsClient, openClient, SqsRun } from './run.ts';
 
 /** Leave at least this much of the visibility timeout beyond a batcher's `batchTimeout`. */
 const VISIBILITY_MARGIN_MS = 5000;
@@ -44,6 +45,8 @@ const DEFAULT_VISIBILITY_TIMEOUT = 30;
  */
 export function sqsProducer(input: SqsProducerOptions): ProducerModule {
   const options = resolveSqsOptions(input);
+  // Without an SqsClient of its own, the producer needs the AWS SDK: say so now.
+  if (!isSqsClient(options.client)) loadAwsSdk();
   let run: SqsRun | undefined;
 
   return {

@@ -135,6 +135,7 @@ export function openClient(options: ResolvedSqsOptions): { client: SqsClient; cl
   };
 }
 
-function isSqsClient(input: SqsClientInput | undefined): input is SqsClient {
+/** True when `input` is an {@link SqsClient} (not an `SQSClient` or its config). */
+export function isSqsClient(input: SqsClientInput | undefined): input is SqsClient {
   return typeof (input as Partial<SqsClient> | undefined)?.receiveMessages === 'function';
 }
