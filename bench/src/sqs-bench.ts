@@ -21,13 +21,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import { SQSClient, ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createPipeline, silentLogger } from '@sluice/core';
-import {
-  AwsSqsClient,
-  sqsChannels,
-  sqsClientConfigFromEnv,
-  sqsProducer,
-  type SqsDeleteEvent,
-} from '@sluice/producers/sqs';
+import { AwsSqsClient, sqsChannels, sqsProducer, type SqsDeleteEvent } from '@sluice/producers/sqs';
+import { sqsClientConfigFromEnv } from '@sluice/producers/sqs/testing';
 import { Consumer } from 'sqs-consumer';
 import { formatRate, median, table } from './stats.ts';
 
@@ -40,7 +35,7 @@ const RUNS = smoke ? 1 : Number(process.env['BENCH_SQS_RUNS'] ?? 3);
 const LANES = 10;
 const TIMEOUT_MS = 120_000;
 
-const admin = new AwsSqsClient();
+const admin = new AwsSqsClient(sqsClientConfigFromEnv());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function filledQueue(name: string): Promise<string> {
@@ -75,7 +70,7 @@ async function timed(run: () => Promise<void>): Promise<number> {
 
 /** Sluice: resolves once N messages are deleted. */
 async function sluice(url: string, concurrency: number, handlerMs: number): Promise<number> {
-  const client = new AwsSqsClient();
+  const client = new AwsSqsClient(sqsClientConfigFromEnv());
   let deleted = 0;
   const onDelete = (e: unknown) => {
     deleted += (e as SqsDeleteEvent).count;

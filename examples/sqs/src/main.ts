@@ -9,7 +9,6 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { createPipeline, stopOnSignals, type Message } from '@sluice/core';
-import { brokerEnv } from '@sluice/producers';
 import {
   AwsSqsClient,
   sqsChannels,
@@ -23,11 +22,17 @@ interface Order {
   readonly amount: number;
 }
 
-const endpoint = brokerEnv().sqsEndpoint;
+const endpoint = process.env['SQS_ENDPOINT'] || 'http://127.0.0.1:9324';
 const queueUrl = `${endpoint}/000000000000/sluice-example`;
 const count = Number(process.env['SLUICE_MESSAGES'] ?? 1000);
 
-const sqs = new AwsSqsClient();
+// ElasticMQ takes any credentials. On AWS, give no endpoint or credentials
+// (`new AwsSqsClient()`): the AWS SDK finds the region and credentials itself.
+const sqs = new AwsSqsClient({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
 for (let start = 0; start < count; start += 10) {
   const entries = Array.from({ length: Math.min(10, count - start) }, (_, k) => ({
     id: String(k),
@@ -52,7 +57,7 @@ const pipeline = createPipeline({
       client: sqs,
       waitTimeSeconds: 5,
       onFailure: 'retry',
-      retryBackoff: { baseSeconds: 1, maxSeconds: 60 },
+      retryBackoff: { initial: 1000, max: 60_000 },
     }),
   },
   processors: { default: { concurrency: 50 } },

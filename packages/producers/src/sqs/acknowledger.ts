@@ -5,22 +5,26 @@
  * `message.configureAck({ onFailure: 'retry' })`. Every acked message stops
  * being extended by the heartbeat.
  */
-import { SluiceError, type Acknowledger, type Message } from '@sluice/core';
+import {
+  SluiceError,
+  failureReason,
+  redactUrl,
+  type Acknowledger,
+  type Message,
+} from '@sluice/core';
 import { BrokerError } from '../errors.ts';
-import { redactUrl } from '../env.ts';
-import { retryVisibilityTimeout } from './backoff.ts';
 import type { FailedEntry } from './batch-call.ts';
 import type { SqsMessage } from './client.ts';
 import { sendToDeadLetterQueue, type DeadLetter, type DeadLetterOptions } from './dead-letter.ts';
 import type { Deleter, ReceiptRef } from './deleter.ts';
 import {
-  onFailureValues,
-  onSuccessValues,
+  sqsOnFailure,
+  sqsOnSuccess,
   type ResolvedSqsOptions,
   type SqsOnFailure,
   type SqsOnSuccess,
 } from './options.ts';
-import type { Visibility, VisibilityChange } from './visibility.ts';
+import { retryVisibilityTimeout, type Visibility, type VisibilityChange } from './visibility.ts';
 
 /** A message's `ackData`: the message as received, and its own ack options. */
 export interface SqsAckData {
@@ -50,9 +54,9 @@ export class SqsAcknowledger implements Acknowledger {
     };
     for (const [key, value] of Object.entries(options)) {
       if (key === 'onSuccess') {
-        out.onSuccess = oneOf(key, value, onSuccessValues);
+        out.onSuccess = oneOf(key, value, sqsOnSuccess.options);
       } else if (key === 'onFailure') {
-        out.onFailure = oneOf(key, value, onFailureValues);
+        out.onFailure = oneOf(key, value, sqsOnFailure.options);
         if (value === 'deadLetter' && this.#d.deadLetter === undefined) {
           throw new SluiceError(
             'ERR_INVALID_OPTIONS',
@@ -97,14 +101,13 @@ export class SqsAcknowledger implements Acknowledger {
             ...ref,
             visibilityTimeout: retryVisibilityTimeout(
               Number.isFinite(count) ? count : 1,
-              options.retryBackoff.baseSeconds,
-              options.retryBackoff.maxSeconds,
+              options.retryBackoff,
             ),
           });
           break;
         }
         case 'deadLetter':
-          toDeadLetter.push({ message: data.message, reason: reasonOf(m) });
+          toDeadLetter.push({ message: data.message, reason: failureReason(m.status) });
           break;
       }
     }
@@ -139,13 +142,6 @@ export class SqsAcknowledger implements Acknowledger {
 
 function refOf(message: SqsMessage): ReceiptRef {
   return { receiptHandle: message.receiptHandle, messageId: message.messageId };
-}
-
-function reasonOf(message: Message): unknown {
-  const status = message.status;
-  if (status.kind === 'failed') return status.reason;
-  if (status.kind === 'error') return status.error;
-  return 'failed';
 }
 
 function oneOf<T extends string>(key: string, value: unknown, values: readonly T[]): T {

@@ -1,29 +1,23 @@
 /**
  * {@link SqsClient} and {@link SqsAdmin} over `@aws-sdk/client-sqs`. This is
- * the only module that imports the AWS SDK. AWS errors become
- * {@link BrokerError}s that name the queue and keep the SDK error as `cause`.
+ * the only module that uses the AWS SDK, and it loads it only when the
+ * first client is created: the SDK is an optional peer dependency. AWS
+ * errors become {@link BrokerError}s that name the queue and keep the SDK
+ * error as `cause`.
  */
-import {
-  ChangeMessageVisibilityBatchCommand,
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  ListQueuesCommand,
-  PurgeQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
+import type * as Sdk from '@aws-sdk/client-sqs';
+import type {
+  BatchResultErrorEntry,
+  MessageAttributeValue,
+  MessageSystemAttributeName,
+  QueueAttributeName,
   SQSClient,
-  type BatchResultErrorEntry,
-  type MessageAttributeValue,
-  type MessageSystemAttributeName,
-  type QueueAttributeName,
-  type SQSClientConfig,
+  SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { brokerEnv, redactUrl } from '../env.ts';
+import { redactUrl } from '@sluice/core';
 import { BrokerError } from '../errors.ts';
 import { isAbortError, isNetworkError, redactedMessageOf } from '../internal/error-helpers.ts';
+import { loadLibrary } from '../internal/load-library.ts';
 import type {
   SqsAdmin,
   SqsBatchResult,
@@ -38,44 +32,46 @@ import type {
 } from './client.ts';
 
 /**
- * The `SQSClientConfig` for the SQS endpoint in `SQS_ENDPOINT` (default
- * `http://127.0.0.1:9324`): region `us-east-1` and placeholder credentials,
- * which is what a local emulator such as ElasticMQ expects. For real AWS,
- * build your own config and let the SDK find the credentials.
+ * The AWS SDK's SQS client library, loaded at first use.
+ *
+ * @throws SluiceError `ERR_MISSING_LIBRARY`, naming the install command, when it is not installed
  */
-export function sqsClientConfigFromEnv(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): SQSClientConfig {
-  return {
-    endpoint: brokerEnv(env).sqsEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  };
+export function loadAwsSdk(): typeof Sdk {
+  return loadLibrary<typeof Sdk>('@aws-sdk/client-sqs', '^3.1169.0', 'SQS');
 }
 
 /**
- * An {@link SqsClient} and {@link SqsAdmin} backed by the AWS SDK's `SQSClient`.
+ * An {@link SqsClient} and {@link SqsAdmin} backed by the AWS SDK's
+ * `SQSClient`. Without a config, the SDK finds the region, credentials and
+ * endpoint itself (`AWS_REGION`, `AWS_ENDPOINT_URL_SQS`, `AWS_PROFILE`,
+ * instance roles…); Sluice adds no defaults of its own.
  *
  * @example
  * ```ts
- * const sqs = new AwsSqsClient();                          // SQS_ENDPOINT, or ElasticMQ on loopback
+ * const sqs = new AwsSqsClient();                          // the AWS SDK's defaults
  * const sqs = new AwsSqsClient({ region: 'eu-west-1' });   // real AWS, default credentials
  * const sqs = new AwsSqsClient(existingSqsClient);         // yours; close() leaves it alone
  * ```
  */
 export class AwsSqsClient implements SqsClient, SqsAdmin {
+  readonly #sdk: typeof Sdk;
   readonly #sqs: SQSClient;
   readonly #owned: boolean;
   readonly #endpoint: string;
 
-  /** @param clientOrConfig an `SQSClient`, or the config to build one (default: {@link sqsClientConfigFromEnv}). */
-  constructor(clientOrConfig: SQSClient | SQSClientConfig = sqsClientConfigFromEnv()) {
+  /**
+   * @param clientOrConfig an `SQSClient` (left open by {@link close}), or
+   *   the config to build one
+   * @throws SluiceError `ERR_MISSING_LIBRARY` when `@aws-sdk/client-sqs` is not installed
+   */
+  constructor(clientOrConfig: SQSClient | SQSClientConfig = {}) {
+    this.#sdk = loadAwsSdk();
     if (isSqsClient(clientOrConfig)) {
       this.#sqs = clientOrConfig;
       this.#owned = false;
       this.#endpoint = 'the SQS endpoint';
     } else {
-      this.#sqs = new SQSClient(clientOrConfig);
+      this.#sqs = new this.#sdk.SQSClient(clientOrConfig);
       this.#owned = true;
       const { endpoint } = clientOrConfig;
       this.#endpoint = typeof endpoint === 'string' ? endpoint : 'the SQS endpoint';
@@ -83,7 +79,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
   }
 
   async receiveMessages(queueUrl: string, options: SqsReceiveOptions): Promise<SqsMessage[]> {
-    const command = new ReceiveMessageCommand({
+    const command = new this.#sdk.ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: options.maxNumberOfMessages,
       WaitTimeSeconds: options.waitTimeSeconds,
@@ -112,7 +108,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
     options: SqsCallOptions = {},
   ): Promise<SqsBatchResult> {
     if (entries.length === 0) return { successful: [], failed: [] };
-    const command = new DeleteMessageBatchCommand({
+    const command = new this.#sdk.DeleteMessageBatchCommand({
       QueueUrl: queueUrl,
       Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
     });
@@ -128,7 +124,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
     options: SqsCallOptions = {},
   ): Promise<SqsBatchResult> {
     if (entries.length === 0) return { successful: [], failed: [] };
-    const command = new ChangeMessageVisibilityBatchCommand({
+    const command = new this.#sdk.ChangeMessageVisibilityBatchCommand({
       QueueUrl: queueUrl,
       Entries: entries.map((e) => ({
         Id: e.id,
@@ -148,7 +144,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
     options: SqsCallOptions = {},
   ): Promise<SqsBatchResult> {
     if (entries.length === 0) return { successful: [], failed: [] };
-    const command = new SendMessageBatchCommand({
+    const command = new this.#sdk.SendMessageBatchCommand({
       QueueUrl: queueUrl,
       Entries: entries.map((e) => ({
         Id: e.id,
@@ -172,7 +168,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
     names: readonly string[],
     options: SqsCallOptions = {},
   ): Promise<Record<string, string>> {
-    const command = new GetQueueAttributesCommand({
+    const command = new this.#sdk.GetQueueAttributesCommand({
       QueueUrl: queueUrl,
       AttributeNames: [...names] as QueueAttributeName[],
     });
@@ -186,18 +182,21 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
     name: string,
     attributes: Readonly<Record<string, string>> = {},
   ): Promise<string> {
-    const command = new CreateQueueCommand({ QueueName: name, Attributes: { ...attributes } });
+    const command = new this.#sdk.CreateQueueCommand({
+      QueueName: name,
+      Attributes: { ...attributes },
+    });
     const out = await this.#call('CreateQueue', name, () => this.#sqs.send(command));
     return out.QueueUrl ?? '';
   }
 
   async deleteQueue(queueUrl: string): Promise<void> {
-    const command = new DeleteQueueCommand({ QueueUrl: queueUrl });
+    const command = new this.#sdk.DeleteQueueCommand({ QueueUrl: queueUrl });
     await this.#call('DeleteQueue', queueUrl, () => this.#sqs.send(command));
   }
 
   async getQueueUrl(name: string): Promise<string> {
-    const command = new GetQueueUrlCommand({ QueueName: name });
+    const command = new this.#sdk.GetQueueUrlCommand({ QueueName: name });
     const out = await this.#call('GetQueueUrl', name, () => this.#sqs.send(command));
     return out.QueueUrl ?? '';
   }
@@ -206,7 +205,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
     const urls: string[] = [];
     let nextToken: string | undefined;
     do {
-      const command = new ListQueuesCommand({
+      const command = new this.#sdk.ListQueuesCommand({
         MaxResults: 1000,
         ...(prefix !== undefined && prefix !== '' && { QueueNamePrefix: prefix }),
         ...(nextToken !== undefined && { NextToken: nextToken }),
@@ -219,7 +218,7 @@ export class AwsSqsClient implements SqsClient, SqsAdmin {
   }
 
   async purgeQueue(queueUrl: string): Promise<void> {
-    const command = new PurgeQueueCommand({ QueueUrl: queueUrl });
+    const command = new this.#sdk.PurgeQueueCommand({ QueueUrl: queueUrl });
     await this.#call('PurgeQueue', queueUrl, () => this.#sqs.send(command));
   }
 

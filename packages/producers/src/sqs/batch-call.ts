@@ -6,7 +6,7 @@
  */
 import { messageOf } from '../internal/error-helpers.ts';
 import { jitteredDelay } from '../internal/retry.ts';
-import { isTransientError, isTransientEntry } from './backoff.ts';
+import { isTransientError, isTransientEntry } from './transient.ts';
 import type { SqsBatchResult } from './client.ts';
 import type { Backoff } from '../internal/retry.ts';
 

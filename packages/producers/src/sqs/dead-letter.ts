@@ -5,8 +5,7 @@
  * queue and are redelivered.
  */
 import { inspect } from 'node:util';
-import type { Logger } from '@sluice/core';
-import { redactUrl } from '../env.ts';
+import { redactUrl, type Logger } from '@sluice/core';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient, SqsMessage, SqsMessageAttribute } from './client.ts';
 import { chunk } from './coalescer.ts';

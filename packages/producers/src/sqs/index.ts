@@ -2,7 +2,8 @@
  * @sluice/producers/sqs: the SQS producer, the {@link SqsClient} seam it
  * reads through, and the seam's AWS SDK adapter.
  */
-export { sqsProducer, type SqsMetadata } from './producer.ts';
+export { sqsProducer } from './producer.ts';
+export type { SqsMetadata } from './run.ts';
 export type { SqsClientInput, SqsOnFailure, SqsOnSuccess, SqsProducerOptions } from './options.ts';
 export type { SqsAckData } from './acknowledger.ts';
 export { FAILURE_REASON_ATTRIBUTE } from './dead-letter.ts';
@@ -30,4 +31,4 @@ export type {
   SqsSendEntry,
   SqsVisibilityEntry,
 } from './client.ts';
-export { AwsSqsClient, sqsClientConfigFromEnv } from './aws-sqs-client.ts';
+export { AwsSqsClient } from './aws-sqs-client.ts';

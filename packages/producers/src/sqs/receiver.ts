@@ -131,7 +131,12 @@ export class Receiver {
           retryInMs,
         });
       }
-      if (!newRound) return; // its round's pause is set, and pumps when it ends
+      if (!newRound) {
+        // Its round's pause pumps when it ends; if that has passed already,
+        // this call's share of the demand is asked for again now.
+        if (this.#pause === undefined) this.#pump();
+        return;
+      }
       logger.warn(
         { err: error, queueUrl: redactUrl(queueUrl), failures: this.#errors, retryInMs },
         `SQS receive failed; retrying in ${retryInMs} ms`,

@@ -1,10 +1,13 @@
 /**
- * SQS fixtures for integration tests: a uniquely named queue (optionally with
- * a dead-letter queue) that is deleted after the test, test messages, and a
- * way to read what is left on a queue. Everything goes through the
- * {@link SqsClient} and {@link SqsAdmin} seams of `@sluice/producers/sqs`; by
- * default an `AwsSqsClient` for `SQS_ENDPOINT` (ElasticMQ on loopback).
+ * SQS fixtures for integration tests: the client config of a local SQS
+ * emulator, a uniquely named queue (optionally with a dead-letter queue)
+ * that is deleted after the test, test messages, and a way to read what is
+ * left on a queue. Everything goes through the {@link SqsClient} and
+ * {@link SqsAdmin} seams of `@sluice/producers/sqs`; by default an
+ * `AwsSqsClient` for `SQS_ENDPOINT` (ElasticMQ on loopback).
  */
+import type { SQSClientConfig } from '@aws-sdk/client-sqs';
+import { brokerEnv } from '../env.ts';
 import { BrokerError, isBrokerError } from '../index.ts';
 import {
   AwsSqsClient,
@@ -15,12 +18,34 @@ import {
 } from './index.ts';
 import { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';
 
+/**
+ * The `SQSClientConfig` of a local SQS emulator such as ElasticMQ, at
+ * `SQS_ENDPOINT` (default `http://127.0.0.1:9324`): region `us-east-1` and
+ * placeholder credentials, which is what the emulator expects. Give it as
+ * the producer's `client`, or to `new AwsSqsClient(…)`. For real AWS, give
+ * no config and let the AWS SDK find the region and credentials.
+ *
+ * @example
+ * ```ts
+ * sqsProducer({ queueUrl, client: sqsClientConfigFromEnv() });
+ * ```
+ */
+export function sqsClientConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SQSClientConfig {
+  return {
+    endpoint: brokerEnv(env).sqsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  };
+}
+
 /** What the fixtures need: the producer's seam plus queue management. */
 export type SqsFixtureClient = SqsClient & SqsAdmin;
 
 /** Options of {@link createTestQueue}. */
 export interface CreateSqsTestQueueOptions {
-  /** @defaultValue a new `AwsSqsClient` for `SQS_ENDPOINT`, closed by `delete()` */
+  /** @defaultValue a new `AwsSqsClient` on {@link sqsClientConfigFromEnv}, closed by `delete()` */
   readonly client?: SqsFixtureClient;
   /** @defaultValue `'sluice-test-'` */
   readonly namePrefix?: string;
@@ -67,7 +92,8 @@ export interface SqsTestQueue {
 export async function createTestQueue(
   options: CreateSqsTestQueueOptions = {},
 ): Promise<SqsTestQueue> {
-  const ownClient = options.client === undefined ? new AwsSqsClient() : undefined;
+  const ownClient =
+    options.client === undefined ? new AwsSqsClient(sqsClientConfigFromEnv()) : undefined;
   const client: SqsFixtureClient = options.client ?? (ownClient as AwsSqsClient);
   const fifo = options.fifo ?? false;
   const base = uniqueName(options.namePrefix ?? DEFAULT_NAME_PREFIX);

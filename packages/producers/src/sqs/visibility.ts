@@ -4,14 +4,24 @@
  * batcher), and the delays of `onFailure: 'retry'`. Both go out with
  * ChangeMessageVisibilityBatch, 10 entries per call.
  */
-import type { Logger } from '@sluice/core';
-import { redactUrl } from '../env.ts';
+import { redactUrl, type Logger } from '@sluice/core';
+import { retryDelay, type Backoff } from '../internal/retry.ts';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient } from './client.ts';
 import { chunk } from './coalescer.ts';
 import type { ReceiptRef } from './deleter.ts';
 import { InFlightTracker } from './in-flight-tracker.ts';
+import { MAX_VISIBILITY_TIMEOUT } from './options.ts';
 import { channels } from './telemetry.ts';
+
+/**
+ * The visibility timeout, in seconds, that `onFailure: 'retry'` gives a
+ * message received `receiveCount` times: `retryDelay(receiveCount, backoff)`
+ * rounded up to whole seconds, at most SQS's 12 hours.
+ */
+export function retryVisibilityTimeout(receiveCount: number, backoff: Backoff): number {
+  return Math.min(MAX_VISIBILITY_TIMEOUT, Math.ceil(retryDelay(receiveCount, backoff) / 1000));
+}
 
 /** A message and the visibility timeout (seconds) to give it. */
 export interface VisibilityChange extends ReceiptRef {

@@ -265,7 +265,8 @@ async function request(kind: BrokerKind, env: Env, timeoutMs: number): Promise<v
   const addresses = brokerEnv(env);
   switch (kind) {
     case 'sqs': {
-      const { AwsSqsClient, sqsClientConfigFromEnv } = await import('@sluice/producers/sqs');
+      const { AwsSqsClient } = await import('@sluice/producers/sqs');
+      const { sqsClientConfigFromEnv } = await import('@sluice/producers/sqs/testing');
       const sqs = new AwsSqsClient({ ...sqsClientConfigFromEnv(env), maxAttempts: 1 });
       try {
         await sqs.listQueues('sluice-probe-');

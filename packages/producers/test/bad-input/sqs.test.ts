@@ -65,6 +65,21 @@ const rows: ProducerRow[] = [
     'expected a queue URL',
   ),
   row({ retryBackoff: 5 }, 'retryBackoff', '5', 'expected object'),
+  row({ retryBackoff: { initial: -1 } }, 'retryBackoff.initial', '-1', MS),
+  row(
+    { retryBackoff: { max: 86_400_000 } },
+    'retryBackoff.max',
+    '86400000',
+    'expected at most 43200000 ms (12 h',
+  ),
+  row({ retryBackoff: { initial: '1s' } }, 'retryBackoff.initial', "'1s'", MS),
+  row({ retryBackoff: { max: Infinity } }, 'retryBackoff.max', 'Infinity', MS),
+  row(
+    { retryBackoff: { initial: 1000, baseSeconds: 1 } },
+    'retryBackoff.baseSeconds',
+    '1',
+    'give initial or the deprecated baseSeconds, not both',
+  ),
   row({ retryBackoff: { baseSeconds: -1 } }, 'retryBackoff.baseSeconds', '-1', range(0, 43_200)),
   row(
     { retryBackoff: { maxSeconds: 86_400 } },

@@ -9,8 +9,13 @@
  * ledger and what is asserted.
  */
 import type { ChildProcess } from 'node:child_process';
-import { AwsSqsClient, sqsClientConfigFromEnv } from '@sluice/producers/sqs';
-import { countMessages, createTestQueue, type SqsTestQueue } from '@sluice/producers/sqs/testing';
+import { AwsSqsClient } from '@sluice/producers/sqs';
+import {
+  countMessages,
+  createTestQueue,
+  sqsClientConfigFromEnv,
+  type SqsTestQueue,
+} from '@sluice/producers/sqs/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   describeFaults,

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/errors.ts';
-import { AwsSqsClient, sqsClientConfigFromEnv } from '../../src/sqs/aws-sqs-client.ts';
+import { AwsSqsClient } from '../../src/sqs/aws-sqs-client.ts';
+import { sqsClientConfigFromEnv } from '../../src/sqs/testing.ts';
 
 const QUEUE = 'http://127.0.0.1:9324/000000000000/orders';
 

@@ -10,7 +10,11 @@ import {
   type PipelineDefinition,
   silentLogger,
 } from '@sluice/core';
-import { createTestQueue, type SqsTestQueue } from '@sluice/producers/sqs/testing';
+import {
+  createTestQueue,
+  sqsClientConfigFromEnv,
+  type SqsTestQueue,
+} from '@sluice/producers/sqs/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   AwsSqsClient,
@@ -43,7 +47,7 @@ export function elasticMq() {
   const queues: SqsTestQueue[] = [];
 
   beforeAll(() => {
-    client = new AwsSqsClient();
+    client = new AwsSqsClient(sqsClientConfigFromEnv());
   });
   afterEach(async () => {
     await pipeline?.stop();

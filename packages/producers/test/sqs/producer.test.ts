@@ -240,7 +240,7 @@ describe('sqsProducer against a fake client', () => {
     }
     const { started } = start(
       sqs,
-      { onFailure: 'retry', retryBackoff: { baseSeconds: 5, maxSeconds: 30 } },
+      { onFailure: 'retry', retryBackoff: { initial: 5000, max: 30_000 } },
       { handleMessage: (_p, m) => m.fail('later') },
     );
     await started;
@@ -462,7 +462,12 @@ describe('sqsProducer against a fake client', () => {
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        object: { visibilityTimeout: 6, batchTimeout: 2000, marginMs: 5000 },
+        object: {
+          code: 'WARN_SQS_VISIBILITY_TIMEOUT_SHORT',
+          visibilityTimeout: 6,
+          batchTimeout: 2000,
+          marginMs: 5000,
+        },
       }),
     );
   });

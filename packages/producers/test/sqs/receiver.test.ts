@@ -78,6 +78,31 @@ describe('SQS Receiver after failed receives', () => {
     await r.drain();
   });
 
+  it('asks again for the demand of a call that fails after its round has paused and resumed', async () => {
+    const { client, calls } = pendingClient();
+    const { logger } = recordingLogger();
+    const got: SqsMessage[] = [];
+    const r = receiver(client, logger, got);
+    r.demand(10);
+    calls.shift()!.resolve([message(0)]);
+    await vi.advanceTimersByTimeAsync(0);
+    r.demand(20);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.length).toBe(3); // 2 for the demand, 1 for the receive plan's spare
+    const [first, ...late] = calls.splice(0);
+    const refused = new BrokerError('ERR_BROKER_UNREACHABLE', 'sqs', 'connect ECONNREFUSED');
+    first!.reject(refused); // round 1: pause 500 ms
+    await vi.advanceTimersByTimeAsync(500); // the pause ends; the other calls still hang
+    const before = calls.length;
+    for (const call of late) call.reject(refused); // the same outage, reported late
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.length).toBeGreaterThan(before); // their demand is asked for again
+    for (const call of calls.splice(0)) call.resolve([message(got.length)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(got.length).toBeGreaterThan(1);
+    await r.drain();
+  });
+
   it('doubles the pause with each failed round, up to 10 s', async () => {
     const { client, calls } = pendingClient();
     const { logger, warnings } = recordingLogger();

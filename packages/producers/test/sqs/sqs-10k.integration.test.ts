@@ -38,7 +38,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ, 10,000 messages', () => {
       await run(
         queue,
         // A failure is made visible again at once (retry backoff of 0 s).
-        { onFailure: 'retry', retryBackoff: { baseSeconds: 0 } },
+        { onFailure: 'retry', retryBackoff: { initial: 0 } },
         {
           processors: { default: { concurrency: 100 } },
           handleMessage: (_p, message) => {

@@ -75,7 +75,7 @@ describeWithBroker('sqs', 'sqsProducer on ElasticMQ', () => {
     const at: number[] = [];
     await run(
       queue,
-      { onFailure: 'retry', retryBackoff: { baseSeconds: 2 } },
+      { onFailure: 'retry', retryBackoff: { initial: 2000 } },
       {
         handleMessage: (_p, m) => {
           at.push(Date.now());

@@ -1,7 +1,11 @@
 import { isBrokerError } from '@sluice/producers';
 import { AwsSqsClient } from '@sluice/producers/sqs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createTestQueue, type SqsTestQueue } from '../../src/sqs/testing.ts';
+import {
+  createTestQueue,
+  sqsClientConfigFromEnv,
+  type SqsTestQueue,
+} from '../../src/sqs/testing.ts';
 import { describeWithBroker } from '../../src/testing/vitest.ts';
 
 /** Every queue these tests create starts with this, so leftovers are easy to find. */
@@ -17,7 +21,7 @@ describeWithBroker('sqs', 'SQS fixtures', () => {
   };
 
   beforeAll(() => {
-    client = new AwsSqsClient();
+    client = new AwsSqsClient(sqsClientConfigFromEnv());
   });
   afterEach(async () => {
     await Promise.all(queues.splice(0).map((q) => q.delete()));

@@ -1,12 +1,8 @@
 import { SQSServiceException } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/errors.ts';
-import {
-  backoffMs,
-  isTransientEntry,
-  isTransientError,
-  retryVisibilityTimeout,
-} from '../../src/sqs/backoff.ts';
+import { isTransientEntry, isTransientError } from '../../src/sqs/transient.ts';
+import { retryVisibilityTimeout } from '../../src/sqs/visibility.ts';
 
 const awsError = (name: string, status: number, fault: 'client' | 'server') =>
   new BrokerError('ERR_BROKER_REQUEST', 'sqs', name, {
@@ -19,27 +15,25 @@ const awsError = (name: string, status: number, fault: 'client' | 'server') =>
 
 describe('retryVisibilityTimeout', () => {
   it.each([
-    [1, 1, 900, 1],
-    [2, 1, 900, 2],
-    [3, 1, 900, 4],
-    [5, 2, 900, 32],
-    [11, 1, 900, 900],
-    [100, 1, 43_200, 43_200],
-    [0, 3, 900, 3],
-  ])('receive %i with base %i s, max %i s: %i s', (count, base, max, expected) => {
-    expect(retryVisibilityTimeout(count, base, max)).toBe(expected);
+    [1, 1000, 900_000, 1],
+    [2, 1000, 900_000, 2],
+    [3, 1000, 900_000, 4],
+    [5, 2000, 900_000, 32],
+    [11, 1000, 900_000, 900],
+    [100, 1000, 43_200_000, 43_200],
+    [0, 3000, 900_000, 3],
+    [1, 0, 900_000, 0],
+    [1, 1500, 900_000, 2],
+    [3, 100, 900_000, 1],
+    [4, 1000, 2500, 3],
+  ])('receive %i with initial %i ms, max %i ms: %i s', (count, initial, max, expected) => {
+    expect(retryVisibilityTimeout(count, { initial, max })).toBe(expected);
   });
-});
 
-describe('backoffMs', () => {
-  it.each([
-    [1, 0, 50],
-    [1, 0.999, 100],
-    [3, 0, 200],
-    [3, 0.5, 300],
-    [20, 0, 2500],
-  ])('attempt %i with random %f: %i ms (base 100, max 5000)', (attempt, random, expected) => {
-    expect(Math.round(backoffMs(attempt, 100, 5000, () => random))).toBe(expected);
+  it('never exceeds 12 h, whatever max says', () => {
+    expect(retryVisibilityTimeout(40, { initial: 1000, max: Number.MAX_SAFE_INTEGER })).toBe(
+      43_200,
+    );
   });
 });
 

@@ -1,40 +1,9 @@
 /**
- * Backoff schedules and error classification for the SQS producer (pure).
+ * Which failed SQS calls are worth another try (pure): the broker could not
+ * be reached or answer in time, throttled, or failed on its side.
  */
 import { isBrokerError } from '../errors.ts';
 import type { SqsBatchFailure } from './client.ts';
-
-/** The longest visibility timeout SQS accepts, in seconds (12 hours). */
-export const MAX_VISIBILITY_TIMEOUT = 43_200;
-
-/**
- * Exponential backoff with "full jitter": a random delay between half and
- * all of `min(maxMs, baseMs · 2^(attempt-1))`. `attempt` counts from 1;
- * `random` returns [0, 1).
- */
-export function backoffMs(
-  attempt: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random());
-}
-
-/**
- * The visibility timeout (seconds) that `onFailure: 'retry'` gives a message
- * received `receiveCount` times: `baseSeconds · 2^(receiveCount-1)`, at most
- * `maxSeconds` and SQS's 12 hours.
- */
-export function retryVisibilityTimeout(
-  receiveCount: number,
-  baseSeconds: number,
-  maxSeconds: number,
-): number {
-  const exponent = Math.max(0, Math.min(receiveCount, 64) - 1);
-  return Math.min(MAX_VISIBILITY_TIMEOUT, maxSeconds, Math.round(baseSeconds * 2 ** exponent));
-}
 
 /** SQS error names that mean "try again later". */
 const TRANSIENT_NAMES = new Set([
