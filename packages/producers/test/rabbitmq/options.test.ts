@@ -150,7 +150,7 @@ describe('rabbitmq options', () => {
 });
 
 describe('rabbitmq without amqplib installed', () => {
-  const preload = fileURLToPath(new URL('./fixtures/without-amqplib.cjs', import.meta.url));
+  const preload = fileURLToPath(new URL('./fixtures/without-amqplib.js', import.meta.url));
   // The child runs on the built packages (dist): CI builds before testing.
   it('imports, then refuses to make a client or a producer with ERR_MISSING_LIBRARY', async () => {
     const script = `
@@ -168,7 +168,7 @@ describe('rabbitmq without amqplib installed', () => {
     `;
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['-r', preload, '--input-type=module', '-e', script],
+      ['--import', preload, '--input-type=module', '-e', script],
       { cwd: fileURLToPath(new URL('.', import.meta.url)) },
     );
     const message =
