@@ -5,14 +5,8 @@
  * (tuning.ts); the connection name's depends on the producer instance.
  */
 import { z } from 'zod';
-import {
-  name,
-  parseOptions,
-  positiveInt,
-  positiveMs,
-  warnDeprecated,
-  zFunction,
-} from '@sluice/core/options';
+import { name, parseOptions, positiveInt, positiveMs, zFunction } from '@sluice/core/options';
+import { backoff } from './backoff-option.ts';
 import type { RabbitMqChannel, RabbitMqClient } from './client.ts';
 
 /** AMQP properties that `metadata` can ask to copy onto `message.metadata`. */
@@ -50,59 +44,6 @@ const POLICIES =
 
 const args = z.record(z.string(), z.unknown(), { error: 'expected an object' });
 const bool = z.boolean({ error: 'expected a boolean' });
-
-/**
- * A `{ initial, max }` backoff in ms. The old `{ min, max }` shape still
- * parses: `min` moves to `initial`, with a deprecation warning `code`.
- */
-function backoff(what: string, code: string, initial: number, max: number) {
-  const bounds = z
-    .object(
-      {
-        initial: positiveMs.default(initial).meta({ description: 'The first delay, in ms.' }),
-        max: positiveMs.optional().meta({
-          description: `The longest delay, in ms, at least \`initial\`. Default ${max}, or \`initial\` if that is larger.`,
-        }),
-        min: positiveMs.optional().meta({
-          deprecated: true,
-          description: 'Deprecated: use `initial` (the same number of ms).',
-        }),
-      },
-      { error: 'expected { initial, max }' },
-    )
-    .strict();
-  return z
-    .preprocess<z.input<typeof bounds>, typeof bounds, z.input<typeof bounds>>((value, ctx) => {
-      if (typeof value !== 'object' || value === null || value.min === undefined) return value;
-      const { min, ...rest } = value;
-      if (rest.initial !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['min'],
-          message: `expected ${what}.initial or ${what}.min (deprecated), not both`,
-          input: min,
-        });
-        return value;
-      }
-      // A bad min is reported where it was written, by the schema.
-      if (!positiveMs.safeParse(min).success) return value;
-      warnDeprecated(code, `${what}.min is deprecated: use ${what}.initial (the same ms)`);
-      return { ...rest, initial: min };
-    }, bounds)
-    .transform((b, ctx) => {
-      const longest = b.max ?? Math.max(b.initial, max);
-      if (b.initial > longest) {
-        ctx.issues.push({
-          code: 'custom',
-          path: ['max'],
-          message: `expected at least initial (${b.initial})`,
-          input: b.max,
-        });
-        return z.NEVER;
-      }
-      return { initial: b.initial, max: longest };
-    });
-}
 
 /**
  * The producer's options as a plain object schema, for reuse (the `sluice`
