@@ -52,7 +52,7 @@ const pipeline = createPipeline({
       prefetch: 50,
       metadata: ['contentType'],
       onFailure: 'retry',
-      retry: { maxAttempts: 3, delay: { min: 200, max: 2000 } },
+      retry: { maxAttempts: 3, delay: { initial: 200, max: 2000 } },
     }),
   },
   processors: { default: { concurrency: 10 } },

@@ -3,27 +3,10 @@
  * policies, as a pure decision. The producer turns each decision into a
  * wire operation (delivery-tracker.ts) or a republish to the retry queue.
  */
-import { retryDelay, type BackoffBounds } from './backoff.ts';
+import { retryDelay, type Backoff } from '../internal/retry.ts';
+import type { FailurePolicy } from './options.ts';
 
-/**
- * What to do with a message on success (or, with `'retry'`, on failure):
- *
- * - `'ack'`: basic.ack; the message is done.
- * - `'reject'`: basic.reject without requeue: dead-lettered when the queue
- *   has a dead-letter exchange, dropped otherwise.
- * - `'requeue'`: basic.nack with requeue: delivered again, possibly at once
- *   (a message that always fails loops forever under this policy).
- * - `'requeueOnce'`: requeue unless the message was already redelivered,
- *   then reject. Any redelivery counts, including one after a lost connection.
- */
-export type AckPolicy = 'ack' | 'reject' | 'requeue' | 'requeueOnce';
-
-/**
- * A failure policy: an {@link AckPolicy}, or `'retry'`: republish to the
- * retry queue with a delay, up to `retry.maxAttempts` handlings in all, then
- * reject (to the dead-letter exchange).
- */
-export type FailurePolicy = AckPolicy | 'retry';
+export type { AckPolicy, FailurePolicy } from './options.ts';
 
 /** A settlement sent on the channel the message arrived on. */
 export type WireOp = 'ack' | 'reject' | 'requeue';
@@ -38,7 +21,7 @@ export type Decision =
 export interface RetrySettings {
   /** Handlings in all, the first included. */
   readonly maxAttempts: number;
-  readonly delay: BackoffBounds;
+  readonly delay: Backoff;
 }
 
 /** The header that counts a message's failed handlings across retries. */

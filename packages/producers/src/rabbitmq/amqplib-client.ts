@@ -1,43 +1,46 @@
 /**
- * {@link RabbitMqClient} over amqplib 2. This is the only module that imports
- * amqplib. amqplib errors become {@link BrokerError}s that name the queue or
- * exchange (and the URL, password hidden) and keep amqplib's error as `cause`.
+ * The RabbitMQ seams (client.ts, admin.ts) over amqplib 2: connections. The
+ * channels are in amqplib-channel.ts, the error mapping in amqplib-errors.ts;
+ * these three are the only modules that touch amqplib. amqplib is an
+ * optional peer dependency, loaded when the first `AmqplibClient` is made:
+ * without it, that throws `ERR_MISSING_LIBRARY` naming the install command.
  *
  * Every connection and channel gets an `error` listener at once: amqplib
  * escalates an unhandled channel error to the whole connection, and an
  * unhandled connection error to an uncaught exception. The `close` event
  * still carries the error.
  */
-import {
-  connect as amqplibConnect,
-  type Channel,
-  type ChannelModel,
-  type ConfirmChannel,
-  type Message,
-  type SocketOptions,
-} from 'amqplib';
-import { brokerEnv, redactUrl } from '../env.ts';
+import type * as Amqplib from 'amqplib';
+import type { ChannelModel, SocketOptions } from 'amqplib';
+import { redactUrl } from '@sluice/core';
 import { BrokerError } from '../errors.ts';
-import { isNetworkError, messageOf, redactedMessageOf } from '../internal/error-helpers.ts';
+import { isNetworkError, redactedMessageOf } from '../internal/error-helpers.ts';
+import { loadLibrary } from '../internal/load-library.ts';
 import type {
-  RabbitMqChannel,
-  RabbitMqClient,
-  RabbitMqConnection,
-  RabbitMqConsumeOptions,
-  RabbitMqExchangeOptions,
-  RabbitMqExchangeType,
-  RabbitMqMessage,
-  RabbitMqPublishOptions,
-  RabbitMqQueueInfo,
-  RabbitMqQueueOptions,
-} from './client.ts';
+  RabbitMqAdminChannel,
+  RabbitMqAdminClient,
+  RabbitMqAdminConnection,
+} from './admin.ts';
+import { AmqplibChannel } from './amqplib-channel.ts';
+import { ignore, isClosedError, toBrokerError } from './amqplib-errors.ts';
+
+/** The amqplib range `@sluice/producers` is tested with. */
+export const AMQPLIB_RANGE = '^2.3.1';
+
+/**
+ * amqplib itself, loaded on first use. Throws `ERR_MISSING_LIBRARY`, naming
+ * `npm install amqplib@^2.3.1`, when it is not installed.
+ */
+export function loadAmqplib(): typeof Amqplib {
+  return loadLibrary<typeof Amqplib>('amqplib', AMQPLIB_RANGE, 'RabbitMQ');
+}
 
 /** amqplib's `connect`, as {@link AmqplibClient} calls it. Replaceable for tests. */
 export type AmqplibConnect = (url: string, socketOptions?: SocketOptions) => Promise<ChannelModel>;
 
 /** Options of {@link AmqplibClient}. */
 export interface AmqplibClientOptions {
-  /** @defaultValue amqplib's `connect` */
+  /** amqplib's `connect` by default; another one needs no amqplib installed. */
   readonly connect?: AmqplibConnect;
   /**
    * Socket options for every connection (TLS, timeouts, client properties).
@@ -48,30 +51,30 @@ export interface AmqplibClientOptions {
 }
 
 /**
- * A {@link RabbitMqClient} backed by amqplib. Connections do not reconnect by
- * themselves: watch `close` and connect again.
+ * The RabbitMQ client seams backed by amqplib. Connections do not reconnect
+ * by themselves: watch `close` and connect again.
  *
  * @example
  * ```ts
  * const rabbit = new AmqplibClient();
- * const connection = await rabbit.connect(); // AMQP_URL, or amqp://guest:guest@127.0.0.1:5672
+ * const connection = await rabbit.connect('amqp://app:secret@rabbit.internal:5672');
  * const channel = await connection.createChannel({ confirm: true });
  * ```
  */
-export class AmqplibClient implements RabbitMqClient {
+export class AmqplibClient implements RabbitMqAdminClient {
   readonly #connect: AmqplibConnect;
   readonly #socketOptions: SocketOptions;
 
   constructor(options: AmqplibClientOptions = {}) {
-    this.#connect = options.connect ?? amqplibConnect;
+    this.#connect = options.connect ?? loadAmqplib().connect;
     this.#socketOptions = { noDelay: true, ...options.socketOptions };
   }
 
-  /** Connects to `url` (default: `AMQP_URL`). */
+  /** Connects to `url` (credentials and vhost included). */
   async connect(
-    url: string = brokerEnv().amqpUrl,
+    url: string,
     options: { readonly connectionName?: string } = {},
-  ): Promise<RabbitMqConnection> {
+  ): Promise<RabbitMqAdminConnection> {
     const where = redactUrl(url);
     const clientProperties = {
       ...this.#socketOptions.clientProperties,
@@ -99,7 +102,7 @@ export class AmqplibClient implements RabbitMqClient {
   }
 }
 
-class AmqplibConnection implements RabbitMqConnection {
+class AmqplibConnection implements RabbitMqAdminConnection {
   readonly #model: ChannelModel;
   readonly #where: string;
 
@@ -109,7 +112,7 @@ class AmqplibConnection implements RabbitMqConnection {
     model.on('error', ignore);
   }
 
-  async createChannel(options: { readonly confirm?: boolean } = {}): Promise<RabbitMqChannel> {
+  async createChannel(options: { readonly confirm?: boolean } = {}): Promise<RabbitMqAdminChannel> {
     const confirm = options.confirm ?? false;
     try {
       const channel = confirm
@@ -140,306 +143,4 @@ class AmqplibConnection implements RabbitMqConnection {
   on(event: 'close' | 'error', listener: (error: Error) => void): void {
     this.#model.on(event, listener);
   }
-}
-
-class AmqplibChannel implements RabbitMqChannel {
-  readonly #channel: Channel;
-  readonly #confirm: boolean;
-
-  constructor(channel: Channel, confirm: boolean) {
-    this.#channel = channel;
-    this.#confirm = confirm;
-    channel.on('error', ignore);
-  }
-
-  assertQueue(queue: string, options: RabbitMqQueueOptions = {}): Promise<RabbitMqQueueInfo> {
-    return this.#call('assertQueue', `queue ${queue}`, async () => {
-      const ok = await this.#channel.assertQueue(queue, {
-        durable: options.durable ?? true,
-        exclusive: options.exclusive ?? false,
-        autoDelete: options.autoDelete ?? false,
-        ...(options.arguments && { arguments: { ...options.arguments } }),
-      });
-      return { queue: ok.queue, messageCount: ok.messageCount, consumerCount: ok.consumerCount };
-    });
-  }
-
-  checkQueue(queue: string): Promise<RabbitMqQueueInfo> {
-    return this.#call('checkQueue', `queue ${queue}`, async () => {
-      const ok = await this.#channel.checkQueue(queue);
-      return { queue: ok.queue, messageCount: ok.messageCount, consumerCount: ok.consumerCount };
-    });
-  }
-
-  deleteQueue(
-    queue: string,
-    options: { readonly ifUnused?: boolean; readonly ifEmpty?: boolean } = {},
-  ): Promise<number> {
-    return this.#call('deleteQueue', `queue ${queue}`, async () => {
-      const ok = await this.#channel.deleteQueue(queue, { ...options });
-      return ok.messageCount;
-    });
-  }
-
-  purgeQueue(queue: string): Promise<number> {
-    return this.#call('purgeQueue', `queue ${queue}`, async () => {
-      const ok = await this.#channel.purgeQueue(queue);
-      return ok.messageCount;
-    });
-  }
-
-  async assertExchange(
-    exchange: string,
-    type: RabbitMqExchangeType,
-    options: RabbitMqExchangeOptions = {},
-  ): Promise<void> {
-    await this.#call('assertExchange', `exchange ${exchange}`, () =>
-      this.#channel.assertExchange(exchange, type, {
-        durable: options.durable ?? true,
-        autoDelete: options.autoDelete ?? false,
-        internal: options.internal ?? false,
-        ...(options.arguments && { arguments: { ...options.arguments } }),
-      }),
-    );
-  }
-
-  async checkExchange(exchange: string): Promise<void> {
-    await this.#call('checkExchange', `exchange ${exchange}`, () =>
-      this.#channel.checkExchange(exchange),
-    );
-  }
-
-  async deleteExchange(exchange: string): Promise<void> {
-    await this.#call('deleteExchange', `exchange ${exchange}`, () =>
-      this.#channel.deleteExchange(exchange),
-    );
-  }
-
-  async bindQueue(
-    queue: string,
-    exchange: string,
-    routingKey: string,
-    args?: Readonly<Record<string, unknown>>,
-  ): Promise<void> {
-    await this.#call('bindQueue', `queue ${queue}`, () =>
-      this.#channel.bindQueue(queue, exchange, routingKey, args && { ...args }),
-    );
-  }
-
-  publish(
-    exchange: string,
-    routingKey: string,
-    content: Buffer,
-    options: RabbitMqPublishOptions = {},
-  ): boolean {
-    try {
-      return this.#channel.publish(exchange, routingKey, content, toPublishOptions(options));
-    } catch (error) {
-      throw toBrokerError(error, 'publish', `exchange ${exchange || '(default)'}`);
-    }
-  }
-
-  sendToQueue(queue: string, content: Buffer, options: RabbitMqPublishOptions = {}): boolean {
-    try {
-      return this.#channel.sendToQueue(queue, content, toPublishOptions(options));
-    } catch (error) {
-      throw toBrokerError(error, 'sendToQueue', `queue ${queue}`);
-    }
-  }
-
-  async waitForConfirms(): Promise<void> {
-    if (!this.#confirm) {
-      throw new BrokerError(
-        'ERR_BROKER_REQUEST',
-        'rabbitmq',
-        'waitForConfirms needs a channel created with { confirm: true }',
-      );
-    }
-    await this.#call('waitForConfirms', 'channel', () =>
-      (this.#channel as ConfirmChannel).waitForConfirms(),
-    );
-  }
-
-  get(queue: string, options: { readonly noAck?: boolean } = {}): Promise<RabbitMqMessage | null> {
-    return this.#call('get', `queue ${queue}`, async () => {
-      const message = await this.#channel.get(queue, { noAck: options.noAck ?? false });
-      return message === false ? null : toMessage(message);
-    });
-  }
-
-  consume(
-    queue: string,
-    onMessage: (message: RabbitMqMessage | null) => void,
-    options: RabbitMqConsumeOptions = {},
-  ): Promise<{ consumerTag: string }> {
-    return this.#call('consume', `queue ${queue}`, async () => {
-      const ok = await this.#channel.consume(
-        queue,
-        (message) => {
-          onMessage(message === null ? null : toMessage(message));
-        },
-        {
-          noAck: options.noAck ?? false,
-          exclusive: options.exclusive ?? false,
-          ...(options.consumerTag !== undefined && { consumerTag: options.consumerTag }),
-          ...(options.arguments && { arguments: { ...options.arguments } }),
-        },
-      );
-      return { consumerTag: ok.consumerTag };
-    });
-  }
-
-  async cancel(consumerTag: string): Promise<void> {
-    await this.#call('cancel', `consumer ${consumerTag}`, () => this.#channel.cancel(consumerTag));
-  }
-
-  async prefetch(count: number): Promise<void> {
-    await this.#call('prefetch', 'channel', () => this.#channel.prefetch(count));
-  }
-
-  ack(deliveryTag: number, options: { readonly multiple?: boolean } = {}): void {
-    this.#settle('ack', () => {
-      this.#channel.ack(byTag(deliveryTag), options.multiple ?? false);
-    });
-  }
-
-  nack(
-    deliveryTag: number,
-    options: { readonly multiple?: boolean; readonly requeue?: boolean } = {},
-  ): void {
-    this.#settle('nack', () => {
-      this.#channel.nack(byTag(deliveryTag), options.multiple ?? false, options.requeue ?? true);
-    });
-  }
-
-  reject(deliveryTag: number, options: { readonly requeue?: boolean } = {}): void {
-    this.#settle('reject', () => {
-      this.#channel.reject(byTag(deliveryTag), options.requeue ?? true);
-    });
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.#channel.close();
-    } catch (error) {
-      if (!isClosedError(error)) throw toBrokerError(error, 'close', 'channel');
-    }
-  }
-
-  on(event: 'close' | 'drain' | 'error', listener: (error: Error) => void): void {
-    this.#channel.on(event, listener);
-  }
-
-  #settle(operation: string, run: () => void): void {
-    try {
-      run();
-    } catch (error) {
-      throw toBrokerError(error, operation, 'channel');
-    }
-  }
-
-  async #call<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toBrokerError(error, operation, subject);
-    }
-  }
-}
-
-/**
- * Maps an amqplib error. A 404 channel close names the missing queue or
- * exchange in its text ("NOT_FOUND - no queue 'orders' in vhost '/'").
- */
-function toBrokerError(error: unknown, operation: string, subject: string): BrokerError {
-  if (error instanceof BrokerError) return error;
-  const text = messageOf(error);
-  if ((error as { code?: unknown } | null)?.code === 404) {
-    const missing = /no (queue|exchange) '([^']*)'/.exec(text);
-    const kind = missing?.[1] ?? (subject.startsWith('exchange') ? 'exchange' : 'queue');
-    const name = missing?.[2] ?? subject.replace(/^\w+ /, '');
-    return new BrokerError(
-      kind === 'exchange' ? 'ERR_EXCHANGE_NOT_FOUND' : 'ERR_QUEUE_NOT_FOUND',
-      'rabbitmq',
-      `RabbitMQ ${kind} ${name} does not exist (${operation})`,
-      { cause: error },
-    );
-  }
-  if (isClosedError(error)) {
-    return new BrokerError(
-      'ERR_BROKER_CLOSED',
-      'rabbitmq',
-      `RabbitMQ ${operation} on ${subject} failed: ${text}`,
-      { cause: error },
-    );
-  }
-  if (isNetworkError(error)) {
-    return new BrokerError(
-      'ERR_BROKER_UNREACHABLE',
-      'rabbitmq',
-      `lost RabbitMQ (${operation} on ${subject}): ${text}`,
-      { cause: error },
-    );
-  }
-  return new BrokerError(
-    'ERR_BROKER_REQUEST',
-    'rabbitmq',
-    `RabbitMQ ${operation} on ${subject} failed: ${text}`,
-    { cause: error },
-  );
-}
-
-function isClosedError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'IllegalOperationError';
-}
-
-function ignore(): void {}
-
-/** amqplib acknowledges by `message.fields.deliveryTag` and reads nothing else. */
-function byTag(deliveryTag: number): Message {
-  return { fields: { deliveryTag } } as Message;
-}
-
-function toPublishOptions(options: RabbitMqPublishOptions) {
-  return {
-    ...(options.messageId !== undefined && { messageId: options.messageId }),
-    ...(options.headers && { headers: { ...options.headers } }),
-    ...(options.persistent !== undefined && { persistent: options.persistent }),
-    ...(options.contentType !== undefined && { contentType: options.contentType }),
-    ...(options.correlationId !== undefined && { correlationId: options.correlationId }),
-    ...(options.expiration !== undefined && { expiration: options.expiration }),
-    ...(options.priority !== undefined && { priority: options.priority }),
-    ...(options.timestamp !== undefined && { timestamp: options.timestamp }),
-    ...(options.contentEncoding !== undefined && { contentEncoding: options.contentEncoding }),
-    ...(options.type !== undefined && { type: options.type }),
-    ...(options.appId !== undefined && { appId: options.appId }),
-    ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
-  };
-}
-
-function toMessage(message: Message): RabbitMqMessage {
-  const p = message.properties;
-  return {
-    content: message.content,
-    deliveryTag: message.fields.deliveryTag,
-    redelivered: message.fields.redelivered,
-    exchange: message.fields.exchange,
-    routingKey: message.fields.routingKey,
-    headers: { ...(p.headers as Record<string, unknown> | undefined) },
-    ...(typeof p.messageId === 'string' && { messageId: p.messageId }),
-    ...(typeof p.correlationId === 'string' && { correlationId: p.correlationId }),
-    ...(typeof p.contentType === 'string' && { contentType: p.contentType }),
-    ...(typeof p.timestamp === 'number' && { timestamp: p.timestamp }),
-    ...(typeof p.contentEncoding === 'string' && { contentEncoding: p.contentEncoding }),
-    ...(typeof p.deliveryMode === 'number' && { deliveryMode: p.deliveryMode }),
-    ...(typeof p.priority === 'number' && { priority: p.priority }),
-    ...(typeof p.replyTo === 'string' && { replyTo: p.replyTo }),
-    ...(typeof p.expiration === 'string' && { expiration: p.expiration }),
-    ...(typeof p.type === 'string' && { type: p.type }),
-    ...(typeof p.userId === 'string' && { userId: p.userId }),
-    ...(typeof p.appId === 'string' && { appId: p.appId }),
-    ...(typeof (message.fields as { consumerTag?: unknown }).consumerTag === 'string' && {
-      consumerTag: (message.fields as { consumerTag: string }).consumerTag,
-    }),
-  };
 }

@@ -1,7 +1,9 @@
 /**
- * The seam between Sluice and an AMQP 0-9-1 client library: connections and
- * channels, as the RabbitMQ producer and the RabbitMQ test fixtures use them.
- * `AmqplibClient` implements it with amqplib; tests can implement it in memory.
+ * The consumer seam between the RabbitMQ producer and an AMQP 0-9-1 client
+ * library: connections and channels, with only what the producer calls (and
+ * `afterConnect` may, to declare exchanges). The test fixtures' extra calls
+ * are on the admin seam (admin.ts). `AmqplibClient` implements both with
+ * amqplib; tests can implement this one in memory.
  *
  * Acknowledgements take the delivery tag, as on the wire. Failures reject (or,
  * for the synchronous calls, throw) a `BrokerError`: `ERR_BROKER_UNREACHABLE`,
@@ -33,42 +35,25 @@ export interface RabbitMqConnection {
 /** One channel. */
 export interface RabbitMqChannel {
   assertQueue(queue: string, options?: RabbitMqQueueOptions): Promise<RabbitMqQueueInfo>;
-  /** Fails with `ERR_QUEUE_NOT_FOUND` (closing this channel) when the queue does not exist. */
-  checkQueue(queue: string): Promise<RabbitMqQueueInfo>;
-  /** Resolves to the number of messages deleted with the queue; a missing queue is not an error. */
-  deleteQueue(
-    queue: string,
-    options?: { readonly ifUnused?: boolean; readonly ifEmpty?: boolean },
-  ): Promise<number>;
-  /** Resolves to the number of messages purged. */
-  purgeQueue(queue: string): Promise<number>;
+  /** For `afterConnect`, to declare the exchanges that `bindings` name. */
   assertExchange(
     exchange: string,
     type: RabbitMqExchangeType,
     options?: RabbitMqExchangeOptions,
   ): Promise<void>;
-  /** Fails with `ERR_EXCHANGE_NOT_FOUND` (closing this channel) when the exchange does not exist. */
-  checkExchange(exchange: string): Promise<void>;
-  deleteExchange(exchange: string): Promise<void>;
   bindQueue(
     queue: string,
     exchange: string,
     routingKey: string,
     args?: Readonly<Record<string, unknown>>,
   ): Promise<void>;
-  /** False when the write buffer is full: wait for `drain` before publishing more. */
-  publish(
-    exchange: string,
-    routingKey: string,
-    content: Buffer,
-    options?: RabbitMqPublishOptions,
-  ): boolean;
-  /** Publishes to `queue` through the default exchange. */
+  /**
+   * Publishes to `queue` through the default exchange (a retry republish).
+   * False when the write buffer is full: wait for `drain` before publishing more.
+   */
   sendToQueue(queue: string, content: Buffer, options?: RabbitMqPublishOptions): boolean;
   /** Resolves once the broker confirmed every publish so far (confirm channels only). */
   waitForConfirms(): Promise<void>;
-  /** basic.get: the next message, or `null` when the queue is empty. */
-  get(queue: string, options?: { readonly noAck?: boolean }): Promise<RabbitMqMessage | null>;
   /** `onMessage(null)` means the broker cancelled the consumer (e.g. the queue was deleted). */
   consume(
     queue: string,

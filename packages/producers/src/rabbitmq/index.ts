@@ -1,17 +1,24 @@
 /**
- * @sluice/producers/rabbitmq: the RabbitMQ producer, its telemetry, and the
- * {@link RabbitMqClient} seam with its amqplib adapter.
+ * @sluice/producers/rabbitmq: the RabbitMQ producer, its options and
+ * telemetry, the {@link RabbitMqClient} consumer seam and the
+ * {@link RabbitMqAdminClient} admin seam, with their amqplib adapter.
  */
 export { rabbitmqProducer, type RabbitMqProducer } from './producer.ts';
 export type { RabbitMqMetadata, RabbitMqProducerStats } from './consumer.ts';
 export {
   METADATA_FIELDS,
+  ackPolicy,
+  failurePolicy,
   rabbitmqOptionsObject,
   rabbitmqOptionsRules,
+  rabbitmqOptionsSchema,
+  type AckPolicy,
+  type FailurePolicy,
   type RabbitMqMetadataField,
   type RabbitMqProducerOptions,
+  type ResolvedRabbitMqOptions,
 } from './options.ts';
-export { ATTEMPTS_HEADER, type AckPolicy, type FailurePolicy } from './ack-policy.ts';
+export { ATTEMPTS_HEADER } from './ack-policy.ts';
 export {
   rabbitmqChannels,
   type RabbitMqAckEvent,
@@ -36,4 +43,14 @@ export type {
   RabbitMqQueueInfo,
   RabbitMqQueueOptions,
 } from './client.ts';
-export { AmqplibClient, type AmqplibClientOptions, type AmqplibConnect } from './amqplib-client.ts';
+export type {
+  RabbitMqAdminChannel,
+  RabbitMqAdminClient,
+  RabbitMqAdminConnection,
+} from './admin.ts';
+export {
+  AMQPLIB_RANGE,
+  AmqplibClient,
+  type AmqplibClientOptions,
+  type AmqplibConnect,
+} from './amqplib-client.ts';

@@ -4,6 +4,7 @@
  * {@link RabbitMqConsumer} with its own connection and channel.
  */
 import type { ProducerContext, ProducerInstance, ProducerModule } from '@sluice/core';
+import { loadAmqplib } from './amqplib-client.ts';
 import { RabbitMqConsumer, type RabbitMqProducerStats } from './consumer.ts';
 import { resolveOptions, type RabbitMqProducerOptions } from './options.ts';
 import { defaultPrefetch, tuningWarnings } from './tuning.ts';
@@ -23,7 +24,9 @@ export interface RabbitMqProducer extends ProducerModule {
  * connection, the channel or the consumer is lost. At-least-once: see
  * docs/producers/rabbitmq.md for where duplicates come from.
  *
- * Throws `ERR_INVALID_OPTIONS` at once for bad options; `pipeline.start()`
+ * Throws `ERR_INVALID_OPTIONS` at once for bad options (a missing `url`
+ * included, when `AMQP_URL` is not set either), and `ERR_MISSING_LIBRARY`
+ * when no `client` is given and amqplib is not installed; `pipeline.start()`
  * rejects when the broker cannot be reached or the queue cannot be consumed.
  *
  * @example
@@ -41,6 +44,7 @@ export interface RabbitMqProducer extends ProducerModule {
  */
 export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProducer {
   const o = resolveOptions(options);
+  if (o.client === undefined) loadAmqplib(); // fail now, not at start
   const stats: RabbitMqProducerStats = {
     deliveries: 0,
     emitted: 0,
@@ -63,7 +67,7 @@ export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProd
       const prefetch = o.prefetch ?? defaultPrefetch(context.definition);
       if (context.index === 0) {
         for (const w of tuningWarnings(context.definition, prefetch, o.consumerTimeout)) {
-          context.logger.warn({ queue: o.queue, ...w.details }, w.message);
+          context.logger.warn({ code: w.code, queue: o.queue, ...w.details }, w.message);
         }
       }
       const consumer = new RabbitMqConsumer(o, context, prefetch, stats);

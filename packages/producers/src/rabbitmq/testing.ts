@@ -2,15 +2,16 @@
  * RabbitMQ fixtures for integration tests: a uniquely named durable queue
  * (optionally with a dead-letter exchange and queue) that is deleted after
  * the test, test messages, and a way to read what is left on a queue.
- * Everything goes through the {@link RabbitMqClient} seam of
- * `@sluice/producers/rabbitmq`; by default an `AmqplibClient` for `AMQP_URL`.
+ * Everything goes through the {@link RabbitMqAdminClient} seam of
+ * `@sluice/producers/rabbitmq`; by default an `AmqplibClient` for `AMQP_URL`
+ * (the loopback broker of `npm run brokers:up` when that is unset).
  */
 import { brokerEnv, isBrokerError } from '../index.ts';
 import {
   AmqplibClient,
-  type RabbitMqChannel,
-  type RabbitMqClient,
-  type RabbitMqConnection,
+  type RabbitMqAdminChannel,
+  type RabbitMqAdminClient,
+  type RabbitMqAdminConnection,
   type RabbitMqMessage,
 } from './index.ts';
 import { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';
@@ -18,7 +19,7 @@ import { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';
 /** Options of {@link createTestQueue}. */
 export interface CreateRabbitMqTestQueueOptions {
   /** @defaultValue a new `AmqplibClient` */
-  readonly client?: RabbitMqClient;
+  readonly client?: RabbitMqAdminClient;
   /** @defaultValue `AMQP_URL`, or `amqp://guest:guest@127.0.0.1:5672` */
   readonly url?: string;
   /** @defaultValue `'sluice-test-'` */
@@ -39,7 +40,7 @@ export interface RabbitMqTestQueue {
   /** The dead-letter exchange and queue, when asked for. */
   readonly deadLetter?: { readonly exchange: string; readonly queue: string };
   /** The fixture's connection, for extra checks (open your own channels on it). */
-  readonly connection: RabbitMqConnection;
+  readonly connection: RabbitMqAdminConnection;
   /** {@link publishTestMessages} to this queue. */
   publish(
     count: number,
@@ -152,7 +153,7 @@ export interface SentRabbitMqMessage {
  * `channel` must be a confirm channel (`createChannel({ confirm: true })`).
  */
 export async function publishTestMessages(
-  channel: RabbitMqChannel,
+  channel: RabbitMqAdminChannel,
   queue: string,
   count: number,
   options: PublishRabbitMqTestMessagesOptions = {},
@@ -179,7 +180,10 @@ export async function publishTestMessages(
  * consumes: the messages are gone afterwards. Messages delivered to a
  * consumer and not yet acknowledged are not on the queue, so not returned.
  */
-export async function readAll(channel: RabbitMqChannel, queue: string): Promise<RabbitMqMessage[]> {
+export async function readAll(
+  channel: RabbitMqAdminChannel,
+  queue: string,
+): Promise<RabbitMqMessage[]> {
   const messages: RabbitMqMessage[] = [];
   for (;;) {
     const message = await channel.get(queue);
@@ -190,26 +194,29 @@ export async function readAll(channel: RabbitMqChannel, queue: string): Promise<
 }
 
 /** Messages ready on `queue` (not counting unacknowledged deliveries). */
-export function messageCount(connection: RabbitMqConnection, queue: string): Promise<number> {
+export function messageCount(connection: RabbitMqAdminConnection, queue: string): Promise<number> {
   return withChannel(connection, async (channel) => (await channel.checkQueue(queue)).messageCount);
 }
 
 /** True when `queue` exists. Uses a channel of its own, which a missing queue closes. */
-export async function queueExists(connection: RabbitMqConnection, queue: string): Promise<boolean> {
+export async function queueExists(
+  connection: RabbitMqAdminConnection,
+  queue: string,
+): Promise<boolean> {
   return exists(connection, (channel) => channel.checkQueue(queue), 'ERR_QUEUE_NOT_FOUND');
 }
 
 /** True when `exchange` exists. Uses a channel of its own, which a missing exchange closes. */
 export async function exchangeExists(
-  connection: RabbitMqConnection,
+  connection: RabbitMqAdminConnection,
   exchange: string,
 ): Promise<boolean> {
   return exists(connection, (channel) => channel.checkExchange(exchange), 'ERR_EXCHANGE_NOT_FOUND');
 }
 
 async function exists(
-  connection: RabbitMqConnection,
-  check: (channel: RabbitMqChannel) => Promise<unknown>,
+  connection: RabbitMqAdminConnection,
+  check: (channel: RabbitMqAdminChannel) => Promise<unknown>,
   missing: 'ERR_QUEUE_NOT_FOUND' | 'ERR_EXCHANGE_NOT_FOUND',
 ): Promise<boolean> {
   try {
@@ -223,8 +230,8 @@ async function exists(
 
 /** Runs `run` on a new channel and closes it (a failed operation may already have). */
 async function withChannel<T>(
-  connection: RabbitMqConnection,
-  run: (channel: RabbitMqChannel) => Promise<T>,
+  connection: RabbitMqAdminConnection,
+  run: (channel: RabbitMqAdminChannel) => Promise<T>,
   options: { readonly confirm?: boolean } = {},
 ): Promise<T> {
   const channel = await connection.createChannel(options);

@@ -29,6 +29,8 @@ export function defaultPrefetch(definition: ResolvedDefinition<unknown>): number
 
 /** A start-up warning for the log. */
 export interface TuningWarning {
+  /** `WARN_RABBITMQ_PREFETCH_BELOW_PROCESSORS` or `WARN_RABBITMQ_NEAR_CONSUMER_TIMEOUT`. */
+  readonly code: string;
   readonly message: string;
   readonly details: Readonly<Record<string, unknown>>;
 }
@@ -50,6 +52,7 @@ export function tuningWarnings(
   const processors = Math.ceil(definition.processor.concurrency / definition.producer.concurrency);
   if (prefetch < processors) {
     warnings.push({
+      code: 'WARN_RABBITMQ_PREFETCH_BELOW_PROCESSORS',
       message: `prefetch ${prefetch} is below the ${processors} processors each producer feeds: some processors will never get a message; raise prefetch`,
       details: { prefetch, processors },
     });
@@ -66,6 +69,7 @@ export function tuningWarnings(
   for (const [what, value] of timeouts) {
     if (value !== undefined && value >= near) {
       warnings.push({
+        code: 'WARN_RABBITMQ_NEAR_CONSUMER_TIMEOUT',
         message: `${what} (${value} ms) comes near RabbitMQ's consumer_timeout (${consumerTimeout} ms): a delivery unacked for that long closes the channel and every unacked message is redelivered; lower it, or raise consumer_timeout on the broker (and the consumerTimeout option)`,
         details: { [what]: value, consumerTimeout },
       });

@@ -3,7 +3,7 @@ import { describe, it } from 'vitest';
 import { rabbitmqProducer } from '../../src/rabbitmq/index.ts';
 import { expectRefused, rowsFor, type ProducerRow } from './support.ts';
 
-const row = rowsFor({ queue: 'orders' });
+const row = rowsFor({ queue: 'orders', url: 'amqp://127.0.0.1' });
 const MS = 'expected a positive number of ms';
 const NAME = 'expected a non-empty string';
 const URL = 'expected an amqp:// or amqps:// URL';
@@ -83,12 +83,12 @@ const rows: ProducerRow[] = [
     "expected retry settings (e.g. { maxAttempts: 3 }) with onFailure: 'retry'",
   ),
   row({ retry: { maxAttempts: 0 } }, 'retry.maxAttempts', '0', 'expected a positive integer'),
-  row({ retry: { delay: 1000 } }, 'retry.delay', '1000', 'expected { min, max }'),
+  row({ retry: { delay: 1000 } }, 'retry.delay', '1000', 'expected { initial, max }'),
   row(
-    { retry: { delay: { min: 5000, max: 1000 } } },
+    { retry: { delay: { initial: 5000, max: 1000 } } },
     'retry.delay.max',
     '1000',
-    'expected at least min (5000)',
+    'expected at least initial (5000)',
   ),
   row(
     { retry: { queue: 'orders' } },
@@ -97,14 +97,27 @@ const rows: ProducerRow[] = [
     'expected a queue other than the one consumed',
   ),
   row({ retry: { attempts: 3 } }, 'retry.attempts', '3', 'unknown option'),
+  row({ backoff: { initial: 0 } }, 'backoff.initial', '0', MS),
   row({ backoff: { min: 0 } }, 'backoff.min', '0', MS),
   row(
-    { backoff: { min: 30_000, max: 1_000 } },
+    { backoff: { initial: 30_000, max: 1_000 } },
     'backoff.max',
     '1000',
-    'expected at least min (30000)',
+    'expected at least initial (30000)',
   ),
-  row({ backoff: { initial: 100 } }, 'backoff.initial', '100', 'unknown option'),
+  row(
+    { backoff: { min: 100, initial: 100 } },
+    'backoff.min',
+    '100',
+    'expected backoff.initial or backoff.min (deprecated), not both',
+  ),
+  row(
+    { retry: { delay: { min: 100, initial: 200 } } },
+    'retry.delay.min',
+    '100',
+    'expected retry.delay.initial or retry.delay.min (deprecated), not both',
+  ),
+  row({ backoff: { base: 100 } }, 'backoff.base', '100', 'unknown option'),
   row({ consumerTimeout: -1 }, 'consumerTimeout', '-1', MS),
   row(
     { consumerTimeout: 2 ** 32 },

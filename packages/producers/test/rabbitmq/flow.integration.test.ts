@@ -3,7 +3,7 @@ import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbi
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { rabbitmqProducer, type RabbitMqMetadata } from '../../src/rabbitmq/index.ts';
-import { memoryLogger } from './support.ts';
+import { AMQP_URL, memoryLogger } from './support.ts';
 
 const N = 1000;
 const all = Array.from({ length: N }, (_, i) => String(i));
@@ -26,7 +26,7 @@ describeWithBroker('rabbitmq', 'Flow.fromProducer over a real RabbitMQ queue', (
     const stop = new AbortController();
     let handled = 0;
     await Flow.fromProducer<Message<Buffer, RabbitMqMetadata>>(
-      rabbitmqProducer({ queue: queue.name }),
+      rabbitmqProducer({ url: AMQP_URL, queue: queue.name }),
       {
         signal: stop.signal,
         select: (m) => m as Message<Buffer, RabbitMqMetadata>,
@@ -47,7 +47,7 @@ describeWithBroker('rabbitmq', 'Flow.fromProducer over a real RabbitMQ queue', (
   it('a throwing operation dead-letters its chunk, stops the flow, and leaves the rest on the queue', async () => {
     const boom = new Error('cannot write 500');
     const chunks: string[][] = [];
-    const run = Flow.fromProducer<Buffer>(rabbitmqProducer({ queue: queue.name }), {
+    const run = Flow.fromProducer<Buffer>(rabbitmqProducer({ url: AMQP_URL, queue: queue.name }), {
       maxDemand: 20,
       logger: memoryLogger(),
     })

@@ -3,7 +3,7 @@ import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbi
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { rabbitmqProducer, type RabbitMqProducerOptions } from '../../src/rabbitmq/index.ts';
-import { memoryLogger, waitFor } from './support.ts';
+import { AMQP_URL, memoryLogger, waitFor } from './support.ts';
 
 const N = 10_000;
 
@@ -39,7 +39,9 @@ describeWithBroker('rabbitmq', 'rabbitmqProducer ack policies, 10,000 messages e
     const handled: { id: string; redelivered: boolean }[] = [];
     pipeline = createPipeline({
       name: 'policies',
-      producer: { module: rabbitmqProducer({ queue: queue.name, prefetch: 500, ...options }) },
+      producer: {
+        module: rabbitmqProducer({ url: AMQP_URL, queue: queue.name, prefetch: 500, ...options }),
+      },
       processors: { default: { concurrency: 4 } },
       logger: memoryLogger(),
       handleMessage(_p, message) {

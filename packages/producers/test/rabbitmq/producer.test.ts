@@ -7,7 +7,7 @@ import {
   rabbitmqProducer,
   type RabbitMqProducerOptions,
 } from '../../src/rabbitmq/index.ts';
-import { FakeClient, memoryLogger } from './support.ts';
+import { FAKE_URL, FakeClient, memoryLogger } from './support.ts';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -28,10 +28,11 @@ async function harness(
 ) {
   const client = new FakeClient();
   const module = rabbitmqProducer({
+    url: FAKE_URL,
     queue: 'q',
     client,
     prefetch: 10,
-    backoff: { min: 100, max: 1000 },
+    backoff: { initial: 100, max: 1000 },
     ...options,
   });
   const emitted: Message[] = [];
@@ -182,7 +183,7 @@ describe('rabbitmqProducer with a fake channel', () => {
   it('retries by republishing to the retry queue with a TTL and a count, acks, then rejects the last attempt', async () => {
     const { client, instance, ack } = await harness({
       onFailure: 'retry',
-      retry: { maxAttempts: 3, delay: { min: 100, max: 1000 } },
+      retry: { maxAttempts: 3, delay: { initial: 100, max: 1000 } },
     });
     client.channel.deliver({ messageId: 'a', headers: { keep: 'me' }, deliveryMode: 2 });
     client.channel.deliver({ messageId: 'b', headers: { 'x-sluice-attempts': 2 } });
@@ -241,8 +242,8 @@ describe('rabbitmqProducer with a fake channel', () => {
     ]);
     expect(events[rabbitmqChannels.reconnect]).toMatchObject([{ attempt: 1 }]);
     const { delayMs } = events[rabbitmqChannels.reconnect]?.[0] as { delayMs: number };
-    expect(delayMs).toBeGreaterThanOrEqual(100);
-    expect(delayMs).toBeLessThanOrEqual(200);
+    expect(delayMs).toBeGreaterThanOrEqual(50); // jittered over [initial/2, initial]
+    expect(delayMs).toBeLessThanOrEqual(100);
     await vi.advanceTimersByTimeAsync(delayMs);
     expect(client.connections).toHaveLength(2);
     const newChannel = client.channel;
@@ -300,8 +301,8 @@ describe('rabbitmqProducer with a fake channel', () => {
     const delays = (events[rabbitmqChannels.reconnect] as { delayMs: number }[]).map(
       (e) => e.delayMs,
     );
-    expect(delays[1]).toBeGreaterThanOrEqual(200);
-    expect(delays[2]).toBeGreaterThanOrEqual(400);
+    expect(delays[1]).toBeGreaterThanOrEqual(100);
+    expect(delays[2]).toBeGreaterThanOrEqual(200);
     expect(events[rabbitmqChannels.connectionFailure]).toHaveLength(2);
     expect(client.connections).toHaveLength(2);
     expect(events[rabbitmqChannels.connectionOpen]).toHaveLength(2);
@@ -360,17 +361,17 @@ describe('rabbitmqProducer with a fake channel', () => {
         prefetch: 0,
         url: 'http://x',
         onFailure: 'retry',
-        backoff: { min: 5000, max: 10 },
+        backoff: { initial: 5000, max: 10 },
       }),
     ).toThrow(
-      /^invalid rabbitmq producer options:[\s\S]*queue: expected a non-empty string, got ''\n {2}- url: expected an amqp:\/\/ or amqps:\/\/ URL, got 'http:\/\/x'\n {2}- prefetch: expected an integer from 1 to 65535, got 0\n {2}- backoff.max: expected at least min \(5000\), got 10/,
+      /^invalid rabbitmq producer options:[\s\S]*queue: expected a non-empty string, got ''\n {2}- url: expected an amqp:\/\/ or amqps:\/\/ URL, got 'http:\/\/x'\n {2}- prefetch: expected an integer from 1 to 65535, got 0\n {2}- backoff.max: expected at least initial \(5000\), got 10/,
     );
-    expect(() => rabbitmqProducer({ queue: 'q', onFailure: 'retry' })).toThrow(
+    expect(() => rabbitmqProducer({ url: FAKE_URL, queue: 'q', onFailure: 'retry' })).toThrow(
       /retry: expected retry settings/,
     );
-    expect(() => rabbitmqProducer({ queue: 'q', nope: 1 } as RabbitMqProducerOptions)).toThrow(
-      /nope: unknown option/,
-    );
+    expect(() =>
+      rabbitmqProducer({ url: FAKE_URL, queue: 'q', nope: 1 } as RabbitMqProducerOptions),
+    ).toThrow(/nope: unknown option/);
   });
 
   it('warns at start when timeouts come near consumer_timeout or prefetch starves processors', async () => {
@@ -397,7 +398,7 @@ describe('rabbitmqProducer with a fake channel', () => {
 });
 
 async function harnessWith(client: FakeClient, options: Partial<RabbitMqProducerOptions> = {}) {
-  const module = rabbitmqProducer({ queue: 'q', client, ...options });
+  const module = rabbitmqProducer({ url: FAKE_URL, queue: 'q', client, ...options });
   return module.init({
     pipeline: 'p',
     index: 0,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { decide, failuresOf } from '../../src/rabbitmq/ack-policy.ts';
-import { backoffDelay, retryDelay } from '../../src/rabbitmq/backoff.ts';
 import { DeliveryTracker, type WireCommand } from '../../src/rabbitmq/delivery-tracker.ts';
 import type { WireOp } from '../../src/rabbitmq/ack-policy.ts';
 
@@ -102,7 +101,7 @@ describe('DeliveryTracker', () => {
 });
 
 describe('decide', () => {
-  const retry = { maxAttempts: 3, delay: { min: 100, max: 1000 } };
+  const retry = { maxAttempts: 3, delay: { initial: 100, max: 1000 } };
   it.each([
     ['ack', false, 0, { kind: 'settle', op: 'ack' }],
     ['reject', false, 0, { kind: 'settle', op: 'reject' }],
@@ -124,26 +123,5 @@ describe('decide', () => {
     expect(failuresOf({ 'x-sluice-attempts': '3' })).toBe(3);
     expect(failuresOf({ 'x-sluice-attempts': 'x' })).toBe(0);
     expect(failuresOf({})).toBe(0);
-  });
-});
-
-describe('backoff', () => {
-  const bounds = { min: 1000, max: 30_000 };
-  it.each([
-    [1, 0, 1000],
-    [1, 0.999, 1999],
-    [2, 0, 2000],
-    [3, 0.5, 6000],
-    [5, 0.5, 23_000],
-    [6, 0, 30_000],
-    [50, 0.99, 30_000],
-  ])('attempt %i with random %f waits %i ms', (attempt, random, expected) => {
-    expect(backoffDelay(attempt, bounds, () => random)).toBe(expected);
-  });
-
-  it('doubles retry delays up to max, without randomness', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelay(n, { min: 100, max: 1000 }))).toEqual([
-      100, 200, 400, 800, 1000, 1000,
-    ]);
   });
 });

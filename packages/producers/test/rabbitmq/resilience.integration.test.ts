@@ -15,7 +15,7 @@ import {
   type RabbitMqProducer,
   type RabbitMqProducerOptions,
 } from '../../src/rabbitmq/index.ts';
-import { DropProxy, memoryLogger, waitFor } from './support.ts';
+import { AMQP_URL, DropProxy, memoryLogger, waitFor } from './support.ts';
 
 describeWithBroker('rabbitmq', 'rabbitmqProducer against a real RabbitMQ', () => {
   let queue: RabbitMqTestQueue;
@@ -50,7 +50,7 @@ describeWithBroker('rabbitmq', 'rabbitmqProducer against a real RabbitMQ', () =>
     handleMessage: (m: Message) => Message | Promise<Message>,
     processors: { concurrency: number; maxDemand?: number } = { concurrency: 4 },
   ): { producer: RabbitMqProducer; started: Promise<void> } {
-    const producer = rabbitmqProducer({ queue: queue.name, ...options });
+    const producer = rabbitmqProducer({ url: AMQP_URL, queue: queue.name, ...options });
     pipeline = createPipeline({
       name: 'resilience',
       producer: { module: producer },
@@ -98,7 +98,7 @@ describeWithBroker('rabbitmq', 'rabbitmqProducer against a real RabbitMQ', () =>
       {
         url: `amqp://guest:guest@127.0.0.1:${port}`,
         prefetch,
-        backoff: { min: 20, max: 100 },
+        backoff: { initial: 20, max: 100 },
       },
       async (m) => {
         await new Promise((r) => setImmediate(r));
@@ -130,7 +130,7 @@ describeWithBroker('rabbitmq', 'rabbitmqProducer against a real RabbitMQ', () =>
   it('reports a queue deleted under it, and resumes once the queue is back', async () => {
     await queue.publish(10);
     const handled: string[] = [];
-    const { producer, started } = start({ backoff: { min: 20, max: 50 } }, (m) => {
+    const { producer, started } = start({ backoff: { initial: 20, max: 50 } }, (m) => {
       handled.push(String(m.id));
       return m;
     });
@@ -195,7 +195,7 @@ describeWithBroker('rabbitmq', 'rabbitmqProducer against a real RabbitMQ', () =>
     const { producer, started } = start(
       {
         onFailure: 'retry',
-        retry: { maxAttempts: 3, delay: { min: 20, max: 100 } },
+        retry: { maxAttempts: 3, delay: { initial: 20, max: 100 } },
       },
       (m) => {
         const id = String(m.id);
@@ -233,7 +233,7 @@ describeWithBroker('rabbitmq', 'rabbitmqProducer start-up against a real RabbitM
   it('fails pipeline.start() with ERR_QUEUE_NOT_FOUND for a queue that does not exist', async () => {
     const pipeline = createPipeline({
       name: 'missing',
-      producer: { module: rabbitmqProducer({ queue: 'sluice-test-no-such-queue' }) },
+      producer: { module: rabbitmqProducer({ url: AMQP_URL, queue: 'sluice-test-no-such-queue' }) },
       processors: { default: { concurrency: 1 } },
       logger: memoryLogger(),
       handleMessage: (_p, m) => m,

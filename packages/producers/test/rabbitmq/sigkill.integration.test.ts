@@ -5,7 +5,7 @@ import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbi
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { rabbitmqProducer } from '../../src/rabbitmq/index.ts';
-import { memoryLogger, waitFor } from './support.ts';
+import { AMQP_URL, memoryLogger, waitFor } from './support.ts';
 
 // The child runs on the built packages (dist): CI builds before testing.
 const script = fileURLToPath(new URL('./fixtures/hanging-consumer.js', import.meta.url));
@@ -50,7 +50,7 @@ describeWithBroker('rabbitmq', 'rabbitmqProducer when a consumer process is kill
     const handled = new Map<string, boolean>();
     pipeline = createPipeline({
       name: 'survivor',
-      producer: { module: rabbitmqProducer({ queue: queue.name }) },
+      producer: { module: rabbitmqProducer({ url: AMQP_URL, queue: queue.name }) },
       processors: { default: { concurrency: 4 } },
       logger: memoryLogger(),
       handleMessage(_p, m) {

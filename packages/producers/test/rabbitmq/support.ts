@@ -5,12 +5,19 @@
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import type { Logger } from '@sluice/core';
+import { brokerEnv } from '../../src/index.ts';
 import type {
   RabbitMqChannel,
   RabbitMqClient,
   RabbitMqConnection,
   RabbitMqMessage,
 } from '../../src/rabbitmq/index.ts';
+
+/** The test broker's URL (`AMQP_URL`, else loopback): production code has no default of its own. */
+export const AMQP_URL = brokerEnv().amqpUrl;
+
+/** What the fake client connects to: any URL will do. */
+export const FAKE_URL = 'amqp://fake';
 
 /** One log line. */
 export interface LogLine {

@@ -1,4 +1,4 @@
-import { AmqplibClient, type RabbitMqConnection } from '@sluice/producers/rabbitmq';
+import { AmqplibClient, type RabbitMqAdminConnection } from '@sluice/producers/rabbitmq';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   createTestQueue,
@@ -6,13 +6,14 @@ import {
   queueExists,
   type RabbitMqTestQueue,
 } from '../../src/rabbitmq/testing.ts';
+import { brokerEnv } from '../../src/index.ts';
 import { describeWithBroker } from '../../src/testing/vitest.ts';
 
 /** Every queue and exchange these tests create starts with this. */
 const PREFIX = 'sluice-test-fixtures-';
 
 describeWithBroker('rabbitmq', 'RabbitMQ fixtures', () => {
-  let connection: RabbitMqConnection;
+  let connection: RabbitMqAdminConnection;
   const queues: RabbitMqTestQueue[] = [];
   const created: string[] = [];
   const create = async (options: Parameters<typeof createTestQueue>[0] = {}) => {
@@ -24,7 +25,7 @@ describeWithBroker('rabbitmq', 'RabbitMQ fixtures', () => {
   };
 
   beforeAll(async () => {
-    connection = await new AmqplibClient().connect();
+    connection = await new AmqplibClient().connect(brokerEnv().amqpUrl);
   });
   afterEach(async () => {
     await Promise.all(queues.splice(0).map((q) => q.delete()));

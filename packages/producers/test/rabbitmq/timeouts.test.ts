@@ -9,7 +9,7 @@ import type { Message, ProducerInstance, ResolvedDefinition } from '@sluice/core
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rabbitmqProducer, type RabbitMqProducerOptions } from '../../src/rabbitmq/index.ts';
 import { resolveOptions } from '../../src/rabbitmq/options.ts';
-import { FakeClient, memoryLogger } from './support.ts';
+import { FAKE_URL, FakeClient, memoryLogger } from './support.ts';
 
 const definition = {
   name: 'p',
@@ -27,6 +27,7 @@ async function harness(options: Partial<RabbitMqProducerOptions> = {}) {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
   const client = new FakeClient();
   const module = rabbitmqProducer({
+    url: FAKE_URL,
     queue: 'q',
     client,
     prefetch: 10,
@@ -63,9 +64,10 @@ function track(promise: PromiseLike<unknown> | void) {
 
 describe('rabbitmq requestTimeout', () => {
   it('defaults to 10000 ms and must be a positive number of ms', () => {
-    expect(resolveOptions({ queue: 'q' }).requestTimeout).toBe(10_000);
-    expect(resolveOptions({ queue: 'q', requestTimeout: 50 }).requestTimeout).toBe(50);
-    expect(() => resolveOptions({ queue: 'q', requestTimeout: 0 })).toThrow(/requestTimeout/);
+    const url = FAKE_URL;
+    expect(resolveOptions({ url, queue: 'q' }).requestTimeout).toBe(10_000);
+    expect(resolveOptions({ url, queue: 'q', requestTimeout: 50 }).requestTimeout).toBe(50);
+    expect(() => resolveOptions({ url, queue: 'q', requestTimeout: 0 })).toThrow(/requestTimeout/);
   });
 
   it('drops the channel, and never acks the original, when a republish is never confirmed', async () => {

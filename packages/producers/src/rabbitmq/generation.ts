@@ -1,7 +1,7 @@
 /**
- * One generation of a RabbitMQ consumer: a connection, the channel that
- * consumes on it, and the deliveries that channel has not settled yet.
- * Messages carry their session as `ackRef`, so an ack always goes to the
+ * One generation of a RabbitMQ consumer: a connection and the channel that
+ * consumes on it, from open to close, with the deliveries that channel has
+ * not settled yet. Messages carry their generation as `ackRef`, so an ack always goes to the
  * channel its delivery came from, or nowhere once that channel is dead: a
  * delivery tag means nothing on any other channel.
  *
@@ -14,17 +14,18 @@ import type { WireCommand } from './delivery-tracker.ts';
 import { DeliveryTracker } from './delivery-tracker.ts';
 import type { RabbitMqChannel, RabbitMqConnection } from './client.ts';
 
-/** What a session reports to its owner. */
-export interface SessionSink {
+/** What a generation reports to its owner. */
+export interface GenerationSink {
   /** A command was sent on the channel. */
-  sent(session: Session, command: WireCommand): void;
+  sent(generation: Generation, command: WireCommand): void;
   /** Sending failed: the channel is gone. `count` decisions were dropped. */
-  sendFailed(session: Session, error: unknown, count: number): void;
+  sendFailed(generation: Generation, error: unknown, count: number): void;
 }
 
-/** One connection + consuming channel; see the file header. */
-export class Session {
-  readonly generation: number;
+/** One connection + consuming channel, open to close; see the file header. */
+export class Generation {
+  /** Counts the generations of one producer instance, from 1. */
+  readonly number: number;
   readonly connection: RabbitMqConnection;
   readonly channel: RabbitMqChannel;
   readonly tracker = new DeliveryTracker();
@@ -34,18 +35,18 @@ export class Session {
   ready = false;
   /** The channel or connection is gone (or being closed): nothing is sent any more. */
   dead = false;
-  /** Stale settlements already logged at warn level for this session. */
+  /** Stale settlements already logged at warn level for this generation. */
   warnedStale = false;
-  readonly #sink: SessionSink;
+  readonly #sink: GenerationSink;
   #flush: { promise: Promise<Error | undefined>; resolve: (dropped?: Error) => void } | undefined;
 
   constructor(
-    generation: number,
+    number: number,
     connection: RabbitMqConnection,
     channel: RabbitMqChannel,
-    sink: SessionSink,
+    sink: GenerationSink,
   ) {
-    this.generation = generation;
+    this.number = number;
     this.connection = connection;
     this.channel = channel;
     this.#sink = sink;
@@ -94,7 +95,7 @@ export class Session {
     pending?.resolve();
   }
 
-  /** Marks the session dead; returns how many decisions were never sent. */
+  /** Marks the generation dead; returns how many decisions were never sent. */
   kill(): number {
     if (this.dead) return 0;
     this.dead = true;
@@ -108,7 +109,7 @@ export class Session {
   #dropped(count: number, cause: string): Error {
     return new SluiceError(
       'ERR_ACK_FAILED',
-      `${count} acks of channel generation ${this.generation} were not sent (${cause}); the broker redelivers those messages`,
+      `${count} acks of channel generation ${this.number} were not sent (${cause}); the broker redelivers those messages`,
     );
   }
 }
