@@ -15,9 +15,6 @@ import { loadHandlers, type Handlers } from './handlers.ts';
 import { fileProducer } from './producers/file-producer.ts';
 import { stdinProducer } from './producers/stdin-producer.ts';
 import { sink } from './sinks.ts';
-import type { KafkaProducerOptions } from '@sluice/producers/kafka';
-import type { RabbitMqProducerOptions } from '@sluice/producers/rabbitmq';
-import type { SqsProducerOptions } from '@sluice/producers/sqs';
 
 /** How a run learns that its source has ended, one way or the other. */
 export interface SourceEnd {
@@ -32,7 +29,19 @@ export interface BuiltProducer extends SourceEnd {
   readonly module: ProducerModule;
 }
 
-export async function producerFor(producer: PipelineConfig['producer']): Promise<BuiltProducer> {
+/**
+ * The producer a file's `producer:` section names. `producer` is the
+ * validated section; `input` the section as written (after `${VAR}`s),
+ * which a broker producer's factory parses itself, so it sees exactly what
+ * a caller in code would pass (and warns about deprecated keys once).
+ *
+ * A broker producer's package subpath is imported here, when a pipeline of
+ * that type is built: an SQS pipeline runs without kafkajs or amqplib.
+ */
+export async function producerFor(
+  producer: PipelineConfig['producer'],
+  input: unknown,
+): Promise<BuiltProducer> {
   let exhaust!: (result: { emitted: number }) => void;
   let fail!: (error: Error) => void;
   const end: SourceEnd = {
@@ -51,38 +60,29 @@ export async function producerFor(producer: PipelineConfig['producer']): Promise
         }),
       };
     case 'file':
-      return {
-        ...end,
-        module: fileProducer({
-          ...events,
-          path: producer.path,
-          ...(producer.format !== undefined && { format: producer.format }),
-          ...(producer.checkpoint !== undefined && { checkpoint: producer.checkpoint }),
-        }),
-      };
+      return { ...end, module: fileProducer({ ...events, ...producer }) };
     case 'stdin':
-      return {
-        ...end,
-        module: stdinProducer({
-          ...events,
-          ...(producer.format !== undefined && { format: producer.format }),
-        }),
-      };
+      return { ...end, module: stdinProducer({ ...events, ...producer }) };
     case 'rabbitmq': {
-      // Loaded on demand: other commands and producers never pay for amqplib.
       const { rabbitmqProducer } = await import('@sluice/producers/rabbitmq');
       return {
         ...end,
-        module: rabbitmqProducer(brokerOptions(producer) as RabbitMqProducerOptions),
+        module: rabbitmqProducer(brokerOptions(input) as Parameters<typeof rabbitmqProducer>[0]),
       };
     }
     case 'sqs': {
       const { sqsProducer } = await import('@sluice/producers/sqs');
-      return { ...end, module: sqsProducer(brokerOptions(producer) as SqsProducerOptions) };
+      return {
+        ...end,
+        module: sqsProducer(brokerOptions(input) as Parameters<typeof sqsProducer>[0]),
+      };
     }
     case 'kafka': {
       const { kafkaProducer } = await import('@sluice/producers/kafka');
-      return { ...end, module: kafkaProducer(brokerOptions(producer) as KafkaProducerOptions) };
+      return {
+        ...end,
+        module: kafkaProducer(brokerOptions(input) as Parameters<typeof kafkaProducer>[0]),
+      };
     }
   }
 }
@@ -117,7 +117,7 @@ export async function build(
   options: BuildOptions = {},
 ): Promise<{ definition: PipelineDefinition; end: SourceEnd }> {
   const { config, file } = loaded;
-  const batchers = config.batchers ?? (config.sink !== undefined ? { default: {} } : undefined);
+  const { batchers } = config;
   const hasBatchers = batchers !== undefined && Object.keys(batchers).length > 0;
   const trusted = config.handlers !== undefined && options.loadHandlers === false;
   const handlers: Handlers =
@@ -142,7 +142,7 @@ export async function build(
   const onlyBatcher = batcherNames.length === 1 ? batcherNames[0] : undefined;
   const handleBatch =
     handlers.handleBatch ?? (config.sink !== undefined ? sink(config.sink) : undefined);
-  const producer = await producerFor(config.producer);
+  const producer = await producerFor(config.producer, loaded.input['producer']);
   const definition: PipelineDefinition = {
     name: config.name,
     producer: {
@@ -154,7 +154,7 @@ export async function build(
         rateLimiting: config.producer.rateLimiting,
       }),
     },
-    processors: (config.processors ?? { default: {} }) as PipelineDefinition['processors'],
+    processors: config.processors as PipelineDefinition['processors'],
     ...(batchers !== undefined && {
       batchers: batchers as NonNullable<PipelineDefinition['batchers']>,
     }),
@@ -174,16 +174,17 @@ export async function build(
 }
 
 /**
- * A broker producer's own options: the file's producer section without the
- * keys the pipeline reads (type, concurrency, rateLimiting). The file was
- * validated with the producer's schema, so the rest is its options.
+ * A broker producer's own options: the file's producer section, as
+ * written, without the keys the pipeline reads (type, concurrency,
+ * rateLimiting). The file was validated with the producer's schema, so the
+ * rest is its options; its factory parses them again and fills in defaults.
  */
-function brokerOptions(producer: PipelineConfig['producer']): unknown {
+function brokerOptions(section: unknown): unknown {
   const {
     type: _type,
     concurrency: _concurrency,
     rateLimiting: _rateLimiting,
     ...options
-  } = producer;
+  } = section as Record<string, unknown>;
   return options;
 }

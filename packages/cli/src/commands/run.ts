@@ -23,7 +23,7 @@ import {
 import { pino } from 'pino';
 import { build, type SourceEnd } from '../build.ts';
 import { loadConfig, printable } from '../config/load.ts';
-import { reportInvalid } from './validate.ts';
+import { reportInvalid } from './report.ts';
 
 interface RunOptions {
   readonly tty: boolean;

@@ -1,7 +1,7 @@
 /** `sluice schema`: the pipeline file's JSON Schema, for editors. */
-import { configJsonSchema } from '../config/schema.ts';
+import { configJsonSchemaText } from '../config/json-schema.ts';
 
 export function schema(): number {
-  console.log(JSON.stringify(configJsonSchema(), null, 2));
+  process.stdout.write(configJsonSchemaText());
   return 0;
 }

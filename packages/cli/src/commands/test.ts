@@ -14,7 +14,7 @@ import { testBatch, testProducer } from '@sluice/testing';
 import { build } from '../build.ts';
 import { loadConfig, loadTests } from '../config/load.ts';
 import type { TestCase } from '../config/schema.ts';
-import { reportInvalid } from './validate.ts';
+import { reportInvalid } from './report.ts';
 
 interface Outcome {
   readonly successful: Message[];

@@ -2,7 +2,7 @@
 import { createPipeline, type ResolvedDefinition } from '@sluice/core';
 import { buildDefinition } from '../build.ts';
 import { loadConfig } from '../config/load.ts';
-import { reportInvalid } from './validate.ts';
+import { reportInvalid } from './report.ts';
 
 export function describeTopology(d: ResolvedDefinition<unknown>, producerType: string): string {
   const p = d.processor;

@@ -6,7 +6,8 @@
  */
 import { createPipeline } from '@sluice/core';
 import { buildDefinition } from '../build.ts';
-import { ConfigError, formatProblem, loadConfig, printable } from '../config/load.ts';
+import { loadConfig, printable } from '../config/load.ts';
+import { reportInvalid } from './report.ts';
 import { describeTopology } from './topology.ts';
 
 export async function validate(
@@ -24,21 +25,4 @@ export async function validate(
   } catch (error) {
     return reportInvalid(file, error);
   }
-}
-
-/** Prints a ConfigError's problems (or another startup error) to stderr; returns the exit code. */
-export function reportInvalid(file: string, error: unknown): number {
-  if (error instanceof ConfigError) {
-    for (const p of error.problems) console.error(formatProblem(file, p));
-    console.error(
-      `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in ${file}`,
-    );
-    return 2;
-  }
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ERR_INVALID_OPTIONS') {
-    console.error(`${file}: ${(error as Error).message}`);
-    return 2;
-  }
-  throw error;
 }

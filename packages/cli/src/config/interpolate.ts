@@ -25,8 +25,16 @@ export interface Interpolated {
   readonly sources: (path: readonly PropertyKey[]) => readonly SecretSource[] | undefined;
 }
 
-const PATTERN = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
+/**
+ * One reference, as regular-expression source: `${NAME}` or
+ * `${NAME:-default}`, capturing the name and the default.
+ */
+export const REFERENCE = String.raw`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}`;
+
+/** Every reference, with a leading `$` captured first (`$${` is a literal `${`). */
+const PATTERN = new RegExp(`(\\$?)${REFERENCE}`, 'g');
+/** A value that is exactly one reference. */
+const WHOLE = new RegExp(`^${REFERENCE}$`);
 
 /**
  * A value that is exactly one `${VAR}` takes the type the substitution

@@ -50,6 +50,11 @@ export function formatProblem(file: string, p: ConfigProblem): string {
 export interface LoadedConfig {
   readonly file: string;
   readonly config: PipelineConfig;
+  /**
+   * The file's values with `${VAR}`s resolved, before validation: a broker
+   * producer gets its options as written, and parses them itself.
+   */
+  readonly input: Readonly<Record<string, unknown>>;
   /** What in the file came from the environment: `redact(config, { sources })` hides it. */
   readonly sources: NonNullable<RedactOptions['sources']>;
   /** Where a key is in the file, for problems found after loading (a handler's exports). */
@@ -61,8 +66,8 @@ export function loadConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): LoadedConfig {
-  const { data, sources, where } = loadValidated(file, configSchema, env);
-  return { file, config: data, sources, where };
+  const { data, input, sources, where } = loadValidated(file, configSchema, env);
+  return { file, config: data, input, sources, where };
 }
 
 /**
@@ -91,7 +96,12 @@ function loadValidated<S extends z.ZodType>(
   file: string,
   schema: S,
   env: Readonly<Record<string, string | undefined>>,
-): { data: z.output<S>; sources: LoadedConfig['sources']; where: LoadedConfig['where'] } {
+): {
+  data: z.output<S>;
+  input: LoadedConfig['input'];
+  sources: LoadedConfig['sources'];
+  where: LoadedConfig['where'];
+} {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -149,7 +159,7 @@ function loadValidated<S extends z.ZodType>(
     }));
     throw new ConfigError(file, problems);
   }
-  return { data: result.data, sources, where };
+  return { data: result.data, input: value as LoadedConfig['input'], sources, where };
 }
 
 function positionOf(

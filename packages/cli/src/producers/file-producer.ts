@@ -14,14 +14,8 @@ import {
 } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Acknowledger, ProducerModule } from '@sluice/core';
-import { lineProducer, type LineEvents, type LineFormat } from './line-producer.ts';
-
-export interface FileProducerOptions extends LineEvents {
-  readonly path: string;
-  readonly format?: LineFormat;
-  /** Where progress is kept. @defaultValue `<path>.offset` */
-  readonly checkpoint?: string;
-}
+import { lineProducer, type LineEvents } from './line-producer.ts';
+import type { FileOptions } from './options.ts';
 
 /** Tracks done lines and the contiguous prefix of them (pure). */
 export class LineProgress {
@@ -52,8 +46,9 @@ export function readCheckpoint(file: string): number {
   return Number.isInteger(n) && n >= 0 ? n : 0;
 }
 
-export function fileProducer(options: FileProducerOptions): ProducerModule {
-  const checkpoint = options.checkpoint ?? `${options.path}.offset`;
+/** The `file` producer, with its options resolved by the pipeline file's schema. */
+export function fileProducer(options: FileOptions & LineEvents): ProducerModule {
+  const { checkpoint } = options;
   const skip = readCheckpoint(checkpoint);
   const progress = new LineProgress(skip);
   const save = (): void => {
@@ -83,7 +78,7 @@ export function fileProducer(options: FileProducerOptions): ProducerModule {
         if (progress.mark(line)) save();
       },
     },
-    options.format ?? 'lines',
+    options.format,
     acknowledger,
     options,
   );

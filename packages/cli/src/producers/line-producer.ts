@@ -6,8 +6,7 @@
  * error, so it is acked as failed rather than dropped.
  */
 import { Message, type Acknowledger, type ProducerModule } from '@sluice/core';
-
-export type LineFormat = 'lines' | 'jsonl';
+import type { LineFormat } from './options.ts';
 
 /** The line source: an async iterator of lines, created when the producer starts. */
 export interface LineSource {

@@ -1,0 +1,110 @@
+/**
+ * The `producer:` section of a pipeline file: one schema per `type`, each
+ * the producer's own options (core's generator checks, the CLI's line
+ * producers, a broker producer's exported schema and rules) plus what the
+ * pipeline reads for every producer. Nothing here re-declares an option a
+ * producer defines.
+ *
+ * Only the broker producers' `/options` subpaths are imported: a wire
+ * library (the AWS SDK, kafkajs, amqplib) loads when a pipeline of its
+ * broker is built (see build.ts), never to read or validate a file.
+ */
+import { concurrencyInt, positiveInt, positiveMs } from '@sluice/core/options';
+import { kafkaOptionsObject, kafkaOptionsRules } from '@sluice/producers/kafka/options';
+import { rabbitmqOptionsObject, rabbitmqOptionsRules } from '@sluice/producers/rabbitmq/options';
+import { sqsOptionsObject, sqsOptionsRules } from '@sluice/producers/sqs/options';
+import { z } from 'zod';
+import {
+  fileOptions,
+  generatorOptions,
+  stdinOptions,
+  withCheckpoint,
+} from '../producers/options.ts';
+
+/** The producer keys the pipeline reads, whatever the producer. */
+export const producerCommonOptions = z
+  .object({
+    concurrency: concurrencyInt.optional().meta({
+      description:
+        "How many producer instances run. Each processor subscribes to each, so with the processors' `concurrency` at most 100,000 subscriptions.",
+    }),
+    rateLimiting: z
+      .object({
+        allowedMessages: positiveInt.meta({
+          description: 'The most messages emitted per `interval`, across all instances.',
+        }),
+        interval: positiveMs.meta({ description: 'The length of one rate window, in ms.' }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'Caps how fast the producers emit; no cap when not given.' }),
+  })
+  .strict();
+
+const common = producerCommonOptions.shape;
+
+/** The `type` key that picks a producer. */
+const type = <T extends string>(value: T, what: string) =>
+  z.literal(value).meta({ description: `\`${value}\`: ${what}` });
+
+export const generatorProducerSchema = generatorOptions
+  .extend({ type: type('generator', 'synthetic messages `{ n }`.'), ...common })
+  .meta({
+    description:
+      'Synthetic messages { n }: count of them (or endless), at an optional rate per second.',
+  });
+
+export const fileProducerSchema = fileOptions
+  .extend({ type: type('file', "a file's lines."), ...common })
+  .transform(withCheckpoint)
+  .meta({
+    description:
+      'Reads a file line by line (lines) or as JSON lines (jsonl). Acked progress is saved to checkpoint (default <path>.offset), so a restart resumes after the last acked line.',
+  });
+
+export const stdinProducerSchema = stdinOptions
+  .extend({ type: type('stdin', "standard input's lines."), ...common })
+  .meta({ description: 'Reads standard input line by line (lines) or as JSON lines (jsonl).' });
+
+/** A broker producer's own option schema and rules, plus what every producer takes. */
+export const sqsProducerSchema = sqsOptionsObject
+  .extend({ type: type('sqs', 'an SQS queue.'), ...common })
+  .superRefine(sqsOptionsRules)
+  .meta({ description: 'Consumes an SQS queue: see docs/producers/sqs.md for every option.' });
+
+export const kafkaProducerSchema = kafkaOptionsObject
+  .extend({ type: type('kafka', 'Kafka topics, in a consumer group.'), ...common })
+  .superRefine(kafkaOptionsRules)
+  .meta({
+    description:
+      'Consumes Kafka topics in a consumer group: see docs/producers/kafka.md for every option.',
+  });
+
+export const rabbitmqProducerSchema = rabbitmqOptionsObject
+  .extend({ type: type('rabbitmq', 'a RabbitMQ queue.'), ...common })
+  .superRefine(rabbitmqOptionsRules)
+  .meta({
+    description: 'Consumes a RabbitMQ queue: see docs/producers/rabbitmq.md for every option.',
+  });
+
+export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'sqs', 'kafka', 'rabbitmq'] as const;
+
+export const producerSchema = z
+  .discriminatedUnion(
+    'type',
+    [
+      generatorProducerSchema,
+      fileProducerSchema,
+      stdinProducerSchema,
+      sqsProducerSchema,
+      kafkaProducerSchema,
+      rabbitmqProducerSchema,
+    ],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? `expected a producer type, one of ${PRODUCER_TYPES.map((t) => `'${t}'`).join(', ')}`
+          : undefined,
+    },
+  )
+  .meta({ description: 'Where messages come from: `type` picks the producer.' });
