@@ -77,6 +77,7 @@ export { batcherSchema, processorSchema } from './pipeline/definition.ts';
 export {
   Message,
   OK,
+  failureReason,
   noopAcknowledger,
   type Acknowledger,
   type BatchMode,

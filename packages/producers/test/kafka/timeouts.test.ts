@@ -44,7 +44,6 @@ function frozenKafka() {
         close: () => Promise.resolve(void state.closed.push('admin')),
       } as Partial<KafkaAdminClient> as KafkaAdminClient),
     publisher: () => maybe('publisher', () => publisher),
-    readTopic: () => Promise.resolve([]),
     consumer: (_options, handlers) => {
       state.handlers = handlers;
       return {
@@ -134,7 +133,7 @@ async function start(
 
 describe('kafka requestTimeout', () => {
   it('defaults to 30000 ms and must be a positive number of ms', () => {
-    const base = { groupId: 'g', topics: ['orders'] };
+    const base = { brokers: ['kafka-1:9092'], groupId: 'g', topics: ['orders'] };
     expect(resolveKafkaOptions(base).requestTimeout).toBe(30_000);
     expect(resolveKafkaOptions({ ...base, requestTimeout: 500 }).requestTimeout).toBe(500);
     expect(() => resolveKafkaOptions({ ...base, requestTimeout: 0 })).toThrow(/requestTimeout/);
