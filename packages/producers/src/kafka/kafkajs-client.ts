@@ -25,7 +25,7 @@ import { KafkaJsGroupConsumer } from './kafkajs-consumer.ts';
 import { KafkaJsPublisher } from './kafkajs-publisher.ts';
 import { readKafkaTopic } from './kafkajs-reader.ts';
 import { loadKafkaJs, toBrokerError, type KafkaJsContext } from './kafkajs-support.ts';
-import { kafkaBrokersFromEnv, MISSING_BROKERS } from './options.ts';
+import { kafkaBrokersFromEnv, MISSING_BROKERS } from './brokers.ts';
 
 /** Connection failures are reported at most this often. */
 const UNREACHABLE_REPORT_MS = 10_000;

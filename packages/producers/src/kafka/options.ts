@@ -12,22 +12,8 @@ import {
   positiveMs,
   warnDeprecated,
 } from '@sluice/core/options';
+import { KAFKA_BROKERS_ENV, MISSING_BROKERS, kafkaBrokersFromEnv } from './brokers.ts';
 import type { KafkaClient } from './client.ts';
-
-/** The environment variable that gives `brokers` when the options do not. */
-export const KAFKA_BROKERS_ENV = 'KAFKA_BROKERS';
-
-/** `KAFKA_BROKERS` split on commas, or undefined when it is unset or blank. */
-export function kafkaBrokersFromEnv(): string[] | undefined {
-  const brokers = (process.env[KAFKA_BROKERS_ENV] ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b !== '');
-  return brokers.length > 0 ? brokers : undefined;
-}
-
-/** What a missing `brokers` option says. */
-export const MISSING_BROKERS = `expected at least one broker, here or in ${KAFKA_BROKERS_ENV}`;
 
 /** How messages are kept in order: per `'partition'`, or per `'key'`. */
 export const kafkaOrdering = z.enum(['partition', 'key']);
@@ -111,7 +97,7 @@ export const kafkaOptionsObject = z
       .readonly()
       .optional()
       .meta({
-        description: `Bootstrap brokers, \`host:port\`. Defaults to the comma-separated \`${KAFKA_BROKERS_ENV}\` environment variable; one of the two is required unless \`client\` is given.`,
+        description: `Bootstrap brokers, \`host:port\`; else \`${KAFKA_BROKERS_ENV}\` (comma-separated). Required without \`client\`.`,
       }),
     clientId: name.default('sluice').meta({ description: 'The client id the brokers see.' }),
     groupId: name.meta({

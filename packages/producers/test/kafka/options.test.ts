@@ -80,7 +80,7 @@ describe('kafka producer options', () => {
       }
       for (const branch of (node['anyOf'] ?? []) as Record<string, unknown>[]) walk(branch, path);
     };
-    walk(schema as Record<string, unknown>, '');
+    walk(schema, '');
     expect(undescribed).toEqual([]);
     const retry = (schema.properties as Record<string, Record<string, unknown>>)['retry'];
     expect(retry).toMatchObject({

@@ -2,11 +2,11 @@ import diagnostics from 'node:diagnostics_channel';
 import { createPipeline, InvalidOptionsError, type Message, type Pipeline } from '@sluice/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/errors.ts';
+import type { KafkaRecord } from '../../src/kafka/admin.ts';
 import type {
   KafkaClient,
   KafkaConsumerHandlers,
   KafkaGroupConsumer,
-  KafkaRecord,
 } from '../../src/kafka/client.ts';
 import {
   kafkaChannels,
