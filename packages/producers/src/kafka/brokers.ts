@@ -1,8 +1,11 @@
 /**
- * Where the Kafka brokers are when the options do not say: the
- * `KAFKA_BROKERS` environment variable, and nothing else (no loopback
- * default in production code).
+ * How a Kafka client connects when the options do not say: brokers from
+ * the `KAFKA_BROKERS` environment variable, and nothing else (no loopback
+ * default in production code); the client id `sluice`.
  */
+
+/** The client id the brokers see, for the producer's option and a bare `KafkaJsClient`. */
+export const DEFAULT_CLIENT_ID = 'sluice';
 
 /** The environment variable that gives `brokers` when the options do not. */
 export const KAFKA_BROKERS_ENV = 'KAFKA_BROKERS';

@@ -25,7 +25,7 @@ import { KafkaJsGroupConsumer } from './kafkajs-consumer.ts';
 import { KafkaJsPublisher } from './kafkajs-publisher.ts';
 import { readKafkaTopic } from './kafkajs-reader.ts';
 import { loadKafkaJs, toBrokerError, type KafkaJsContext } from './kafkajs-support.ts';
-import { kafkaBrokersFromEnv, MISSING_BROKERS } from './brokers.ts';
+import { DEFAULT_CLIENT_ID, kafkaBrokersFromEnv, MISSING_BROKERS } from './brokers.ts';
 
 /** Connection failures are reported at most this often. */
 const UNREACHABLE_REPORT_MS = 10_000;
@@ -133,7 +133,7 @@ export class KafkaJsClient implements KafkaClient, KafkaAdmin {
     const theirs = given.logCreator;
     const watchLog = theirs !== undefined || given.logLevel === undefined;
     return {
-      clientId: 'sluice',
+      clientId: DEFAULT_CLIENT_ID,
       ...given,
       brokers,
       // Last, so that `logCreator: undefined` in the config does not undo it.

@@ -12,7 +12,12 @@ import {
   positiveMs,
   warnDeprecated,
 } from '@sluice/core/options';
-import { KAFKA_BROKERS_ENV, MISSING_BROKERS, kafkaBrokersFromEnv } from './brokers.ts';
+import {
+  DEFAULT_CLIENT_ID,
+  KAFKA_BROKERS_ENV,
+  MISSING_BROKERS,
+  kafkaBrokersFromEnv,
+} from './brokers.ts';
 import type { KafkaClient } from './client.ts';
 
 /** How messages are kept in order: per `'partition'`, or per `'key'`. */
@@ -99,7 +104,9 @@ export const kafkaOptionsObject = z
       .meta({
         description: `Bootstrap brokers, \`host:port\`; else \`${KAFKA_BROKERS_ENV}\` (comma-separated). Required without \`client\`.`,
       }),
-    clientId: name.default('sluice').meta({ description: 'The client id the brokers see.' }),
+    clientId: name
+      .default(DEFAULT_CLIENT_ID)
+      .meta({ description: 'The client id the brokers see.' }),
     groupId: name.meta({
       description:
         'The consumer group: every pipeline or process with the same group shares the partitions.',
