@@ -14,7 +14,9 @@ const topic = 'sluice-example-orders';
 const dlqTopic = 'sluice-example-orders-dlq';
 const count = Number(process.env['ORDERS'] ?? 10_000);
 
-const client = new KafkaJsClient();
+// The producer has no broker default: KAFKA_BROKERS, else the local Kafka of `npm run brokers:up`.
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+const client = new KafkaJsClient({ brokers });
 const admin = await client.admin();
 await admin.createTopics([
   { topic, numPartitions: 6 },
@@ -50,7 +52,7 @@ const orders = kafkaProducer({
   topics: [topic],
   fromBeginning: true,
   ordering: 'key', // one customer's orders in order; customers concurrently
-  retry: { attempts: 2, backoff: { initial: 50 } },
+  retry: { maxAttempts: 3, backoff: { initial: 50 } }, // handled at most 3 times
   onFailure: 'dlq',
   dlq: { topic: dlqTopic },
 });

@@ -1,37 +1,42 @@
 /**
- * The seam between Sluice and a Kafka client library. `KafkaJsClient`
- * implements it with kafkajs; tests can implement it in memory, and another
- * library can replace kafkajs without touching producer logic.
+ * The seam between the Kafka producer and a Kafka client library: what the
+ * producer calls, and nothing else. `KafkaJsClient` implements it with
+ * kafkajs; tests implement it in memory, and another library can replace
+ * kafkajs without touching producer logic. Topic and group administration
+ * and the test-only reads are a separate interface, `KafkaAdmin` in
+ * admin.ts.
  *
- * A {@link KafkaClient} is a factory: it opens an admin connection, a
- * publisher, a consumer-group member, or reads a topic. The consumer-group
- * API ({@link KafkaClient.consumer}) is what the Kafka producer runs on: this
- * is the place to add another client (@platformatic/kafka, or Confluent's
- * KafkaJS-compatible API on librdkafka) beside kafkajs.
+ * The consumer-group API ({@link KafkaClient.consumer}) is what the
+ * producer runs on: this is the place to add another client
+ * (@platformatic/kafka, or Confluent's KafkaJS-compatible API on
+ * librdkafka) beside kafkajs.
  *
  * Offsets are decimal strings, as on the wire (int64). Failures reject with a
  * `BrokerError` (`ERR_TOPIC_NOT_FOUND`, `ERR_BROKER_UNREACHABLE`,
  * `ERR_BROKER_REQUEST`).
  */
 
-/** Opens connections to a Kafka cluster. */
+/** What the Kafka producer needs from a client library. */
 export interface KafkaClient {
-  /** A connected admin client. Close it when done. */
-  admin(): Promise<KafkaAdminClient>;
-  /** A connected publisher. Close it when done. */
-  publisher(): Promise<KafkaPublisher>;
   /**
-   * Every record in `topic` from the earliest offset up to the high watermark
-   * at the time of the call, sorted by partition and offset. Commits nothing
-   * and leaves no consumer group behind (it reads with a throwaway group
-   * `sluice-read-<topic>-<random>` and deletes it). Not for transactional topics.
+   * A connected client for cluster metadata: the producer checks at start
+   * that its topics exist. Close it when done.
    */
-  readTopic(topic: string, options?: { readonly timeoutMs?: number }): Promise<KafkaRecord[]>;
+  admin(): Promise<KafkaMetadataClient>;
+  /** A connected publisher, for the dead-letter topic. Close it when done. */
+  publisher(): Promise<KafkaPublisher>;
   /**
    * A consumer-group member, not connected yet: `start()` joins the group.
    * It calls `handlers` as batches arrive and the group rebalances.
    */
   consumer(options: KafkaConsumerOptions, handlers: KafkaConsumerHandlers): KafkaGroupConsumer;
+}
+
+/** Cluster metadata, from {@link KafkaClient.admin}. */
+export interface KafkaMetadataClient {
+  /** Names of the topics in the cluster. */
+  listTopics(): Promise<string[]>;
+  close(): Promise<void>;
 }
 
 /** How a {@link KafkaGroupConsumer} joins and fetches. */
@@ -122,57 +127,11 @@ export interface KafkaGroupConsumer {
   stop(): Promise<void>;
 }
 
-/** Topic and consumer-group administration. */
-export interface KafkaAdminClient {
-  /** Resolves to false when every topic already existed. Waits for partition leaders. */
-  createTopics(topics: readonly KafkaTopicSpec[]): Promise<boolean>;
-  deleteTopics(topics: readonly string[]): Promise<void>;
-  listTopics(): Promise<string[]>;
-  /** Per partition: the earliest offset (`low`) and the next offset to be written (`high`). */
-  fetchTopicOffsets(topic: string): Promise<KafkaPartitionOffsets[]>;
-  /** The group's committed offset per partition of `topic`; `null` where it has none. */
-  fetchCommittedOffsets(groupId: string, topic: string): Promise<KafkaCommittedOffset[]>;
-  /** Sets a group's committed offsets. The group must have no running member. */
-  setCommittedOffsets(
-    groupId: string,
-    topic: string,
-    offsets: readonly { readonly partition: number; readonly offset: string }[],
-  ): Promise<void>;
-  listGroups(): Promise<string[]>;
-  /** Deletes empty groups. Groups that do not exist are ignored. */
-  deleteGroups(groupIds: readonly string[]): Promise<void>;
-  close(): Promise<void>;
-}
-
 /** Sends records. */
 export interface KafkaPublisher {
   /** Resolves once the brokers acknowledged every record (acks=all). */
   send(topic: string, messages: readonly KafkaOutgoingMessage[]): Promise<KafkaRecordMetadata[]>;
   close(): Promise<void>;
-}
-
-/** A topic to create. */
-export interface KafkaTopicSpec {
-  readonly topic: string;
-  /** @defaultValue the broker's `num.partitions` */
-  readonly numPartitions?: number;
-  /** @defaultValue the broker's `default.replication.factor` */
-  readonly replicationFactor?: number;
-  /** Topic configs, e.g. `{ 'retention.ms': '60000' }`. */
-  readonly configEntries?: Readonly<Record<string, string>>;
-}
-
-/** Offsets of one partition, from {@link KafkaAdminClient.fetchTopicOffsets}. */
-export interface KafkaPartitionOffsets {
-  readonly partition: number;
-  readonly low: string;
-  readonly high: string;
-}
-
-/** A group's committed offset for one partition. */
-export interface KafkaCommittedOffset {
-  readonly partition: number;
-  readonly offset: string | null;
 }
 
 /** A record to send. Without `partition`, the key picks it (murmur2, as the Java client). */
@@ -191,15 +150,4 @@ export interface KafkaRecordMetadata {
   readonly partition: number;
   /** Offset of the first record written to this partition by the call. */
   readonly baseOffset: string;
-}
-
-/** A record read from a topic. */
-export interface KafkaRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, Buffer>>;
-  readonly timestamp: string;
 }

@@ -1,5 +1,11 @@
-/** Kafka record headers as a message's metadata gives them. */
+/** Kafka record headers: as a message's metadata gives them, and on dead letters. */
 import type { RawHeaderValue } from './client.ts';
+
+/**
+ * The header a dead letter carries its failure reason in, as on every
+ * Sluice producer's dead letters.
+ */
+export const FAILURE_REASON_HEADER = 'sluice-failure-reason';
 
 /** Shared by every record without headers: no allocation on the common path. */
 const NO_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze({});
@@ -20,4 +26,10 @@ export function toHeaders(
     out[name] = Buffer.isBuffer(first) ? first : Buffer.from(first as string);
   }
   return out ?? NO_HEADERS;
+}
+
+/** A failure reason as one line of text: `Name: message` for errors. */
+export function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  return typeof reason === 'string' ? reason : (JSON.stringify(reason) ?? String(reason));
 }

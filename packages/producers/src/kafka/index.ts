@@ -1,16 +1,20 @@
 /**
- * @sluice/producers/kafka: `kafkaProducer`, the {@link KafkaClient} seam and
- * its kafkajs adapter. Another client library plugs in by implementing
- * `KafkaClient` (see client.ts).
+ * @sluice/producers/kafka: `kafkaProducer`, the {@link KafkaClient} seam,
+ * the {@link KafkaAdmin} interface for fixtures and tools, and their kafkajs
+ * adapter. Another client library plugs in by implementing `KafkaClient`
+ * (see client.ts).
  */
 export { kafkaProducer, type KafkaProducerModule } from './producer.ts';
 export {
   kafkaOptionsObject,
   kafkaOptionsRules,
+  kafkaOptionsSchema,
+  type KafkaOnFailure,
+  type KafkaOrdering,
   type KafkaProducerOptions,
   type KafkaSasl,
 } from './options.ts';
-export type { HaltedPartition, KafkaMessageMetadata } from './member.ts';
+export type { HaltedPartition, KafkaMessageMetadata } from './message.ts';
 export { OffsetTracker } from './offset-tracker.ts';
 export {
   kafkaChannels,
@@ -27,21 +31,25 @@ export {
   type KafkaRetryEvent,
 } from './telemetry.ts';
 export type {
-  KafkaAdminClient,
   KafkaClient,
-  KafkaCommittedOffset,
   KafkaConsumerHandlers,
   KafkaConsumerOptions,
   KafkaFetchedBatch,
   KafkaFetchedRecord,
   KafkaGroupConsumer,
+  KafkaMetadataClient,
   KafkaOutgoingMessage,
-  KafkaPartitionOffsets,
   KafkaPublisher,
-  KafkaRecord,
   KafkaRecordMetadata,
   RawHeaderValue,
   KafkaTopicPartition,
-  KafkaTopicSpec,
 } from './client.ts';
+export type {
+  KafkaAdmin,
+  KafkaAdminClient,
+  KafkaCommittedOffset,
+  KafkaPartitionOffsets,
+  KafkaRecord,
+  KafkaTopicSpec,
+} from './admin.ts';
 export { KafkaJsClient } from './kafkajs-client.ts';

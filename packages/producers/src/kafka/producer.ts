@@ -9,7 +9,8 @@ import { BrokerError } from '../errors.ts';
 import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
 import type { KafkaClient } from './client.ts';
 import { KafkaJsClient } from './kafkajs-client.ts';
-import { KafkaMember, type HaltedPartition, type KafkaMessageMetadata } from './member.ts';
+import { KafkaConsumer } from './consumer.ts';
+import type { HaltedPartition, KafkaMessageMetadata } from './message.ts';
 import { resolveKafkaOptions, type KafkaProducerOptions } from './options.ts';
 
 /** The producer module, plus controls for halted partitions. */
@@ -40,12 +41,13 @@ export interface KafkaProducerModule extends ProducerModule {
  */
 export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModule {
   const o = resolveKafkaOptions(options);
-  const members: KafkaMember[] = [];
+  const members: KafkaConsumer[] = [];
   let client: KafkaClient | undefined = o.client;
   const getClient = (): KafkaClient =>
     (client ??= new KafkaJsClient({
       clientId: o.clientId,
-      ...(o.brokers !== undefined && { brokers: [...o.brokers] }),
+      // Defined: the options require brokers (or KAFKA_BROKERS) when no client is given.
+      brokers: [...(o.brokers ?? [])],
       ...(o.ssl !== undefined && { ssl: o.ssl as never }),
       ...(o.sasl !== undefined && { sasl: o.sasl as never }),
     }));
@@ -75,7 +77,7 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
       );
       try {
         const existing = new Set(await withTimeout(timed('list topics'), () => admin.listTopics()));
-        const wanted = o.dlqTopic === undefined ? o.topics : [...o.topics, o.dlqTopic];
+        const wanted = o.dlq === undefined ? o.topics : [...o.topics, o.dlq.topic];
         const missing = wanted.filter((t) => !existing.has(t));
         if (missing.length > 0) {
           throw new BrokerError(
@@ -104,7 +106,7 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
         o.maxBufferedPerPartition ?? Math.min(10_000, Math.max(100, d.concurrency * d.maxDemand));
       const byteBound =
         o.maxBufferedPerPartition === undefined ? 2 * o.fetch.maxBytesPerPartition : undefined;
-      const member = new KafkaMember({
+      const member = new KafkaConsumer({
         pipeline: context.pipeline,
         index: context.index,
         logger: context.logger,

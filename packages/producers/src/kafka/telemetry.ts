@@ -129,3 +129,20 @@ export const channels = {
   lateAck: diagnostics.channel(kafkaChannels.lateAck),
   error: diagnostics.channel(kafkaChannels.error),
 };
+
+/** Publishes that fetching of a partition paused or resumed, and why. */
+export function publishPause(
+  channel: typeof channels.pause,
+  base: KafkaEventBase,
+  s: { readonly topic: string; readonly partition: number; readonly queue: { buffered: number } },
+  reason: KafkaPauseEvent['reason'],
+): void {
+  if (!channel.hasSubscribers) return;
+  channel.publish({
+    ...base,
+    topic: s.topic,
+    partition: s.partition,
+    reason,
+    buffered: s.queue.buffered,
+  } satisfies KafkaPauseEvent);
+}

@@ -2,25 +2,35 @@
  * Kafka fixtures for integration tests: a uniquely named topic with N
  * partitions that is deleted after the test, keyed test messages, and a way
  * to read everything in a topic and a group's committed offsets. Everything
- * goes through the {@link KafkaClient} seam of `@sluice/producers/kafka`; by
- * default a `KafkaJsClient` for `KAFKA_BROKERS`.
+ * goes through the {@link KafkaAdmin} interface of `@sluice/producers/kafka`;
+ * by default a `KafkaJsClient` for `KAFKA_BROKERS`, else the loopback broker
+ * of `npm run brokers:up` ({@link kafkaTestBrokers}).
  *
  * Topics are created explicitly: the brokers Sluice's tests use do not
  * create topics on first use.
  */
-import { BrokerError } from '../index.ts';
+import { BrokerError, brokerEnv } from '../index.ts';
 import {
   KafkaJsClient,
+  type KafkaAdmin,
   type KafkaAdminClient,
-  type KafkaClient,
   type KafkaCommittedOffset,
 } from './index.ts';
 import { DEFAULT_NAME_PREFIX, uniqueName } from '../testing/names.ts';
 
+/**
+ * The brokers tests talk to: `KAFKA_BROKERS`, else `127.0.0.1:9092` (the
+ * broker of `npm run brokers:up`). Tests pass them to `kafkaProducer`
+ * explicitly: the producer itself has no loopback default.
+ */
+export function kafkaTestBrokers(): string[] {
+  return [...brokerEnv().kafkaBrokers];
+}
+
 /** Options of {@link createTestTopic}. */
 export interface CreateKafkaTestTopicOptions {
-  /** @defaultValue a new `KafkaJsClient` for `KAFKA_BROKERS` */
-  readonly client?: KafkaClient;
+  /** @defaultValue a new `KafkaJsClient` for {@link kafkaTestBrokers} */
+  readonly client?: KafkaAdmin;
   /** @defaultValue `'sluice-test-'` */
   readonly namePrefix?: string;
   /** @defaultValue 1 */
@@ -33,7 +43,7 @@ export interface CreateKafkaTestTopicOptions {
 export interface KafkaTestTopic {
   readonly name: string;
   readonly partitions: number;
-  readonly client: KafkaClient;
+  readonly client: KafkaAdmin;
   /** {@link publishTestMessages} to this topic. */
   publish(count: number, options?: PublishKafkaTestMessagesOptions): Promise<SentKafkaMessage[]>;
   /** {@link readTopic} on this topic. */
@@ -62,7 +72,7 @@ export interface KafkaTestTopic {
 export async function createTestTopic(
   options: CreateKafkaTestTopicOptions = {},
 ): Promise<KafkaTestTopic> {
-  const client = options.client ?? new KafkaJsClient();
+  const client = options.client ?? new KafkaJsClient({ brokers: kafkaTestBrokers() });
   const name = uniqueName(options.namePrefix ?? DEFAULT_NAME_PREFIX);
   const partitions = options.partitions ?? 1;
   await withAdmin(client, (admin) =>
@@ -106,7 +116,7 @@ export interface SentKafkaMessage {
 
 /** Sends `count` messages to `topic` in one acknowledged batch (acks=all). */
 export async function publishTestMessages(
-  client: KafkaClient,
+  client: KafkaAdmin,
   topic: string,
   count: number,
   options: PublishKafkaTestMessagesOptions = {},
@@ -143,7 +153,7 @@ export interface KafkaTestRecord {
  * group behind, so a pipeline's own group is unaffected.
  */
 export async function readTopic(
-  client: KafkaClient,
+  client: KafkaAdmin,
   topic: string,
   options: { readonly timeoutMs?: number } = {},
 ): Promise<KafkaTestRecord[]> {
@@ -161,7 +171,7 @@ export async function readTopic(
 
 /** The committed offset of `groupId` per partition of `topic` (`null`: none yet). */
 export function committedOffsets(
-  client: KafkaClient,
+  client: KafkaAdmin,
   groupId: string,
   topic: string,
 ): Promise<KafkaCommittedOffset[]> {
@@ -170,7 +180,7 @@ export function committedOffsets(
 
 /** Names of the topics whose name starts with `prefix`. */
 export function listTestTopics(
-  client: KafkaClient,
+  client: KafkaAdmin,
   prefix: string = DEFAULT_NAME_PREFIX,
 ): Promise<string[]> {
   return withAdmin(client, async (admin) =>
@@ -178,7 +188,7 @@ export function listTestTopics(
   );
 }
 
-async function deleteTopic(client: KafkaClient, topic: string): Promise<void> {
+async function deleteTopic(client: KafkaAdmin, topic: string): Promise<void> {
   await withAdmin(client, async (admin) => {
     if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics([topic]);
     const deadline = Date.now() + 10_000;
@@ -196,7 +206,7 @@ async function deleteTopic(client: KafkaClient, topic: string): Promise<void> {
 }
 
 async function withAdmin<T>(
-  client: KafkaClient,
+  client: KafkaAdmin,
   run: (admin: KafkaAdminClient) => Promise<T>,
 ): Promise<T> {
   const admin = await client.admin();

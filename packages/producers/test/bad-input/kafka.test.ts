@@ -3,7 +3,7 @@ import { describe, it } from 'vitest';
 import { kafkaProducer } from '../../src/kafka/index.ts';
 import { expectRefused, rowsFor, type ProducerRow } from './support.ts';
 
-const row = rowsFor({ groupId: 'billing', topics: ['orders'] });
+const row = rowsFor({ brokers: ['kafka-1:9092'], groupId: 'billing', topics: ['orders'] });
 const MS = 'expected a positive number of ms';
 const POSITIVE = 'expected a positive integer';
 const NAME = 'expected a non-empty string';
@@ -88,11 +88,19 @@ const rows: ProducerRow[] = [
   row({ onFailure: 'dlq', dlq: 'orders.dlq' }, 'dlq', "'orders.dlq'", 'expected object'),
   row({ onFailure: 'dlq', dlq: { topic: '' } }, 'dlq.topic', "''", NAME),
   row({ retry: 3 }, 'retry', '3', 'expected object'),
+  row({ retry: { maxAttempts: 0 } }, 'retry.maxAttempts', '0', POSITIVE),
+  row({ retry: { maxAttempts: 1.5 } }, 'retry.maxAttempts', '1.5', POSITIVE),
   row({ retry: { attempts: -1 } }, 'retry.attempts', '-1', 'expected a non-negative integer'),
   row({ retry: { attempts: 1.5 } }, 'retry.attempts', '1.5', 'non-negative integer'),
+  row(
+    { retry: { attempts: 1, maxAttempts: 2 } },
+    'retry.attempts',
+    '1',
+    'expected maxAttempts or attempts (deprecated), not both',
+  ),
   row({ retry: { backoff: { initial: 0 } } }, 'retry.backoff.initial', '0', MS),
   row({ retry: { backoff: { max: -1 } } }, 'retry.backoff.max', '-1', MS),
-  row({ retry: { maxAttempts: 3 } }, 'retry.maxAttempts', '3', 'unknown option'),
+  row({ retry: { tries: 3 } }, 'retry.tries', '3', 'unknown option'),
   row({ commitInterval: 0 }, 'commitInterval', '0', MS),
   row({ maxBufferedPerPartition: 0 }, 'maxBufferedPerPartition', '0', POSITIVE),
   row({ client: {} }, 'client', '{}', 'expected a KafkaClient'),

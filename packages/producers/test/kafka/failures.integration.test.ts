@@ -62,7 +62,7 @@ describeWithBroker('kafka', 'kafka producer: retry, dead-letter topic, halt, dra
     await topic.publish(5, { key: () => 'same' });
     const order: string[] = [];
     let failures = 0;
-    await start({ retry: { attempts: 2, backoff: { initial: 10 } } }, (value, m) => {
+    await start({ retry: { maxAttempts: 3, backoff: { initial: 10 } } }, (value, m) => {
       order.push(value);
       if (value === 'message-1' && failures++ < 2) return m.fail('flaky');
       return m;
@@ -92,7 +92,7 @@ describeWithBroker('kafka', 'kafka producer: retry, dead-letter topic, halt, dra
       {
         onFailure: 'dlq',
         dlq: { topic: dlq.name },
-        retry: { attempts: 1, backoff: { initial: 5 } },
+        retry: { maxAttempts: 2, backoff: { initial: 5 } },
       },
       (value, m) => {
         seen.push(value);
@@ -106,7 +106,7 @@ describeWithBroker('kafka', 'kafka producer: retry, dead-letter topic, halt, dra
     expect(dead).toHaveLength(1);
     expect(dead[0]?.value).toBe('message-1');
     expect(dead[0]?.headers).toMatchObject({
-      'sluice-error': 'Error: bad order',
+      'sluice-failure-reason': 'Error: bad order',
       'sluice-topic': topic.name,
       'sluice-partition': '0',
       'sluice-offset': '1',

@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
+import {
+  createTestTopic,
+  kafkaTestBrokers,
+  type KafkaTestTopic,
+} from '@sluice/producers/kafka/testing';
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { waitFor } from './helpers.ts';
@@ -17,6 +21,8 @@ interface Member {
 function spawnMember(topic: string, groupId: string, delayMs: number): Member {
   const child = spawn(process.execPath, [script, topic, groupId, String(delayMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    // The producer has no broker default: the member reads KAFKA_BROKERS.
+    env: { ...process.env, KAFKA_BROKERS: kafkaTestBrokers().join(',') },
   });
   const member: Member = { child, handled: [], ready: false, stopped: false };
   let rest = '';

@@ -1,4 +1,5 @@
 import type { Logger } from '@sluice/core';
+import { kafkaTestBrokers } from '../../src/kafka/testing.ts';
 
 /** A logger that keeps what it is told, for assertions, and prints nothing. */
 export interface QuietLogger extends Logger {
@@ -44,8 +45,12 @@ export async function waitFor(
   }
 }
 
-/** Fast group settings for tests: kafkajs's defaults make rebalances take tens of seconds. */
+/**
+ * Fast group settings for tests (kafkajs's defaults make rebalances take
+ * tens of seconds), with the test brokers: the producer has no default.
+ */
 export const fastGroup = {
+  brokers: kafkaTestBrokers(),
   sessionTimeout: 6000,
   heartbeatInterval: 500,
   rebalanceTimeout: 6000,

@@ -2,11 +2,11 @@ import diagnostics from 'node:diagnostics_channel';
 import { createPipeline, InvalidOptionsError, type Message, type Pipeline } from '@sluice/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/errors.ts';
+import type { KafkaRecord } from '../../src/kafka/admin.ts';
 import type {
   KafkaClient,
   KafkaConsumerHandlers,
   KafkaGroupConsumer,
-  KafkaRecord,
 } from '../../src/kafka/client.ts';
 import {
   kafkaChannels,
@@ -48,7 +48,6 @@ function fakeKafka(topics: readonly string[] = ['orders']) {
         },
         close: () => Promise.resolve(),
       }),
-    readTopic: () => Promise.resolve([]),
     consumer: (_options, handlers) => {
       state.handlers = handlers;
       return consumer;
@@ -127,10 +126,12 @@ describe('kafkaProducer', () => {
         groupId: '',
         topics: [],
         onFailure: 'dlq',
-        retry: { attempts: -1 },
+        retry: { maxAttempts: 0 },
       } as never),
     ).toThrow(InvalidOptionsError);
-    expect(() => kafkaProducer({ groupId: 'g', topics: ['t'], onFailure: 'dlq' })).toThrow(
+    expect(() =>
+      kafkaProducer({ brokers: ['b:9092'], groupId: 'g', topics: ['t'], onFailure: 'dlq' }),
+    ).toThrow(
       "invalid kafka producer options: dlq: expected { topic }, required with onFailure: 'dlq'",
     );
     expect(() =>
@@ -261,7 +262,7 @@ describe('kafkaProducer', () => {
     const releases: (() => void)[] = [];
     const handled: string[] = [];
     // with retries, one message per partition is in flight: partition 1 holds one, buffers two
-    await run(fake, { retry: { attempts: 1 }, revokeTimeout: 50 }, async (m) => {
+    await run(fake, { retry: { maxAttempts: 2 }, revokeTimeout: 50 }, async (m) => {
       if ((m.metadata as unknown as KafkaMessageMetadata).partition === 1) {
         await new Promise<void>((r) => releases.push(r));
       }
@@ -322,7 +323,11 @@ describe('kafkaProducer', () => {
     void commitErrors;
     await run(
       fake,
-      { onFailure: 'dlq', dlq: { topic: 'dead' }, retry: { attempts: 1, backoff: { initial: 1 } } },
+      {
+        onFailure: 'dlq',
+        dlq: { topic: 'dead' },
+        retry: { maxAttempts: 2, backoff: { initial: 1 } },
+      },
       (m) => m.fail('nope'),
     );
     const h = fake.state.handlers as KafkaConsumerHandlers;
@@ -331,7 +336,7 @@ describe('kafkaProducer', () => {
     await waitFor(() => dlqs.length === 1, 'the dead letter');
     expect(retries).toMatchObject([{ attempt: 1, offset: '0' }]);
     expect(fake.state.sent).toMatchObject([
-      { topic: 'dead', headers: { 'sluice-error': 'nope', 'sluice-offset': '0' } },
+      { topic: 'dead', headers: { 'sluice-failure-reason': 'nope', 'sluice-offset': '0' } },
     ]);
     h.onError(new Error('connection lost'));
     expect(errors).toHaveLength(1);

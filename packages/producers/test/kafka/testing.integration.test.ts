@@ -1,13 +1,18 @@
 import { KafkaJsClient, type KafkaAdminClient } from '@sluice/producers/kafka';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createTestTopic, listTestTopics, type KafkaTestTopic } from '../../src/kafka/testing.ts';
+import {
+  createTestTopic,
+  kafkaTestBrokers,
+  listTestTopics,
+  type KafkaTestTopic,
+} from '../../src/kafka/testing.ts';
 import { describeWithBroker } from '../../src/testing/vitest.ts';
 
 /** Every topic these tests create starts with this, so leftovers are easy to find. */
 const PREFIX = 'sluice-test-fixtures-';
 
 describeWithBroker('kafka', 'Kafka fixtures', () => {
-  const client = new KafkaJsClient();
+  const client = new KafkaJsClient({ brokers: kafkaTestBrokers() });
   let admin: KafkaAdminClient;
   const topics: KafkaTestTopic[] = [];
   const create = async (partitions: number) => {

@@ -1,0 +1,63 @@
+/**
+ * kafkajs is an optional peer dependency: importing the Kafka producer does
+ * not load it, and making a client without it installed throws
+ * ERR_MISSING_LIBRARY naming the install command. "Not installed" is
+ * simulated where Node looks packages up, so loadLibrary sees exactly what
+ * it would see in an app without kafkajs.
+ */
+import { createRequire } from 'node:module';
+import Module from 'node:module';
+import { SluiceError } from '@sluice/core';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const kafkajsLoaded = () =>
+  Object.keys(require.cache).some((file) => /[\\/]node_modules[\\/]kafkajs[\\/]/.test(file));
+
+type Resolve = (request: string, ...rest: unknown[]) => string;
+const resolver = Module as unknown as { _resolveFilename: Resolve };
+const resolve = resolver._resolveFilename;
+
+afterEach(() => {
+  resolver._resolveFilename = resolve;
+});
+
+describe('kafkajs, loaded at first use', () => {
+  it('is not loaded by importing @sluice/producers/kafka', async () => {
+    await import('../../src/kafka/index.ts');
+    expect(kafkajsLoaded()).toBe(false);
+  });
+
+  it('is reported as ERR_MISSING_LIBRARY, with the install command, when it is not installed', async () => {
+    resolver._resolveFilename = function (this: unknown, request, ...rest) {
+      if (request === 'kafkajs') {
+        throw Object.assign(new Error("Cannot find module 'kafkajs'"), {
+          code: 'MODULE_NOT_FOUND',
+        });
+      }
+      return resolve.call(this, request, ...rest);
+    };
+    const { KafkaJsClient, kafkaProducer } = await import('../../src/kafka/index.ts');
+    let thrown: unknown;
+    try {
+      new KafkaJsClient({ brokers: ['kafka-1:9092'] });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SluiceError);
+    expect(thrown).toMatchObject({
+      code: 'ERR_MISSING_LIBRARY',
+      message: expect.stringContaining('run `npm install kafkajs@2.2.4`') as unknown,
+    });
+    // The producer's factory still works: the client is made at first use.
+    expect(() =>
+      kafkaProducer({ brokers: ['kafka-1:9092'], groupId: 'g', topics: ['t'] }),
+    ).not.toThrow();
+  });
+
+  it('is loaded once a client is made', async () => {
+    const { KafkaJsClient } = await import('../../src/kafka/index.ts');
+    new KafkaJsClient({ brokers: ['kafka-1:9092'] });
+    expect(kafkajsLoaded()).toBe(true);
+  });
+});
