@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { brokerEnv, redactUrl } from '../src/env.ts';
+import { redactUrl } from '@sluice/core';
+import { brokerEnv } from '../src/testing/env.ts';
 
 describe('brokerEnv', () => {
   it('gives the loopback defaults when no variable is set', () => {

@@ -9,7 +9,8 @@
  * Topics are created explicitly: the brokers Sluice's tests use do not
  * create topics on first use.
  */
-import { BrokerError, brokerEnv } from '../index.ts';
+import { BrokerError } from '../errors.ts';
+import { brokerEnv } from '../testing/env.ts';
 import {
   KafkaJsClient,
   type KafkaAdmin,

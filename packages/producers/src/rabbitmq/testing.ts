@@ -6,7 +6,8 @@
  * `@sluice/producers/rabbitmq`; by default an `AmqplibClient` for `AMQP_URL`
  * (the loopback broker of `npm run brokers:up` when that is unset).
  */
-import { brokerEnv, isBrokerError } from '../index.ts';
+import { isBrokerError } from '../errors.ts';
+import { brokerEnv } from '../testing/env.ts';
 import {
   AmqplibClient,
   type RabbitMqAdminChannel,

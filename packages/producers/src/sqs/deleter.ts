@@ -4,7 +4,7 @@
  * once its own messages are settled, with those SQS refused for good.
  */
 import type { Logger } from '@sluice/core';
-import { redactUrl } from '../env.ts';
+import { redactUrl } from '@sluice/core';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient } from './client.ts';
 import { Coalescer } from './coalescer.ts';

@@ -7,7 +7,7 @@
  * the long polls in flight at once.
  */
 import type { Logger } from '@sluice/core';
-import { redactUrl } from '../env.ts';
+import { redactUrl } from '@sluice/core';
 import { jitteredDelay } from '../internal/retry.ts';
 import type { SqsClient, SqsMessage, SqsReceiveOptions } from './client.ts';
 import { ReceivePlan } from './receive-plan.ts';

@@ -7,7 +7,7 @@
  * `AwsSqsClient` for `SQS_ENDPOINT` (ElasticMQ on loopback).
  */
 import type { SQSClientConfig } from '@aws-sdk/client-sqs';
-import { brokerEnv } from '../env.ts';
+import { brokerEnv } from '../testing/env.ts';
 import { BrokerError, isBrokerError } from '../index.ts';
 import {
   AwsSqsClient,

@@ -12,7 +12,9 @@
  * `SLUICE_REQUIRE_BROKERS=1`: then they fail with that line.
  */
 import { connect } from 'node:net';
-import { BrokerError, brokerEnv, redactUrl, type BrokerKind } from '../index.ts';
+import { redactUrl } from '@sluice/core';
+import { BrokerError, type BrokerKind } from '../errors.ts';
+import { brokerEnv } from './env.ts';
 
 export type { BrokerKind };
 
@@ -348,3 +350,11 @@ function hostPort(address: string): { host: string; port: number } {
 function unbracket(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
+
+export {
+  brokerEnv,
+  DEFAULT_AMQP_URL,
+  DEFAULT_KAFKA_BROKERS,
+  DEFAULT_SQS_ENDPOINT,
+  type BrokerEnv,
+} from './env.ts';

@@ -7,7 +7,7 @@ import {
 } from '@sluice/producers/rabbitmq/testing';
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { brokerEnv } from '../../src/env.ts';
+import { brokerEnv } from '../../src/testing/env.ts';
 import {
   ATTEMPTS_HEADER,
   rabbitmqChannels,

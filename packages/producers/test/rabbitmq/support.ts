@@ -5,7 +5,7 @@
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import type { Logger } from '@sluice/core';
-import { brokerEnv } from '../../src/index.ts';
+import { brokerEnv } from '../../src/testing/env.ts';
 import type {
   RabbitMqChannel,
   RabbitMqClient,

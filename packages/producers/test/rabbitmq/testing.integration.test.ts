@@ -6,7 +6,7 @@ import {
   queueExists,
   type RabbitMqTestQueue,
 } from '../../src/rabbitmq/testing.ts';
-import { brokerEnv } from '../../src/index.ts';
+import { brokerEnv } from '../../src/testing/env.ts';
 import { describeWithBroker } from '../../src/testing/vitest.ts';
 
 /** Every queue and exchange these tests create starts with this. */

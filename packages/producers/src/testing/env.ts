@@ -1,10 +1,10 @@
 /**
- * Where the brokers are: `SQS_ENDPOINT`, `KAFKA_BROKERS` and `AMQP_URL`, each
- * with a loopback default that matches `npm run brokers:up` and
- * docker-compose.yml. Tests, examples and the broker fixtures all read them
- * through {@link brokerEnv}.
+ * Where the test brokers are: `SQS_ENDPOINT`, `KAFKA_BROKERS` and
+ * `AMQP_URL`, each with a loopback default that matches `npm run
+ * brokers:up` and docker-compose.yml. Tests, examples and the broker
+ * fixtures read them through {@link brokerEnv}; the producers themselves
+ * have no loopback default.
  */
-import { redactUrl as coreRedactUrl } from '@sluice/core';
 
 /** Default of `SQS_ENDPOINT`: ElasticMQ on loopback. */
 export const DEFAULT_SQS_ENDPOINT = 'http://127.0.0.1:9324';
@@ -45,15 +45,6 @@ export function brokerEnv(
     amqpUrl: nonBlank(env['AMQP_URL']) ?? DEFAULT_AMQP_URL,
   };
 }
-
-/**
- * `url` with its credentials hidden, for messages and logs:
- * `amqp://guest:[redacted]@127.0.0.1:5672`. A URL that does not parse is
- * hidden too: everything between `scheme://` and the last `@` counts as
- * credentials, so a password with an unencoded `/` or `@` never shows. The
- * same function as `@sluice/core`'s `redactUrl`.
- */
-export const redactUrl: (url: string) => string = coreRedactUrl;
 
 function nonBlank(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
