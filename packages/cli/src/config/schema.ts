@@ -10,7 +10,7 @@ import {
   positiveInt,
   positiveMs,
   processorSchema,
-} from '@sluice/core';
+} from '@sluice/core/options';
 import { kafkaOptionsObject, kafkaOptionsRules } from '@sluice/producers/kafka';
 import { rabbitmqOptionsObject, rabbitmqOptionsRules } from '@sluice/producers/rabbitmq';
 // The options alone: the AWS SDK loads only when an SQS pipeline runs.

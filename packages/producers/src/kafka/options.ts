@@ -3,7 +3,7 @@
  * {@link resolveKafkaOptions}, with every default filled in here and
  * nowhere else.
  */
-import { parseOptions } from '@sluice/core';
+import { parseOptions } from '@sluice/core/options';
 import { z } from 'zod';
 import { name, positiveInt, positiveMs } from '@sluice/core/options';
 import type { KafkaClient } from './client.ts';

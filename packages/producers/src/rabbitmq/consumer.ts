@@ -18,11 +18,11 @@
 import {
   Message,
   noopAcknowledger,
-  parseOptions,
   SluiceError,
   type Acknowledger,
   type ProducerContext,
 } from '@sluice/core';
+import { parseOptions } from '@sluice/core/options';
 import { z } from 'zod';
 import { redactUrl } from '../env.ts';
 import { BrokerError, isBrokerError } from '../errors.ts';

@@ -4,7 +4,7 @@
  * default depends on the pipeline, so it is resolved in `init` by
  * {@link defaultPrefetch} (tuning.ts).
  */
-import { parseOptions, zFunction } from '@sluice/core';
+import { parseOptions, zFunction } from '@sluice/core/options';
 import { z } from 'zod';
 import { name, positiveInt, positiveMs } from '@sluice/core/options';
 import { brokerEnv } from '../env.ts';

@@ -2,7 +2,7 @@
  * The SQS producer's options: one zod schema, parsed once, with every
  * default filled in here.
  */
-import { parseOptions, positiveMs } from '@sluice/core';
+import { parseOptions, positiveMs } from '@sluice/core/options';
 import { z } from 'zod';
 import type { AwsSqsClient } from './aws-sqs-client.ts';
 import type { SqsClient } from './client.ts';
