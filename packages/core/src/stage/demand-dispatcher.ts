@@ -84,6 +84,7 @@ export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
       target.warn(
         `DemandDispatcher expects a maximum demand of ${this.#maxDemand}, got an ask of ${count}; ` +
           'using different maximum demands will overload greedy consumers',
+        'WARN_DEMAND_MISMATCH',
       );
     }
     const index = this.#indexOf(subscription);

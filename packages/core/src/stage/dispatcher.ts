@@ -23,8 +23,11 @@ export interface DispatchTarget<T, S = unknown> {
   info(message: unknown): void;
   /** Reports events the policy dropped (a partition hash that returned none). */
   discard(count: number, reason: string): void;
-  /** A non-fatal misuse worth a log line. */
-  warn(message: string): void;
+  /**
+   * A non-fatal misuse worth a log line, logged with `code` (a `WARN_…`
+   * code, `WARN_DISPATCHER` when none is given).
+   */
+  warn(message: string, code?: string): void;
 }
 
 /** Options a consumer passes to its producer's dispatcher when subscribing. */
