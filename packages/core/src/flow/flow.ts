@@ -152,7 +152,7 @@ export class Flow<T> {
         left.map((l) => ({ key: leftKey(l), left: l })),
         right.map((r) => ({ key: rightKey(r), right: r })),
       ],
-      { stages: options.stages ?? 2, key: (t) => t.key },
+      { ...(options.stages !== undefined && { stages: options.stages }), key: (t) => t.key },
     );
     return joinPairs(tagged, mode, join);
   }

@@ -33,9 +33,9 @@ export interface DispatchTarget<T, S = unknown> {
 /** Options a consumer passes to its producer's dispatcher when subscribing. */
 export interface DispatcherSubscribeOptions<T = unknown> {
   /** PartitionDispatcher: the partition this subscription takes. */
-  readonly partition?: PartitionName;
+  readonly partition?: PartitionName | undefined;
   /** BroadcastDispatcher: only events for which this returns true are sent. */
-  readonly selector?: (event: T) => boolean;
+  readonly selector?: ((event: T) => boolean) | undefined;
   /** The subscribing consumer's identity, filled in by the stage runtime. */
   readonly consumer?: unknown;
 }

@@ -105,7 +105,8 @@ export class StageProcess implements RunnerHost<Envelope> {
       },
       warn: (message, code = 'WARN_DISPATCHER') => this.logger.warn({ code }, message),
     };
-    const size = options.bufferSize ?? (this.kind === 'producer' ? 10_000 : Infinity);
+    // A producer's bound is its schema's default; a producer-consumer's, none.
+    const size = options.bufferSize ?? Infinity;
     return new Emitter<Sub>(
       options.dispatcher ?? new DemandDispatcher(),
       new EventBuffer(size, options.bufferKeep ?? 'last'),
