@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { Flow } from '@sluice/core';
+import { Flow } from '@sluice/core/flow';
 import { formatRate, median, table } from './stats.ts';
 import { writeText } from '@sluice/example-word-count';
 

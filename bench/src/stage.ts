@@ -9,7 +9,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { consumer, producer } from '@sluice/core';
+import { consumer, producer } from '@sluice/core/stage';
 import { formatRate, median, table } from './stats.ts';
 
 const N = Number(process.env['BENCH_N'] ?? 2_000_000);

@@ -6,7 +6,8 @@
  * chain: with maxDemand 10 / minDemand 5, C asks 10, handles 5, asks 5 more,
  * and A only ever produces what C has room for.
  */
-import { consumer, producer, producerConsumer, type Logger, type Stage } from '@sluice/core';
+import { type Logger } from '@sluice/core';
+import { consumer, producer, producerConsumer, type Stage } from '@sluice/core/stage';
 
 export interface CounterChainOptions {
   readonly maxDemand: number;

@@ -9,7 +9,7 @@ import { startCounterChain } from './counter-chain.ts';
 import { startAdder, startDie } from './dice.ts';
 import { startQueueBroadcaster } from './queue-broadcaster.ts';
 import { startRateLimiter } from './rate-limiter.ts';
-import { producer } from '@sluice/core';
+import { producer } from '@sluice/core/stage';
 
 const seconds = Number(process.env['SLUICE_DEMO_SECONDS'] ?? 3);
 const counts = { chain: 0, chainChunks: 0, limited: 0, broadcast: 0, notified: 0 };

@@ -2,7 +2,8 @@
  * Seed example 4: dice. One adder consumes from two producers at once, each
  * subscription with its own demand, and keeps a running total per producer.
  */
-import { consumer, producer, type Logger, type Stage } from '@sluice/core';
+import { type Logger } from '@sluice/core';
+import { consumer, producer, type Stage } from '@sluice/core/stage';
 
 /** A producer of die rolls from `roll` (injected, so tests are deterministic). */
 export function startDie(name: string, roll: () => number, logger?: Logger): Stage<never, number> {

@@ -7,7 +7,8 @@
  * drains the other. `syncNotify` resolves once its notification has been
  * dispatched to the consumers, not merely queued.
  */
-import { BroadcastDispatcher, producer, type CallRef, type Logger, type Stage } from '@sluice/core';
+import { type Logger } from '@sluice/core';
+import { BroadcastDispatcher, producer, type CallRef, type Stage } from '@sluice/core/stage';
 
 interface Queued<T> {
   readonly event: T;

@@ -3,7 +3,8 @@
  * producer for at most `allowed` events per `intervalMs`, whatever the
  * producer could do, by asking again on a timer instead of after each chunk.
  */
-import { consumer, type Logger, type Stage, type Subscription } from '@sluice/core';
+import { type Logger } from '@sluice/core';
+import { consumer, type Stage, type Subscription } from '@sluice/core/stage';
 
 export interface RateLimiterOptions<T> {
   readonly producer: Stage<never, T> | Stage<unknown, T>;

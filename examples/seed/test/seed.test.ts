@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { producer, type Stage, silentLogger } from '@sluice/core';
+import { silentLogger } from '@sluice/core';
+import { producer, type Stage } from '@sluice/core/stage';
 import { startCounterChain } from '../src/counter-chain.ts';
 import { startAdder, startDie } from '../src/dice.ts';
 import { startQueueBroadcaster } from '../src/queue-broadcaster.ts';

@@ -6,7 +6,7 @@
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Flow } from '@sluice/core';
+import { Flow } from '@sluice/core/flow';
 
 const WORD = /\S+/g;
 

@@ -154,9 +154,9 @@ export async function build(
         rateLimiting: config.producer.rateLimiting,
       }),
     },
-    processors: config.processors as PipelineDefinition['processors'],
+    processors: config.processors,
     ...(batchers !== undefined && {
-      batchers: batchers as NonNullable<PipelineDefinition['batchers']>,
+      batchers: batchers,
     }),
     ...(config.context !== undefined && { context: config.context }),
     ...(config.shutdownTimeout !== undefined && { shutdownTimeout: config.shutdownTimeout }),

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processorSchema } from '@sluice/core/options';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.ts';
 
@@ -21,7 +22,8 @@ describe('the pipeline file schema', () => {
       format: 'lines',
       checkpoint: 'in.txt.offset',
     });
-    expect(config.processors).toEqual({ default: {} });
+    // One group, with core's own defaults for a processor (concurrency from the CPU count).
+    expect(config.processors).toEqual({ default: processorSchema.parse({}) });
     expect(config.batchers).toBeUndefined();
   });
 

@@ -1,62 +1,16 @@
 /**
- * @sluice/core: a demand-driven stage core (GenStage for TypeScript).
+ * `@sluice/core`: Broadway-style pipelines on a demand-driven stage core.
+ *
+ * This entry is for pipeline authors and producer authors. The rest of the
+ * core has its own door:
+ * - `@sluice/core/stage`: the GenStage stage core (stages, dispatchers, streams);
+ * - `@sluice/core/flow`: Flow, partitioned dataflow, and its windows;
+ * - `@sluice/core/options`: the option schemas, the zod blocks and the parser.
  *
  * Everything exported here is public API; anything else is internal.
  */
-export { Stage, producer, producerConsumer, consumer } from './stage/stage.ts';
-export type {
-  CallRef,
-  CallResult,
-  Cancellation,
-  CancelMode,
-  CommonCallbacks,
-  ConsumerCallbacks,
-  ConsumerOptions,
-  DemandMode,
-  EventsResult,
-  MaybePromise,
-  ProducerCallbacks,
-  ProducerConsumerCallbacks,
-  ProducerConsumerOptions,
-  ProducerOptions,
-  ResolvedSubscriptionOptions,
-  StageKind,
-  SubscribeMode,
-  SubscribeTarget,
-  Subscription,
-  SubscriptionOptions,
-} from './stage/types.ts';
-export type {
-  Dispatcher,
-  DispatchTarget,
-  DispatcherSubscribeOptions,
-  PartitionName,
-} from './stage/dispatcher.ts';
-export { DemandDispatcher, type DemandDispatcherOptions } from './stage/demand-dispatcher.ts';
-export { BroadcastDispatcher } from './stage/broadcast-dispatcher.ts';
-export {
-  PartitionDispatcher,
-  type PartitionDispatcherOptions,
-} from './stage/partition-dispatcher.ts';
-export type { BufferKeep } from './stage/buffer.ts';
-export { stageChannels, type DiscardedEvent } from './stage/telemetry.ts';
-export {
-  SluiceError,
-  InvalidOptionsError,
-  isNormalReason,
-  type SluiceErrorCode,
-  type OptionIssue,
-} from './errors.ts';
-export { silentLogger, type Logger } from './logger.ts';
-export { fromIterable, type FromIterableOptions } from './stage/from-iterable.ts';
-export {
-  toAsyncIterable,
-  type StreamSource,
-  type ToAsyncIterableOptions,
-} from './stage/to-async-iterable.ts';
-export { taskConsumer, type TaskConsumerOptions } from './stage/task-consumer.ts';
 
-// Pipelines (Broadway's model)
+// Pipelines: createPipeline and what it takes
 export {
   createPipeline,
   type Pipeline,
@@ -71,9 +25,16 @@ export type {
   PipelineDefinition,
   ProcessorDefinition,
   ProducerDefinition,
+  RateLimitingDefinition,
+  ResolvedBatcher,
   ResolvedDefinition,
+  ResolvedProcessor,
 } from './pipeline/definition.ts';
-export { batcherSchema, processorSchema } from './pipeline/definition.ts';
+export type { RateLimit } from './pipeline/rate-limiter.ts';
+export type { PipelineStats } from './pipeline/runtime.ts';
+export { stopOnSignals, type StopOnSignalsOptions } from './pipeline/signals.ts';
+
+// Messages, their status, and acknowledgers
 export {
   Message,
   OK,
@@ -86,6 +47,8 @@ export {
 } from './pipeline/message.ts';
 export { ackImmediately } from './pipeline/ack-immediately.ts';
 export type { BatchInfo } from './pipeline/batch-info.ts';
+
+// Producer modules: the contract a source implements, and a synthetic one
 export type {
   PrepareContext,
   ProducerContext,
@@ -93,10 +56,9 @@ export type {
   ProducerModule,
   Transformer,
 } from './pipeline/producer-module.ts';
-export type { RateLimit } from './pipeline/rate-limiter.ts';
-export type { PipelineStats } from './pipeline/runtime.ts';
-export { stopOnSignals, type StopOnSignalsOptions } from './pipeline/signals.ts';
 export { generatorProducer, type GeneratorOptions } from './pipeline/generator-producer.ts';
+
+// Telemetry: diagnostics_channel events
 export { pipelineChannels } from './pipeline/telemetry.ts';
 export type {
   AckErrorEvent,
@@ -118,16 +80,16 @@ export type {
   TopologyInitEvent,
 } from './pipeline/telemetry.ts';
 
-// For producer authors and tools: the same option parsing as the core's,
-// with errors that name every bad option's path and value.
+// Errors and logging
 export {
-  joinPath as optionPath,
-  parseOptions,
-  schemaProblems,
-  show as showValue,
-  zFunction,
-  type SchemaProblem,
-} from './options/parse.ts';
+  SluiceError,
+  InvalidOptionsError,
+  isNormalReason,
+  type SluiceErrorCode,
+  type OptionIssue,
+} from './errors.ts';
+export { silentLogger, type Logger } from './logger.ts';
+
 // Secrets out of messages, logs and printed configurations: one rule for
 // core's errors, the producers' and the CLI's.
 export {
@@ -140,20 +102,3 @@ export {
   type RedactOptions,
   type SecretSource,
 } from './internal/redact.ts';
-export {
-  MAX_CONCURRENCY,
-  MAX_SUBSCRIPTIONS,
-  MAX_TIMER_MS,
-  concurrencyInt,
-  nonNegativeInt,
-  positiveInt,
-  positiveMs,
-} from './options/blocks.ts';
-
-// Flow: partitioned dataflow over the stage core
-export { Flow } from './flow/flow.ts';
-export type { MergeOptions } from './flow/sources.ts';
-export type { JoinMode, JoinOptions } from './flow/join.ts';
-export type { LayerOptions, PartitionOptions, TriggerResult } from './flow/plan.ts';
-export type { FromProducerOptions } from './flow/from-producer.ts';
-export { Window, type TriggerInfo, type TriggerKind, type WindowSpec } from './flow/window.ts';

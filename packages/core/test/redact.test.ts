@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  parseOptions,
-  redact,
-  redactText,
-  redactUrl,
-  showValue,
-  urlSecrets,
-} from '../src/index.ts';
+import { redact, redactText, redactUrl, urlSecrets } from '../src/index.ts';
+import { parseOptions, showValue } from '../src/options/index.ts';
 import type { InvalidOptionsError } from '../src/index.ts';
 
 describe('redactUrl', () => {

@@ -9,7 +9,13 @@
  * broker is needed. Batches are flushed when a case ends.
  */
 import { isDeepStrictEqual, inspect } from 'node:util';
-import { createPipeline, type Message, type PipelineDefinition, silentLogger } from '@sluice/core';
+import {
+  createPipeline,
+  failureReason,
+  silentLogger,
+  type Message,
+  type PipelineDefinition,
+} from '@sluice/core';
 import { testBatch, testProducer } from '@sluice/testing';
 import { build } from '../build.ts';
 import { loadConfig, loadTests } from '../config/load.ts';
@@ -55,8 +61,7 @@ async function runCase(definition: PipelineDefinition, test: TestCase): Promise<
 }
 
 const reasonOf = (m: Message): string => {
-  const s = m.status;
-  const reason = s.kind === 'failed' ? s.reason : s.kind === 'error' ? s.error : undefined;
+  const reason = failureReason(m.status);
   return reason instanceof Error ? reason.message : String(reason);
 };
 

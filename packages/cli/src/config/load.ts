@@ -4,15 +4,8 @@
  * and column in the file, secrets hidden.
  */
 import { readFileSync } from 'node:fs';
-import {
-  SluiceError,
-  optionPath,
-  redact,
-  schemaProblems,
-  showValue,
-  type RedactOptions,
-  type SchemaProblem,
-} from '@sluice/core';
+import { SluiceError, redact, type RedactOptions } from '@sluice/core';
+import { optionPath, schemaProblems, showValue, type SchemaProblem } from '@sluice/core/options';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { configSchema, testsSchema, type PipelineConfig, type TestCase } from './schema.ts';

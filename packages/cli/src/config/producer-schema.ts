@@ -9,7 +9,7 @@
  * library (the AWS SDK, kafkajs, amqplib) loads when a pipeline of its
  * broker is built (see build.ts), never to read or validate a file.
  */
-import { concurrencyInt, positiveInt, positiveMs } from '@sluice/core/options';
+import { producerDefinitionSchema } from '@sluice/core/options';
 import { kafkaOptionsObject, kafkaOptionsRules } from '@sluice/producers/kafka/options';
 import { rabbitmqOptionsObject, rabbitmqOptionsRules } from '@sluice/producers/rabbitmq/options';
 import { sqsOptionsObject, sqsOptionsRules } from '@sluice/producers/sqs/options';
@@ -21,25 +21,11 @@ import {
   withCheckpoint,
 } from '../producers/options.ts';
 
-/** The producer keys the pipeline reads, whatever the producer. */
-export const producerCommonOptions = z
-  .object({
-    concurrency: concurrencyInt.optional().meta({
-      description:
-        "How many producer instances run. Each processor subscribes to each, so with the processors' `concurrency` at most 100,000 subscriptions.",
-    }),
-    rateLimiting: z
-      .object({
-        allowedMessages: positiveInt.meta({
-          description: 'The most messages emitted per `interval`, across all instances.',
-        }),
-        interval: positiveMs.meta({ description: 'The length of one rate window, in ms.' }),
-      })
-      .strict()
-      .optional()
-      .meta({ description: 'Caps how fast the producers emit; no cap when not given.' }),
-  })
-  .strict();
+/** The producer keys the pipeline reads, whatever the producer: core's own definitions. */
+export const producerCommonOptions = producerDefinitionSchema.pick({
+  concurrency: true,
+  rateLimiting: true,
+});
 
 const common = producerCommonOptions.shape;
 

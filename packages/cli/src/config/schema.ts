@@ -5,8 +5,12 @@
  * means the same thing in code and in a file. `sluice schema` prints it as
  * JSON Schema for editors (json-schema.ts).
  */
-import { batcherSchema, processorSchema } from '@sluice/core';
-import { name, positiveMs } from '@sluice/core/options';
+import {
+  batcherSchema,
+  name,
+  pipelineDefinitionObject,
+  processorSchema,
+} from '@sluice/core/options';
 import { z } from 'zod';
 import { producerSchema } from './producer-schema.ts';
 import { testsSchema } from './tests-schema.ts';
@@ -74,9 +78,7 @@ export const configSchema = z
     tests: testsSchema
       .optional()
       .meta({ description: 'Config-level tests, run by `sluice test` (ignored by `run`).' }),
-    shutdownTimeout: positiveMs.optional().meta({
-      description: 'How long a drain may take, in ms, before un-acked messages are given up.',
-    }),
+    shutdownTimeout: pipelineDefinitionObject.shape.shutdownTimeout,
   })
   .strict()
   .transform((c) => ({

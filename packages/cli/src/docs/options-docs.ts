@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batcherSchema, processorSchema } from '@sluice/core';
+import { batcherSchema, processorSchema } from '@sluice/core/options';
 import { kafkaOptionsObject } from '@sluice/producers/kafka/options';
 import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq/options';
 import { sqsOptionsObject } from '@sluice/producers/sqs/options';

@@ -4,7 +4,7 @@
  * here once; the pipeline file's schema, its JSON Schema and the docs
  * tables are built from these.
  */
-import { nonNegativeInt } from '@sluice/core/options';
+import { generatorSchema } from '@sluice/core/options';
 import { z } from 'zod';
 
 /** How a line becomes a message: its text, or its parsed JSON. */
@@ -18,24 +18,8 @@ const format = lineFormat.default('lines').meta({
     "Each line's text (`lines`), or its parsed JSON (`jsonl`: a line that is not valid JSON fails, blank lines are skipped).",
 });
 
-/** The `generator` producer's options. */
-export const generatorOptions = z
-  .object({
-    count: nonNegativeInt.optional().meta({
-      description: 'How many messages in all; without it the generator never ends.',
-    }),
-    // core's generatorProducer checks the same: a positive, finite number.
-    rate: z
-      .number({ error: 'expected a positive number' })
-      .positive({ error: 'expected a positive number' })
-      .finite({ error: 'expected a positive number' })
-      .optional()
-      .meta({
-        description:
-          'Messages per second, across all instances; without it, as fast as the processors ask.',
-      }),
-  })
-  .strict();
+/** The `generator` producer's options: core's `generatorProducer` ones a file can give. */
+export const generatorOptions = generatorSchema.pick({ count: true, rate: true });
 
 /** The `file` producer's options, as a file gives them. */
 export const fileOptions = z

@@ -5,7 +5,8 @@
  * by the same demand and dispatchers as any pipeline, so it is
  * back-pressured end to end.
  *
- * This file is the builder. Per-stage operations (`map`, `flatMap`,
+ * This file is the builder (plan-edits.ts makes its changes to a plan;
+ * layer-stage.ts is the stage that runs one layer). Per-stage operations (`map`, `flatMap`,
  * `filter`, `reject`, `each`, `mapBatch`) are fused into the stages of
  * their layer; `partition`, `shuffle` and `merge` start a new layer;
  * `reduce` and `emitAndReduce` fold each stage's events, window by window
@@ -20,10 +21,10 @@ import type { FromProducerOptions, ProducerRun } from './from-producer.ts';
 import { checkJoinMode, joinPairs, type JoinMode, type JoinOptions, type Tagged } from './join.ts';
 import { closingAfter, materialize } from './materialize.ts';
 import { takeSorted } from './take-sort.ts';
-import { eachInOrder, flatMapOp, pushTo, uniqueBy, type Op, type OpFactory } from './ops.ts';
+import { eachInOrder, flatMapOp, pushTo, uniqueBy, type Op } from './ops.ts';
+import { lastLayer, withLayer, withOp, withReduce, withReducer, withWindow } from './plan-edits.ts';
 import {
   DEFAULT_MAX_DEMAND,
-  copyLayers,
   emittingReducer,
   newLayer,
   partitionLayer,
@@ -151,57 +152,21 @@ export class Flow<T> {
         left.map((l) => ({ key: leftKey(l), left: l })),
         right.map((r) => ({ key: rightKey(r), right: r })),
       ],
-      { stages: options.stages ?? 2, key: (t) => t.key },
+      { ...(options.stages !== undefined && { stages: options.stages }), key: (t) => t.key },
     );
     return joinPairs(tagged, mode, join);
   }
 
-  /** The last layer, to read. */
-  get #last(): Layer {
-    return this.#plan.layers[this.#plan.layers.length - 1] as Layer;
-  }
-
   #with<U>(op: Op): Flow<U> {
-    return this.#withFactory<U>(() => op);
-  }
-
-  #withFactory<U>(factory: OpFactory): Flow<U> {
-    const layers = copyLayers(this.#plan.layers);
-    const last = layers[layers.length - 1] as Layer;
-    if (last.reducer !== undefined) {
-      // Operations after a reduce apply to what it emits: a new layer of the
-      // same shape, each stage reading its own partition's output.
-      layers.push({ ...last, routing: { kind: 'forward' }, ops: [factory], reducer: undefined });
-    } else {
-      last.ops.push(factory);
-    }
-    return new Flow<U>({ source: this.#plan.source, layers: layers });
-  }
-
-  /** This flow with its last layer's reducer replaced (`what` names the call in errors). */
-  #withReducer<U>(what: string, change: (reducer: Reducer) => Reducer): Flow<U> {
-    const reducer = this.#last.reducer;
-    if (reducer === undefined) {
-      throw new SluiceError('ERR_INVALID_OPTIONS', `Flow.${what}: call it after reduce`);
-    }
-    const layers = copyLayers(this.#plan.layers);
-    (layers[layers.length - 1] as Layer).reducer = change(reducer);
-    return new Flow<U>({ source: this.#plan.source, layers: layers });
-  }
-
-  /** Starts a reduce in the last layer, or in a new one if that layer already reduces. */
-  #reducing<U>(reducer: Reducer): Flow<U> {
-    const layers = copyLayers(this.#plan.layers);
-    const last = layers[layers.length - 1] as Layer;
-    if (last.reducer !== undefined) {
-      layers.push({ ...last, routing: { kind: 'forward' }, ops: [], reducer: undefined });
-    }
-    (layers[layers.length - 1] as Layer).reducer = reducer;
-    return new Flow<U>({ source: this.#plan.source, layers: layers });
+    return new Flow<U>(withOp(this.#plan, () => op));
   }
 
   #then<U>(layer: Layer): Flow<U> {
-    return new Flow<U>({ source: this.#plan.source, layers: [...this.#plan.layers, layer] });
+    return new Flow<U>(withLayer(this.#plan, layer));
+  }
+
+  #withReducer<U>(what: string, change: (reducer: Reducer) => Reducer): Flow<U> {
+    return new Flow<U>(withReducer(this.#plan, what, change));
   }
 
   /** Replaces each event with `fn(event)`. */
@@ -253,9 +218,7 @@ export class Flow<T> {
 
   /** Sets how the current layer's `reduce` splits events into windows. */
   window(window: WindowSpec): Flow<T> {
-    const layers = copyLayers(this.#plan.layers);
-    (layers[layers.length - 1] as Layer).window = window;
-    return new Flow<T>({ source: this.#plan.source, layers: layers });
+    return new Flow<T>(withWindow(this.#plan, window));
   }
 
   /**
@@ -280,12 +243,14 @@ export class Flow<T> {
    * event with `.emit('state')`.
    */
   reduce<A>(init: () => A, fold: (event: T, acc: A) => A): Flow<A> {
-    return this.#reducing<A>({
-      init,
-      step: (event, acc) => fold(event as T, acc as A),
-      emit: 'events',
-      onTrigger: undefined,
-    });
+    return new Flow<A>(
+      withReduce(this.#plan, {
+        init,
+        step: (event, acc) => fold(event as T, acc as A),
+        emit: 'events',
+        onTrigger: undefined,
+      }),
+    );
   }
 
   /**
@@ -303,12 +268,14 @@ export class Flow<T> {
     init: () => A,
     fn: (event: T, acc: A) => { readonly events: Iterable<U>; readonly acc: A },
   ): Flow<U> {
-    return this.#reducing<U>(emittingReducer(init, fn as (e: unknown, acc: unknown) => never));
+    return new Flow<U>(
+      withReduce(this.#plan, emittingReducer(init, fn as (e: unknown, acc: unknown) => never)),
+    );
   }
 
   /** Drops events whose `key` a stage has already seen (per stage: partition by the same key first). */
   uniqBy(key: (event: T) => unknown): Flow<T> {
-    return this.#withFactory<T>(uniqueBy(key as (e: unknown) => unknown));
+    return new Flow<T>(withOp(this.#plan, uniqueBy(key as (e: unknown) => unknown)));
   }
 
   /**
@@ -336,7 +303,7 @@ export class Flow<T> {
     merge: (event: T, acc: A) => A,
     done: (acc: A, window: number) => Iterable<U>,
   ): Flow<U> {
-    const last = this.#last;
+    const last = lastLayer(this.#plan);
     const single = newLayer({ stages: 1 }, 'Flow.departition', { kind: 'demand' }, 1);
     if (last.reducer === undefined) {
       return this.#then<T>(single)

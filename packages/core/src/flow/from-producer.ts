@@ -21,9 +21,10 @@
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
 import { parseOptions, zFunction } from '../options/parse.ts';
-import { nonNegativeInt, positiveInt } from '../options/blocks.ts';
+import { abortSignal, name, nonNegativeInt, pinoLogger, positiveInt } from '../options/blocks.ts';
+import type { Agrees, Assert } from '../internal/agrees.ts';
 import { isThenable } from '../internal/thenable.ts';
-import { defaultLogger, type Logger } from '../logger.ts';
+import { defaultLogger } from '../logger.ts';
 import {
   defaultMaxDemand,
   resolveDefinition,
@@ -37,71 +38,43 @@ import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
 import type { Stage } from '../stage/stage.ts';
 import { runOps, type OpFactory } from './ops.ts';
 
-/** Options of `Flow.fromProducer`. */
-export interface FromProducerOptions<T = unknown> {
-  /**
-   * The event each message becomes, e.g. `(m) => m` to receive the whole
-   * {@link Message} with its metadata. A message marked with
-   * `message.fail(reason)` by the source layer is acked as failed.
-   * @defaultValue `message.data`
-   */
-  readonly select?: (message: Message) => T;
-  /**
-   * Aborting it stops the flow: the producers stop fetching, what they
-   * already emitted goes through the flow and is acked, and `run()`
-   * resolves once the instances are closed. Without it the flow runs until
-   * an operation throws.
-   */
-  readonly signal?: AbortSignal;
-  /** Producer instances. @defaultValue 1 */
-  readonly concurrency?: number;
-  /**
-   * Stages of the source layer, each taking messages from every producer.
-   * More stages run more async `each` or `mapBatch` calls at once.
-   * @defaultValue 1
-   */
-  readonly stages?: number;
-  /**
-   * Messages each source stage asks each producer for: what it may hold
-   * un-acked. @defaultValue as a pipeline's processors: `400 / stages`,
-   * between 10 and 100
-   */
-  readonly maxDemand?: number;
-  /** @defaultValue `Math.floor(maxDemand / 2)` */
-  readonly minDemand?: number;
-  /** Maps what the producer emits to a {@link Message}, if it emits something else. */
-  readonly transformer?: Transformer;
-  /** Names the flow in logs, telemetry and broker connection names. @defaultValue 'flow' */
-  readonly name?: string;
-  /** @defaultValue a quiet pino logger (warnings and errors) on stderr */
-  readonly logger?: Logger;
-}
-
-const schema = z
+/** `Flow.fromProducer`'s options. */
+export const fromProducerSchema = z
   .object({
-    select: zFunction().optional(),
-    signal: z
-      .custom<AbortSignal>((v) => v instanceof AbortSignal, { error: 'expected an AbortSignal' })
-      .optional(),
-    concurrency: positiveInt.optional(),
-    stages: positiveInt.optional(),
-    maxDemand: positiveInt.optional(),
-    minDemand: nonNegativeInt.optional(),
-    transformer: zFunction().optional(),
-    name: z
-      .string({ error: 'expected a non-empty string' })
-      .min(1, { error: 'expected a non-empty string' })
-      .optional(),
-    logger: z
-      .custom<Logger>(
-        (v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function',
-        { error: 'expected a pino logger' },
-      )
-      .optional(),
+    select: zFunction<(message: Message) => unknown>().optional().meta({
+      description:
+        "The event each message becomes, e.g. `(m) => m` for the whole Message; the message's `data` when unset. A message the source layer marks with `message.fail(reason)` is acked as failed.",
+    }),
+    signal: abortSignal.optional().meta({
+      description:
+        'Aborting it stops the flow: the producers stop fetching, what they emitted goes through the flow and is acked, and `run()` resolves once the instances are closed. Without it the flow runs until an operation throws.',
+    }),
+    concurrency: positiveInt.default(1).meta({ description: 'Producer instances.' }),
+    stages: positiveInt.default(1).meta({
+      description:
+        'Stages of the source layer, each taking messages from every producer. More stages run more async `each` or `mapBatch` calls at once.',
+    }),
+    maxDemand: positiveInt.optional().meta({
+      description:
+        "Messages each source stage asks each producer for: what it may hold un-acked. As a pipeline's processors when unset: `400 / stages`, between 10 and 100.",
+    }),
+    minDemand: nonNegativeInt.optional().meta({
+      description:
+        'A source stage asks for more when it holds this few; half of `maxDemand` when unset.',
+    }),
+    transformer: zFunction<Transformer>().optional().meta({
+      description: 'Maps what the producer emits to a Message, if it emits something else.',
+    }),
+    name: name.default('flow').meta({
+      description: 'Names the flow in logs, telemetry and broker connection names.',
+    }),
+    logger: pinoLogger.optional().meta({
+      description: 'A pino logger; a quiet pino logger (warnings and errors) on stderr when unset.',
+    }),
   })
   .strict()
   .superRefine((o, ctx) => {
-    const max = o.maxDemand ?? defaultMaxDemand(o.stages ?? 1);
+    const max = o.maxDemand ?? defaultMaxDemand(o.stages);
     if (o.minDemand !== undefined && o.minDemand >= max) {
       ctx.addIssue({
         code: 'custom',
@@ -110,6 +83,17 @@ const schema = z
       });
     }
   });
+
+/** Options of `Flow.fromProducer`. `T` is the type of the flow's events (see `select`). */
+export interface FromProducerOptions<T = unknown> extends Omit<
+  z.input<typeof fromProducerSchema>,
+  'select'
+> {
+  /** The event each message becomes; the message's `data` when unset. */
+  readonly select?: ((message: Message) => T) | undefined;
+}
+
+type _Agrees = Assert<Agrees<FromProducerOptions, z.input<typeof fromProducerSchema>>>;
 
 /** A validated producer source, as a flow keeps it until it runs. */
 export interface ProducerSource {
@@ -133,27 +117,27 @@ export function producerSource(
       'Flow.fromProducer: module: expected a producer module (an object with an init function)',
     );
   }
-  const o = parseOptions(schema, options, 'Flow.fromProducer options');
+  const o = parseOptions(fromProducerSchema, options, 'Flow.fromProducer options');
   const definition = resolveDefinition({
-    name: o.name ?? 'flow',
+    name: o.name,
     producer: {
       module,
-      ...(o.concurrency !== undefined && { concurrency: o.concurrency }),
-      ...(options.transformer !== undefined && { transformer: options.transformer }),
+      concurrency: o.concurrency,
+      ...(o.transformer !== undefined && { transformer: o.transformer }),
     },
     processors: {
       flow: {
-        concurrency: o.stages ?? 1,
+        concurrency: o.stages,
         ...(o.maxDemand !== undefined && { maxDemand: o.maxDemand }),
         ...(o.minDemand !== undefined && { minDemand: o.minDemand }),
       },
     },
-    ...(options.logger !== undefined && { logger: options.logger }),
+    ...(o.logger !== undefined && { logger: o.logger }),
     handleMessage: () => {
       throw new SluiceError('ERR_PIPELINE_STATE', 'a flow has no handleMessage');
     },
   });
-  return { definition, select: options.select, signal: options.signal };
+  return { definition, select: o.select, signal: o.signal };
 }
 
 /** One run of a producer source. */

@@ -12,8 +12,8 @@ export type JoinMode = 'inner' | 'left' | 'right' | 'full';
 
 /** Options of {@link Flow.boundedJoin}. */
 export interface JoinOptions {
-  /** Stages the keys are partitioned over. @defaultValue 2 */
-  readonly stages?: number;
+  /** Stages the keys are partitioned over (as `Flow.merge`'s `stages`). */
+  readonly stages?: number | undefined;
 }
 
 /** A join input, tagged with its side and its key (computed once). */

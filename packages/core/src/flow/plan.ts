@@ -8,6 +8,7 @@ import { defaultHash } from '../stage/partition-dispatcher.ts';
 import { nonNegativeInt, positiveInt } from '../options/blocks.ts';
 import type { Stage } from '../stage/stage.ts';
 import { z } from 'zod';
+import type { Agrees, Assert } from '../internal/agrees.ts';
 import type { ProducerSource } from './from-producer.ts';
 import type { OpFactory } from './ops.ts';
 import { Window, type TriggerInfo, type WindowSpec } from './window.ts';
@@ -56,51 +57,73 @@ export interface Plan {
   readonly layers: Layer[];
 }
 
-/** Options of a layer: {@link Flow.partition}, {@link Flow.shuffle}, {@link Flow.merge} and the sources. */
-export interface LayerOptions {
-  /** Stages in the layer. @defaultValue 2 for partition, shuffle and merge; 1 for a source */
-  readonly stages?: number;
-  /** @defaultValue 500 */
-  readonly maxDemand?: number;
-  /** @defaultValue `maxDemand / 2` */
-  readonly minDemand?: number;
-  /** How the layer's `reduce` splits events into windows. @defaultValue `Window.global()` */
-  readonly window?: WindowSpec;
-}
-
-/** Options of {@link Flow.partition} (and {@link Flow.merge}). */
-export interface PartitionOptions<T> extends LayerOptions {
-  /** Events with the same key go to the same stage. @defaultValue the event itself */
-  readonly key?: (event: T) => unknown;
-  /** Or choose the stage yourself: an integer, taken modulo `stages`. */
-  readonly hash?: (event: T) => number;
-}
-
+/** Events each stage asks of the layer before it, unless a layer says otherwise. */
 export const DEFAULT_MAX_DEMAND = 500;
 
-const layerSchema = z
+/** The one schema of every layer's options: sources, `partition`, `shuffle`, `merge`. */
+export const layerSchema = z
   .object({
-    stages: positiveInt.optional(),
-    key: zFunction().optional(),
-    hash: zFunction().optional(),
-    maxDemand: positiveInt.optional(),
-    minDemand: nonNegativeInt.optional(),
+    stages: positiveInt.optional().meta({
+      description:
+        'Stages in the layer: 2 for `partition`, `shuffle`, `merge` and `boundedJoin`, 1 for a source, when unset.',
+    }),
+    maxDemand: positiveInt.default(DEFAULT_MAX_DEMAND).meta({
+      description: 'The most events each stage has outstanding from each stage before it.',
+    }),
+    minDemand: nonNegativeInt.optional().meta({
+      description:
+        'A stage asks for more when what it is owed falls to this; less than `maxDemand`, half of it when unset.',
+    }),
     window: z
       .custom<WindowSpec>((v) => typeof v === 'object' && v !== null && 'kind' in v, {
         error: 'expected a Window',
       })
-      .optional(),
-    mode: z.enum(['partition', 'shuffle']).optional(),
+      .optional()
+      .meta({
+        description:
+          "How the layer's `reduce` splits events into windows; one global window when unset.",
+      }),
+    key: zFunction<(event: unknown) => unknown>().optional().meta({
+      description:
+        'Events with the same key go to the same stage, in order; the event itself is the key when neither `key` nor `hash` is set.',
+    }),
+    hash: zFunction<(event: unknown) => number>().optional().meta({
+      description: 'Or choose the stage yourself: an integer, taken modulo `stages`.',
+    }),
+    mode: z.enum(['partition', 'shuffle']).optional().meta({
+      description:
+        '`Flow.merge` only: `partition` (when unset) routes by `key` or `hash`; `shuffle` sends each event to whichever stage has demand.',
+    }),
   })
   .strict()
   .refine((o) => o.key === undefined || o.hash === undefined, {
     message: 'give key or hash, not both',
     path: ['hash'],
   })
-  .refine((o) => o.minDemand === undefined || o.minDemand < (o.maxDemand ?? DEFAULT_MAX_DEMAND), {
+  .refine((o) => o.minDemand === undefined || o.minDemand < o.maxDemand, {
     message: 'expected less than maxDemand',
     path: ['minDemand'],
-  });
+  })
+  .transform((o) => ({
+    ...o,
+    minDemand: o.minDemand ?? Math.floor(o.maxDemand / 2),
+    window: o.window ?? Window.global(),
+  }));
+
+type LayerInput = z.input<typeof layerSchema>;
+
+/** Options of a layer: {@link Flow.shuffle} and the sources (described in `layerSchema`). */
+export type LayerOptions = Pick<LayerInput, 'stages' | 'maxDemand' | 'minDemand' | 'window'>;
+
+/** Options of {@link Flow.partition} (and {@link Flow.merge}). */
+export interface PartitionOptions<T> extends LayerOptions {
+  /** Events with the same key go to the same stage. */
+  readonly key?: ((event: T) => unknown) | undefined;
+  /** Or choose the stage yourself: an integer, taken modulo `stages`. */
+  readonly hash?: ((event: T) => number) | undefined;
+}
+
+type _Agrees = Assert<Agrees<PartitionOptions<unknown>, Omit<LayerInput, 'mode'>>>;
 
 /** A new layer from checked options (`what` names the call in errors). */
 export function newLayer(
@@ -110,15 +133,14 @@ export function newLayer(
   defaultStages: number,
 ): Layer {
   const o = parseOptions(layerSchema, options, `${what} options`);
-  const max = o.maxDemand ?? DEFAULT_MAX_DEMAND;
   return {
     stages: o.stages ?? defaultStages,
     routing,
-    maxDemand: max,
-    minDemand: o.minDemand ?? Math.floor(max / 2),
+    maxDemand: o.maxDemand,
+    minDemand: o.minDemand,
     ops: [],
     reducer: undefined,
-    window: o.window ?? Window.global(),
+    window: o.window,
   };
 }
 

@@ -13,13 +13,16 @@ import {
   type LayerOptions,
   type PartitionOptions,
   type Plan,
+  type layerSchema,
 } from './plan.ts';
+import type { z } from 'zod';
+import type { Agrees, Assert } from '../internal/agrees.ts';
 
 /** Options of {@link Flow.merge}: a partitioned layer, or with `mode: 'shuffle'` a shuffled one. */
-export interface MergeOptions<T> extends PartitionOptions<T> {
-  /** @defaultValue `'partition'` */
-  readonly mode?: 'partition' | 'shuffle';
-}
+export interface MergeOptions<T>
+  extends PartitionOptions<T>, Pick<z.input<typeof layerSchema>, 'mode'> {}
+
+type _Agrees = Assert<Agrees<MergeOptions<unknown>, z.input<typeof layerSchema>>>;
 
 function nonEmpty(list: readonly unknown[], what: string, expected: string): void {
   if (list.length === 0) {

@@ -1,10 +1,13 @@
 /** zod building blocks shared by the option schemas, with Sluice's wording. */
 import { z } from 'zod';
+import type { Logger } from '../logger.ts';
 
+/** A count: an integer, 1 or more. */
 export const positiveInt = z
   .int({ error: 'expected a positive integer' })
   .positive({ error: 'expected a positive integer' });
 
+/** A count that may be 0: an integer, 0 or more. */
 export const nonNegativeInt = z
   .int({ error: 'expected a non-negative integer' })
   .nonnegative({ error: 'expected a non-negative integer' });
@@ -15,6 +18,7 @@ export const nonNegativeInt = z
  */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+/** A duration in ms: a finite positive number, at most {@link MAX_TIMER_MS}. */
 export const positiveMs = z
   .number({ error: 'expected a positive number of ms' })
   .positive({ error: 'expected a positive number of ms' })
@@ -49,3 +53,14 @@ export const concurrencyInt = positiveInt.max(MAX_CONCURRENCY, {
 export const name = z
   .string({ error: 'expected a non-empty string' })
   .min(1, { error: 'expected a non-empty string' });
+
+/** A `logger` option: a pino logger (or anything with pino's `child`, `warn`, `error`…). */
+export const pinoLogger = z.custom<Logger>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function',
+  { error: 'expected a pino logger' },
+);
+
+/** A `signal` option: an AbortSignal. */
+export const abortSignal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
+  error: 'expected an AbortSignal',
+});

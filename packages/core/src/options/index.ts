@@ -18,8 +18,10 @@ export {
   MAX_CONCURRENCY,
   MAX_SUBSCRIPTIONS,
   MAX_TIMER_MS,
+  abortSignal,
   concurrencyInt,
   name,
+  pinoLogger,
   nonNegativeInt,
   positiveInt,
   positiveMs,
@@ -33,3 +35,14 @@ export {
   type SchemaProblem,
 } from './parse.ts';
 export { warnDeprecated } from './deprecate.ts';
+
+// Core's option schemas, for tools that extend them (the CLI's pipeline files)
+export {
+  batcherSchema,
+  pipelineDefinitionObject,
+  pipelineDefinitionSchema,
+  processorSchema,
+  producerDefinitionSchema,
+  rateLimitingSchema,
+} from '../pipeline/definition.ts';
+export { generatorSchema } from '../pipeline/generator-producer.ts';

@@ -1,7 +1,8 @@
 /**
- * The pipeline definition: its public type, and the zod schema that
- * validates it once, in `createPipeline`, and fills in every default.
- * Stage code only ever sees {@link ResolvedDefinition}.
+ * The pipeline definition: the zod schema that validates it once, in
+ * `createPipeline`, and fills in every default, and the types derived from
+ * it. Each option's default and description are written here only; stage
+ * code only ever sees {@link ResolvedDefinition}.
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
@@ -9,11 +10,13 @@ import { parseOptions, zFunction } from '../options/parse.ts';
 import {
   MAX_SUBSCRIPTIONS,
   concurrencyInt,
+  name,
   nonNegativeInt,
+  pinoLogger,
   positiveInt,
   positiveMs,
 } from '../options/blocks.ts';
-import type { Logger } from '../logger.ts';
+import type { Agrees, Assert } from '../internal/agrees.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { Message } from './message.ts';
 import type { ProducerModule, Transformer } from './producer-module.ts';
@@ -39,89 +42,266 @@ export interface BatchSizeAccumulator<A = unknown> {
   accumulate(message: Message, acc: A): { readonly emit: boolean; readonly acc: A };
 }
 
-export interface ProducerDefinition {
-  /** The source, e.g. `sqsProducer({ queueUrl })` or `testProducer()`. */
-  readonly module: ProducerModule;
-  /**
-   * How many producer instances run, at most 10,000, and at most 100,000
-   * in all with the processors: every processor subscribes to every
-   * instance (see docs/architecture.md, "Limits"). @defaultValue 1
-   */
-  readonly concurrency?: number;
-  /** Maps what the producer emits to a {@link Message}, if it emits something else. */
-  readonly transformer?: Transformer;
-  /**
-   * At most `allowedMessages` per `interval` ms, shared by all producer
-   * instances. Change it at run time with `pipeline.updateRateLimiting`.
-   */
-  readonly rateLimiting?: { readonly allowedMessages: number; readonly interval: number };
+const producerModule = z.custom<ProducerModule>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Record<string, unknown>)['init'] === 'function',
+  { error: 'expected a producer module (an object with an init function)' },
+);
+
+const accumulatorShape = z
+  .object({ initial: z.unknown(), accumulate: zFunction() })
+  .strict()
+  .refine((o) => 'initial' in o, { error: 'expected an initial accumulator value' });
+/** The user's own accumulator object, kept as given: its `accumulate` may use `this`. */
+const accumulator = z.custom<BatchSizeAccumulator>((v) => accumulatorShape.safeParse(v).success);
+
+const partitionBy = zFunction<PartitionBy>();
+const handlerTimeout = positiveMs.optional();
+
+/** The default processor `concurrency`: 2 × available CPU cores. */
+function defaultProcessorConcurrency(): number {
+  return availableParallelism() * 2;
 }
 
-export interface ProcessorDefinition {
-  /**
-   * How many messages are handled at once: each processor handles one
-   * message at a time. Raise it for I/O-bound handlers, up to 10,000.
-   * @defaultValue 2 × available CPU cores
-   */
-  readonly concurrency?: number;
-  /**
-   * The most messages one processor has asked for at a time. It bounds
-   * what a processor holds while it works, so keep it small for slow
-   * handlers on queues with visibility timeouts. Larger chunks cost less
-   * per message: see docs/performance.md.
-   * @defaultValue `400 / concurrency`, at least 10 and at most 100: about
-   * 400 messages held by the whole group, and Broadway's 10 once there are
-   * 40 or more processors
-   */
-  readonly maxDemand?: number;
-  /** @defaultValue `Math.floor(maxDemand / 2)` */
-  readonly minDemand?: number;
-  /** Keeps messages with the same value on the same processor, in order. Overrides the pipeline's. */
-  readonly partitionBy?: PartitionBy;
-  /**
-   * Fails a message whose `handleMessage` has not settled after this many
-   * ms (its `signal` aborts), so one hung call cannot wedge a processor.
-   * @defaultValue none
-   */
-  readonly timeout?: number;
+/**
+ * The default processor `maxDemand`: about 400 messages held by the whole
+ * processor group, between 10 (Broadway's default) and 100 per processor.
+ * A few CPU-bound processors get large chunks, which are cheap per
+ * message; many I/O-bound processors each hold little.
+ */
+export function defaultMaxDemand(concurrency: number): number {
+  return Math.min(100, Math.max(10, Math.round(400 / concurrency)));
 }
 
-export interface BatcherDefinition {
-  /** How many batch processors run this batcher's batches, at most 10,000. @defaultValue 1 */
-  readonly concurrency?: number;
-  /** A count, or a {@link BatchSizeAccumulator}. @defaultValue 100 */
-  readonly batchSize?: number | BatchSizeAccumulator;
-  /** A partial batch is sent this many ms after its first message. @defaultValue 1000 */
-  readonly batchTimeout?: number;
-  /** Keeps batches of the same partition on the same batch processor. Overrides the pipeline's. */
-  readonly partitionBy?: PartitionBy;
-  /**
-   * Fails a batch whose `handleBatch` has not settled after this many ms
-   * (its `signal` aborts), and frees its lane for the next batch, so one
-   * hung call cannot wedge the batcher.
-   * @defaultValue none
-   */
-  readonly timeout?: number;
-}
+/**
+ * One processor group's options (reused by config files). Its defaults
+ * depend on the machine and on each other, so the final `transform` fills
+ * them in.
+ */
+export const processorSchema = z
+  .object({
+    concurrency: concurrencyInt.optional().meta({
+      description:
+        'How many messages are handled at once: each processor handles one message at a time. Defaults to 2 × the available CPU cores; raise it for I/O-bound handlers, up to 10,000.',
+    }),
+    maxDemand: positiveInt.optional().meta({
+      description:
+        'The most messages one processor asks for at a time, which bounds what it holds while it works. Defaults to `400 / concurrency`, at least 10 and at most 100 (see docs/performance.md).',
+    }),
+    minDemand: nonNegativeInt.optional().meta({
+      description:
+        'A processor asks for more when what it holds falls to this; less than `maxDemand`. Defaults to half of `maxDemand`.',
+    }),
+    partitionBy: partitionBy.optional().meta({
+      description:
+        "Keeps messages with the same value on the same processor, in order. Overrides the pipeline's `partitionBy`.",
+    }),
+    timeout: handlerTimeout.meta({
+      description:
+        'Fails a message whose `handleMessage` has not settled after this many ms (its `signal` aborts), so one hung call cannot wedge a processor. No limit when unset.',
+    }),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    // Checked here, not in the transform: it runs even when another option is bad.
+    const max = o.maxDemand ?? defaultMaxDemand(o.concurrency ?? defaultProcessorConcurrency());
+    if (o.minDemand !== undefined && o.minDemand >= max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minDemand'],
+        message: `expected less than maxDemand (${max})`,
+      });
+    }
+  })
+  .transform((o) => {
+    const concurrency = o.concurrency ?? defaultProcessorConcurrency();
+    const maxDemand = o.maxDemand ?? defaultMaxDemand(concurrency);
+    return { ...o, concurrency, maxDemand, minDemand: o.minDemand ?? Math.floor(maxDemand / 2) };
+  });
 
-/** Everything `createPipeline` takes. `C` is the type of `context`. */
-export interface PipelineDefinition<C = unknown> {
-  /** Names the pipeline in logs, telemetry and stage names. */
-  readonly name: string;
-  readonly producer: ProducerDefinition;
-  /** Exactly one processor group, e.g. `{ default: { concurrency: 8 } }`. */
-  readonly processors: Readonly<Record<string, ProcessorDefinition>>;
-  /** Named batchers. With any batcher, every successful message is batched. */
-  readonly batchers?: Readonly<Record<string, BatcherDefinition>>;
+/** One batcher's options (reused by config files). */
+export const batcherSchema = z
+  .object({
+    concurrency: concurrencyInt.default(1).meta({
+      description: "How many batch processors run this batcher's batches, at most 10,000.",
+    }),
+    batchSize: z
+      .union([positiveInt, accumulator], {
+        error: 'expected a positive integer or { initial, accumulate }',
+      })
+      .default(100)
+      .meta({
+        description:
+          'How many messages make a batch: a count, or in code a `{ initial, accumulate }` that decides (by bytes, by weight…).',
+      }),
+    batchTimeout: positiveMs.default(1000).meta({
+      description: 'A partial batch is sent this many ms after its first message.',
+    }),
+    partitionBy: partitionBy.optional().meta({
+      description:
+        "Keeps batches of the same partition on the same batch processor. Overrides the pipeline's `partitionBy`.",
+    }),
+    timeout: handlerTimeout.meta({
+      description:
+        'Fails a batch whose `handleBatch` has not settled after this many ms (its `signal` aborts) and frees its lane, so one hung call cannot wedge the batcher. No limit when unset.',
+    }),
+  })
+  .strict();
+
+/** `producer.rateLimiting`: a budget shared by every producer instance. */
+export const rateLimitingSchema = z
+  .object({
+    allowedMessages: positiveInt.meta({
+      description: 'How many messages the producers may emit per `interval`, all together.',
+    }),
+    interval: positiveMs.meta({ description: 'The length of one rate-limit interval, in ms.' }),
+  })
+  .strict();
+
+/** `producer`: the source and how many instances of it run. */
+export const producerDefinitionSchema = z
+  .object({
+    module: producerModule.meta({
+      description: 'The source, e.g. `sqsProducer({ queueUrl })` or `testProducer()`.',
+    }),
+    concurrency: concurrencyInt.default(1).meta({
+      description:
+        'How many producer instances run, at most 10,000, and at most 100,000 in all with the processors: every processor subscribes to every instance.',
+    }),
+    transformer: zFunction<Transformer>().optional().meta({
+      description: 'Maps what the producer emits to a `Message`, if it emits something else.',
+    }),
+    rateLimiting: rateLimitingSchema.optional().meta({
+      description:
+        'At most `allowedMessages` per `interval` ms, shared by all producer instances. Change it at run time with `pipeline.updateRateLimiting`. No limit when unset.',
+    }),
+  })
+  .strict();
+
+type Callback<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
+type MessagesCallback = Callback<[Message[], unknown, AbortSignal], readonly Message[]>;
+
+/**
+ * The pipeline definition's fields, before the rules that relate them
+ * (for tools that extend or pick from it).
+ */
+export const pipelineDefinitionObject = z
+  .object({
+    name: name.meta({ description: 'Names the pipeline in logs, telemetry and stage names.' }),
+    producer: producerDefinitionSchema.meta({ description: 'The source of the messages.' }),
+    processors: z
+      .record(z.string(), processorSchema)
+      .refine((r) => Object.keys(r).length === 1, {
+        error: (issue) => {
+          const keys = Object.keys(issue.input as object);
+          return keys.length === 0
+            ? 'expected exactly one processor group, e.g. { default: {} }'
+            : `expected exactly one processor group, got ${keys.length} (${keys.join(', ')})`;
+        },
+      })
+      .meta({
+        description: 'Exactly one processor group, e.g. `{ default: { concurrency: 8 } }`.',
+      }),
+    batchers: z.record(z.string(), batcherSchema).default({}).meta({
+      description: 'Named batchers. With any batcher, every successful message is batched.',
+    }),
+    context: z.unknown().optional().meta({ description: 'Passed to every callback.' }),
+    shutdownTimeout: positiveMs.default(30_000).meta({
+      description: 'How long `stop()` may drain, in ms, before it stops anyway.',
+    }),
+    partitionBy: partitionBy.optional().meta({
+      description: 'Applied to the processors and batchers that do not set their own.',
+    }),
+    logger: pinoLogger.optional().meta({
+      description:
+        'A pino logger. Without one, a quiet pino logger (warnings and errors) on stderr.',
+    }),
+    handleMessage: zFunction<Callback<[string, Message, unknown, AbortSignal], Message>>().meta({
+      description:
+        'Handles one message; returns it, possibly updated, failed or routed to a batcher.',
+    }),
+    handleBatch: zFunction<
+      Callback<[string, Message[], BatchInfo, unknown, AbortSignal], readonly Message[]>
+    >()
+      .optional()
+      .meta({ description: 'Handles a batch; required when there are batchers.' }),
+    handleFailed: zFunction<MessagesCallback>().optional().meta({
+      description: 'Sees the failed messages of one invocation before they are acked.',
+    }),
+    prepareMessages: zFunction<MessagesCallback>().optional().meta({
+      description: "Runs before `handleMessage` on a processor's whole chunk, e.g. to preload.",
+    }),
+  })
+  .strict();
+
+/**
+ * The pipeline definition: the fields, the rules that relate them, and
+ * the cross-field defaults (`partitionBy` falls back to the pipeline's,
+ * then to the producer module's).
+ */
+export const pipelineDefinitionSchema = pipelineDefinitionObject
+  .superRefine((d, ctx) => {
+    const producers = d.producer.concurrency;
+    const processors = Object.values(d.processors)[0]?.concurrency ?? 1;
+    if (producers * processors > MAX_SUBSCRIPTIONS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['producer', 'concurrency'],
+        message: `expected at most ${Math.floor(MAX_SUBSCRIPTIONS / processors)} with ${processors} processors (every processor subscribes to every producer instance: at most ${MAX_SUBSCRIPTIONS} subscriptions)`,
+      });
+    }
+    if (Object.keys(d.batchers).length > 0 && d.handleBatch === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['handleBatch'],
+        message: 'expected a function, required when batchers are defined',
+      });
+    }
+  })
+  .transform((d) => {
+    const [key, p] = Object.entries(d.processors)[0] as [string, z.output<typeof processorSchema>];
+    return {
+      name: d.name,
+      producer: d.producer,
+      processor: {
+        key,
+        ...p,
+        partitionBy: p.partitionBy ?? d.partitionBy ?? d.producer.module.partitionBy,
+      },
+      batchers: Object.entries(d.batchers).map(([key, b]) => ({
+        key,
+        ...b,
+        partitionBy: b.partitionBy ?? d.partitionBy,
+      })),
+      context: d.context,
+      shutdownTimeout: d.shutdownTimeout,
+      logger: d.logger,
+    };
+  });
+
+/** One processor group's options, as given. */
+export type ProcessorDefinition = z.input<typeof processorSchema>;
+/** One batcher's options, as given. */
+export type BatcherDefinition = z.input<typeof batcherSchema>;
+/** `producer.rateLimiting`, as given. */
+export type RateLimitingDefinition = z.input<typeof rateLimitingSchema>;
+/** `producer`, as given. */
+export type ProducerDefinition = z.input<typeof producerDefinitionSchema>;
+
+type Callbacks = 'context' | 'handleMessage' | 'handleBatch' | 'handleFailed' | 'prepareMessages';
+
+/**
+ * Everything `createPipeline` takes. `C` is the type of `context`, which
+ * the callbacks receive; they are called on this object, so `this` works.
+ */
+export interface PipelineDefinition<C = unknown> extends Omit<
+  z.input<typeof pipelineDefinitionObject>,
+  Callbacks
+> {
   /** Passed to every callback. */
   readonly context?: C;
-  /** How long `stop()` may drain before it stops anyway (ms). @defaultValue 30000 */
-  readonly shutdownTimeout?: number;
-  /** Applied to processors and batchers that do not set their own. */
-  readonly partitionBy?: PartitionBy;
-  /** A pino logger. @defaultValue a quiet pino logger (warnings and errors) on stderr */
-  readonly logger?: Logger;
-
   /**
    * Handles one message; return it (possibly updated, failed or routed to
    * a batcher). `signal` aborts at the shutdown deadline or the processor
@@ -161,213 +341,23 @@ export interface PipelineDefinition<C = unknown> {
   ): readonly Message[] | PromiseLike<readonly Message[]>;
 }
 
-const producerModule = z.custom<ProducerModule>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as Record<string, unknown>)['init'] === 'function',
-  { error: 'expected a producer module (an object with an init function)' },
-);
+type _Agrees = Assert<Agrees<PipelineDefinition, z.input<typeof pipelineDefinitionObject>>>;
 
-const accumulator = z
-  .object({ initial: z.unknown(), accumulate: zFunction() })
-  .strict()
-  .refine((o) => 'initial' in o, { error: 'expected an initial accumulator value' });
-
-/** The schema of one processor group's options (reused by config files). */
-export const processorSchema = z
-  .object({
-    concurrency: concurrencyInt.optional(),
-    maxDemand: positiveInt.optional(),
-    minDemand: nonNegativeInt.optional(),
-    partitionBy: zFunction().optional(),
-    timeout: positiveMs.optional(),
-  })
-  .strict()
-  .superRefine((o, ctx) => {
-    const max = o.maxDemand ?? defaultMaxDemand(o.concurrency ?? defaultProcessorConcurrency());
-    if (o.minDemand !== undefined && o.minDemand >= max) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minDemand'],
-        message: `expected less than maxDemand (${max})`,
-      });
-    }
-  });
-
-/** The schema of one batcher's options (reused by config files). */
-export const batcherSchema = z
-  .object({
-    concurrency: concurrencyInt.optional(),
-    batchSize: z
-      .union([positiveInt, accumulator], {
-        error: 'expected a positive integer or { initial, accumulate }',
-      })
-      .optional(),
-    batchTimeout: positiveMs.optional(),
-    partitionBy: zFunction().optional(),
-    timeout: positiveMs.optional(),
-  })
-  .strict();
-
-const schema = z
-  .object({
-    name: z
-      .string({ error: 'expected a non-empty string' })
-      .min(1, { error: 'expected a non-empty string' }),
-    producer: z
-      .object({
-        module: producerModule,
-        concurrency: concurrencyInt.optional(),
-        transformer: zFunction().optional(),
-        rateLimiting: z
-          .object({ allowedMessages: positiveInt, interval: positiveMs })
-          .strict()
-          .optional(),
-      })
-      .strict(),
-    processors: z.record(z.string(), processorSchema).refine((r) => Object.keys(r).length === 1, {
-      error: (issue) => {
-        const keys = Object.keys(issue.input as object);
-        return keys.length === 0
-          ? 'expected exactly one processor group, e.g. { default: {} }'
-          : `expected exactly one processor group, got ${keys.length} (${keys.join(', ')})`;
-      },
-    }),
-    batchers: z.record(z.string(), batcherSchema).optional(),
-    context: z.unknown().optional(),
-    shutdownTimeout: positiveMs.optional(),
-    partitionBy: zFunction().optional(),
-    logger: z
-      .custom<Logger>(
-        (v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function',
-        {
-          error: 'expected a pino logger',
-        },
-      )
-      .optional(),
-    handleMessage: zFunction(),
-    handleBatch: zFunction().optional(),
-    handleFailed: zFunction().optional(),
-    prepareMessages: zFunction().optional(),
-  })
-  .strict()
-  .superRefine((d, ctx) => {
-    const producers = d.producer.concurrency ?? 1;
-    const processors = Object.values(d.processors)[0]?.concurrency ?? defaultProcessorConcurrency();
-    if (producers * processors > MAX_SUBSCRIPTIONS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['producer', 'concurrency'],
-        message: `expected at most ${Math.floor(MAX_SUBSCRIPTIONS / processors)} with ${processors} processors (every processor subscribes to every producer instance: at most ${MAX_SUBSCRIPTIONS} subscriptions)`,
-      });
-    }
-    if (
-      d.batchers !== undefined &&
-      Object.keys(d.batchers).length > 0 &&
-      d.handleBatch === undefined
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['handleBatch'],
-        message: 'expected a function, required when batchers are defined',
-      });
-    }
-  });
-
+type Resolved = z.output<typeof pipelineDefinitionSchema>;
 /** A processor group with every default filled in. */
-export interface ResolvedProcessor {
-  readonly key: string;
-  readonly concurrency: number;
-  readonly maxDemand: number;
-  readonly minDemand: number;
-  readonly partitionBy: PartitionBy | undefined;
-  readonly timeout: number | undefined;
-}
-
+export type ResolvedProcessor = Resolved['processor'];
 /** A batcher with every default filled in. */
-export interface ResolvedBatcher {
-  readonly key: string;
-  readonly concurrency: number;
-  readonly batchSize: number | BatchSizeAccumulator;
-  readonly batchTimeout: number;
-  readonly partitionBy: PartitionBy | undefined;
-  readonly timeout: number | undefined;
-}
+export type ResolvedBatcher = Resolved['batchers'][number];
 
 /** The definition after validation: what the stages are built from. */
-export interface ResolvedDefinition<C = unknown> {
-  readonly name: string;
-  readonly producer: {
-    readonly module: ProducerModule;
-    readonly concurrency: number;
-    readonly transformer: Transformer | undefined;
-    readonly rateLimiting:
-      { readonly allowedMessages: number; readonly interval: number } | undefined;
-  };
-  readonly processor: ResolvedProcessor;
-  readonly batchers: readonly ResolvedBatcher[];
+export type ResolvedDefinition<C = unknown> = Omit<Resolved, 'context'> & {
   readonly context: C;
-  readonly shutdownTimeout: number;
-  readonly logger: Logger | undefined;
   /** The user's definition: callbacks are called on it, so `this` works in them. */
   readonly callbacks: PipelineDefinition<C>;
-}
-
-/** The default processor `concurrency`: 2 × available CPU cores. */
-function defaultProcessorConcurrency(): number {
-  return availableParallelism() * 2;
-}
-
-/**
- * The default processor `maxDemand`: about 400 messages held by the whole
- * processor group, between 10 (Broadway's default) and 100 per processor.
- * A few CPU-bound processors get large chunks, which are cheap per
- * message; many I/O-bound processors each hold little.
- */
-export function defaultMaxDemand(concurrency: number): number {
-  return Math.min(100, Math.max(10, Math.round(400 / concurrency)));
-}
+};
 
 /** Validates a definition, listing every problem; returns it with defaults filled in. */
 export function resolveDefinition<C>(definition: PipelineDefinition<C>): ResolvedDefinition<C> {
-  const d = parseOptions(schema, definition, 'pipeline definition');
-  const [key, p] = Object.entries(d.processors)[0] as [string, z.output<typeof processorSchema>];
-  const concurrency = p.concurrency ?? defaultProcessorConcurrency();
-  const maxDemand = p.maxDemand ?? defaultMaxDemand(concurrency);
-  const topPartitionBy = definition.partitionBy;
-  return {
-    name: d.name,
-    producer: {
-      module: definition.producer.module,
-      concurrency: d.producer.concurrency ?? 1,
-      transformer: definition.producer.transformer,
-      rateLimiting: d.producer.rateLimiting,
-    },
-    processor: {
-      key,
-      concurrency,
-      maxDemand,
-      minDemand: p.minDemand ?? Math.floor(maxDemand / 2),
-      partitionBy:
-        definition.processors[key]?.partitionBy ??
-        topPartitionBy ??
-        definition.producer.module.partitionBy,
-      timeout: p.timeout,
-    },
-    batchers: Object.entries(d.batchers ?? {}).map(([name, b]) => {
-      return {
-        key: name,
-        concurrency: b.concurrency ?? 1,
-        batchSize: definition.batchers?.[name]?.batchSize ?? 100,
-        batchTimeout: b.batchTimeout ?? 1000,
-        partitionBy: definition.batchers?.[name]?.partitionBy ?? topPartitionBy,
-        timeout: b.timeout,
-      };
-    }),
-    context: definition.context as C,
-    shutdownTimeout: d.shutdownTimeout ?? 30_000,
-    logger: definition.logger,
-    callbacks: definition,
-  };
+  const d = parseOptions(pipelineDefinitionSchema, definition, 'pipeline definition');
+  return { ...d, context: d.context as C, callbacks: definition };
 }

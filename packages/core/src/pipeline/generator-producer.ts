@@ -4,42 +4,43 @@
  */
 import { z } from 'zod';
 import { parseOptions, zFunction } from '../options/parse.ts';
+import { nonNegativeInt } from '../options/blocks.ts';
+import type { Agrees, Assert } from '../internal/agrees.ts';
 import { Message, type Acknowledger } from './message.ts';
 import type { ProducerContext, ProducerModule } from './producer-module.ts';
 
-/** Options of {@link generatorProducer}. */
-export interface GeneratorOptions<D> {
-  /**
-   * How many messages in all, shared among the producer instances.
-   * @defaultValue endless
-   */
-  readonly count?: number;
-  /**
-   * At most this many messages per second, per pipeline (each instance
-   * takes its share). @defaultValue as fast as consumers ask
-   */
-  readonly rate?: number;
-  /** Builds message `n`'s data. @defaultValue `{ n }` */
-  readonly data?: (n: number) => D;
-  /** Called with the messages acked, for progress reporting. */
-  readonly onAck?: (successful: number, failed: number) => void;
-}
-
-const schema = z
+/** {@link generatorProducer}'s options (reused by config files). */
+export const generatorSchema = z
   .object({
-    count: z
-      .int({ error: 'expected a non-negative integer' })
-      .nonnegative({ error: 'expected a non-negative integer' })
-      .optional(),
+    count: nonNegativeInt.optional().meta({
+      description:
+        'How many messages in all, shared among the producer instances. Endless when unset.',
+    }),
     rate: z
       .number({ error: 'expected a positive number' })
       .positive({ error: 'expected a positive number' })
       .finite({ error: 'expected a positive number' })
-      .optional(),
-    data: zFunction().optional(),
-    onAck: zFunction().optional(),
+      .optional()
+      .meta({
+        description:
+          'At most this many messages per second, per pipeline (each instance takes its share). As fast as consumers ask when unset.',
+      }),
+    data: zFunction<(n: number) => unknown>().optional().meta({
+      description: "Builds message `n`'s data; `{ n }` when unset.",
+    }),
+    onAck: zFunction<(successful: number, failed: number) => void>().optional().meta({
+      description: 'Called with the counts of messages acked, for progress reporting.',
+    }),
   })
   .strict();
+
+/** Options of {@link generatorProducer}. `D` is the type of each message's data. */
+export interface GeneratorOptions<D> extends Omit<z.input<typeof generatorSchema>, 'data'> {
+  /** Builds message `n`'s data. */
+  readonly data?: (n: number) => D;
+}
+
+type _Agrees = Assert<Agrees<GeneratorOptions<unknown>, z.input<typeof generatorSchema>>>;
 
 /**
  * A producer of synthetic messages `0, 1, 2, …`: `count` of them (or
@@ -53,7 +54,7 @@ const schema = z
 export function generatorProducer<D = { n: number }>(
   options: GeneratorOptions<D> = {},
 ): ProducerModule {
-  const o = parseOptions(schema, options, 'generator options');
+  const o = parseOptions(generatorSchema, options, 'generator options');
   const make = options.data ?? ((n: number) => ({ n }) as D);
   const acknowledger: Acknowledger = {
     ack: (_ref, successful, failed) => options.onAck?.(successful.length, failed.length),

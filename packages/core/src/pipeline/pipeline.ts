@@ -30,79 +30,13 @@ import { Message } from './message.ts';
 import { partitioner } from './partition.ts';
 import { startProcessor } from './processor-stage.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
-import { RateLimitClock } from './rate-limit-clock.ts';
-import { RateLimiter, rateLimitUpdateSchema, type RateLimit } from './rate-limiter.ts';
+import { startRateLimit, updateRateLimit, type RunningRateLimit } from './rate-limit-clock.ts';
+import { rateLimitUpdateSchema, type RateLimit, type RateLimitUpdate } from './rate-limiter.ts';
 import { PipelineRuntime, type PipelineStats } from './runtime.ts';
 import { channels } from './telemetry.ts';
+import type { Pipeline, PipelineState, StopReport, Topology } from './types.ts';
 
-/** The stage graph of a pipeline, as `pipeline.topology()` reports it. */
-export interface Topology {
-  readonly producers: readonly { readonly name: string; readonly concurrency: number }[];
-  readonly processors: readonly {
-    readonly name: string;
-    readonly processorKey: string;
-    readonly concurrency: number;
-  }[];
-  readonly batchers: readonly {
-    readonly name: string;
-    readonly batcherKey: string;
-    readonly concurrency: number;
-    readonly batchSize: number | 'custom';
-    readonly batchTimeout: number;
-  }[];
-}
-
-/** What `stop()` resolves with. */
-export interface StopReport {
-  /**
-   * Messages not known to be acked at their source when `stop()` settled:
-   * never acked, in an ack still on its way, or in an ack that failed
-   * during the drain (0 after a full drain). The source redelivers them.
-   */
-  readonly unacked: number;
-  /** True if `shutdownTimeout` passed before everything was drained, acked and closed. */
-  readonly timedOut: boolean;
-}
-
-/** A pipeline's lifecycle state. */
-export type PipelineState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
-
-/** A running (or runnable) pipeline. Create one with {@link createPipeline}. */
-export interface Pipeline<C = unknown> {
-  readonly name: string;
-  readonly state: PipelineState;
-  /** Starts every stage. Rejects if the producer module's `prepareForStart` or `init` fails. */
-  start(): Promise<void>;
-  /**
-   * Drains and stops: producers stop fetching, in-flight messages finish,
-   * batchers flush, everything is acked. Idempotent: concurrent and later
-   * calls share one promise. After `shutdownTimeout` it stops anyway and
-   * reports how many messages were left un-acked.
-   */
-  stop(): Promise<StopReport>;
-  /** The stage graph. */
-  topology(): Topology;
-  /** The rate limit in force, or undefined when rate limiting is off. */
-  getRateLimiting(): RateLimit | undefined;
-  /**
-   * Changes the rate limit from the next interval, or at once with
-   * `reset: true`. Throws if the pipeline was defined without one.
-   */
-  updateRateLimiting(update: {
-    allowedMessages?: number;
-    interval?: number;
-    reset?: boolean;
-  }): void;
-  /**
-   * Sends messages straight into a producer's dispatch, bypassing its
-   * demand, transformer and rate limit (for tests; see @sluice/testing).
-   */
-  pushMessages(messages: readonly Message[]): void;
-  /** Message counters: received, acked, failed, in flight. */
-  stats(): PipelineStats;
-  /** The validated definition, with defaults. */
-  readonly definition: ResolvedDefinition<C>;
-}
+export type { Pipeline, PipelineState, StopReport, Topology } from './types.ts';
 
 /**
  * Validates `definition` and returns a pipeline, not yet started. Throws an
@@ -139,8 +73,7 @@ class PipelineImpl<C> implements Pipeline<C> {
   #processors: Stage<never, unknown>[] = [];
   #batchers: Batcher[] = [];
   #allStages: Stage<never, unknown>[] = [];
-  #limiter: RateLimiter | undefined;
-  #clock: RateLimitClock | undefined;
+  #rateLimit: RunningRateLimit | undefined;
   #cleanup: (() => void | PromiseLike<void>) | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<StopReport> | undefined;
@@ -195,7 +128,11 @@ class PipelineImpl<C> implements Pipeline<C> {
     });
     if (typeof cleanup === 'function') this.#cleanup = cleanup;
 
-    if (d.producer.rateLimiting !== undefined) this.#startRateLimiter(d.producer.rateLimiting);
+    if (d.producer.rateLimiting !== undefined) {
+      this.#rateLimit = startRateLimit(d.producer.rateLimiting, d.name, () => {
+        for (const p of this.#producers) p.rateReset();
+      });
+    }
 
     // Producers first; every later stage subscribes to the layer before it.
     const processor = d.processor;
@@ -208,7 +145,7 @@ class PipelineImpl<C> implements Pipeline<C> {
               partitions: processor.concurrency,
               hash: partitioner(partitionBy, processor.concurrency, logger),
             });
-      this.#producers.push(startProducer(rt, i, dispatcher, this.#limiter));
+      this.#producers.push(startProducer(rt, i, dispatcher, this.#rateLimit?.limiter));
     }
     const producerStages = this.#producers.map((p) => p.stage);
     this.#batchers = d.batchers.map((b) => new Batcher(rt as PipelineRuntime, b));
@@ -241,18 +178,6 @@ class PipelineImpl<C> implements Pipeline<C> {
     if (channels.topologyInit.hasSubscribers) {
       channels.topologyInit.publish({ pipeline: d.name, topology: this.topology() });
     }
-  }
-
-  #startRateLimiter(limit: RateLimit): void {
-    const limiter = new RateLimiter(limit);
-    this.#limiter = limiter;
-    this.#clock = new RateLimitClock(limiter, () => {
-      if (channels.rateLimit.hasSubscribers) {
-        channels.rateLimit.publish({ pipeline: this.name, state: 'open', ...limiter.limit });
-      }
-      for (const p of this.#producers) p.rateReset();
-    });
-    this.#clock.start();
   }
 
   stop(): Promise<StopReport> {
@@ -342,7 +267,7 @@ class PipelineImpl<C> implements Pipeline<C> {
    * while draining could still use their connections.
    */
   async #teardown(): Promise<void> {
-    this.#clock?.stop();
+    this.#rateLimit?.clock.stop();
     for (const b of this.#batchers) b.close();
     await Promise.all(this.#allStages.map((s) => s.kill('shutdown')));
     await Promise.all(this.#producers.map((p) => p.stage.kill('shutdown')));
@@ -377,30 +302,18 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   getRateLimiting(): RateLimit | undefined {
-    return this.#limiter?.limit ?? this.definition.producer.rateLimiting;
+    return this.#rateLimit?.limiter.limit ?? this.definition.producer.rateLimiting;
   }
 
-  updateRateLimiting(update: {
-    allowedMessages?: number;
-    interval?: number;
-    reset?: boolean;
-  }): void {
-    const current = this.getRateLimiting();
-    if (current === undefined) {
+  updateRateLimiting(update: RateLimitUpdate): void {
+    if (this.getRateLimiting() === undefined) {
       throw new SluiceError(
         'ERR_PIPELINE_STATE',
         `pipeline ${this.name} was defined without producer.rateLimiting`,
       );
     }
     const parsed = parseOptions(rateLimitUpdateSchema, update, 'updateRateLimiting options');
-    const next = {
-      allowedMessages: parsed.allowedMessages ?? current.allowedMessages,
-      interval: parsed.interval ?? current.interval,
-    };
-    const limiter = this.#limiter;
-    if (limiter === undefined) return;
-    limiter.update(next);
-    if (parsed.reset === true) this.#clock?.resetNow();
+    if (this.#rateLimit !== undefined) updateRateLimit(this.#rateLimit, parsed);
   }
 
   pushMessages(messages: readonly Message[]): void {

@@ -1,9 +1,48 @@
 /**
- * The timer side of the pipeline's rate limit: opens a new interval every
+ * The timer side of the pipeline's rate limit, and its wiring into a running
+ * pipeline: opens a new interval every
  * `interval` ms (the interval in force when the last one opened), and on
  * demand at once. The bookkeeping is the {@link RateLimiter}'s.
  */
-import type { RateLimiter } from './rate-limiter.ts';
+import { RateLimiter, type RateLimit, type RateLimitUpdate } from './rate-limiter.ts';
+import { channels } from './telemetry.ts';
+
+/** A pipeline's rate limit while it runs: the budget and its clock. */
+export interface RunningRateLimit {
+  readonly limiter: RateLimiter;
+  readonly clock: RateLimitClock;
+}
+
+/**
+ * Starts `limit`'s intervals for `pipeline`: each new interval is
+ * published on the rate-limit channel, then `opened` runs (the pipeline
+ * has its producers emit what they held back).
+ */
+export function startRateLimit(
+  limit: RateLimit,
+  pipeline: string,
+  opened: () => void,
+): RunningRateLimit {
+  const limiter = new RateLimiter(limit);
+  const clock = new RateLimitClock(limiter, () => {
+    if (channels.rateLimit.hasSubscribers) {
+      channels.rateLimit.publish({ pipeline, state: 'open', ...limiter.limit });
+    }
+    opened();
+  });
+  clock.start();
+  return { limiter, clock };
+}
+
+/** Applies a checked `updateRateLimiting` call: from the next interval, or now with `reset`. */
+export function updateRateLimit(running: RunningRateLimit, update: RateLimitUpdate): void {
+  const current = running.limiter.limit;
+  running.limiter.update({
+    allowedMessages: update.allowedMessages ?? current.allowedMessages,
+    interval: update.interval ?? current.interval,
+  });
+  if (update.reset === true) running.clock.resetNow();
+}
 
 export class RateLimitClock {
   readonly #limiter: RateLimiter;

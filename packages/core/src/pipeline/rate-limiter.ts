@@ -1,27 +1,35 @@
 /**
  * The pipeline's rate limit: a budget of `allowedMessages` per `interval`,
  * shared by every producer instance. This module is the pure bookkeeping;
- * the pipeline owns the timer that calls {@link RateLimiter.reset}.
+ * rate-limit-clock.ts owns the timer that calls {@link RateLimiter.reset}.
  *
  * An update takes effect at the next reset, unless `reset: true` asks for a
  * new interval now (Broadway's semantics).
  */
 import { z } from 'zod';
 import { positiveInt, positiveMs } from '../options/blocks.ts';
+import type { rateLimitingSchema } from './definition.ts';
 
 /** `pipeline.updateRateLimiting`'s argument: every key optional, no other key allowed. */
 export const rateLimitUpdateSchema = z
   .object({
-    allowedMessages: positiveInt.optional(),
-    interval: positiveMs.optional(),
-    reset: z.boolean({ error: 'expected true or false' }).optional(),
+    allowedMessages: positiveInt.optional().meta({
+      description: 'The new budget per interval; unchanged when unset.',
+    }),
+    interval: positiveMs.optional().meta({
+      description: 'The new interval, in ms; unchanged when unset.',
+    }),
+    reset: z.boolean({ error: 'expected true or false' }).default(false).meta({
+      description: 'Starts a new interval now, with the new limit, instead of at the next one.',
+    }),
   })
   .strict();
 
-export interface RateLimit {
-  readonly allowedMessages: number;
-  readonly interval: number;
-}
+/** `pipeline.updateRateLimiting`'s argument. */
+export type RateLimitUpdate = z.input<typeof rateLimitUpdateSchema>;
+
+/** A rate limit in force: `allowedMessages` per `interval` ms. */
+export type RateLimit = z.output<typeof rateLimitingSchema>;
 
 export class RateLimiter {
   #limit: RateLimit;

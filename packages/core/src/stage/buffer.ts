@@ -11,9 +11,11 @@
  * are never dropped. Positions are absolute event sequence numbers: `#headSeq`
  * is the sequence number of the oldest buffered event.
  */
+import type { z } from 'zod';
+import type { bufferKeep } from './options.ts';
 import { Fifo } from '../internal/fifo.ts';
 
-export type BufferKeep = 'first' | 'last';
+export type BufferKeep = z.infer<typeof bufferKeep>;
 
 interface PendingInfo {
   readonly seq: number;

@@ -86,7 +86,7 @@ function stopAfterFlush(p: StageProcess, reason: unknown): void {
     p.runner.requestStop(reason);
   } else if (p.out.consumers.size === 0) {
     p.logger.warn(
-      { count: buffer.count },
+      { code: 'WARN_BUFFERED_EVENTS_LOST', count: buffer.count },
       `stage ${p.name} stopped with ${buffer.count} buffered events and no consumer to take them`,
     );
     p.runner.requestStop(reason);

@@ -15,31 +15,25 @@ import { NONE, type DispatchTarget, type Dispatcher } from './dispatcher.ts';
 import { parseOptions, zFunction } from '../options/parse.ts';
 import { z } from 'zod';
 
-/** Options of {@link DemandDispatcher}. */
-export interface DemandDispatcherOptions {
-  /**
-   * Shuffle the consumers once, before the first dispatch, so the first one
-   * to subscribe is not flooded. Broadway turns this on for its processors.
-   * @defaultValue false
-   */
-  readonly shuffleDemandsOnFirstDispatch?: boolean;
-  /**
-   * The largest ask you expect from one consumer. A bigger ask logs a
-   * warning, because unequal demands overload the greedy consumer.
-   * @defaultValue the first ask seen
-   */
-  readonly maxDemand?: number;
-  /** Random source for the shuffle, in [0, 1). Tests inject a seeded one. */
-  readonly random?: () => number;
-}
-
-const schema = z
+/** {@link DemandDispatcher}'s options. */
+export const demandDispatcherSchema = z
   .object({
-    shuffleDemandsOnFirstDispatch: z.boolean().optional(),
-    maxDemand: z.int().positive().optional(),
-    random: zFunction().optional(),
+    shuffleDemandsOnFirstDispatch: z.boolean().default(false).meta({
+      description:
+        'Shuffle the consumers once, before the first dispatch, so the first one to subscribe is not flooded. Broadway turns this on for its processors.',
+    }),
+    maxDemand: z.int().positive().optional().meta({
+      description:
+        'The largest ask expected from one consumer (the first ask seen when unset): a bigger one logs a warning, since unequal demands overload the greedy consumer.',
+    }),
+    random: zFunction<() => number>().optional().meta({
+      description: 'The random source for the shuffle, in [0, 1); `Math.random` when unset.',
+    }),
   })
   .strict();
+
+/** Options of {@link DemandDispatcher}. */
+export type DemandDispatcherOptions = z.input<typeof demandDispatcherSchema>;
 
 interface Entry<S> {
   readonly subscription: S;
@@ -56,10 +50,10 @@ export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
   readonly #random: () => number;
 
   constructor(options: DemandDispatcherOptions = {}) {
-    const parsed = parseOptions(schema, options, 'DemandDispatcher options');
-    this.#shuffle = parsed.shuffleDemandsOnFirstDispatch ?? false;
+    const parsed = parseOptions(demandDispatcherSchema, options, 'DemandDispatcher options');
+    this.#shuffle = parsed.shuffleDemandsOnFirstDispatch;
     this.#maxDemand = parsed.maxDemand;
-    this.#random = (parsed.random as (() => number) | undefined) ?? Math.random;
+    this.#random = parsed.random ?? Math.random;
   }
 
   subscribe(subscription: S): number {
@@ -84,6 +78,7 @@ export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
       target.warn(
         `DemandDispatcher expects a maximum demand of ${this.#maxDemand}, got an ask of ${count}; ` +
           'using different maximum demands will overload greedy consumers',
+        'WARN_DEMAND_MISMATCH',
       );
     }
     const index = this.#indexOf(subscription);

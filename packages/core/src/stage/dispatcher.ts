@@ -23,16 +23,19 @@ export interface DispatchTarget<T, S = unknown> {
   info(message: unknown): void;
   /** Reports events the policy dropped (a partition hash that returned none). */
   discard(count: number, reason: string): void;
-  /** A non-fatal misuse worth a log line. */
-  warn(message: string): void;
+  /**
+   * A non-fatal misuse worth a log line, logged with `code` (a `WARN_…`
+   * code, `WARN_DISPATCHER` when none is given).
+   */
+  warn(message: string, code?: string): void;
 }
 
 /** Options a consumer passes to its producer's dispatcher when subscribing. */
 export interface DispatcherSubscribeOptions<T = unknown> {
   /** PartitionDispatcher: the partition this subscription takes. */
-  readonly partition?: PartitionName;
+  readonly partition?: PartitionName | undefined;
   /** BroadcastDispatcher: only events for which this returns true are sent. */
-  readonly selector?: (event: T) => boolean;
+  readonly selector?: ((event: T) => boolean) | undefined;
   /** The subscribing consumer's identity, filled in by the stage runtime. */
   readonly consumer?: unknown;
 }

@@ -15,27 +15,35 @@ import type { Logger } from '../logger.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { producer, type Stage } from './stage.ts';
 import type { ProducerOptions, Subscription } from './types.ts';
+import type { Agrees, Assert } from '../internal/agrees.ts';
 
-/** Options of {@link fromIterable}. */
-export interface FromIterableOptions<T> {
-  readonly name?: string;
-  readonly logger?: Logger;
-  readonly dispatcher?: Dispatcher<T, Subscription>;
-  /**
-   * `'continue'` (default) keeps the producer running when its consumers
-   * cancel; `'stop'` stops it once the last consumer has cancelled.
-   */
-  readonly onCancel?: 'continue' | 'stop';
-}
-
-const schema = z
+/** {@link fromIterable}'s options. */
+export const fromIterableSchema = z
   .object({
-    name: z.string().min(1).optional(),
-    logger: z.unknown().optional(),
-    dispatcher: z.unknown().optional(),
-    onCancel: z.enum(['continue', 'stop']).optional(),
+    name: z.string().min(1).optional().meta({ description: 'A name for logs and telemetry.' }),
+    logger: z.custom<Logger>().optional().meta({
+      description: 'A pino-compatible logger; a quiet pino logger on stderr when unset.',
+    }),
+    dispatcher: z.custom<Dispatcher<unknown, Subscription>>().optional().meta({
+      description: 'How items are shared among consumers; a new DemandDispatcher when unset.',
+    }),
+    onCancel: z.enum(['continue', 'stop']).default('continue').meta({
+      description:
+        '`continue` keeps the producer running when its consumers cancel; `stop` stops it once the last one has.',
+    }),
   })
   .strict();
+
+/** Options of {@link fromIterable}. `T` is the type of the items. */
+export interface FromIterableOptions<T> extends Omit<
+  z.input<typeof fromIterableSchema>,
+  'dispatcher'
+> {
+  /** How items are shared among consumers. */
+  readonly dispatcher?: Dispatcher<T, Subscription> | undefined;
+}
+
+type _Agrees = Assert<Agrees<FromIterableOptions<unknown>, z.input<typeof fromIterableSchema>>>;
 
 const DONE = Symbol('done');
 const EMIT = Symbol('emit');
@@ -58,7 +66,7 @@ export function fromIterable<T>(
   source: Iterable<T> | AsyncIterable<T>,
   options: FromIterableOptions<T> = {},
 ): Stage<never, T> {
-  const parsed = parseOptions(schema, options, 'fromIterable options');
+  const parsed = parseOptions(fromIterableSchema, options, 'fromIterable options');
   const producerOptions: ProducerOptions<T> = {
     ...(parsed.name !== undefined && { name: parsed.name }),
     ...(options.logger !== undefined && { logger: options.logger }),

@@ -24,6 +24,7 @@
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
 import { Fifo } from '../internal/fifo.ts';
+import type { Agrees, Assert } from '../internal/agrees.ts';
 import { parseOptions, show, zFunction } from '../options/parse.ts';
 import {
   NONE,
@@ -33,26 +34,26 @@ import {
   type PartitionName,
 } from './dispatcher.ts';
 
-/** Options of {@link PartitionDispatcher}. */
-export interface PartitionDispatcherOptions<T> {
-  /** A partition count `n` (partitions `0..n-1`), or the partition names. */
-  readonly partitions: number | readonly PartitionName[];
-  /**
-   * Maps an event to its partition. Returning `undefined` or `null` discards
-   * the event (reported as discarded). Required when partitions are named.
-   * @defaultValue a hash of the event, modulo the partition count
-   */
-  readonly hash?: (event: T) => PartitionName | null | undefined;
-}
+const partitionName = z.union([z.string(), z.int()]);
 
-const name = z.union([z.string(), z.int()]);
-const schema = z
+/** {@link PartitionDispatcher}'s options. */
+export const partitionDispatcherSchema = z
   .object({
-    partitions: z.union([
-      z.int().positive({ error: 'expected a positive integer or a non-empty array of names' }),
-      z.array(name).min(1, { error: 'expected a non-empty array of partition names' }),
-    ]),
-    hash: zFunction().optional(),
+    partitions: z
+      .union([
+        z.int().positive({ error: 'expected a positive integer or a non-empty array of names' }),
+        z
+          .array(partitionName)
+          .min(1, { error: 'expected a non-empty array of partition names' })
+          .readonly(),
+      ])
+      .meta({
+        description: 'A partition count `n` (partitions `0..n-1`), or the partition names.',
+      }),
+    hash: zFunction<(event: unknown) => PartitionName | null | undefined>().optional().meta({
+      description:
+        'Maps an event to its partition; `undefined` or `null` discards it (reported as discarded). Required when partitions are named; a hash of the event, modulo the partition count, when unset.',
+    }),
   })
   .strict()
   .refine(
@@ -66,6 +67,19 @@ const schema = z
     message: 'a hash function is required when partitions are named',
     path: ['hash'],
   });
+
+/** Options of {@link PartitionDispatcher}. `T` is the type of the events. */
+export interface PartitionDispatcherOptions<T> extends Omit<
+  z.input<typeof partitionDispatcherSchema>,
+  'hash'
+> {
+  /** Maps an event to its partition; `undefined` or `null` discards it. */
+  readonly hash?: ((event: T) => PartitionName | null | undefined) | undefined;
+}
+
+type _Agrees = Assert<
+  Agrees<PartitionDispatcherOptions<unknown>, z.input<typeof partitionDispatcherSchema>>
+>;
 
 interface Partition<T, S> {
   readonly name: PartitionName;
@@ -102,7 +116,7 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
   #requested = 0;
 
   constructor(options: PartitionDispatcherOptions<T>) {
-    const parsed = parseOptions(schema, options, 'PartitionDispatcher options');
+    const parsed = parseOptions(partitionDispatcherSchema, options, 'PartitionDispatcher options');
     const names =
       typeof parsed.partitions === 'number' ? range(parsed.partitions) : parsed.partitions;
     for (const n of names) {

@@ -97,12 +97,16 @@ export class StageProcess implements RunnerHost<Envelope> {
       reask: (sub, n) => this.post({ t: 'ask', sub, n }),
       info: (message) => this.post({ t: 'info', message }),
       discard: (count, reason) => {
-        this.logger.warn({ count }, `stage ${this.name} discarded ${count} events: ${reason}`);
+        this.logger.warn(
+          { code: 'WARN_EVENTS_DISCARDED', count },
+          `stage ${this.name} discarded ${count} events: ${reason}`,
+        );
         publishDiscarded({ stage: this.name, count, reason });
       },
-      warn: (message) => this.logger.warn({}, message),
+      warn: (message, code = 'WARN_DISPATCHER') => this.logger.warn({ code }, message),
     };
-    const size = options.bufferSize ?? (this.kind === 'producer' ? 10_000 : Infinity);
+    // A producer's bound is its schema's default; a producer-consumer's, none.
+    const size = options.bufferSize ?? Infinity;
     return new Emitter<Sub>(
       options.dispatcher ?? new DemandDispatcher(),
       new EventBuffer(size, options.bufferKeep ?? 'last'),
@@ -296,7 +300,7 @@ export class StageProcess implements RunnerHost<Envelope> {
     const callbacks = this.callbacks;
     if (callbacks.handleInfo === undefined) {
       this.logger.warn(
-        { message: show(message) },
+        { code: 'WARN_NO_HANDLE_INFO', message: show(message) },
         `stage ${this.name} received a message but has no handleInfo`,
       );
       return then();

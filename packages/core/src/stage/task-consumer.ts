@@ -17,50 +17,70 @@ import { parseOptions, show, zFunction } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
 import { consumer, type Stage } from './stage.ts';
 import type { SubscribeTarget, Subscription } from './types.ts';
+import type { Agrees, Assert } from '../internal/agrees.ts';
 
-/** Options of {@link taskConsumer}. */
-export interface TaskConsumerOptions<T> {
-  /** Runs once per event. `signal` aborts when the consumer stops. */
-  readonly task: (event: T, signal: AbortSignal) => unknown;
-  /** Producers to subscribe to. */
-  readonly subscribeTo?: readonly SubscribeTarget<T>[];
-  /** Most tasks running at once per producer. @defaultValue 10 */
-  readonly maxDemand?: number;
-  /** Ask again once this many tasks have finished. @defaultValue `Math.floor(maxDemand / 2)`, at least 1 */
-  readonly minDemand?: number;
-  /** `'temporary'` (default) logs a failed task; `'transient'` retries it. */
-  readonly restart?: 'temporary' | 'transient';
-  /** @defaultValue 3 */
-  readonly maxRestarts?: number;
-  /** @defaultValue 5 */
-  readonly maxSeconds?: number;
-  readonly name?: string;
-  readonly logger?: Logger;
-}
-
-const schema = z
+/** {@link taskConsumer}'s options. */
+export const taskConsumerSchema = z
   .object({
-    task: zFunction(),
-    subscribeTo: z.array(z.unknown()).optional(),
-    maxDemand: z.int().positive({ error: 'expected a positive integer' }).optional(),
-    minDemand: z.int().positive({ error: 'expected a positive integer' }).optional(),
-    restart: z.enum(['temporary', 'transient']).optional(),
-    maxRestarts: z.int().nonnegative().optional(),
-    maxSeconds: z.number().positive().optional(),
-    name: z.string().min(1).optional(),
-    logger: z.unknown().optional(),
+    task: zFunction<(event: unknown, signal: AbortSignal) => unknown>().meta({
+      description: 'Runs once per event; its `signal` aborts when the consumer stops.',
+    }),
+    subscribeTo: z
+      .array(z.custom<SubscribeTarget<unknown>>())
+      .readonly()
+      .optional()
+      .meta({ description: 'Producers to subscribe to.' }),
+    maxDemand: z
+      .int()
+      .positive({ error: 'expected a positive integer' })
+      .default(10)
+      .meta({ description: 'The most tasks running at once per producer.' }),
+    minDemand: z.int().positive({ error: 'expected a positive integer' }).optional().meta({
+      description:
+        'Ask again once this many tasks have finished; at most `maxDemand`, half of it (at least 1) when unset.',
+    }),
+    restart: z.enum(['temporary', 'transient']).default('temporary').meta({
+      description: '`temporary` logs a failed task; `transient` runs it again with the same event.',
+    }),
+    maxRestarts: z.int().nonnegative().default(3).meta({
+      description:
+        "With `transient`: more restarts than this within `maxSeconds` stop the consumer with the task's error.",
+    }),
+    maxSeconds: z
+      .number()
+      .positive()
+      .default(5)
+      .meta({ description: 'The window, in seconds, in which `maxRestarts` are counted.' }),
+    name: z.string().min(1).optional().meta({ description: 'A name for logs and telemetry.' }),
+    logger: z
+      .custom<Logger>()
+      .optional()
+      .meta({ description: 'A pino-compatible logger; a quiet pino logger on stderr when unset.' }),
   })
   .strict()
   .superRefine((o, ctx) => {
-    const max = o.maxDemand ?? 10;
-    if (o.minDemand !== undefined && o.minDemand > max) {
+    if (o.minDemand !== undefined && o.minDemand > o.maxDemand) {
       ctx.addIssue({
         code: 'custom',
         path: ['minDemand'],
-        message: `expected at most maxDemand (${max})`,
+        message: `expected at most maxDemand (${o.maxDemand})`,
       });
     }
-  });
+  })
+  .transform((o) => ({ ...o, minDemand: o.minDemand ?? Math.max(1, Math.floor(o.maxDemand / 2)) }));
+
+/** Options of {@link taskConsumer}. `T` is the type of the events. */
+export interface TaskConsumerOptions<T> extends Omit<
+  z.input<typeof taskConsumerSchema>,
+  'task' | 'subscribeTo'
+> {
+  /** Runs once per event. `signal` aborts when the consumer stops. */
+  readonly task: (event: T, signal: AbortSignal) => unknown;
+  /** Producers to subscribe to. */
+  readonly subscribeTo?: readonly SubscribeTarget<T>[] | undefined;
+}
+
+type _Agrees = Assert<Agrees<TaskConsumerOptions<unknown>, z.input<typeof taskConsumerSchema>>>;
 
 const FINISHED = Symbol('finished');
 interface Finished {
@@ -78,12 +98,9 @@ interface Finished {
  * ```
  */
 export function taskConsumer<T>(options: TaskConsumerOptions<T>): Stage<T, never> {
-  const o = parseOptions(schema, options, 'taskConsumer options');
-  const maxDemand = o.maxDemand ?? 10;
-  const minDemand = o.minDemand ?? Math.max(1, Math.floor(maxDemand / 2));
-  const restart = o.restart ?? 'temporary';
-  const maxRestarts = o.maxRestarts ?? 3;
-  const windowMs = (o.maxSeconds ?? 5) * 1000;
+  const o = parseOptions(taskConsumerSchema, options, 'taskConsumer options');
+  const { maxDemand, minDemand, restart, maxRestarts } = o;
+  const windowMs = o.maxSeconds * 1000;
   const task = options.task;
   const controller = new AbortController();
   const finishedBy = new Map<Subscription, number>();

@@ -2,9 +2,17 @@
  * Public types of the stage core: callbacks, options and the values they
  * exchange. The runtime lives in stage.ts.
  */
-import type { Logger } from '../logger.ts';
-import type { Dispatcher, PartitionName } from './dispatcher.ts';
-import type { BufferKeep } from './buffer.ts';
+import type { z } from 'zod';
+import type { Agrees, Assert } from '../internal/agrees.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type {
+  cancelMode,
+  consumerOptionsSchema,
+  demandMode,
+  producerConsumerOptionsSchema,
+  producerOptionsSchema,
+  subscriptionSchema,
+} from './options.ts';
 import type { Stage } from './stage.ts';
 
 /** A stage's role. Producers emit, consumers receive, producer-consumers do both. */
@@ -12,18 +20,18 @@ export type StageKind = 'producer' | 'producer_consumer' | 'consumer';
 
 /**
  * What a consumer does when one of its subscriptions ends:
- * - `permanent` (default): it stops, with the same reason;
+ * - `permanent`: it stops, with the same reason;
  * - `transient`: it stops unless the reason is normal (`'normal'`, `'shutdown'`, `{ shutdown }`);
  * - `temporary`: it keeps running.
  */
-export type CancelMode = 'permanent' | 'transient' | 'temporary';
+export type CancelMode = z.infer<typeof cancelMode>;
 
 /**
- * `forward` (default) passes demand to `handleDemand` as it arrives.
- * `accumulate` holds demand and emitted events until switched to `forward`,
- * e.g. to wait until every consumer has subscribed.
+ * `forward` passes demand to `handleDemand` as it arrives. `accumulate`
+ * holds demand and emitted events until switched to `forward`, e.g. to
+ * wait until every consumer has subscribed.
  */
-export type DemandMode = 'forward' | 'accumulate';
+export type DemandMode = z.infer<typeof demandMode>;
 
 /** `automatic` (default) lets the runtime manage demand; `manual` leaves it to `stage.ask`. */
 export type SubscribeMode = 'automatic' | 'manual';
@@ -34,33 +42,20 @@ export interface Cancellation {
   readonly reason: unknown;
 }
 
-/** Options of one consumer→producer subscription. */
-export interface SubscriptionOptions<T = unknown> {
-  /**
-   * The most events this subscription has outstanding at once.
-   * @defaultValue 1000
-   */
-  readonly maxDemand?: number;
-  /**
-   * Ask for more when outstanding demand falls to this or below. Events are
-   * handled in chunks of at most `maxDemand - minDemand`.
-   * @defaultValue `Math.floor(maxDemand / 2)`
-   */
-  readonly minDemand?: number;
-  /** What the consumer does when this subscription ends. @defaultValue 'permanent' */
-  readonly cancel?: CancelMode;
-  /** For a PartitionDispatcher producer: the partition to take. */
-  readonly partition?: PartitionName;
+/** Options of one consumer→producer subscription (described in stage/options.ts). */
+export interface SubscriptionOptions<T = unknown> extends Omit<
+  z.input<typeof subscriptionSchema>,
+  'selector'
+> {
   /** For a BroadcastDispatcher producer: which events this consumer wants. */
-  readonly selector?: (event: T) => boolean;
+  readonly selector?: ((event: T) => boolean) | undefined;
 }
 
 /** Subscription options after defaults are applied. */
-export interface ResolvedSubscriptionOptions<T = unknown> extends SubscriptionOptions<T> {
-  readonly maxDemand: number;
-  readonly minDemand: number;
-  readonly cancel: CancelMode;
-}
+export type ResolvedSubscriptionOptions<T = unknown> = Omit<
+  z.output<typeof subscriptionSchema>,
+  'selector'
+> & { readonly selector?: ((event: T) => boolean) | undefined };
 
 /** A producer for a consumer's `subscribeTo`, alone or with subscription options. */
 export type SubscribeTarget<T> =
@@ -84,40 +79,36 @@ export interface CallResult<T, R = unknown> {
   readonly reply?: R;
 }
 
-/** Options common to every stage. */
-export interface BaseStageOptions {
-  /** A name for logs and telemetry. @defaultValue `<kind>-<n>` */
-  readonly name?: string;
-  /** A pino-compatible logger. @defaultValue a quiet pino logger on stderr */
-  readonly logger?: Logger;
+/** How a stage shares its events among consumers (`dispatcher`). */
+interface Emits<Out> {
+  readonly dispatcher?: Dispatcher<Out, Subscription> | undefined;
+}
+/** The producers a stage subscribes to once `init` has run (`subscribeTo`). */
+interface Receives<In> {
+  readonly subscribeTo?: readonly SubscribeTarget<In>[] | undefined;
 }
 
-/** Options of a stage that emits events (producer or producer-consumer). */
-export interface EmitterOptions<Out> {
-  /**
-   * Events held while no consumer has demand. `Infinity` for no bound.
-   * @defaultValue 10000 for producers, Infinity for producer-consumers
-   */
-  readonly bufferSize?: number;
-  /** Which events survive when the buffer is full. @defaultValue 'last' */
-  readonly bufferKeep?: BufferKeep;
-  /** How events are shared among consumers. @defaultValue a new DemandDispatcher */
-  readonly dispatcher?: Dispatcher<Out, Subscription>;
-}
-
-/** Options of a stage that receives events (consumer or producer-consumer). */
-export interface ReceiverOptions<In> {
-  /** Producers to subscribe to once `init` has run. */
-  readonly subscribeTo?: readonly SubscribeTarget<In>[];
-}
-
-export interface ProducerOptions<Out> extends BaseStageOptions, EmitterOptions<Out> {
-  /** @defaultValue 'forward' */
-  readonly demand?: DemandMode;
-}
+/** `producer()`'s options (described in stage/options.ts). */
+export interface ProducerOptions<Out>
+  extends Omit<z.input<typeof producerOptionsSchema>, 'dispatcher'>, Emits<Out> {}
+/** `producerConsumer()`'s options (described in stage/options.ts). */
 export interface ProducerConsumerOptions<In, Out>
-  extends BaseStageOptions, EmitterOptions<Out>, ReceiverOptions<In> {}
-export interface ConsumerOptions<In> extends BaseStageOptions, ReceiverOptions<In> {}
+  extends
+    Omit<z.input<typeof producerConsumerOptionsSchema>, 'dispatcher' | 'subscribeTo'>,
+    Emits<Out>,
+    Receives<In> {}
+/** `consumer()`'s options (described in stage/options.ts). */
+export interface ConsumerOptions<In>
+  extends Omit<z.input<typeof consumerOptionsSchema>, 'subscribeTo'>, Receives<In> {}
+
+type _Agree = [
+  Assert<Agrees<SubscriptionOptions, z.input<typeof subscriptionSchema>>>,
+  Assert<Agrees<ProducerOptions<unknown>, z.input<typeof producerOptionsSchema>>>,
+  Assert<
+    Agrees<ProducerConsumerOptions<unknown, unknown>, z.input<typeof producerConsumerOptionsSchema>>
+  >,
+  Assert<Agrees<ConsumerOptions<unknown>, z.input<typeof consumerOptionsSchema>>>,
+];
 
 /** Callbacks every stage kind may implement. All may be async. */
 export interface CommonCallbacks<In, Out> {

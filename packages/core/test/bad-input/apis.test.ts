@@ -5,13 +5,8 @@
  * expected and the value given.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  SluiceError,
-  createPipeline,
-  fromIterable,
-  generatorProducer,
-  taskConsumer,
-} from '../../src/index.ts';
+import { SluiceError, createPipeline, generatorProducer } from '../../src/index.ts';
+import { fromIterable, taskConsumer } from '../../src/stage/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import { expectInvalid, idle, pass, thrownBy, type OptionRow } from './support.ts';
 

@@ -10,7 +10,7 @@ import {
   consumer,
   producer,
   type Stage,
-} from '../../src/index.ts';
+} from '../../src/stage/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import { expectInvalid, pass, type OptionRow } from './support.ts';
 

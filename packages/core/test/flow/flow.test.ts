@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Flow, producer } from '../../src/index.ts';
+import { Flow } from '../../src/flow/index.ts';
+import { producer } from '../../src/stage/index.ts';
 
 const words = (text: string): string[] => text.split(/\s+/).filter((w) => w !== '');
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Flow,
   Message,
   generatorProducer,
   type Acknowledger,
   type MessageStatus,
   type ProducerModule,
 } from '../../src/index.ts';
+import { Flow } from '../../src/flow/index.ts';
 import { deferred, memoryLogger, settle } from '../helpers.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Flow } from '../../src/index.ts';
+import { Flow } from '../../src/flow/index.ts';
 import { until } from '../helpers.ts';
 
 /** An endless source that says when it was closed. */

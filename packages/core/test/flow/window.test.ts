@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Flow, Window, producer, type TriggerInfo } from '../../src/index.ts';
+import { Flow, Window, type TriggerInfo } from '../../src/flow/index.ts';
+import { producer } from '../../src/stage/index.ts';
 import { settle } from '../helpers.ts';
 
 afterEach(() => vi.useRealTimers());

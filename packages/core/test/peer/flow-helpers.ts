@@ -1,5 +1,6 @@
 /** Shared helpers for the translations of Elixir Flow's own test suites. */
-import { producer, type Flow, type Stage } from '../../src/index.ts';
+import { type Flow } from '../../src/flow/index.ts';
+import { producer, type Stage } from '../../src/stage/index.ts';
 import { defaultHash } from '../../src/stage/partition-dispatcher.ts';
 
 /** The integers from `from` to `to`, both included (Elixir's `from..to`). */

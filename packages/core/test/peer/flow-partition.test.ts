@@ -15,7 +15,8 @@
  * into_stages/3" (Sluice has no throughStages).
  */
 import { describe, expect, it } from 'vitest';
-import { Flow, Window, consumer } from '../../src/index.ts';
+import { Flow, Window } from '../../src/flow/index.ts';
+import { consumer } from '../../src/stage/index.ts';
 import { until } from '../helpers.ts';
 import { partitionOf, range, sorted, sum } from './flow-helpers.ts';
 

@@ -9,7 +9,7 @@
  *   Flow.window_join, which Sluice does not have (only bounded joins).
  */
 import { describe, expect, it } from 'vitest';
-import { Flow, Window } from '../../src/index.ts';
+import { Flow, Window } from '../../src/flow/index.ts';
 import { partitionOf, range, sorted, sum } from './flow-helpers.ts';
 
 const random = (n: number) =>

@@ -27,7 +27,8 @@
  *   Sluice has no on_init stage option; per-stage state lives in closures.
  */
 import { describe, expect, it } from 'vitest';
-import { Flow, Window, consumer } from '../../src/index.ts';
+import { Flow, Window } from '../../src/flow/index.ts';
+import { consumer } from '../../src/stage/index.ts';
 import { until } from '../helpers.ts';
 import { counter, range, sorted, sum, take } from './flow-helpers.ts';
 

@@ -13,7 +13,7 @@
  * Sluice gives the small-demand result for both (see the quoted doc line).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Flow, Window, type TriggerKind } from '../../src/index.ts';
+import { Flow, Window, type TriggerKind } from '../../src/flow/index.ts';
 import { range, sum, take, thenHang } from './flow-helpers.ts';
 import { settle } from '../helpers.ts';
 

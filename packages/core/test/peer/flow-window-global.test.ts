@@ -8,7 +8,7 @@
  *   to (triggerPeriodically and triggerWhen cover the use).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Flow, Window, type TriggerKind } from '../../src/index.ts';
+import { Flow, Window, type TriggerKind } from '../../src/flow/index.ts';
 import { range, take, thenHang } from './flow-helpers.ts';
 import { settle } from '../helpers.ts';
 

@@ -5,7 +5,7 @@
  * Skipped: none.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Flow, Window } from '../../src/index.ts';
+import { Flow, Window } from '../../src/flow/index.ts';
 import { range, take, thenHang } from './flow-helpers.ts';
 import { settle } from '../helpers.ts';
 

@@ -22,7 +22,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stageChannels, type DiscardedEvent } from '../../src/index.ts';
+import { stageChannels, type DiscardedEvent } from '../../src/stage/index.ts';
 import {
   Mailbox,
   asyncQueue,

@@ -19,7 +19,8 @@
  * - "consumer callbacks: format_status/2": `:sys.get_status`.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError, SluiceError, consumer } from '../../src/index.ts';
+import { InvalidOptionsError, SluiceError } from '../../src/index.ts';
+import { consumer } from '../../src/stage/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import {
   Mailbox,

@@ -12,7 +12,7 @@
  * Nothing in these blocks is skipped.
  */
 import { describe, expect, it } from 'vitest';
-import { BroadcastDispatcher } from '../../src/index.ts';
+import { BroadcastDispatcher } from '../../src/stage/index.ts';
 import {
   ANY,
   Mailbox,

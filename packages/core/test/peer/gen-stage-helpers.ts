@@ -33,7 +33,7 @@ import {
   type Stage,
   type Subscription,
   type SubscriptionOptions,
-} from '../../src/index.ts';
+} from '../../src/stage/index.ts';
 import { memoryLogger, settle, type LogLine } from '../helpers.ts';
 
 /** The upper bound of `receive`, a safety net only: no test asserts a timing. */

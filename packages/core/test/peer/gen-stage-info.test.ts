@@ -11,7 +11,7 @@
  * Nothing in this block is skipped.
  */
 import { describe, expect, it } from 'vitest';
-import type { Stage, Subscription } from '../../src/index.ts';
+import type { Stage, Subscription } from '../../src/stage/index.ts';
 import {
   ANY,
   Mailbox,

@@ -21,12 +21,8 @@
  * (the synchronizer tests) is a consumer with manual demand that never asks.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  BroadcastDispatcher,
-  InvalidOptionsError,
-  SluiceError,
-  producerConsumer,
-} from '../../src/index.ts';
+import { InvalidOptionsError, SluiceError } from '../../src/index.ts';
+import { BroadcastDispatcher, producerConsumer } from '../../src/stage/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import {
   ANY,

@@ -21,13 +21,8 @@
  * - "producer callbacks: format_status/2": `:sys.get_status`.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DemandDispatcher,
-  InvalidOptionsError,
-  SluiceError,
-  producer,
-  type DispatchTarget,
-} from '../../src/index.ts';
+import { InvalidOptionsError, SluiceError } from '../../src/index.ts';
+import { DemandDispatcher, producer, type DispatchTarget } from '../../src/stage/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import {
   Mailbox,

@@ -34,7 +34,7 @@ import {
   producer,
   toAsyncIterable,
   type Stage,
-} from '../../src/index.ts';
+} from '../../src/stage/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import { counter, quiesce, range, track } from './gen-stage-helpers.ts';
 

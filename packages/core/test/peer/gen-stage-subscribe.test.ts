@@ -26,14 +26,14 @@
  *   private and cannot be forged.
  */
 import { describe, expect, it } from 'vitest';
+import { InvalidOptionsError } from '../../src/index.ts';
 import {
   BroadcastDispatcher,
-  InvalidOptionsError,
   consumer,
   producer,
   type Cancellation,
   type Subscription,
-} from '../../src/index.ts';
+} from '../../src/stage/index.ts';
 import { memoryLogger } from '../helpers.ts';
 import {
   ANY,

@@ -10,7 +10,7 @@ import {
   producer,
   type Cancellation,
   type Stage,
-} from '../../src/index.ts';
+} from '../../src/stage/index.ts';
 import { memoryLogger, settle, until } from '../helpers.ts';
 
 const stages: Stage<unknown, unknown>[] = [];

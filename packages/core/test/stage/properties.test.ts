@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DemandDispatcher } from '../../src/index.ts';
+import type { DemandDispatcher } from '../../src/stage/index.ts';
 import {
   BroadcastDispatcher,
   PartitionDispatcher,
@@ -17,7 +17,7 @@ import {
   producerConsumer,
   type Stage,
   type Subscription,
-} from '../../src/index.ts';
+} from '../../src/stage/index.ts';
 import { memoryLogger, settle, until, type LogLine } from '../helpers.ts';
 
 type Speed = 'sync' | 'microtask' | 'macrotask';

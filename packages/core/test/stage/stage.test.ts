@@ -14,7 +14,7 @@ import {
   type DiscardedEvent,
   type Stage,
   type Subscription,
-} from '../../src/index.ts';
+} from '../../src/stage/index.ts';
 import { deferred, memoryLogger, settle, until } from '../helpers.ts';
 
 const stages: Stage<unknown, unknown>[] = [];

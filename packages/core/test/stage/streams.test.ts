@@ -6,7 +6,7 @@ import {
   taskConsumer,
   toAsyncIterable,
   type Stage,
-} from '../../src/index.ts';
+} from '../../src/stage/index.ts';
 import { deferred, memoryLogger, settle, until } from '../helpers.ts';
 
 const stages: Stage<never, unknown>[] = [];

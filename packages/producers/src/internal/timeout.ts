@@ -4,7 +4,7 @@
  * settles within its timeout. Used by every producer for every broker call
  * it makes, so no acknowledger, receive loop or shutdown waits for ever.
  */
-import { MAX_TIMER_MS } from '@sluice/core';
+import { MAX_TIMER_MS } from '@sluice/core/options';
 import { BrokerError, type BrokerKind } from '../errors.ts';
 
 /** What {@link withTimeout} needs to name a call that timed out. */

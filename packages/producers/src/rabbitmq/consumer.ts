@@ -18,11 +18,11 @@
  */
 import {
   noopAcknowledger,
-  parseOptions,
   type Acknowledger,
   type Message,
   type ProducerContext,
 } from '@sluice/core';
+import { parseOptions } from '@sluice/core/options';
 import { BrokerError, isBrokerError } from '../errors.ts';
 import { messageOf } from '../internal/error-helpers.ts';
 import { AmqplibClient } from './amqplib-client.ts';

@@ -1,4 +1,5 @@
-import { Flow, type Message } from '@sluice/core';
+import { type Message } from '@sluice/core';
+import { Flow } from '@sluice/core/flow';
 import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';

@@ -1,0 +1,73 @@
+/**
+ * Public types of a pipeline: what `createPipeline` returns and reports.
+ * The runtime lives in pipeline.ts.
+ */
+import type { ResolvedDefinition } from './definition.ts';
+import type { Message } from './message.ts';
+import type { RateLimit, RateLimitUpdate } from './rate-limiter.ts';
+import type { PipelineStats } from './runtime.ts';
+
+/** The stage graph of a pipeline, as `pipeline.topology()` reports it. */
+export interface Topology {
+  readonly producers: readonly { readonly name: string; readonly concurrency: number }[];
+  readonly processors: readonly {
+    readonly name: string;
+    readonly processorKey: string;
+    readonly concurrency: number;
+  }[];
+  readonly batchers: readonly {
+    readonly name: string;
+    readonly batcherKey: string;
+    readonly concurrency: number;
+    readonly batchSize: number | 'custom';
+    readonly batchTimeout: number;
+  }[];
+}
+
+/** What `stop()` resolves with. */
+export interface StopReport {
+  /**
+   * Messages not known to be acked at their source when `stop()` settled:
+   * never acked, in an ack still on its way, or in an ack that failed
+   * during the drain (0 after a full drain). The source redelivers them.
+   */
+  readonly unacked: number;
+  /** True if `shutdownTimeout` passed before everything was drained, acked and closed. */
+  readonly timedOut: boolean;
+}
+
+/** A pipeline's lifecycle state. */
+export type PipelineState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** A running (or runnable) pipeline. Create one with {@link createPipeline}. */
+export interface Pipeline<C = unknown> {
+  readonly name: string;
+  readonly state: PipelineState;
+  /** Starts every stage. Rejects if the producer module's `prepareForStart` or `init` fails. */
+  start(): Promise<void>;
+  /**
+   * Drains and stops: producers stop fetching, in-flight messages finish,
+   * batchers flush, everything is acked. Idempotent: concurrent and later
+   * calls share one promise. After `shutdownTimeout` it stops anyway and
+   * reports how many messages were left un-acked.
+   */
+  stop(): Promise<StopReport>;
+  /** The stage graph. */
+  topology(): Topology;
+  /** The rate limit in force, or undefined when rate limiting is off. */
+  getRateLimiting(): RateLimit | undefined;
+  /**
+   * Changes the rate limit from the next interval, or at once with
+   * `reset: true`. Throws if the pipeline was defined without one.
+   */
+  updateRateLimiting(update: RateLimitUpdate): void;
+  /**
+   * Sends messages straight into a producer's dispatch, bypassing its
+   * demand, transformer and rate limit (for tests; see @sluice/testing).
+   */
+  pushMessages(messages: readonly Message[]): void;
+  /** Message counters: received, acked, failed, in flight. */
+  stats(): PipelineStats;
+  /** The validated definition, with defaults. */
+  readonly definition: ResolvedDefinition<C>;
+}
