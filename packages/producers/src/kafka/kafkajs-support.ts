@@ -15,7 +15,7 @@ export type KafkaJs = typeof KafkaJsModule;
 
 /** kafkajs, loaded at first use: a `SluiceError` `ERR_MISSING_LIBRARY` when it is not installed. */
 export function loadKafkaJs(): KafkaJs {
-  return loadLibrary<KafkaJs>('kafkajs', '2.2.4', 'kafka');
+  return loadLibrary<KafkaJs>('kafkajs', '2.2.4', 'Kafka');
 }
 
 /** Runs one kafkajs request, its failure turned into a {@link BrokerError}. */

@@ -9,6 +9,7 @@ import { BrokerError } from '../errors.ts';
 import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
 import type { KafkaClient } from './client.ts';
 import { KafkaJsClient } from './kafkajs-client.ts';
+import { loadKafkaJs } from './kafkajs-support.ts';
 import { KafkaConsumer } from './consumer.ts';
 import type { HaltedPartition, KafkaMessageMetadata } from './message.ts';
 import { resolveKafkaOptions, type KafkaProducerOptions } from './options.ts';
@@ -41,6 +42,8 @@ export interface KafkaProducerModule extends ProducerModule {
  */
 export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModule {
   const o = resolveKafkaOptions(options);
+  // A missing kafkajs is reported here, where the producer is written, not at start.
+  if (o.client === undefined) loadKafkaJs();
   const members: KafkaConsumer[] = [];
   let client: KafkaClient | undefined = o.client;
   const getClient = (): KafkaClient =>

@@ -1,7 +1,8 @@
 /**
  * kafkajs is an optional peer dependency: importing the Kafka producer does
  * not load it, and making a client without it installed throws
- * ERR_MISSING_LIBRARY naming the install command. "Not installed" is
+ * ERR_MISSING_LIBRARY naming the install command; so does creating the
+ * producer without a client of its own. "Not installed" is
  * simulated where Node looks packages up, so loadLibrary sees exactly what
  * it would see in an app without kafkajs.
  */
@@ -9,6 +10,7 @@ import { createRequire } from 'node:module';
 import Module from 'node:module';
 import { SluiceError } from '@sluice/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KafkaClient } from '../../src/kafka/client.ts';
 
 const require = createRequire(import.meta.url);
 const kafkajsLoaded = () =>
@@ -49,10 +51,13 @@ describe('kafkajs, loaded at first use', () => {
       code: 'ERR_MISSING_LIBRARY',
       message: expect.stringContaining('run `npm install kafkajs@2.2.4`') as unknown,
     });
-    // The producer's factory still works: the client is made at first use.
-    expect(() =>
-      kafkaProducer({ brokers: ['kafka-1:9092'], groupId: 'g', topics: ['t'] }),
-    ).not.toThrow();
+    // The producer's factory says so at once, not when the pipeline starts...
+    expect(() => kafkaProducer({ brokers: ['kafka-1:9092'], groupId: 'g', topics: ['t'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_MISSING_LIBRARY' }),
+    );
+    // ...unless it is given a client of its own, which needs no kafkajs.
+    const client = { admin: () => undefined } as unknown as KafkaClient;
+    expect(() => kafkaProducer({ client, groupId: 'g', topics: ['t'] })).not.toThrow();
   });
 
   it('is loaded once a client is made', async () => {
