@@ -3,8 +3,9 @@
  * exhausted (then drains and exits 0) or a signal arrives: the first
  * SIGTERM/SIGINT drains, a second one forces the exit (130).
  *
- * On a TTY it redraws a live view on stderr (rate per stage, in flight,
- * acked, failed); otherwise it writes pino JSON logs to stderr, a progress
+ * On a TTY it draws the live view on stderr (`../view/`, docs/cli.md#the-live-view);
+ * log records then go to a file, each shown once above the view and
+ * counted in it. Otherwise it writes pino JSON logs to stderr, a progress
  * line a second. stdout is left to the data (the stdout sink).
  *
  * Exit codes: 0 everything acked; 1 stopped with messages un-acked (the
@@ -12,6 +13,8 @@
  * crashed; 2 invalid file; 130 forced.
  */
 import diagnostics from 'node:diagnostics_channel';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createPipeline,
   pipelineChannels,
@@ -23,6 +26,12 @@ import {
 import { pino } from 'pino';
 import { build, type SourceEnd } from '../build.ts';
 import { loadConfig, printable } from '../config/load.ts';
+import {
+  createLogSink,
+  startPipelineView,
+  summarizeError,
+  type PipelineView,
+} from '../view/index.ts';
 import { reportInvalid } from './report.ts';
 
 interface RunOptions {
@@ -31,10 +40,15 @@ interface RunOptions {
 }
 
 export async function run(file: string, options: RunOptions): Promise<number> {
+  // A TypeScript handler's stack frames then read file:line of its source.
+  process.setSourceMapsEnabled(true);
+  // With the live view on, records go to a file and one line each to the view.
+  const logs = options.tty ? createLogSink(join(tmpdir(), `sluice-${process.pid}.log`)) : undefined;
   const logger = pino(
-    { name: 'sluice', level: options.tty ? 'warn' : options.logLevel },
-    pino.destination({ fd: 2, sync: false }),
+    { name: 'sluice', level: options.logLevel },
+    logs?.stream ?? pino.destination({ fd: 2, sync: false }),
   );
+  let total: number | undefined;
   let pipelineName = '';
   let definition;
   let end: SourceEnd;
@@ -42,9 +56,8 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     const loaded = loadConfig(file);
     pipelineName = loaded.config.name;
     ({ definition, end } = await build(loaded, logger));
-    if (!options.tty) {
-      logger.info({ config: printable(loaded) }, `starting pipeline ${pipelineName}`);
-    }
+    if (loaded.config.producer.type === 'generator') total = loaded.config.producer.count;
+    logger.info({ config: printable(loaded) }, `starting pipeline ${pipelineName}`);
   } catch (error) {
     return reportInvalid(file, error);
   }
@@ -55,6 +68,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   } catch (error) {
     return reportInvalid(file, error);
   }
+  // The progress log line (no TTY) counts messages per stage.
   const stages = new Map<string, number>();
   const count = (stage: string, n: number): void =>
     void stages.set(stage, (stages.get(stage) ?? 0) + n);
@@ -73,53 +87,34 @@ export async function run(file: string, options: RunOptions): Promise<number> {
       count(`batcher ${e.batcher}`, e.successful.length + e.failed.length);
     }
   };
-  diagnostics.subscribe(pipelineChannels.processorStop, onProcessor);
-  diagnostics.subscribe(pipelineChannels.batchProcessorStop, onBatch);
+  let view: PipelineView | undefined;
+  if (logs !== undefined) {
+    view = startPipelineView(pipeline, { logs, ...(total !== undefined && { total }) });
+  } else {
+    diagnostics.subscribe(pipelineChannels.processorStop, onProcessor);
+    diagnostics.subscribe(pipelineChannels.batchProcessorStop, onBatch);
+  }
 
   try {
     await pipeline.start();
   } catch (error) {
+    view?.stop();
     logger.error({ err: error }, `pipeline ${pipelineName} failed to start`);
     if (options.tty) {
-      console.error(`pipeline ${pipelineName} failed to start: ${(error as Error).message}`);
+      console.error(`pipeline ${pipelineName} failed to start: ${summarizeError(error)}`);
     }
     logger.flush();
     return 1;
   }
 
   const started = performance.now();
-  let previous = { at: started, stages: new Map<string, number>() };
-  let drawn = 0;
-  const view = (): string[] => {
-    const now = performance.now();
-    const s = pipeline.stats();
-    const seconds = (now - previous.at) / 1000;
-    const rates = [...stages.entries()].map(([stage, n]) => {
-      const rate = (n - (previous.stages.get(stage) ?? 0)) / Math.max(seconds, 0.001);
-      return `${stage} ${Math.round(rate).toLocaleString()}/s`;
-    });
-    previous = { at: now, stages: new Map(stages) };
-    return [
-      `${pipelineName}  ${((now - started) / 1000).toFixed(1)}s  received ${s.received.toLocaleString()}  in flight ${s.inFlight.toLocaleString()}  acked ${s.successful.toLocaleString()}  failed ${s.failed.toLocaleString()}`,
-      `  ${rates.length > 0 ? rates.join('   ') : 'waiting for messages'}`,
-    ];
-  };
-  const ticker = setInterval(
-    () => {
-      if (options.tty) {
-        const lines = view();
-        // stderr: stdout is for data (the stdout sink).
-        process.stderr.write(
-          `${drawn > 0 ? `\u001b[${drawn}A` : ''}${lines.map((l) => `\r${l}\u001b[K`).join('\n')}\n`,
-        );
-        drawn = lines.length;
-      } else {
-        const s = pipeline.stats();
-        logger.info({ ...s, stages: Object.fromEntries(stages) }, 'progress');
-      }
-    },
-    options.tty ? 250 : 1000,
-  );
+  const ticker =
+    view === undefined
+      ? setInterval(() => {
+          const s = pipeline.stats();
+          logger.info({ ...s, stages: Object.fromEntries(stages) }, 'progress');
+        }, 1000)
+      : undefined;
 
   const finished = new Promise<{ report: StopReport; reason: string; failed?: boolean }>(
     (resolve) => {
@@ -155,12 +150,19 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   );
   const { report, reason, failed } = await finished;
   clearInterval(ticker);
+  view?.stop();
   diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
   diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
   const s = pipeline.stats();
   const seconds = (performance.now() - started) / 1000;
-  const summary = `${pipelineName}: ${reason} after ${seconds.toFixed(1)}s: acked ${s.successful.toLocaleString()}, failed ${s.failed.toLocaleString()}, un-acked ${report.unacked}${report.timedOut ? ' (the drain timed out)' : ''}`;
-  if (options.tty) console.error(summary);
+  const head = `${pipelineName}: ${reason} after ${seconds.toFixed(1)}s`;
+  const counts = `acked ${s.successful.toLocaleString()}, failed ${s.failed.toLocaleString()}, un-acked ${report.unacked}${report.timedOut ? ' (the drain timed out)' : ''}`;
+  const summary = `${head}: ${counts}`;
+  if (options.tty) {
+    // Two lines: the first stays within 60 columns for short names.
+    console.error(`${head}\n  ${counts}`);
+    if (logs !== undefined && logs.lines().length > 0) console.error(`log records: ${logs.file}`);
+  }
   logger.info({ ...s, unacked: report.unacked, timedOut: report.timedOut, reason }, summary);
   logger.flush();
   return report.unacked === 0 && failed !== true ? 0 : 1;
