@@ -27,6 +27,8 @@ export class LiveView {
   readonly #interval: number;
   readonly #update: ReturnType<typeof createLogUpdate>;
   #timer: NodeJS.Timeout | undefined;
+  #pending: string[] = [];
+  #dropped = 0;
 
   /** Creates the view; {@link LiveView.start} draws it. */
   constructor(options: LiveViewOptions) {
@@ -49,9 +51,17 @@ export class LiveView {
     return this;
   }
 
-  /** Draws one frame now. */
+  /** Draws one frame now, below the lines logged since the last one. */
   draw(): void {
     const width = this.width;
+    if (this.#pending.length > 0 || this.#dropped > 0) {
+      this.#update.clear();
+      const lines = this.#pending.map((line) => fit(line, width));
+      if (this.#dropped > 0) lines.push(`… ${this.#dropped} more log lines`);
+      this.#update.persist(lines.join('\n'));
+      this.#pending = [];
+      this.#dropped = 0;
+    }
     const frame = this.#render(width)
       .split('\n')
       .map((line) => fit(line, width))
@@ -59,12 +69,18 @@ export class LiveView {
     this.#update(frame);
   }
 
-  /** Writes `line` above the view (cut to the width), then redraws. */
+  /**
+   * Writes `line` above the view (cut to the width) with the next frame.
+   * At most {@link LiveView.MAX_LINES_PER_FRAME} lines per frame: the rest
+   * are counted in one line, so a burst of logs cannot flood the terminal.
+   */
   log(line: string): void {
-    this.#update.clear();
-    this.#update.persist(fit(line, this.width));
-    this.draw();
+    if (this.#pending.length < LiveView.MAX_LINES_PER_FRAME) this.#pending.push(line);
+    else this.#dropped++;
   }
+
+  /** Most lines {@link LiveView.log} writes above the view per frame. */
+  static readonly MAX_LINES_PER_FRAME = 5;
 
   /**
    * Stops redrawing. The last frame is drawn once more and left on screen

@@ -30,14 +30,19 @@ export interface LogSink {
   onNewLine: ((line: string) => void) | undefined;
 }
 
-/** One log record (pino's JSON) as one line: `level message: Error: text (file:line)`. */
+/**
+ * One log record (pino's JSON) as one line: `level message: Error: text
+ * (file:line)`, with the numbers of the message and error text as `N`,
+ * so a crash logged for message 17 and for message 42 is one line.
+ */
 export function summarizeRecord(record: Record<string, unknown>): string {
   const level = LEVELS[Number(record['level'])] ?? String(record['level']);
-  const message = typeof record['msg'] === 'string' ? record['msg'] : '';
+  const general = { generalize: true } as const;
+  const message = summarizeError(typeof record['msg'] === 'string' ? record['msg'] : '', general);
   const err = record['err'];
   return err === undefined
     ? `${level} ${message}`
-    : `${level} ${message}: ${summarizeError(revive(err))}`;
+    : `${level} ${message}: ${summarizeError(revive(err), general)}`;
 }
 
 /** pino serialises errors as `{ type, message, stack }`; make an Error of one again. */
