@@ -1,12 +1,14 @@
 /**
  * `npm start`: runs the orders pipeline on the embedded default, a
- * generator of synthetic orders, with no broker. On a TTY it shows a live
- * line; otherwise it logs a line per second. Ctrl-C (or SIGTERM) drains
+ * generator of synthetic orders, with no broker. On a TTY it shows the
+ * live view `sluice run` shows (`@sluice/cli/view`); otherwise it logs a
+ * line per second. Ctrl-C (or SIGTERM) drains
  * and stops cleanly; a second Ctrl-C forces the exit.
  *
  *   SLUICE_MESSAGES   how many orders (default 3,000,000; 0 for endless)
  *   SLUICE_RATE       orders per second (default: as fast as possible)
  */
+import { startPipelineView, type PipelineView } from '@sluice/cli/view';
 import { generatorProducer, stopOnSignals, type StopReport } from '@sluice/core';
 import { order, ordersPipeline, type Warehouse } from './orders.ts';
 
@@ -49,24 +51,22 @@ function summary(report: StopReport, reason: string): string {
   ].join('\n');
 }
 
-await pipeline.start();
 console.log(
   `orders pipeline: ${total > 0 ? total.toLocaleString() : 'endless'} generated orders → 2 processors → warehouse batcher (500). Ctrl-C to stop.`,
 );
-const ticker = setInterval(
-  () => {
-    if (tty) process.stdout.write(`\r${line()}\u001b[K`);
-    else console.log(line());
-  },
-  tty ? 200 : 1000,
-);
+// Started before the pipeline, so it counts from the first message.
+const view: PipelineView | undefined = tty
+  ? startPipelineView(pipeline, { stream: process.stdout, ...(total > 0 && { total }) })
+  : undefined;
+await pipeline.start();
+const ticker = tty ? undefined : setInterval(() => console.log(line()), 1000);
 
 let finished = false;
 const finish = (report: StopReport, reason: string): void => {
   if (finished) return;
   finished = true;
   clearInterval(ticker);
-  if (tty) process.stdout.write('\n');
+  view?.stop();
   console.log(summary(report, reason));
   process.exitCode = report.unacked === 0 ? 0 : 1;
 };

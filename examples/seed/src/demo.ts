@@ -1,7 +1,8 @@
 /**
  * `npm start` (until the pipeline lands): runs the four seed examples at
- * once for a few seconds with live counts, then prints a summary. Ctrl-C
- * stops early, cleanly.
+ * once for a few seconds with live counts (on a TTY, drawn by the live
+ * view's redraw loop from `@sluice/cli/view`), then prints a summary.
+ * Ctrl-C stops early, cleanly.
  *
  *   SLUICE_DEMO_SECONDS   how long to run (default 3)
  */
@@ -9,6 +10,7 @@ import { startCounterChain } from './counter-chain.ts';
 import { startAdder, startDie } from './dice.ts';
 import { startQueueBroadcaster } from './queue-broadcaster.ts';
 import { startRateLimiter } from './rate-limiter.ts';
+import { LiveView, RateMeter, count } from '@sluice/cli/view';
 import { producer } from '@sluice/core/stage';
 
 const seconds = Number(process.env['SLUICE_DEMO_SECONDS'] ?? 3);
@@ -72,27 +74,30 @@ const adder = startAdder([red, blue], 100);
 
 const started = Date.now();
 const tty = process.stdout.isTTY;
-const line = (): string => {
+const chainRate = new RateMeter();
+/** One frame: a line per example, cut to the terminal's width by the view. */
+const lines = (): string[] => {
   const elapsed = (Date.now() - started) / 1000;
   const dice = [...adder.totals.entries()].map(([k, t]) => `${k} ${t.count}`).join(', ');
-  return (
-    `${elapsed.toFixed(1)}s  chain ${counts.chain.toLocaleString()} (${Math.round(counts.chain / Math.max(elapsed, 0.001)).toLocaleString()}/s)` +
-    `  limited ${counts.limited}  broadcast ${counts.notified}→${printed.join('/')}  dice ${dice}`
-  );
+  return [
+    `seed examples  ${elapsed.toFixed(1)}s`,
+    `  counter chain  ${count(counts.chain)} events  ${count(chainRate.sample(Date.now(), counts.chain))}/s`,
+    `  rate limiter   ${count(counts.limited)} events`,
+    `  broadcaster    ${counts.notified} sent → printers ${printed.join('/')}`,
+    `  dice           ${dice}`,
+  ];
 };
-const ticker = setInterval(
-  () => {
-    if (tty) process.stdout.write(`\r${line()}\u001b[K`);
-    else console.log(line());
-  },
-  tty ? 200 : 1000,
-);
+const view = tty
+  ? new LiveView({ render: () => lines().join('\n'), stream: process.stdout }).start()
+  : undefined;
+const ticker = tty ? undefined : setInterval(() => console.log(lines().join(' |')), 1000);
 
 let stopping = false;
 async function stop(reason: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(ticker);
+  view?.stop();
   clearTimeout(timer);
   notifying = false;
   await Promise.all(
@@ -109,7 +114,6 @@ async function stop(reason: string): Promise<void> {
       adder.stage,
     ].map((s) => s.stop('shutdown')),
   );
-  if (tty) process.stdout.write('\n');
   const rollsPerDie = [...adder.totals.entries()].map(
     ([k, t]) => `${k}: ${t.count} rolls, mean ${(t.sum / Math.max(t.count, 1)).toFixed(2)}`,
   );

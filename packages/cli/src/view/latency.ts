@@ -28,6 +28,11 @@ export class LatencyWindow {
     this.#values = new Float64Array(size);
   }
 
+  /** How many durations are kept (at most the window's size). */
+  get size(): number {
+    return this.#count;
+  }
+
   /** Adds one duration (milliseconds). */
   record(ms: number): void {
     this.#values[this.#next] = ms;
