@@ -178,8 +178,11 @@ export function createCollector(
   const sample = (on: boolean): void => {
     if (on === sampling) return;
     sampling = on;
-    if (on) diagnostics.subscribe(pipelineChannels.messageStop, onMessage);
-    else diagnostics.unsubscribe(pipelineChannels.messageStop, onMessage);
+    // A handler that threw publishes an exception event instead of stop.
+    for (const channel of [pipelineChannels.messageStop, pipelineChannels.messageException]) {
+      if (on) diagnostics.subscribe(channel, onMessage);
+      else diagnostics.unsubscribe(channel, onMessage);
+    }
   };
   sample(true);
 
