@@ -3,7 +3,7 @@
  * exhausted (then drains and exits 0) or a signal arrives: the first
  * SIGTERM/SIGINT drains, a second one forces the exit (130).
  *
- * On a TTY it draws the live view on stderr (`../view/`, docs/cli.md#the-live-view);
+ * On a TTY it draws the live view on stderr (`../view/`, docs/live-view.md);
  * log records then go to a file, each shown once above the view and
  * counted in it. Otherwise it writes pino JSON logs to stderr, a progress
  * line a second. stdout is left to the data (the stdout sink).
