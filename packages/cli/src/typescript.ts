@@ -95,7 +95,5 @@ function missingTsx(file: string, native: boolean, jsx: boolean, nativeError: un
 }
 
 function code(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error
-    ? String(error.code)
-    : '';
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
 }
