@@ -73,7 +73,10 @@ export async function ok(
 export async function registryProblem(): Promise<string | undefined> {
   const ping = await run('npm', ['ping'], ROOT, { timeout: 20_000 });
   if (ping.code === 0) return undefined;
-  const reason = `the npm registry is unreachable (npm ping: ${ping.stderr.trim().split('\n').at(-1) ?? ping.code})`;
+  const lines = ping.stderr.trim().split('\n');
+  const said =
+    lines.findLast((line) => /error/i.test(line)) ?? `exit ${ping.code}, timed out after 20 s`;
+  const reason = `the npm registry is unreachable (npm ping: ${said})`;
   const ci = process.env['CI'];
   if (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') {
     throw new Error(`${reason}; CI is set, so the packaging tests must run`);
