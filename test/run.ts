@@ -75,7 +75,8 @@ export async function registryProblem(): Promise<string | undefined> {
   if (ping.code === 0) return undefined;
   const lines = ping.stderr.trim().split('\n');
   const said =
-    lines.findLast((line) => /error/i.test(line)) ?? `exit ${ping.code}, timed out after 20 s`;
+    lines.findLast((line) => /error/i.test(line)) ??
+    (ping.code === null ? 'no answer within 20 s' : `exit ${ping.code}`);
   const reason = `the npm registry is unreachable (npm ping: ${said})`;
   const ci = process.env['CI'];
   if (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') {
