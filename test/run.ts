@@ -24,7 +24,7 @@ export function run(
   command: string,
   args: readonly string[],
   cwd: string,
-  { env = {}, timeout = 180_000 }: { env?: Record<string, string>; timeout?: number } = {},
+  { env = {}, timeout = 300_000 }: { env?: Record<string, string>; timeout?: number } = {},
 ): Promise<Ran> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
