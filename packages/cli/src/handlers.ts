@@ -1,6 +1,7 @@
 /**
- * Loads a pipeline file's handler module: TypeScript (through tsx, so no
- * build step is needed on Node 20) or JavaScript. It exports at least one
+ * Loads a pipeline file's handler module: TypeScript (with Node's own type
+ * stripping where it has it, else through tsx when installed; no build step
+ * either way) or JavaScript. It exports at least one
  * of `handleMessage`, `handleBatch`, `handleFailed` and `prepareMessages`,
  * by name or in a default object. Anything else is an error, never a
  * pipeline that acks messages it did not handle.
@@ -10,6 +11,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PipelineDefinition } from '@sluice/core';
 import { ConfigError } from './config/load.ts';
+import { importTypeScript } from './typescript.ts';
 
 /** The callbacks a handler module may export. */
 export type Handlers = Partial<
@@ -43,11 +45,7 @@ export async function loadHandlers(
   let module: Record<string, unknown>;
   try {
     if (TYPESCRIPT.has(extname(file))) {
-      const { tsImport } = await import('tsx/esm/api');
-      module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<
-        string,
-        unknown
-      >;
+      module = await importTypeScript(file);
     } else {
       module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     }
