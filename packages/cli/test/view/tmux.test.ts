@@ -26,6 +26,12 @@ function hasTmux(): boolean {
 }
 const tmuxFound = hasTmux();
 if (!tmuxFound) {
+  // .ci/run installs it (scripts/ci-tools.sh): there, a missing tmux is a failure.
+  if (process.env['CI'] !== undefined && process.env['CI'] !== '') {
+    throw new Error(
+      'tmux is not installed: run bash scripts/ci-tools.sh (apt-get install -y tmux)',
+    );
+  }
   console.warn('skipping the live view tmux test: tmux is not installed (apt-get install -y tmux)');
 }
 
