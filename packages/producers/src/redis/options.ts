@@ -16,7 +16,7 @@ const nonNegativeMs = z
   .nonnegative({ error: 'expected a non-negative number of ms' })
   .finite({ error: 'expected a non-negative number of ms' });
 const key = (what: string) =>
-  z.string({ error: `expected ${what}` }).min(1, { error: `expected a non-empty ${what}` });
+  z.string({ error: `expected a ${what}` }).min(1, { error: `expected a non-empty ${what}` });
 
 const URL_ERROR = 'expected a redis:// or rediss:// URL: give `url` or set REDIS_URL';
 
@@ -43,12 +43,12 @@ export const redisOptionsObject = z
       description:
         'The server, e.g. `redis://:password@host:6379/0` (`rediss://` for TLS). Without it, the `REDIS_URL` environment variable; one of them is required.',
     }),
-    stream: key('a stream key').meta({ description: 'The stream to read, e.g. `orders`.' }),
-    group: key('a consumer group name').meta({
+    stream: key('stream key').meta({ description: 'The stream to read, e.g. `orders`.' }),
+    group: key('consumer group name').meta({
       description:
         'The consumer group the pipeline reads as; pipelines in one group share the work.',
     }),
-    consumer: key('a consumer name').optional().meta({
+    consumer: key('consumer name').optional().meta({
       description:
         'The consumer name prefix; instance `i` reads as `<consumer>-<i>`. Without it, `<hostname>-<pid>`, so each process is a new consumer and a dead one is claimed from after `claimIdle`.',
     }),
@@ -56,7 +56,7 @@ export const redisOptionsObject = z
       description:
         'Create the group (and the stream, with MKSTREAM) at start when it does not exist; with `false`, a missing group fails the start.',
     }),
-    groupStartId: key('a stream id').default('0').meta({
+    groupStartId: key('stream id').default('0').meta({
       description:
         "Where a group created by `createGroup` starts: `'0'` reads the stream's existing entries, `'$'` only new ones.",
     }),
@@ -74,7 +74,7 @@ export const redisOptionsObject = z
       description:
         'A failed entry stays pending and is claimed back after `initial · 2^(deliveries − 1)` ms, at most `max`.',
     }),
-    deadLetterStream: key('a stream key').optional().meta({
+    deadLetterStream: key('stream key').optional().meta({
       description:
         'Where entries that failed `maxAttempts` times are added (their fields, and the reason in `sluice-failure-reason`), then acked. Without it, `<stream>:dead-letter`.',
     }),
