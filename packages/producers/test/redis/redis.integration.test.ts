@@ -73,7 +73,7 @@ describeWithBroker('redis', 'redisProducer on a real Redis', () => {
     });
     expect(deliveries).toEqual([1, 2, 3]);
     expect(dead).toHaveLength(1);
-    expect(dead[0]?.fields).toMatchObject({
+    expect(dead?.[0]?.fields).toMatchObject({
       n: 'bad',
       order: '42',
       'sluice-failure-reason': 'Error: no such order',
