@@ -3,7 +3,7 @@ import { createTestStream, type RedisTestStream } from '@sluice/producers/redis/
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { redisProducer, type RedisFields, type RedisMetadata } from '../../src/redis/index.ts';
-import { memoryLogger, waitFor } from './support.ts';
+import { DropProxy, memoryLogger, waitFor } from './support.ts';
 
 type RedisMessage = Message<RedisFields, RedisMetadata>;
 
@@ -125,5 +125,44 @@ describeWithBroker('redis', 'redisProducer on a real Redis', () => {
       expect(meta?.consumer).toBe('alive-0');
     }
     await waitFor('nothing pending', async () => (await s.pending()) === 0);
+  });
+
+  it('reconnects after its connections are cut, and goes on reading and acking', async () => {
+    const target = new URL(s.url);
+    const proxy = new DropProxy({ host: target.hostname, port: Number(target.port) || 6379 });
+    const port = await proxy.listen();
+    try {
+      const seen = new Set<string>();
+      pipeline = createPipeline({
+        name: 'redis-reconnect',
+        producer: {
+          module: redisProducer({
+            ...s.options,
+            url: `redis://127.0.0.1:${port}`,
+            block: 50,
+            claimIdle: 500,
+            claimInterval: 100,
+            reconnectBackoff: { initial: 10, max: 50 },
+          }),
+        },
+        processors: { default: { concurrency: 4 } },
+        logger: memoryLogger(),
+        handleMessage: (_p, m) => {
+          seen.add((m as RedisMessage).data['n'] as string);
+          return m;
+        },
+      });
+      await pipeline.start();
+      await s.add(20);
+      await waitFor('the first 20', () => seen.size === 20);
+      proxy.drop();
+      await s.add(Array.from({ length: 20 }, (_, i) => ({ n: String(20 + i) })));
+      await waitFor('all 40', () => seen.size === 40);
+      await waitFor('nothing pending', async () => (await s.pending()) === 0);
+      expect(await pipeline.stop()).toEqual({ unacked: 0, timedOut: false });
+      pipeline = undefined;
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 /** Helpers the Redis producer's tests share. */
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@sluice/core';
 
 /** One logged line. */
@@ -43,5 +44,46 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }
     await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A TCP proxy to `target` whose connections can all be cut at once, as a network failure would. */
+export class DropProxy {
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(target: { host: string; port: number }) {
+    this.#server = createServer((client) => {
+      const upstream = connect(target);
+      this.#sockets.add(client).add(upstream);
+      const forget = (): void => {
+        this.#sockets.delete(client);
+        this.#sockets.delete(upstream);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', forget).on('close', forget);
+      upstream.on('error', forget).on('close', forget);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as { port: number }).port;
+    return this.port;
+  }
+
+  /** Destroys every socket through the proxy: both ends see the connection die. */
+  drop(): void {
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+  }
+
+  async close(): Promise<void> {
+    this.drop();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }
