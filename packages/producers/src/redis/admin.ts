@@ -1,10 +1,9 @@
 /**
  * Stream management, for fixtures and tools; the producer does not need
- * it. `IoRedisAdmin` implements it with `ioredis`.
+ * it. `NodeRedisAdmin` implements it with `redis` (node-redis).
  */
-import type { Redis } from 'ioredis';
 import type { RedisEntry } from './client.ts';
-import { loadIoRedis, toBrokerError } from './ioredis-client.ts';
+import { openNodeRedis, toBrokerError, type NodeRedisConnection } from './node-redis-client.ts';
 
 /** Adding, reading and deleting streams. */
 export interface RedisAdmin {
@@ -21,16 +20,14 @@ export interface RedisAdmin {
   close(): Promise<void>;
 }
 
-/** A {@link RedisAdmin} on its own ioredis connection. */
-export class IoRedisAdmin implements RedisAdmin {
+/** A {@link RedisAdmin} on its own node-redis connection. */
+export class NodeRedisAdmin implements RedisAdmin {
   readonly #url: string;
-  readonly #redis: Redis;
+  readonly #connection: NodeRedisConnection;
 
   constructor(url: string) {
-    const { Redis } = loadIoRedis();
     this.#url = url;
-    this.#redis = new Redis(url, { maxRetriesPerRequest: 1 });
-    this.#redis.on('error', () => undefined);
+    this.#connection = openNodeRedis(url, { connectionName: 'sluice-admin' });
   }
 
   async add(
@@ -38,57 +35,56 @@ export class IoRedisAdmin implements RedisAdmin {
     entries: readonly Readonly<Record<string, string>>[],
   ): Promise<string[]> {
     const ids: string[] = [];
-    // Pipelines of 1000 keep one call's reply small.
+    // node-redis pipelines the calls of one tick; 1000 at a time keeps the queue short.
     for (let i = 0; i < entries.length; i += 1000) {
-      const pipeline = this.#redis.pipeline();
-      for (const fields of entries.slice(i, i + 1000)) {
-        pipeline.call('XADD', stream, '*', ...Object.entries(fields).flat());
-      }
-      const replies = (await this.#guard('XADD', () => pipeline.exec())) ?? [];
-      for (const [error, id] of replies) {
-        if (error !== null) throw toBrokerError(error, `XADD on ${stream}`, this.#url);
-        ids.push(String(id));
-      }
+      const batch = entries.slice(i, i + 1000);
+      const replies = await Promise.all(
+        batch.map((fields) =>
+          this.#send(`XADD on ${stream}`, ['XADD', stream, '*', ...Object.entries(fields).flat()]),
+        ),
+      );
+      ids.push(...replies.map(String));
     }
     return ids;
   }
 
   async length(stream: string): Promise<number> {
-    return Number(await this.#guard(`XLEN on ${stream}`, () => this.#redis.xlen(stream)));
+    return Number(await this.#send(`XLEN on ${stream}`, ['XLEN', stream]));
   }
 
   async range(stream: string): Promise<RedisEntry[]> {
-    const raw = await this.#guard(`XRANGE on ${stream}`, () =>
-      this.#redis.xrange(stream, '-', '+'),
-    );
+    const raw = (await this.#send(`XRANGE on ${stream}`, ['XRANGE', stream, '-', '+'])) as [
+      string,
+      string[],
+    ][];
     return raw.map(([id, flat]) => {
       const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        fields[flat[i] as string] = flat[i + 1] as string;
-      }
-      return { id, fields };
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
+      return { id: String(id), fields };
     });
   }
 
   async pendingCount(stream: string, group: string): Promise<number> {
-    const summary = (await this.#guard(`XPENDING on ${stream}`, () =>
-      this.#redis.call('XPENDING', stream, group),
-    )) as [number, ...unknown[]];
+    const summary = (await this.#send(`XPENDING on ${stream}`, ['XPENDING', stream, group])) as [
+      number,
+      ...unknown[],
+    ];
     return Number(summary[0]);
   }
 
   async delete(...streams: string[]): Promise<void> {
-    if (streams.length > 0) await this.#guard('DEL', () => this.#redis.del(...streams));
+    if (streams.length > 0) await this.#send('DEL', ['DEL', ...streams]);
   }
 
-  async close(): Promise<void> {
-    this.#redis.disconnect();
+  close(): Promise<void> {
+    if (this.#connection.client.isOpen) this.#connection.client.destroy();
     return Promise.resolve();
   }
 
-  async #guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  async #send(operation: string, args: readonly string[]): Promise<unknown> {
     try {
-      return await run();
+      await this.#connection.ready;
+      return await this.#connection.client.sendCommand(args);
     } catch (error) {
       throw toBrokerError(error, operation, this.#url);
     }

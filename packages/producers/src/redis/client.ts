@@ -1,8 +1,8 @@
 /**
  * The seam between Sluice and a Redis client library: the calls the Redis
  * Streams producer makes, and nothing else (stream and group management
- * for fixtures is in admin.ts). `IoRedisClient` implements it with
- * `ioredis`; tests can implement it in memory.
+ * for fixtures is in admin.ts). `NodeRedisClient` implements it with
+ * `redis` (node-redis); tests can implement it in memory.
  *
  * Failures reject with a `BrokerError` (`ERR_BROKER_UNREACHABLE`,
  * `ERR_BROKER_CLOSED`, `ERR_BROKER_REQUEST`). The producer bounds every call

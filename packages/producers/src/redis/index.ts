@@ -1,6 +1,6 @@
 /**
  * @sluice/producers/redis: the Redis Streams producer, the
- * {@link RedisClient} seam it reads through, and the seam's ioredis adapter.
+ * {@link RedisClient} seam it reads through, and the seam's node-redis adapter.
  */
 export { redisProducer, redisSource } from './producer.ts';
 export type { RedisFields, RedisMetadata } from './run.ts';
@@ -30,4 +30,4 @@ export type {
   RedisPendingEntry,
   RedisReadGroup,
 } from './client.ts';
-export { IoRedisClient, type IoRedisClientOptions } from './ioredis-client.ts';
+export { NodeRedisClient, type NodeRedisClientOptions } from './node-redis-client.ts';

@@ -16,7 +16,7 @@ import {
 import { BrokerError, isBrokerError } from '../errors.ts';
 import type { RedisClient } from './client.ts';
 import { RedisConsumer } from './consumer.ts';
-import { loadIoRedis } from './ioredis-client.ts';
+import { loadNodeRedis } from './node-redis-client.ts';
 import {
   resolveRedisOptions,
   type RedisProducerOptions,
@@ -42,8 +42,8 @@ import { openClient, RedisRun } from './run.ts';
  */
 export function redisProducer(input: RedisProducerOptions): ProducerModule {
   const options = resolveRedisOptions(input);
-  // Say now, not at start, when ioredis is missing.
-  loadIoRedis();
+  // Say now, not at start, when node-redis is missing.
+  loadNodeRedis();
   const prefix = options.consumer ?? `${hostname()}-${process.pid}`;
   let run: RedisRun | undefined;
 

@@ -1,6 +1,6 @@
 /**
  * Riding out a lost server. The socket itself is reconnected by the
- * client (ioredis's `retryStrategy`, on `reconnectBackoff`); this file
+ * client (node-redis's `reconnectStrategy`, on `reconnectBackoff`); this file
  * paces the reader meanwhile: each failed read or claim in a row waits a
  * jittered, doubling delay before the next (pure: the caller sleeps), and
  * a read that timed out gets a fresh connection, since its XREADGROUP may

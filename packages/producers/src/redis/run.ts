@@ -10,7 +10,7 @@ import { Acker } from './acker.ts';
 import type { DeliveredEntry } from './claims.ts';
 import type { RedisClient } from './client.ts';
 import { RedisAcknowledger, type RedisAckData } from './failures.ts';
-import { IoRedisClient } from './ioredis-client.ts';
+import { NodeRedisClient } from './node-redis-client.ts';
 import type { ResolvedRedisOptions } from './options.ts';
 import type { RetryQueue } from './retries.ts';
 import { TimedRedisClient } from './timed-client.ts';
@@ -99,9 +99,9 @@ export function deadLetterStreamOf(options: ResolvedRedisOptions): string {
   return options.deadLetterStream ?? `${options.stream}:dead-letter`;
 }
 
-/** The connection of a run: an {@link IoRedisClient} on `url`, each call bounded by `requestTimeout`. */
+/** The connection of a run: a {@link NodeRedisClient} on `url`, each call bounded by `requestTimeout`. */
 export function openClient(options: ResolvedRedisOptions, name: string): RedisClient {
-  const io = new IoRedisClient(options.url, {
+  const io = new NodeRedisClient(options.url, {
     reconnectBackoff: options.reconnectBackoff,
     connectionName: name,
   });

@@ -4,13 +4,13 @@
  * The server is `REDIS_URL`, or redis://127.0.0.1:6379.
  */
 import { uniqueName } from '../testing/names.ts';
-import { IoRedisAdmin, type RedisAdmin } from './admin.ts';
+import { NodeRedisAdmin, type RedisAdmin } from './admin.ts';
 import type { RedisEntry } from './client.ts';
 import { DEFAULT_REDIS_URL, redisUrlFromEnv } from './env.ts';
 import type { RedisProducerOptions } from './options.ts';
 
 export { DEFAULT_REDIS_URL, redisUrlFromEnv };
-export { IoRedisAdmin, type RedisAdmin };
+export { NodeRedisAdmin, type RedisAdmin };
 
 /** A stream made for one test, deleted (with its dead-letter stream) by {@link RedisTestStream.delete}. */
 export interface RedisTestStream {
@@ -57,7 +57,7 @@ export async function createTestStream(
   const stream = options.stream ?? uniqueName();
   const group = `${stream}-group`;
   const deadLetterStream = `${stream}:dead-letter`;
-  const admin = new IoRedisAdmin(url);
+  const admin = new NodeRedisAdmin(url);
   return Promise.resolve({
     url,
     stream,

@@ -1,7 +1,7 @@
 /**
  * A {@link RedisClient} whose every call settles within `requestTimeout`
  * (a read: its BLOCK plus that), rejecting with `ERR_BROKER_TIMEOUT`
- * otherwise. ioredis takes no abort signal: a call that timed out may
+ * otherwise. The adapter takes no abort signal: a call that timed out may
  * still run on the server, so the reader replaces a connection whose read
  * timed out (see reader.ts).
  */

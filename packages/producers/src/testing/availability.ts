@@ -316,8 +316,8 @@ async function request(kind: BrokerKind, env: Env, timeoutMs: number): Promise<v
       return;
     }
     case 'redis': {
-      const { IoRedisClient } = await import('@sluice/producers/redis');
-      const redis = new IoRedisClient(redisUrlFromEnv(env), { connectionName: 'sluice-probe' });
+      const { NodeRedisClient } = await import('@sluice/producers/redis');
+      const redis = new NodeRedisClient(redisUrlFromEnv(env), { connectionName: 'sluice-probe' });
       try {
         await redis.hasGroup('sluice-probe', 'sluice-probe');
       } finally {

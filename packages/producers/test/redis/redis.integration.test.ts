@@ -86,8 +86,8 @@ describeWithBroker('redis', 'redisProducer on a real Redis', () => {
   it("claims a dead consumer's pending entries after claimIdle", async () => {
     await s.add(5);
     // A consumer that reads and dies: its entries stay pending.
-    const { IoRedisClient } = await import('../../src/redis/index.ts');
-    const dead = new IoRedisClient(s.url);
+    const { NodeRedisClient } = await import('../../src/redis/index.ts');
+    const dead = new NodeRedisClient(s.url);
     await dead.createGroup(s.stream, s.group, '0');
     const taken = await dead.readGroup({
       stream: s.stream,
@@ -164,5 +164,33 @@ describeWithBroker('redis', 'redisProducer on a real Redis', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('with createGroup false, fails start() when the group is missing and starts when it exists', async () => {
+    const options = { ...s.options, createGroup: false, block: 50 };
+    pipeline = createPipeline({
+      name: 'redis-no-group',
+      producer: { module: redisProducer(options) },
+      processors: { default: { concurrency: 1 } },
+      logger: memoryLogger(),
+      handleMessage: (_p, m) => m,
+    });
+    await expect(pipeline.start()).rejects.toMatchObject({
+      code: 'ERR_QUEUE_NOT_FOUND',
+      message: `redis producer cannot start: stream ${s.stream} has no consumer group ${s.group} (createGroup is false)`,
+    });
+    const { NodeRedisClient } = await import('../../src/redis/index.ts');
+    const admin = new NodeRedisClient(s.url);
+    expect(await admin.createGroup(s.stream, s.group, '0')).toBe(true);
+    expect(await admin.createGroup(s.stream, s.group, '0')).toBe(false);
+    await admin.close();
+    pipeline = createPipeline({
+      name: 'redis-group',
+      producer: { module: redisProducer(options) },
+      processors: { default: { concurrency: 1 } },
+      logger: memoryLogger(),
+      handleMessage: (_p, m) => m,
+    });
+    await pipeline.start();
   });
 });

@@ -1,8 +1,8 @@
 /**
- * ioredis is an optional peer dependency: importing the Redis producer
+ * node-redis (`redis`) is an optional peer dependency: importing the Redis producer
  * never loads it, and the producer says how to install it. Node's module
- * resolution is made to refuse ioredis, as it does when the package is not
- * installed. This file imports nothing that loads ioredis first.
+ * resolution is made to refuse node-redis (`redis`), as it does when the package is not
+ * installed. This file imports nothing that loads node-redis (`redis`) first.
  */
 import { createRequire } from 'node:module';
 import type { SluiceError } from '@sluice/core';
@@ -16,8 +16,8 @@ const resolve = Module._resolveFilename;
 
 beforeEach(() => {
   Module._resolveFilename = function (this: unknown, request, ...rest) {
-    if (request === 'ioredis') {
-      throw Object.assign(new Error("Cannot find module 'ioredis'"), { code: 'MODULE_NOT_FOUND' });
+    if (request === 'redis') {
+      throw Object.assign(new Error("Cannot find module 'redis'"), { code: 'MODULE_NOT_FOUND' });
     }
     return resolve.call(this, request, ...rest);
   };
@@ -27,12 +27,12 @@ afterEach(() => {
   Module._resolveFilename = resolve;
 });
 
-it('imports the Redis producer without ioredis, and redisProducer() names the install command', async () => {
+it('imports the Redis producer without node-redis (`redis`), and redisProducer() names the install command', async () => {
   const { SluiceError } = await import('@sluice/core');
-  const { redisProducer, IoRedisClient } = await import('../../src/redis/index.ts');
+  const { redisProducer, NodeRedisClient } = await import('../../src/redis/index.ts');
   for (const run of [
     () => redisProducer({ url: 'redis://127.0.0.1:6379', stream: 's', group: 'g' }),
-    () => new IoRedisClient('redis://127.0.0.1:6379'),
+    () => new NodeRedisClient('redis://127.0.0.1:6379'),
   ]) {
     let error: SluiceError | undefined;
     try {
@@ -43,7 +43,7 @@ it('imports the Redis producer without ioredis, and redisProducer() names the in
     expect(error).toBeInstanceOf(SluiceError);
     expect(error?.code).toBe('ERR_MISSING_LIBRARY');
     expect(error?.message).toBe(
-      'the redis producer needs the ioredis package, which is not installed: run `npm install ioredis@^6.1.0`',
+      'the redis producer needs the redis package, which is not installed: run `npm install redis@^6.4.0`',
     );
   }
 });
