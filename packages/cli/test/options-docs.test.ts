@@ -24,6 +24,7 @@ describe('the option tables in the docs', () => {
       'sqs',
       'kafka',
       'rabbitmq',
+      'redis',
       'pipeline',
       'processor',
       'batcher',

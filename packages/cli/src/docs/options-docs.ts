@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { batcherSchema, processorSchema } from '@sluice/core/options';
 import { kafkaOptionsObject } from '@sluice/producers/kafka/options';
 import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq/options';
+import { redisOptionsObject } from '@sluice/producers/redis/options';
 import { sqsOptionsObject } from '@sluice/producers/sqs/options';
 import type { z } from 'zod';
 import { producerCommonOptions } from '../config/producer-schema.ts';
@@ -28,6 +29,7 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { name: 'sqs', doc: 'docs/producers/sqs.md', schema: sqsOptionsObject },
   { name: 'kafka', doc: 'docs/producers/kafka.md', schema: kafkaOptionsObject },
   { name: 'rabbitmq', doc: 'docs/producers/rabbitmq.md', schema: rabbitmqOptionsObject },
+  { name: 'redis', doc: 'docs/producers/redis.md', schema: redisOptionsObject },
   // The file's own keys; processors, batchers and producers have their tables.
   { name: 'pipeline', doc: 'docs/config.md', schema: configSchema, shallow: true },
   { name: 'processor', doc: 'docs/config.md', schema: processorSchema },

@@ -65,7 +65,13 @@ export function timeoutError(call: TimedCall): BrokerError {
 }
 
 function brokerName(broker: BrokerKind): string {
-  return broker === 'sqs' ? 'SQS' : broker === 'kafka' ? 'Kafka' : 'RabbitMQ';
+  const names: Record<BrokerKind, string> = {
+    sqs: 'SQS',
+    kafka: 'Kafka',
+    rabbitmq: 'RabbitMQ',
+    redis: 'Redis',
+  };
+  return names[broker];
 }
 
 /**

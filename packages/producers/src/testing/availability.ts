@@ -14,6 +14,7 @@
 import { connect } from 'node:net';
 import { redactUrl } from '@sluice/core';
 import { BrokerError, type BrokerKind } from '../errors.ts';
+import { redisUrlFromEnv } from '../redis/env.ts';
 import { brokerEnv } from './env.ts';
 
 export type { BrokerKind };
@@ -83,6 +84,17 @@ export function brokerTarget(kind: BrokerKind, env: Env = process.env): BrokerTa
         address: redactUrl(addresses.amqpUrl),
         endpoints: [{ host: unbracket(url.hostname), port }],
         service: 'rabbitmq',
+      };
+    }
+    case 'redis': {
+      const raw = redisUrlFromEnv(env);
+      const url = new URL(raw);
+      return {
+        kind,
+        label: 'Redis',
+        address: redactUrl(raw),
+        endpoints: [{ host: unbracket(url.hostname), port: Number(url.port) || 6379 }],
+        service: 'redis',
       };
     }
   }
@@ -301,6 +313,16 @@ async function request(kind: BrokerKind, env: Env, timeoutMs: number): Promise<v
         connectionName: 'sluice-probe',
       });
       await connection.close();
+      return;
+    }
+    case 'redis': {
+      const { NodeRedisClient } = await import('@sluice/producers/redis');
+      const redis = new NodeRedisClient(redisUrlFromEnv(env), { connectionName: 'sluice-probe' });
+      try {
+        await redis.hasGroup('sluice-probe', 'sluice-probe');
+      } finally {
+        await redis.close();
+      }
       return;
     }
   }

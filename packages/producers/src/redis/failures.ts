@@ -1,0 +1,133 @@
+/**
+ * The Redis acknowledger: what happens to an entry once the pipeline is
+ * done with it. A success is XACKed (coalesced, see acker.ts). A failure
+ * is left pending and claimed back after `retryBackoff` (see retries.ts)
+ * until its delivery count reaches `maxAttempts`; then it is added to the
+ * dead-letter stream with the reason in `sluice-failure-reason`, and
+ * XACKed.
+ */
+import { failureReason, type Acknowledger, type Message } from '@sluice/core';
+import type { Logger } from '@sluice/core';
+import { retryDelay, type Backoff } from '../internal/retry.ts';
+import type { Acker } from './acker.ts';
+import type { RedisClient } from './client.ts';
+import type { RetryQueue } from './retries.ts';
+import { channels } from './telemetry.ts';
+
+/** The field of a dead-lettered entry that holds why it failed. */
+export const FAILURE_REASON_FIELD = 'sluice-failure-reason';
+/** The fields a dead-lettered entry gets besides its own: where it came from. */
+export const SOURCE_STREAM_FIELD = 'sluice-source-stream';
+export const SOURCE_ID_FIELD = 'sluice-source-id';
+export const DELIVERY_COUNT_FIELD = 'sluice-delivery-count';
+
+/** A message's `ackData`. */
+export interface RedisAckData {
+  readonly id: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly deliveryCount: number;
+  /** The retries of the instance that read it. */
+  readonly retries: RetryQueue;
+}
+
+export interface RedisAcknowledgerDeps {
+  readonly client: RedisClient;
+  readonly acker: Acker;
+  readonly stream: string;
+  readonly group: string;
+  readonly deadLetterStream: string;
+  readonly maxAttempts: number;
+  readonly retryBackoff: Backoff;
+  readonly logger: Logger;
+}
+
+/** What to do with a failed entry: retry it after `delayMs`, or dead-letter it. */
+export type FailureAction =
+  { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'deadLetter' };
+
+/** The fate of a failed entry delivered `deliveryCount` times (pure). */
+export function failureAction(
+  deliveryCount: number,
+  maxAttempts: number,
+  backoff: Backoff,
+): FailureAction {
+  if (deliveryCount >= maxAttempts) return { kind: 'deadLetter' };
+  return { kind: 'retry', delayMs: retryDelay(deliveryCount, backoff) };
+}
+
+/** A failure reason as one line of text: `Error: message` for errors. */
+export function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  if (typeof reason === 'string') return reason;
+  try {
+    return JSON.stringify(reason) ?? String(reason);
+  } catch {
+    return String(reason);
+  }
+}
+
+export class RedisAcknowledger implements Acknowledger {
+  readonly #d: RedisAcknowledgerDeps;
+
+  constructor(deps: RedisAcknowledgerDeps) {
+    this.#d = deps;
+  }
+
+  ack(_ackRef: unknown, successful: Message[], failed: Message[]): Promise<void> | undefined {
+    const { acker, maxAttempts, retryBackoff, stream, group } = this.#d;
+    const work: Promise<void>[] = [];
+    if (successful.length > 0) {
+      work.push(acker.ack(successful.map((m) => (m.ackData as RedisAckData).id)));
+    }
+    const dead: { data: RedisAckData; reason: unknown }[] = [];
+    for (const m of failed) {
+      const data = m.ackData as RedisAckData;
+      const action = failureAction(data.deliveryCount, maxAttempts, retryBackoff);
+      if (action.kind === 'deadLetter') {
+        dead.push({ data, reason: failureReason(m.status) });
+      } else {
+        data.retries.schedule([{ id: data.id, delayMs: action.delayMs }]);
+        if (channels.retry.hasSubscribers) {
+          channels.retry.publish({ stream, group, ids: [data.id], delayMs: action.delayMs });
+        }
+      }
+    }
+    if (dead.length > 0) work.push(this.#deadLetter(dead));
+    if (work.length === 0) return undefined;
+    return Promise.all(work).then(() => undefined);
+  }
+
+  /** XADD each to the dead-letter stream, then XACK those added. */
+  async #deadLetter(dead: { data: RedisAckData; reason: unknown }[]): Promise<void> {
+    const { client, acker, stream, group, deadLetterStream, logger } = this.#d;
+    const added: string[] = [];
+    let failure: unknown;
+    await Promise.all(
+      dead.map(async ({ data, reason }) => {
+        try {
+          await client.add(deadLetterStream, {
+            ...data.fields,
+            [FAILURE_REASON_FIELD]: describeReason(reason),
+            [SOURCE_STREAM_FIELD]: stream,
+            [SOURCE_ID_FIELD]: data.id,
+            [DELIVERY_COUNT_FIELD]: String(data.deliveryCount),
+          });
+          added.push(data.id);
+        } catch (error) {
+          failure ??= error;
+        }
+      }),
+    );
+    if (added.length > 0 && channels.deadLetter.hasSubscribers) {
+      channels.deadLetter.publish({ stream, group, deadLetterStream, count: added.length });
+    }
+    if (failure !== undefined) {
+      logger.warn(
+        { err: failure, stream, deadLetterStream, count: dead.length - added.length },
+        `Redis: ${dead.length - added.length} entries could not be dead-lettered; they stay pending and will be claimed again after claimIdle`,
+      );
+    }
+    await acker.ack(added);
+    if (failure !== undefined) throw failure as Error;
+  }
+}

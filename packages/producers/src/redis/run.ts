@@ -1,0 +1,109 @@
+/**
+ * `RedisRun`: what one started Redis producer shares across its instances
+ * (its `RedisConsumer`s): the connection acks, claims and dead-letters go
+ * through, the XACK coalescer and the acknowledger. Each instance reads on
+ * a connection of its own (see reader.ts). It lives from `prepareForStart`
+ * (or the first `init`) to the pipeline's stop.
+ */
+import { Message, type Logger } from '@sluice/core';
+import { Acker } from './acker.ts';
+import type { DeliveredEntry } from './claims.ts';
+import type { RedisClient } from './client.ts';
+import { RedisAcknowledger, type RedisAckData } from './failures.ts';
+import { NodeRedisClient } from './node-redis-client.ts';
+import type { ResolvedRedisOptions } from './options.ts';
+import type { RetryQueue } from './retries.ts';
+import { TimedRedisClient } from './timed-client.ts';
+
+/** What an entry from Redis carries in `message.metadata`. */
+// A type, not an interface, so it fits Message's `Record<string, unknown>` metadata.
+export type RedisMetadata = {
+  readonly stream: string;
+  /** The entry's id, e.g. `1718000000000-0`. */
+  readonly id: string;
+  /** Deliveries of this entry so far, this one included (XPENDING's count). */
+  readonly deliveryCount: number;
+  /** The consumer it was delivered to. */
+  readonly consumer: string;
+};
+
+/** The data of a message from Redis: the entry's fields, as strings. */
+export type RedisFields = Readonly<Record<string, string>>;
+
+/** What one producer run shares. */
+export class RedisRun {
+  readonly client: RedisClient;
+  readonly acker: Acker;
+  readonly acknowledger: RedisAcknowledger;
+  readonly options: ResolvedRedisOptions;
+
+  constructor(options: ResolvedRedisOptions, client: RedisClient, logger: Logger) {
+    this.options = options;
+    this.client = client;
+    const { stream, group } = options;
+    this.acker = new Acker({
+      client,
+      stream,
+      group,
+      windowMs: options.ackWindowMs,
+      batchSize: options.ackBatchSize,
+      logger,
+    });
+    this.acknowledger = new RedisAcknowledger({
+      client,
+      acker: this.acker,
+      stream,
+      group,
+      deadLetterStream: deadLetterStreamOf(options),
+      maxAttempts: options.maxAttempts,
+      retryBackoff: options.retryBackoff,
+      logger,
+    });
+  }
+
+  /** An entry as a pipeline message, acked through this run. */
+  toMessage(
+    entry: DeliveredEntry,
+    consumer: string,
+    retries: RetryQueue,
+  ): Message<RedisFields, RedisMetadata> {
+    return new Message<RedisFields, RedisMetadata>({
+      data: entry.fields,
+      id: entry.id,
+      acknowledger: this.acknowledger,
+      ackRef: this,
+      ackData: {
+        id: entry.id,
+        fields: entry.fields,
+        deliveryCount: entry.deliveryCount,
+        retries,
+      } satisfies RedisAckData,
+      metadata: {
+        stream: this.options.stream,
+        id: entry.id,
+        deliveryCount: entry.deliveryCount,
+        consumer,
+      },
+    });
+  }
+
+  /** Sends the acks still waiting, then closes the connection. */
+  async close(): Promise<void> {
+    await this.acker.flush();
+    await this.client.close();
+  }
+}
+
+/** The dead-letter stream: the option, or `<stream>:dead-letter`. */
+export function deadLetterStreamOf(options: ResolvedRedisOptions): string {
+  return options.deadLetterStream ?? `${options.stream}:dead-letter`;
+}
+
+/** The connection of a run: a {@link NodeRedisClient} on `url`, each call bounded by `requestTimeout`. */
+export function openClient(options: ResolvedRedisOptions, name: string): RedisClient {
+  const io = new NodeRedisClient(options.url, {
+    reconnectBackoff: options.reconnectBackoff,
+    connectionName: name,
+  });
+  return new TimedRedisClient(io, options.requestTimeout);
+}
