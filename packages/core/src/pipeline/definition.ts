@@ -20,6 +20,9 @@ import type { Agrees, Assert } from '../internal/agrees.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { Message } from './message.ts';
 import type { ProducerModule, Transformer } from './producer-module.ts';
+import type { StandardSchemaV1 } from './standard-schema.ts';
+import { isStandardSchema } from './validate-data.ts';
+import type { PipelineMessage } from './typing.ts';
 
 /**
  * Routes messages to a partition: messages with the same value go to the
@@ -58,6 +61,12 @@ const accumulatorShape = z
 const accumulator = z.custom<BatchSizeAccumulator>((v) => accumulatorShape.safeParse(v).success);
 
 const partitionBy = zFunction<PartitionBy>();
+const dataSchema = z
+  .custom<StandardSchemaV1>(isStandardSchema, {
+    error:
+      'expected a Standard Schema validator (zod, valibot, arktype…): an object with ~standard.validate',
+  })
+  .optional();
 const handlerTimeout = positiveMs.optional();
 
 /** The default processor `concurrency`: 2 × available CPU cores. */
@@ -101,6 +110,10 @@ export const processorSchema = z
     timeout: handlerTimeout.meta({
       description:
         'Fails a message whose `handleMessage` has not settled after this many ms (its `signal` aborts), so one hung call cannot wedge a processor. No limit when unset.',
+    }),
+    schema: dataSchema.meta({
+      description:
+        "In code: a Standard Schema validator (zod, valibot, arktype…) that parses `message.data` before `handleMessage`; a mismatch fails the message with `ERR_INVALID_DATA`. Overrides the pipeline's `schema`.",
     }),
   })
   .strict()
@@ -180,8 +193,11 @@ export const producerDefinitionSchema = z
   })
   .strict();
 
+/** Any message, whatever its types: what handlers may return. */
+export type AnyMessage = Message<unknown, object, object>;
+
 type Callback<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
-type MessagesCallback = Callback<[Message[], unknown, AbortSignal], readonly Message[]>;
+type MessagesCallback = Callback<[Message[], unknown, AbortSignal], readonly AnyMessage[]>;
 
 /**
  * The pipeline definition's fields, before the rules that relate them
@@ -208,6 +224,10 @@ export const pipelineDefinitionObject = z
       description: 'Named batchers. With any batcher, every successful message is batched.',
     }),
     context: z.unknown().optional().meta({ description: 'Passed to every callback.' }),
+    schema: dataSchema.meta({
+      description:
+        'A Standard Schema validator (zod, valibot, arktype…) that parses `message.data` before `handleMessage`; a mismatch fails the message with `ERR_INVALID_DATA`.',
+    }),
     shutdownTimeout: positiveMs.default(30_000).meta({
       description: 'How long `stop()` may drain, in ms, before it stops anyway.',
     }),
@@ -218,12 +238,12 @@ export const pipelineDefinitionObject = z
       description:
         'A pino logger. Without one, a quiet pino logger (warnings and errors) on stderr.',
     }),
-    handleMessage: zFunction<Callback<[string, Message, unknown, AbortSignal], Message>>().meta({
+    handleMessage: zFunction<Callback<[string, Message, unknown, AbortSignal], AnyMessage>>().meta({
       description:
         'Handles one message; returns it, possibly updated, failed or routed to a batcher.',
     }),
     handleBatch: zFunction<
-      Callback<[string, Message[], BatchInfo, unknown, AbortSignal], readonly Message[]>
+      Callback<[string, Message[], BatchInfo, unknown, AbortSignal], readonly AnyMessage[]>
     >()
       .optional()
       .meta({ description: 'Handles a batch; required when there are batchers.' }),
@@ -269,6 +289,7 @@ export const pipelineDefinitionSchema = pipelineDefinitionObject
         key,
         ...p,
         partitionBy: p.partitionBy ?? d.partitionBy ?? d.producer.module.partitionBy,
+        schema: p.schema ?? d.schema,
       },
       batchers: Object.entries(d.batchers).map(([key, b]) => ({
         key,
@@ -291,15 +312,41 @@ export type RateLimitingDefinition = z.input<typeof rateLimitingSchema>;
 export type ProducerDefinition = z.input<typeof producerDefinitionSchema>;
 
 type Callbacks = 'context' | 'handleMessage' | 'handleBatch' | 'handleFailed' | 'prepareMessages';
+type Typed = 'producer' | 'processors' | 'schema';
 
 /**
  * Everything `createPipeline` takes. `C` is the type of `context`, which
  * the callbacks receive; they are called on this object, so `this` works.
+ *
+ * `P` (the producer module), `T` (the transformer) and `S` (the schema)
+ * are inferred by `createPipeline` and `definePipeline`: the handlers get
+ * `Message<Data, Metadata, AckOptions>` with the types the producer
+ * declares, the transformer's when there is one, and the schema's output
+ * as `data` when there is one (see docs/typing.md).
  */
-export interface PipelineDefinition<C = unknown> extends Omit<
-  z.input<typeof pipelineDefinitionObject>,
-  Callbacks
-> {
+export interface PipelineDefinition<
+  C = unknown,
+  P extends ProducerModule<unknown, object, object> = ProducerModule,
+  T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
+  S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+> extends Omit<z.input<typeof pipelineDefinitionObject>, Callbacks | Typed> {
+  /** The source, how many instances of it run, its transformer and rate limit. */
+  readonly producer: Omit<ProducerDefinition, 'module' | 'transformer'> & {
+    /** The source, e.g. `sqsProducer({ queueUrl })`; its message types reach the handlers. */
+    readonly module: P;
+    /** Maps what the producer emits to a `Message`; the handlers then see its type. */
+    readonly transformer?: T;
+  };
+  /** Exactly one processor group, e.g. `{ default: { concurrency: 8 } }`. */
+  readonly processors: Readonly<
+    Record<string, Omit<ProcessorDefinition, 'schema'> & { readonly schema?: S }>
+  >;
+  /**
+   * A Standard Schema validator (zod, valibot, arktype…) that parses
+   * `message.data` before `handleMessage`; `data` then has its output
+   * type. A mismatch fails the message with `ERR_INVALID_DATA`.
+   */
+  readonly schema?: S;
   /** Passed to every callback. */
   readonly context?: C;
   /**
@@ -309,36 +356,41 @@ export interface PipelineDefinition<C = unknown> extends Omit<
    */
   handleMessage(
     processor: string,
-    message: Message,
+    message: PipelineMessage<P, T, S>,
     context: C,
     signal: AbortSignal,
-  ): Message | PromiseLike<Message>;
+  ): AnyMessage | PromiseLike<AnyMessage>;
   /**
    * Handles a batch; return the messages (each successful or failed). Any
-   * message not returned is failed and acked as failed.
+   * message not returned is failed and acked as failed. The messages have
+   * the type `handleMessage` was given.
    */
   handleBatch?(
     batcher: string,
-    messages: Message[],
+    messages: PipelineMessage<P, T, S>[],
     batchInfo: BatchInfo,
     context: C,
     signal: AbortSignal,
-  ): readonly Message[] | PromiseLike<readonly Message[]>;
+  ): readonly AnyMessage[] | PromiseLike<readonly AnyMessage[]>;
   /**
    * Sees the failed messages of one processor or batch invocation before
-   * they are acked, e.g. to `configureAck` them. Return them all.
+   * they are acked, e.g. to `configureAck` them. Return them all. A message
+   * that failed its `schema` still holds the data as received.
    */
   handleFailed?(
-    messages: Message[],
+    messages: PipelineMessage<P, T, S>[],
     context: C,
     signal: AbortSignal,
-  ): readonly Message[] | PromiseLike<readonly Message[]>;
-  /** Runs before `handleMessage` on a processor's whole chunk, e.g. to preload. Return them all. */
+  ): readonly AnyMessage[] | PromiseLike<readonly AnyMessage[]>;
+  /**
+   * Runs before `handleMessage` (and before `schema`) on a processor's
+   * whole chunk, e.g. to preload. Return them all.
+   */
   prepareMessages?(
-    messages: Message[],
+    messages: PipelineMessage<P, undefined | T, undefined>[],
     context: C,
     signal: AbortSignal,
-  ): readonly Message[] | PromiseLike<readonly Message[]>;
+  ): readonly AnyMessage[] | PromiseLike<readonly AnyMessage[]>;
 }
 
 type _Agrees = Assert<Agrees<PipelineDefinition, z.input<typeof pipelineDefinitionObject>>>;
@@ -358,6 +410,10 @@ export type ResolvedDefinition<C = unknown> = Omit<Resolved, 'context'> & {
 
 /** Validates a definition, listing every problem; returns it with defaults filled in. */
 export function resolveDefinition<C>(definition: PipelineDefinition<C>): ResolvedDefinition<C> {
-  const d = parseOptions(pipelineDefinitionSchema, definition, 'pipeline definition');
+  const d = parseOptions(
+    pipelineDefinitionSchema,
+    definition as z.input<typeof pipelineDefinitionSchema>,
+    'pipeline definition',
+  );
   return { ...d, context: d.context as C, callbacks: definition };
 }

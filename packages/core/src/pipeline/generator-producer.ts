@@ -44,7 +44,9 @@ type _Agrees = Assert<Agrees<GeneratorOptions<unknown>, z.input<typeof generator
 
 /**
  * A producer of synthetic messages `0, 1, 2, …`: `count` of them (or
- * endless), as fast as asked or at `rate` per second.
+ * endless), as fast as asked or at `rate` per second. Its messages are
+ * `Message<D>` (`{ n }` unless `data` says otherwise) and take no ack
+ * options.
  *
  * @example
  * ```ts
@@ -53,7 +55,7 @@ type _Agrees = Assert<Agrees<GeneratorOptions<unknown>, z.input<typeof generator
  */
 export function generatorProducer<D = { n: number }>(
   options: GeneratorOptions<D> = {},
-): ProducerModule {
+): ProducerModule<D, Record<string, unknown>, never> {
   const o = parseOptions(generatorSchema, options, 'generator options');
   const make = options.data ?? ((n: number) => ({ n }) as D);
   const acknowledger: Acknowledger = {

@@ -27,6 +27,8 @@ import {
   type ResolvedDefinition,
 } from './definition.ts';
 import { Message } from './message.ts';
+import type { ProducerModule, Transformer } from './producer-module.ts';
+import type { StandardSchemaV1 } from './standard-schema.ts';
 import { partitioner } from './partition.ts';
 import { startProcessor } from './processor-stage.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
@@ -60,8 +62,39 @@ export type { Pipeline, PipelineState, StopReport, Topology } from './types.ts';
  * await pipeline.start();
  * ```
  */
-export function createPipeline<C = unknown>(definition: PipelineDefinition<C>): Pipeline<C> {
-  return new PipelineImpl(resolveDefinition(definition));
+export function createPipeline<
+  C = unknown,
+  P extends ProducerModule<unknown, object, object> = ProducerModule,
+  T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
+  S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+>(definition: PipelineDefinition<C, P, T, S>): Pipeline<C> {
+  return new PipelineImpl(resolveDefinition(definition as PipelineDefinition<C>));
+}
+
+/**
+ * Returns `definition` as it is, typed: the handlers' messages get the
+ * producer's (or transformer's, or schema's) types, as in
+ * {@link createPipeline}. Use it to define a pipeline in one module and
+ * create it elsewhere, e.g. in production and in its tests.
+ *
+ * @example
+ * ```ts
+ * export const orders = definePipeline({
+ *   name: 'orders',
+ *   producer: { module: sqsProducer({ queueUrl }) },
+ *   processors: { default: {} },
+ *   handleMessage: (_p, message) => message, // message.data: string
+ * });
+ * const pipeline = createPipeline(orders);
+ * ```
+ */
+export function definePipeline<
+  C = unknown,
+  P extends ProducerModule<unknown, object, object> = ProducerModule,
+  T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
+  S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+>(definition: PipelineDefinition<C, P, T, S>): PipelineDefinition<C, P, T, S> {
+  return definition;
 }
 
 class PipelineImpl<C> implements Pipeline<C> {
