@@ -40,9 +40,10 @@ export type PartitionBy = (message: Message) => number | string;
  * key's, once the batcher has forgotten the key: it forgets idle keys when
  * it holds 1,024 or more, at least half of them idle.
  */
-export interface BatchSizeAccumulator<A = unknown> {
+export interface BatchSizeAccumulator<A = unknown, Msg = Message> {
   readonly initial: A;
-  accumulate(message: Message, acc: A): { readonly emit: boolean; readonly acc: A };
+  /** `message` has the type `handleMessage` returns, as in `handleBatch`. */
+  accumulate(message: Msg, acc: A): { readonly emit: boolean; readonly acc: A };
 }
 
 const producerModule = z.custom<ProducerModule>(
@@ -238,7 +239,7 @@ export const pipelineDefinitionObject = z
       description:
         'A pino logger. Without one, a quiet pino logger (warnings and errors) on stderr.',
     }),
-    handleMessage: zFunction<Callback<[string, Message, unknown, AbortSignal], AnyMessage>>().meta({
+    handleMessage: zFunction<Callback<[string, Message, unknown, AbortSignal], Message>>().meta({
       description:
         'Handles one message; returns it, possibly updated, failed or routed to a batcher.',
     }),
@@ -312,23 +313,25 @@ export type RateLimitingDefinition = z.input<typeof rateLimitingSchema>;
 export type ProducerDefinition = z.input<typeof producerDefinitionSchema>;
 
 type Callbacks = 'context' | 'handleMessage' | 'handleBatch' | 'handleFailed' | 'prepareMessages';
-type Typed = 'producer' | 'processors' | 'schema';
+type Typed = 'producer' | 'processors' | 'batchers' | 'schema';
 
 /**
  * Everything `createPipeline` takes. `C` is the type of `context`, which
  * the callbacks receive; they are called on this object, so `this` works.
  *
  * `P` (the producer module), `T` (the transformer) and `S` (the schema)
- * are inferred by `createPipeline` and `definePipeline`: the handlers get
- * `Message<Data, Metadata, AckOptions>` with the types the producer
+ * are inferred by `createPipeline` and `definePipeline`: `handleMessage`
+ * gets `Message<Data, Metadata, AckOptions>` with the types the producer
  * declares, the transformer's when there is one, and the schema's output
- * as `data` when there is one (see docs/typing.md).
+ * as `data` when there is one. `B`, what `handleMessage` returns, is what
+ * `handleBatch` gets (see docs/typing.md).
  */
 export interface PipelineDefinition<
   C = unknown,
   P extends ProducerModule<unknown, object, object> = ProducerModule,
   T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
   S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+  B extends AnyMessage = PipelineMessage<P, T, S>,
 > extends Omit<z.input<typeof pipelineDefinitionObject>, Callbacks | Typed> {
   /** The source, how many instances of it run, its transformer and rate limit. */
   readonly producer: Omit<ProducerDefinition, 'module' | 'transformer'> & {
@@ -340,6 +343,18 @@ export interface PipelineDefinition<
   /** Exactly one processor group, e.g. `{ default: { concurrency: 8 } }`. */
   readonly processors: Readonly<
     Record<string, Omit<ProcessorDefinition, 'schema'> & { readonly schema?: S }>
+  >;
+  /**
+   * Named batchers. With any batcher, every successful message is batched.
+   * A custom `batchSize` sees messages of the type `handleMessage` returns.
+   */
+  readonly batchers?: Readonly<
+    Record<
+      string,
+      Omit<BatcherDefinition, 'batchSize'> & {
+        readonly batchSize?: number | BatchSizeAccumulator<unknown, B> | undefined;
+      }
+    >
   >;
   /**
    * A Standard Schema validator (zod, valibot, arktype…) that parses
@@ -359,15 +374,15 @@ export interface PipelineDefinition<
     message: PipelineMessage<P, T, S>,
     context: C,
     signal: AbortSignal,
-  ): AnyMessage | PromiseLike<AnyMessage>;
+  ): B | PromiseLike<B>;
   /**
    * Handles a batch; return the messages (each successful or failed). Any
    * message not returned is failed and acked as failed. The messages have
-   * the type `handleMessage` was given.
+   * the type `handleMessage` returns (`B`): `putData` there changes it.
    */
   handleBatch?(
     batcher: string,
-    messages: PipelineMessage<P, T, S>[],
+    messages: B[],
     batchInfo: BatchInfo,
     context: C,
     signal: AbortSignal,
@@ -375,10 +390,11 @@ export interface PipelineDefinition<
   /**
    * Sees the failed messages of one processor or batch invocation before
    * they are acked, e.g. to `configureAck` them. Return them all. A message
-   * that failed its `schema` still holds the data as received.
+   * that failed its `schema` still holds the data as received; one that
+   * failed in a batch has the type `handleMessage` returned.
    */
   handleFailed?(
-    messages: PipelineMessage<P, T, S>[],
+    messages: (PipelineMessage<P, T, S> | B)[],
     context: C,
     signal: AbortSignal,
   ): readonly AnyMessage[] | PromiseLike<readonly AnyMessage[]>;

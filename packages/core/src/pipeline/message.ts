@@ -154,10 +154,15 @@ export class Message<
     return this;
   }
 
-  /** Marks the message failed with `reason`. It goes to `handleFailed`, then is acked as failed. */
-  fail(reason: unknown): this {
+  /**
+   * Marks the message failed with `reason`. It goes to `handleFailed`, then
+   * is acked as failed. Its type says `data: never`: a failed message
+   * reaches no batch, so `handleBatch`'s message type (what `handleMessage`
+   * returns) is not widened by the messages it fails.
+   */
+  fail(reason: unknown): Message<never, M, A> {
     this.status = { kind: 'failed', reason };
-    return this;
+    return this as unknown as Message<never, M, A>;
   }
 
   /** True unless the message has failed. */

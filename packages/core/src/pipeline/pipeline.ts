@@ -23,9 +23,11 @@ import type { Subscription } from '../stage/types.ts';
 import { Batcher } from './batcher.ts';
 import {
   resolveDefinition,
+  type AnyMessage,
   type PipelineDefinition,
   type ResolvedDefinition,
 } from './definition.ts';
+import type { PipelineMessage } from './typing.ts';
 import { Message } from './message.ts';
 import type { ProducerModule, Transformer } from './producer-module.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
@@ -67,7 +69,8 @@ export function createPipeline<
   P extends ProducerModule<unknown, object, object> = ProducerModule,
   T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
   S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
->(definition: PipelineDefinition<C, P, T, S>): Pipeline<C> {
+  B extends AnyMessage = PipelineMessage<P, T, S>,
+>(definition: PipelineDefinition<C, P, T, S, B>): Pipeline<C> {
   return new PipelineImpl(resolveDefinition(definition as PipelineDefinition<C>));
 }
 
@@ -93,7 +96,8 @@ export function definePipeline<
   P extends ProducerModule<unknown, object, object> = ProducerModule,
   T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
   S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
->(definition: PipelineDefinition<C, P, T, S>): PipelineDefinition<C, P, T, S> {
+  B extends AnyMessage = PipelineMessage<P, T, S>,
+>(definition: PipelineDefinition<C, P, T, S, B>): PipelineDefinition<C, P, T, S, B> {
   return definition;
 }
 

@@ -12,6 +12,7 @@ import {
   definePipeline,
   generatorProducer,
   noopAcknowledger,
+  type BatchSizeAccumulator,
   type ProducerModule,
 } from '../../src/index.ts';
 
@@ -91,6 +92,32 @@ describe('pipeline types', () => {
       handleMessage(_p, message) {
         expectTypeOf(message.data).toEqualTypeOf<{ n: number }>();
         return message;
+      },
+    });
+  });
+
+  it('gives handleBatch what handleMessage returns; failing does not widen it', () => {
+    const chars: BatchSizeAccumulator<number, Message<string, object, object>> = {
+      initial: 0,
+      accumulate: (m, acc) => ({ emit: acc + m.data.length > 1000, acc: acc + m.data.length }),
+    };
+    definePipeline({
+      name: 'serialized',
+      producer: { module: generatorProducer({ data: (n) => ({ id: n }) }) },
+      processors: { default: {} },
+      batchers: { out: { batchSize: chars } },
+      handleMessage(_p, message) {
+        if (message.data.id === 0) return message.fail('zero');
+        return message.putData(JSON.stringify(message.data)).putBatcher('out');
+      },
+      handleBatch(_b, messages) {
+        expectTypeOf(messages[0]!.data).toEqualTypeOf<string>();
+        return messages;
+      },
+      handleFailed(messages) {
+        // From a processor (as received) or from a batch (as serialized).
+        expectTypeOf(messages[0]!.data).toEqualTypeOf<{ id: number } | string>();
+        return messages;
       },
     });
   });
