@@ -5,6 +5,7 @@
  * producers are only created, never started, so no broker is needed.
  */
 import { createPipeline, definePipeline, type Message } from '@sluice/core';
+import { testProducer } from '@sluice/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -115,6 +116,23 @@ describe('broker producer types', () => {
       },
     });
     expect(createPipeline(definition).name).toBe('sqs-schema');
+  });
+
+  it('a shared definition runs against a typed testProducer', () => {
+    const orders = definePipeline({
+      name: 'orders',
+      producer: { module: rabbitmqSource({ url: 'amqp://127.0.0.1:5672', queue: 'orders' }) },
+      processors: { default: {} },
+      handleMessage: (_p, message) => {
+        expectTypeOf(message.data).toEqualTypeOf<Buffer>();
+        return message;
+      },
+    });
+    const pipeline = createPipeline({
+      ...orders,
+      producer: { module: testProducer<Buffer, RabbitMqMetadata, RabbitMqAckOptions>() },
+    });
+    expect(pipeline.name).toBe('orders');
   });
 
   it('the source aliases are the producers', () => {
