@@ -14,9 +14,12 @@
  */
 import type { BatchSizeAccumulator, Message } from '@sluice/core';
 
+/** A message whose data is a string, whatever its metadata and ack options. */
+export type TextMessage = Message<string, object, object>;
+
 /** The size of a message as the sink will count it: UTF-8 bytes of its string data. */
-export function bytesOf(message: Message): number {
-  return Buffer.byteLength(message.data as string, 'utf8');
+export function bytesOf(message: TextMessage): number {
+  return Buffer.byteLength(message.data, 'utf8');
 }
 
 /**
@@ -24,7 +27,10 @@ export function bytesOf(message: Message): number {
  * bytes or more, so no batch ever exceeds `limit` as long as no message is
  * larger than `maxMessageBytes` (reject bigger ones in `handleMessage`).
  */
-export function byteBudget(limit: number, maxMessageBytes: number): BatchSizeAccumulator<number> {
+export function byteBudget(
+  limit: number,
+  maxMessageBytes: number,
+): BatchSizeAccumulator<number, TextMessage> {
   if (maxMessageBytes >= limit) {
     throw new RangeError(`maxMessageBytes (${maxMessageBytes}) must be below limit (${limit})`);
   }

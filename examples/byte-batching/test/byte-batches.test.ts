@@ -16,7 +16,7 @@ describe('byte budget batching', () => {
     pipeline = createPipeline({
       name: 'bytes',
       logger: silentLogger,
-      producer: { module: testProducer() },
+      producer: { module: testProducer<string>() },
       processors: { default: { concurrency: 1 } },
       batchers: {
         default: { batchSize: byteBudget(limit, maxLine), batchTimeout: 60_000 },

@@ -24,7 +24,8 @@ export interface Warehouse {
 }
 
 export function ordersPipeline(options: {
-  producer: ProducerModule;
+  /** Any source of orders: the generator in main.ts, `testProducer<Order>()` in tests. */
+  producer: ProducerModule<Order, object, object>;
   warehouse: Warehouse;
   logger?: Logger;
 }): Pipeline {
@@ -36,14 +37,14 @@ export function ordersPipeline(options: {
     batchers: { warehouse: { batchSize: 500, batchTimeout: 200, concurrency: 2 } },
     ...(options.logger !== undefined && { logger: options.logger }),
     handleMessage(_processor, message) {
-      const o = message.data as Order;
+      const o = message.data;
       if (o.amount === 0) return message.fail(`order ${o.id} has a zero amount`);
       return message.putData(JSON.stringify(o)).putBatcher('warehouse');
     },
     handleBatch(_batcher, messages) {
       warehouse.batches++;
       warehouse.rows += messages.length;
-      for (const m of messages) warehouse.bytes += (m.data as string).length;
+      for (const m of messages) warehouse.bytes += m.data.length;
       return messages;
     },
   });

@@ -1,7 +1,7 @@
 import { testBatch, testMessage, testProducer } from '@sluice/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatorProducer, type Pipeline, silentLogger } from '@sluice/core';
-import { order, ordersPipeline, type Warehouse } from '../src/orders.ts';
+import { order, ordersPipeline, type Order, type Warehouse } from '../src/orders.ts';
 
 let pipeline: Pipeline | undefined;
 afterEach(async () => {
@@ -11,7 +11,7 @@ afterEach(async () => {
 describe('orders pipeline', () => {
   it('writes valid orders to the warehouse as JSON', async () => {
     const warehouse: Warehouse = { batches: 0, rows: 0, bytes: 0 };
-    pipeline = ordersPipeline({ producer: testProducer(), warehouse, logger: silentLogger });
+    pipeline = ordersPipeline({ producer: testProducer<Order>(), warehouse, logger: silentLogger });
     await pipeline.start();
     const { successful, failed } = await testMessage(pipeline, order(1));
     expect(failed).toEqual([]);
@@ -25,11 +25,11 @@ describe('orders pipeline', () => {
 
   it('rejects orders with a zero amount', async () => {
     const warehouse: Warehouse = { batches: 0, rows: 0, bytes: 0 };
-    pipeline = ordersPipeline({ producer: testProducer(), warehouse, logger: silentLogger });
+    pipeline = ordersPipeline({ producer: testProducer<Order>(), warehouse, logger: silentLogger });
     await pipeline.start();
     const { successful, failed } = await testBatch(pipeline, [order(0), order(500), order(7)]);
     expect(successful).toHaveLength(1);
-    expect(failed.map((m) => (m.data as { id: number }).id).sort()).toEqual([0, 500]);
+    expect(failed.map((m) => m.data.id).sort()).toEqual([0, 500]);
   });
 
   it('runs the generator to the end, acking every order once', async () => {

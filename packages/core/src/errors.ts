@@ -16,6 +16,7 @@ export type SluiceErrorCode =
   | 'ERR_TASK_FAILED'
   | 'ERR_ACK_FAILED'
   | 'ERR_HANDLER_TIMEOUT'
+  | 'ERR_INVALID_DATA'
   | 'ERR_PIPELINE_STATE';
 
 /**

@@ -13,12 +13,14 @@
 // Pipelines: createPipeline and what it takes
 export {
   createPipeline,
+  definePipeline,
   type Pipeline,
   type PipelineState,
   type StopReport,
   type Topology,
 } from './pipeline/pipeline.ts';
 export type {
+  AnyMessage,
   BatchSizeAccumulator,
   BatcherDefinition,
   PartitionBy,
@@ -30,6 +32,8 @@ export type {
   ResolvedDefinition,
   ResolvedProcessor,
 } from './pipeline/definition.ts';
+export type { MessageOf, PipelineMessage, WithSchema } from './pipeline/typing.ts';
+export type { StandardSchemaV1 } from './pipeline/standard-schema.ts';
 export type { RateLimit } from './pipeline/rate-limiter.ts';
 export type { PipelineStats } from './pipeline/runtime.ts';
 export { stopOnSignals, type StopOnSignalsOptions } from './pipeline/signals.ts';
@@ -40,6 +44,7 @@ export {
   OK,
   failureReason,
   noopAcknowledger,
+  type AckOptions,
   type Acknowledger,
   type BatchMode,
   type MessageInit,
@@ -54,6 +59,7 @@ export type {
   ProducerContext,
   ProducerInstance,
   ProducerModule,
+  ProducerTypes,
   Transformer,
 } from './pipeline/producer-module.ts';
 export { generatorProducer, type GeneratorOptions } from './pipeline/generator-producer.ts';

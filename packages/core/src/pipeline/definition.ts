@@ -20,6 +20,9 @@ import type { Agrees, Assert } from '../internal/agrees.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { Message } from './message.ts';
 import type { ProducerModule, Transformer } from './producer-module.ts';
+import type { PipelineDefinition } from './pipeline-definition.ts';
+import type { StandardSchemaV1 } from './standard-schema.ts';
+import { isStandardSchema } from './validate-data.ts';
 
 /**
  * Routes messages to a partition: messages with the same value go to the
@@ -37,9 +40,10 @@ export type PartitionBy = (message: Message) => number | string;
  * key's, once the batcher has forgotten the key: it forgets idle keys when
  * it holds 1,024 or more, at least half of them idle.
  */
-export interface BatchSizeAccumulator<A = unknown> {
+export interface BatchSizeAccumulator<A = unknown, Msg = Message> {
   readonly initial: A;
-  accumulate(message: Message, acc: A): { readonly emit: boolean; readonly acc: A };
+  /** `message` has the type `handleMessage` returns, as in `handleBatch`. */
+  accumulate(message: Msg, acc: A): { readonly emit: boolean; readonly acc: A };
 }
 
 const producerModule = z.custom<ProducerModule>(
@@ -58,6 +62,12 @@ const accumulatorShape = z
 const accumulator = z.custom<BatchSizeAccumulator>((v) => accumulatorShape.safeParse(v).success);
 
 const partitionBy = zFunction<PartitionBy>();
+const dataSchema = z
+  .custom<StandardSchemaV1>(isStandardSchema, {
+    error:
+      'expected a Standard Schema validator (zod, valibot, arktype…): an object with ~standard.validate',
+  })
+  .optional();
 const handlerTimeout = positiveMs.optional();
 
 /** The default processor `concurrency`: 2 × available CPU cores. */
@@ -101,6 +111,10 @@ export const processorSchema = z
     timeout: handlerTimeout.meta({
       description:
         'Fails a message whose `handleMessage` has not settled after this many ms (its `signal` aborts), so one hung call cannot wedge a processor. No limit when unset.',
+    }),
+    schema: dataSchema.meta({
+      description:
+        "In code: a Standard Schema validator (zod, valibot, arktype…) that parses `message.data` before `handleMessage`; a mismatch fails the message with `ERR_INVALID_DATA`. Overrides the pipeline's `schema`.",
     }),
   })
   .strict()
@@ -180,8 +194,11 @@ export const producerDefinitionSchema = z
   })
   .strict();
 
+/** Any message, whatever its types: what handlers may return. */
+export type AnyMessage = Message<unknown, object, object>;
+
 type Callback<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
-type MessagesCallback = Callback<[Message[], unknown, AbortSignal], readonly Message[]>;
+type MessagesCallback = Callback<[Message[], unknown, AbortSignal], readonly AnyMessage[]>;
 
 /**
  * The pipeline definition's fields, before the rules that relate them
@@ -208,6 +225,10 @@ export const pipelineDefinitionObject = z
       description: 'Named batchers. With any batcher, every successful message is batched.',
     }),
     context: z.unknown().optional().meta({ description: 'Passed to every callback.' }),
+    schema: dataSchema.meta({
+      description:
+        'A Standard Schema validator (zod, valibot, arktype…) that parses `message.data` before `handleMessage`; a mismatch fails the message with `ERR_INVALID_DATA`.',
+    }),
     shutdownTimeout: positiveMs.default(30_000).meta({
       description: 'How long `stop()` may drain, in ms, before it stops anyway.',
     }),
@@ -223,7 +244,7 @@ export const pipelineDefinitionObject = z
         'Handles one message; returns it, possibly updated, failed or routed to a batcher.',
     }),
     handleBatch: zFunction<
-      Callback<[string, Message[], BatchInfo, unknown, AbortSignal], readonly Message[]>
+      Callback<[string, Message[], BatchInfo, unknown, AbortSignal], readonly AnyMessage[]>
     >()
       .optional()
       .meta({ description: 'Handles a batch; required when there are batchers.' }),
@@ -269,6 +290,7 @@ export const pipelineDefinitionSchema = pipelineDefinitionObject
         key,
         ...p,
         partitionBy: p.partitionBy ?? d.partitionBy ?? d.producer.module.partitionBy,
+        schema: p.schema ?? d.schema,
       },
       batchers: Object.entries(d.batchers).map(([key, b]) => ({
         key,
@@ -290,56 +312,7 @@ export type RateLimitingDefinition = z.input<typeof rateLimitingSchema>;
 /** `producer`, as given. */
 export type ProducerDefinition = z.input<typeof producerDefinitionSchema>;
 
-type Callbacks = 'context' | 'handleMessage' | 'handleBatch' | 'handleFailed' | 'prepareMessages';
-
-/**
- * Everything `createPipeline` takes. `C` is the type of `context`, which
- * the callbacks receive; they are called on this object, so `this` works.
- */
-export interface PipelineDefinition<C = unknown> extends Omit<
-  z.input<typeof pipelineDefinitionObject>,
-  Callbacks
-> {
-  /** Passed to every callback. */
-  readonly context?: C;
-  /**
-   * Handles one message; return it (possibly updated, failed or routed to
-   * a batcher). `signal` aborts at the shutdown deadline or the processor
-   * `timeout`.
-   */
-  handleMessage(
-    processor: string,
-    message: Message,
-    context: C,
-    signal: AbortSignal,
-  ): Message | PromiseLike<Message>;
-  /**
-   * Handles a batch; return the messages (each successful or failed). Any
-   * message not returned is failed and acked as failed.
-   */
-  handleBatch?(
-    batcher: string,
-    messages: Message[],
-    batchInfo: BatchInfo,
-    context: C,
-    signal: AbortSignal,
-  ): readonly Message[] | PromiseLike<readonly Message[]>;
-  /**
-   * Sees the failed messages of one processor or batch invocation before
-   * they are acked, e.g. to `configureAck` them. Return them all.
-   */
-  handleFailed?(
-    messages: Message[],
-    context: C,
-    signal: AbortSignal,
-  ): readonly Message[] | PromiseLike<readonly Message[]>;
-  /** Runs before `handleMessage` on a processor's whole chunk, e.g. to preload. Return them all. */
-  prepareMessages?(
-    messages: Message[],
-    context: C,
-    signal: AbortSignal,
-  ): readonly Message[] | PromiseLike<readonly Message[]>;
-}
+export type { PipelineDefinition } from './pipeline-definition.ts';
 
 type _Agrees = Assert<Agrees<PipelineDefinition, z.input<typeof pipelineDefinitionObject>>>;
 
@@ -358,6 +331,10 @@ export type ResolvedDefinition<C = unknown> = Omit<Resolved, 'context'> & {
 
 /** Validates a definition, listing every problem; returns it with defaults filled in. */
 export function resolveDefinition<C>(definition: PipelineDefinition<C>): ResolvedDefinition<C> {
-  const d = parseOptions(pipelineDefinitionSchema, definition, 'pipeline definition');
+  const d = parseOptions(
+    pipelineDefinitionSchema,
+    definition as z.input<typeof pipelineDefinitionSchema>,
+    'pipeline definition',
+  );
   return { ...d, context: d.context as C, callbacks: definition };
 }

@@ -9,6 +9,9 @@ import type { Agrees, Assert } from '../internal/agrees.ts';
 import { Message, type Acknowledger } from './message.ts';
 import type { ProducerContext, ProducerModule } from './producer-module.ts';
 
+/** How much unused rate a paced generator may save up, in ms of its rate. */
+const BURST_MS = 200;
+
 /** {@link generatorProducer}'s options (reused by config files). */
 export const generatorSchema = z
   .object({
@@ -44,7 +47,9 @@ type _Agrees = Assert<Agrees<GeneratorOptions<unknown>, z.input<typeof generator
 
 /**
  * A producer of synthetic messages `0, 1, 2, …`: `count` of them (or
- * endless), as fast as asked or at `rate` per second.
+ * endless), as fast as asked or at `rate` per second. Its messages are
+ * `Message<D>` (`{ n }` unless `data` says otherwise) and take no ack
+ * options.
  *
  * @example
  * ```ts
@@ -53,7 +58,7 @@ type _Agrees = Assert<Agrees<GeneratorOptions<unknown>, z.input<typeof generator
  */
 export function generatorProducer<D = { n: number }>(
   options: GeneratorOptions<D> = {},
-): ProducerModule {
+): ProducerModule<D, Record<string, unknown>, never> {
   const o = parseOptions(generatorSchema, options, 'generator options');
   const make = options.data ?? ((n: number) => ({ n }) as D);
   const acknowledger: Acknowledger = {
@@ -78,30 +83,50 @@ export function generatorProducer<D = { n: number }>(
           },
         };
       }
-      // Paced: every tick, emit this instance's share of the rate, within demand.
-      const tickMs = 100;
-      const perTick = (o.rate / concurrency) * (tickMs / 1000);
-      let owed = 0;
+      // Paced: a token bucket that fills with this instance's share of the
+      // rate as time passes (up to BURST_MS worth). Demand is served from it
+      // at once; what it cannot serve yet is emitted by a timer set for when
+      // the next message is due, with everything due by then. Serving only
+      // on a fixed 100 ms tick capped the rate at one window of demand per
+      // tick (400 messages: 4,000/s whatever was asked).
+      const perMs = o.rate / concurrency / 1000;
+      const burst = Math.max(perMs * BURST_MS, 1);
       let credit = 0;
+      let last = Date.now();
+      let owed = 0;
+      let draining = false;
       let timer: NodeJS.Timeout | undefined;
-      const tick = (): void => {
-        credit = Math.min(credit + perTick, Math.max(perTick, 1) * 2);
+      const take = (): Message<D>[] => {
+        const now = Date.now();
+        credit = Math.min(credit + (now - last) * perMs, burst);
+        last = now;
         const count = Math.min(Math.floor(credit), owed, left());
-        if (count > 0) {
-          credit -= count;
-          owed -= count;
-          const out: Message<D>[] = [];
-          for (let i = 0; i < count; i++, next += concurrency) out.push(build(next));
-          context.emit(out);
-        }
-        timer = left() > 0 ? setTimeout(tick, tickMs) : undefined;
+        credit -= count;
+        owed -= count;
+        const out = new Array<Message<D>>(count);
+        for (let i = 0; i < count; i++, next += concurrency) out[i] = build(next);
+        return out;
       };
-      timer = setTimeout(tick, tickMs);
+      const schedule = (): void => {
+        if (timer !== undefined || draining || owed === 0 || left() === 0) return;
+        timer = setTimeout(tick, Math.max(1, Math.ceil((1 - credit) / perMs)));
+      };
+      const tick = (): void => {
+        timer = undefined;
+        const out = take();
+        if (out.length > 0) context.emit(out);
+        schedule();
+      };
       return {
         handleDemand(demand: number) {
+          if (draining) return [];
           owed += demand;
+          const out = take();
+          schedule();
+          return out;
         },
         prepareForDraining() {
+          draining = true;
           clearTimeout(timer);
           timer = undefined;
         },

@@ -22,11 +22,14 @@ export type MessageStatus =
 /** The status of every message that has not failed. */
 export const OK: MessageStatus = Object.freeze({ kind: 'ok' });
 
+/** Per-message ack options when a producer declares none: any record. */
+export type AckOptions = Readonly<Record<string, unknown>>;
+
 /**
  * Acknowledges messages back to their source. A producer attaches one to
  * every message it emits; the pipeline calls `ack` once handling is done.
  */
-export interface Acknowledger {
+export interface Acknowledger<A extends object = AckOptions> {
   /**
    * Called once per group of messages sharing this acknowledger and
    * `ackRef`, per stage invocation, with the messages that succeeded and
@@ -38,20 +41,20 @@ export interface Acknowledger {
    * Applies per-message ack options (`message.configureAck(options)`) and
    * returns the message's new `ackData`. Throw to reject unknown options.
    */
-  configure?(
-    ackRef: unknown,
-    ackData: unknown,
-    options: Readonly<Record<string, unknown>>,
-  ): unknown;
+  configure?(ackRef: unknown, ackData: unknown, options: Readonly<A>): unknown;
 }
 
 /** The acknowledger installed by {@link ackImmediately}: acking again does nothing. */
 export const noopAcknowledger: Acknowledger = Object.freeze({ ack: () => undefined });
 
 /** What a producer gives to build a {@link Message}. */
-export interface MessageInit<D, M extends object = Record<string, unknown>> {
+export interface MessageInit<
+  D,
+  M extends object = Record<string, unknown>,
+  A extends object = AckOptions,
+> {
   readonly data: D;
-  readonly acknowledger: Acknowledger;
+  readonly acknowledger: Acknowledger<A>;
   /** Groups messages for `ack` calls; messages with the same ref are acked together. */
   readonly ackRef?: unknown;
   /** Per-message data the acknowledger needs (a receipt handle, a delivery tag). */
@@ -61,8 +64,18 @@ export interface MessageInit<D, M extends object = Record<string, unknown>> {
   readonly id?: string | number;
 }
 
-/** A message in a pipeline: its data, metadata, routing and status. */
-export class Message<D = unknown, M extends object = Record<string, unknown>> {
+/**
+ * A message in a pipeline: its data, metadata, routing and status. `D` is
+ * the data's type, `M` the metadata's and `A` the options
+ * {@link configureAck} takes; a producer module declares all three
+ * (`ProducerModule<D, M, A>`) and `createPipeline` passes them on to the
+ * handlers.
+ */
+export class Message<
+  D = unknown,
+  M extends object = Record<string, unknown>,
+  A extends object = AckOptions,
+> {
   /** The payload. Replace it with {@link putData} or {@link updateData}. */
   data: D;
   /**
@@ -73,7 +86,7 @@ export class Message<D = unknown, M extends object = Record<string, unknown>> {
   #metadata: M | undefined;
   /** An id for logs and telemetry, set by the producer when it has one. */
   readonly id: string | number | undefined;
-  acknowledger: Acknowledger;
+  acknowledger: Acknowledger<A>;
   readonly ackRef: unknown;
   ackData: unknown;
   /** The batcher this message goes to. @defaultValue 'default' */
@@ -85,7 +98,7 @@ export class Message<D = unknown, M extends object = Record<string, unknown>> {
   /** @internal `performance.now()` when the message entered the pipeline. */
   emittedAt = 0;
 
-  constructor(init: MessageInit<D, M>) {
+  constructor(init: MessageInit<D, M, A>) {
     this.data = init.data;
     this.#metadata = init.metadata;
     this.id = init.id;
@@ -104,15 +117,15 @@ export class Message<D = unknown, M extends object = Record<string, unknown>> {
   }
 
   /** Replaces the data with `fn(data)`. */
-  updateData<E>(fn: (data: D) => E): Message<E, M> {
-    const self = this as unknown as Message<E, M>;
+  updateData<E>(fn: (data: D) => E): Message<E, M, A> {
+    const self = this as unknown as Message<E, M, A>;
     self.data = fn(this.data);
     return self;
   }
 
   /** Replaces the data. */
-  putData<E>(data: E): Message<E, M> {
-    const self = this as unknown as Message<E, M>;
+  putData<E>(data: E): Message<E, M, A> {
+    const self = this as unknown as Message<E, M, A>;
     self.data = data;
     return self;
   }
@@ -141,10 +154,15 @@ export class Message<D = unknown, M extends object = Record<string, unknown>> {
     return this;
   }
 
-  /** Marks the message failed with `reason`. It goes to `handleFailed`, then is acked as failed. */
-  fail(reason: unknown): this {
+  /**
+   * Marks the message failed with `reason`. It goes to `handleFailed`, then
+   * is acked as failed. Its type says `data: never`: a failed message
+   * reaches no batch, so `handleBatch`'s message type (what `handleMessage`
+   * returns) is not widened by the messages it fails.
+   */
+  fail(reason: unknown): Message<never, M, A> {
     this.status = { kind: 'failed', reason };
-    return this;
+    return this as unknown as Message<never, M, A>;
   }
 
   /** True unless the message has failed. */
@@ -155,9 +173,11 @@ export class Message<D = unknown, M extends object = Record<string, unknown>> {
 
   /**
    * Per-message ack options, interpreted by the producer's acknowledger
-   * (e.g. `{ onFailure: 'requeue' }`). Throws if it has no `configure`.
+   * (e.g. `{ onFailure: 'requeue' }`); their type is the producer's (`A`),
+   * and the acknowledger still checks them at run time. Throws if it has
+   * no `configure`, or if it rejects the options.
    */
-  configureAck(options: Readonly<Record<string, unknown>>): this {
+  configureAck(options: Readonly<A>): this {
     if (this.acknowledger.configure === undefined) {
       throw new SluiceError(
         'ERR_INVALID_OPTIONS',

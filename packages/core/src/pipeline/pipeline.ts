@@ -23,10 +23,14 @@ import type { Subscription } from '../stage/types.ts';
 import { Batcher } from './batcher.ts';
 import {
   resolveDefinition,
+  type AnyMessage,
   type PipelineDefinition,
   type ResolvedDefinition,
 } from './definition.ts';
+import type { PipelineMessage } from './typing.ts';
 import { Message } from './message.ts';
+import type { ProducerModule, Transformer } from './producer-module.ts';
+import type { StandardSchemaV1 } from './standard-schema.ts';
 import { partitioner } from './partition.ts';
 import { startProcessor } from './processor-stage.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
@@ -60,8 +64,41 @@ export type { Pipeline, PipelineState, StopReport, Topology } from './types.ts';
  * await pipeline.start();
  * ```
  */
-export function createPipeline<C = unknown>(definition: PipelineDefinition<C>): Pipeline<C> {
-  return new PipelineImpl(resolveDefinition(definition));
+export function createPipeline<
+  C = unknown,
+  P extends ProducerModule<unknown, object, object> = ProducerModule,
+  T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
+  S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+  B extends AnyMessage = PipelineMessage<P, T, S>,
+>(definition: PipelineDefinition<C, P, T, S, B>): Pipeline<C> {
+  return new PipelineImpl(resolveDefinition(definition as PipelineDefinition<C>));
+}
+
+/**
+ * Returns `definition` as it is, typed: the handlers' messages get the
+ * producer's (or transformer's, or schema's) types, as in
+ * {@link createPipeline}. Use it to define a pipeline in one module and
+ * create it elsewhere, e.g. in production and in its tests.
+ *
+ * @example
+ * ```ts
+ * export const orders = definePipeline({
+ *   name: 'orders',
+ *   producer: { module: sqsProducer({ queueUrl }) },
+ *   processors: { default: {} },
+ *   handleMessage: (_p, message) => message, // message.data: string
+ * });
+ * const pipeline = createPipeline(orders);
+ * ```
+ */
+export function definePipeline<
+  C = unknown,
+  P extends ProducerModule<unknown, object, object> = ProducerModule,
+  T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
+  S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+  B extends AnyMessage = PipelineMessage<P, T, S>,
+>(definition: PipelineDefinition<C, P, T, S, B>): PipelineDefinition<C, P, T, S, B> {
+  return definition;
 }
 
 class PipelineImpl<C> implements Pipeline<C> {

@@ -15,6 +15,7 @@
 import { SluiceError } from '../errors.ts';
 import { show } from '../options/parse.ts';
 import { isThenable } from '../internal/thenable.ts';
+import { withSchema } from './validate-data.ts';
 import { consumer, type Stage } from '../stage/stage.ts';
 import type { SubscribeTarget } from '../stage/types.ts';
 import type { Batcher } from './batcher.ts';
@@ -145,7 +146,7 @@ export function startProcessor(
   };
 
   /** Calls handleMessage, with the processor timeout if one is set. */
-  const call = (message: Message): unknown =>
+  const handle = (message: Message): unknown =>
     timeout === undefined
       ? callbacks.handleMessage(key, message, context, signal)
       : callWithTimeout(
@@ -154,6 +155,8 @@ export function startProcessor(
           signal,
           'handleMessage',
         );
+  /** With a `schema`, the data is validated (and replaced by its output) first. */
+  const call = def.schema === undefined ? handle : withSchema(def.schema, handle);
 
   /**
    * Starts handleMessage for messages[i] and returns its result, or

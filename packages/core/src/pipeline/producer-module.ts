@@ -5,7 +5,7 @@
 import type { Logger } from '../logger.ts';
 import type { PartitionBy, ResolvedDefinition } from './definition.ts';
 import type { MaybePromise } from '../stage/types.ts';
-import type { Message } from './message.ts';
+import type { AckOptions, Message } from './message.ts';
 
 /** What the pipeline tells a producer instance about its place. */
 export interface ProducerContext {
@@ -66,10 +66,38 @@ export interface ProducerInstance {
 }
 
 /**
+ * The types a producer module declares for its messages: a type-only
+ * record (never set at run time), read by `createPipeline` to type the
+ * handlers' messages.
+ */
+export interface ProducerTypes<D, M extends object, A extends object> {
+  /** `message.data`. */
+  readonly data: D;
+  /** `message.metadata`. */
+  readonly metadata: M;
+  /** What `message.configureAck` takes. */
+  readonly ackOptions: A;
+}
+
+/**
  * A source of messages for a pipeline, e.g. `sqsProducer({ queueUrl })`.
  * The pipeline creates `concurrency` instances with `init`.
+ *
+ * `D`, `M` and `A` are the data, metadata and ack options of the messages
+ * it emits (`Message<D, M, A>`); `createPipeline` gives the handlers
+ * messages of those types, so they need no casts. A module that emits
+ * other values for a `transformer` keeps the defaults.
  */
-export interface ProducerModule {
+export interface ProducerModule<
+  D = unknown,
+  M extends object = Record<string, unknown>,
+  A extends object = AckOptions,
+> {
+  /**
+   * Type-only: declares `D`, `M` and `A` for inference. Never set it; it
+   * is `undefined` at run time.
+   */
+  readonly '~types'?: ProducerTypes<D, M, A> | undefined;
   /**
    * Runs once per pipeline start, before any instance, e.g. to check that
    * a queue exists. A thrown error fails `pipeline.start()`. May return a
@@ -90,5 +118,12 @@ export interface ProducerModule {
 /** Undoes what `prepareForStart` set up; runs after the pipeline stopped. */
 export type Cleanup = () => MaybePromise<void>;
 
-/** Turns whatever a producer emits into a {@link Message}. */
-export type Transformer = (event: unknown) => Message;
+/**
+ * Turns whatever a producer emits into a {@link Message}; the handlers
+ * then see messages of the type it returns.
+ */
+export type Transformer<
+  D = unknown,
+  M extends object = Record<string, unknown>,
+  A extends object = AckOptions,
+> = (event: unknown) => Message<D, M, A>;

@@ -6,6 +6,8 @@ import {
   type Pipeline,
   type PipelineDefinition,
   type ProducerModule,
+  type StandardSchemaV1,
+  type Transformer,
 } from '../../src/index.ts';
 import { memoryLogger, settle } from '../helpers.ts';
 
@@ -80,9 +82,14 @@ export function listProducer<D>(
 const pipelines: Pipeline[] = [];
 
 /** createPipeline with a quiet logger, stopped after each test. */
-export function pipeline<C>(definition: Omit<PipelineDefinition<C>, 'name'> & { name?: string }) {
+export function pipeline<
+  C,
+  P extends ProducerModule<unknown, object, object> = ProducerModule,
+  T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
+  S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+>(definition: Omit<PipelineDefinition<C, P, T, S>, 'name'> & { name?: string }) {
   const logger = memoryLogger();
-  const p = createPipeline<C>({
+  const p = createPipeline<C, P, T, S>({
     name: `test-${pipelines.length}`,
     logger,
     ...definition,

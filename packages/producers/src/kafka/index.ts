@@ -4,7 +4,7 @@
  * adapter. Another client library plugs in by implementing `KafkaClient`
  * (see client.ts).
  */
-export { kafkaProducer, type KafkaProducerModule } from './producer.ts';
+export { kafkaProducer, kafkaSource, type KafkaProducerModule } from './producer.ts';
 export {
   kafkaOptionsObject,
   kafkaOptionsRules,

@@ -14,8 +14,17 @@ import { KafkaConsumer } from './consumer.ts';
 import type { HaltedPartition, KafkaMessageMetadata } from './message.ts';
 import { resolveKafkaOptions, type KafkaProducerOptions } from './options.ts';
 
-/** The producer module, plus controls for halted partitions. */
-export interface KafkaProducerModule extends ProducerModule {
+/**
+ * The producer module, plus controls for halted partitions. Its messages
+ * are `Message<Buffer | null, KafkaMessageMetadata, never>`: the record's
+ * value (null for a tombstone); Kafka messages take no ack options
+ * (`onFailure` is the producer's, for all of them).
+ */
+export interface KafkaProducerModule extends ProducerModule<
+  Buffer | null,
+  KafkaMessageMetadata,
+  never
+> {
   /** Routes each partition (or key) to one processor; see `ordering`. */
   readonly partitionBy: PartitionBy;
   /** Partitions halted by `onFailure: 'halt'`, across this pipeline's members. */
@@ -131,3 +140,11 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
     resume: (filter) => members.reduce((n, m) => n + m.resume(filter), 0),
   };
 }
+
+/**
+ * {@link kafkaProducer} under the name most Node.js tools use: it is a
+ * *source* that consumes topics as a consumer group. "Producer" is
+ * Broadway's word (it produces messages for the pipeline), not a Kafka
+ * producer; both names are the same function.
+ */
+export const kafkaSource = kafkaProducer;

@@ -3,7 +3,12 @@
  * telemetry, the {@link RabbitMqClient} consumer seam and the
  * {@link RabbitMqAdminClient} admin seam, with their amqplib adapter.
  */
-export { rabbitmqProducer, type RabbitMqProducer } from './producer.ts';
+export {
+  rabbitmqProducer,
+  rabbitmqSource,
+  type RabbitMqAckOptions,
+  type RabbitMqProducer,
+} from './producer.ts';
 export type { RabbitMqMetadata, RabbitMqProducerStats } from './consumer.ts';
 export {
   METADATA_FIELDS,

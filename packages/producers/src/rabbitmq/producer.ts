@@ -6,11 +6,35 @@
 import type { ProducerContext, ProducerInstance, ProducerModule } from '@sluice/core';
 import { loadAmqplib } from './amqplib-client.ts';
 import { RabbitMqConsumer, type RabbitMqProducerStats } from './consumer.ts';
-import { resolveOptions, type RabbitMqProducerOptions } from './options.ts';
+import type { RabbitMqMetadata } from './message.ts';
+import {
+  resolveOptions,
+  type AckPolicy,
+  type FailurePolicy,
+  type RabbitMqProducerOptions,
+} from './options.ts';
 import { defaultPrefetch, tuningWarnings } from './tuning.ts';
 
-/** A RabbitMQ producer module, with counters for monitoring and tests. */
-export interface RabbitMqProducer extends ProducerModule {
+/**
+ * What `message.configureAck` takes for a RabbitMQ message: this message's
+ * `onSuccess` and/or `onFailure`, overriding the producer's. Checked at run
+ * time too (`onFailure: 'retry'` needs the producer's `retry` option).
+ */
+export type RabbitMqAckOptions = {
+  readonly onSuccess?: AckPolicy;
+  readonly onFailure?: FailurePolicy;
+};
+
+/**
+ * A RabbitMQ producer module, with counters for monitoring and tests. Its
+ * messages are `Message<Buffer, RabbitMqMetadata, RabbitMqAckOptions>`:
+ * the body as received.
+ */
+export interface RabbitMqProducer extends ProducerModule<
+  Buffer,
+  RabbitMqMetadata,
+  RabbitMqAckOptions
+> {
   /** Counters summed over the producer's instances, since it was created. */
   stats(): Readonly<RabbitMqProducerStats>;
 }
@@ -82,3 +106,11 @@ export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProd
     },
   };
 }
+
+/**
+ * {@link rabbitmqProducer} under the name most Node.js tools use: it is a
+ * *source* that consumes the queue. "Producer" is Broadway's word (it
+ * produces messages for the pipeline), not an AMQP publisher; both names
+ * are the same function.
+ */
+export const rabbitmqSource = rabbitmqProducer;

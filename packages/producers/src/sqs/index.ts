@@ -2,7 +2,7 @@
  * @sluice/producers/sqs: the SQS producer, the {@link SqsClient} seam it
  * reads through, and the seam's AWS SDK adapter.
  */
-export { sqsProducer } from './producer.ts';
+export { sqsProducer, sqsSource, type SqsAckOptions, type SqsProducerModule } from './producer.ts';
 export type { SqsMetadata } from './run.ts';
 export type { SqsClientInput, SqsOnFailure, SqsOnSuccess, SqsProducerOptions } from './options.ts';
 export type { SqsAckData } from './acknowledger.ts';

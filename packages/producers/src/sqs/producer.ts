@@ -19,13 +19,35 @@ import { redactedMessageOf } from '../internal/error-helpers.ts';
 import { loadAwsSdk } from './aws-sqs-client.ts';
 import type { SqsClient } from './client.ts';
 import { SqsConsumer } from './consumer.ts';
-import { resolveSqsOptions, type ResolvedSqsOptions, type SqsProducerOptions } from './options.ts';
-import { isSqsClient, openClient, SqsRun } from './run.ts';
+import {
+  resolveSqsOptions,
+  type ResolvedSqsOptions,
+  type SqsOnFailure,
+  type SqsOnSuccess,
+  type SqsProducerOptions,
+} from './options.ts';
+import { isSqsClient, openClient, SqsRun, type SqsMetadata } from './run.ts';
 
 /** Leave at least this much of the visibility timeout beyond a batcher's `batchTimeout`. */
 const VISIBILITY_MARGIN_MS = 5000;
 /** The visibility timeout assumed when neither the options nor the queue said. */
 const DEFAULT_VISIBILITY_TIMEOUT = 30;
+
+/**
+ * What `message.configureAck` takes for an SQS message: this message's
+ * `onSuccess` and/or `onFailure`, overriding the producer's. Checked at
+ * run time too (`onFailure: 'deadLetter'` needs `deadLetterQueueUrl`).
+ */
+export type SqsAckOptions = {
+  readonly onSuccess?: SqsOnSuccess;
+  readonly onFailure?: SqsOnFailure;
+};
+
+/**
+ * The SQS producer module: its messages are
+ * `Message<string, SqsMetadata, SqsAckOptions>` (the body, as sent).
+ */
+export type SqsProducerModule = ProducerModule<string, SqsMetadata, SqsAckOptions>;
 
 /**
  * A producer that reads an SQS queue: long polls against the pipeline's
@@ -39,11 +61,11 @@ const DEFAULT_VISIBILITY_TIMEOUT = 30;
  *   name: 'orders',
  *   producer: { module: sqsProducer({ queueUrl, onFailure: 'retry' }) },
  *   processors: { default: { concurrency: 100 } },
- *   handleMessage: async (_p, message) => { await handle(JSON.parse(message.data as string)); return message; },
+ *   handleMessage: async (_p, message) => { await handle(JSON.parse(message.data)); return message; },
  * });
  * ```
  */
-export function sqsProducer(input: SqsProducerOptions): ProducerModule {
+export function sqsProducer(input: SqsProducerOptions): SqsProducerModule {
   const options = resolveSqsOptions(input);
   // Without an SqsClient of its own, the producer needs the AWS SDK: say so now.
   if (!isSqsClient(options.client)) loadAwsSdk();
@@ -146,3 +168,11 @@ function warnIfTooShort(
     `SQS visibilityTimeout (${visibilityTimeout} s) is shorter than the largest batchTimeout (${batchTimeout} ms) plus ${VISIBILITY_MARGIN_MS / 1000} s: messages waiting in a batcher rely on the visibility heartbeat to avoid redelivery; consider raising visibilityTimeout`,
   );
 }
+
+/**
+ * {@link sqsProducer} under the name most Node.js tools use: it is a
+ * *source* of messages that consumes the queue. "Producer" is Broadway's
+ * word (it produces messages for the pipeline), not SQS's; both names are
+ * the same function.
+ */
+export const sqsSource = sqsProducer;

@@ -7,7 +7,7 @@ import { createPipeline, type Pipeline } from '@sluice/core';
 import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { kafkaProducer, type KafkaMessageMetadata } from '../../src/kafka/index.ts';
+import { kafkaProducer } from '../../src/kafka/index.ts';
 import { fastGroup, quietLogger, waitFor } from './helpers.ts';
 
 const script = fileURLToPath(new URL('./fixtures/crash-member.js', import.meta.url));
@@ -135,7 +135,7 @@ describeWithBroker('kafka', 'kafka producer: a member dies without draining and 
       },
       processors: { default: processors },
       handleMessage(_p, m) {
-        const meta = m.metadata as unknown as KafkaMessageMetadata;
+        const meta = m.metadata;
         second.push({ partition: meta.partition, offset: Number(meta.offset) });
         return m;
       },
