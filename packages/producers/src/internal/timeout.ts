@@ -65,7 +65,7 @@ export function timeoutError(call: TimedCall): BrokerError {
 }
 
 function brokerName(broker: BrokerKind): string {
-  return broker === 'sqs' ? 'SQS' : broker === 'kafka' ? 'Kafka' : 'RabbitMQ';
+  return { sqs: 'SQS', kafka: 'Kafka', rabbitmq: 'RabbitMQ', nats: 'NATS' }[broker];
 }
 
 /**

@@ -85,6 +85,16 @@ export function brokerTarget(kind: BrokerKind, env: Env = process.env): BrokerTa
         service: 'rabbitmq',
       };
     }
+    case 'nats': {
+      const url = new URL(addresses.natsUrl);
+      return {
+        kind,
+        label: 'NATS',
+        address: redactUrl(addresses.natsUrl),
+        endpoints: [{ host: unbracket(url.hostname), port: Number(url.port) || 4222 }],
+        service: 'nats',
+      };
+    }
   }
 }
 
@@ -303,6 +313,12 @@ async function request(kind: BrokerKind, env: Env, timeoutMs: number): Promise<v
       await connection.close();
       return;
     }
+    case 'nats': {
+      const { NatsJsAdmin } = await import('@sluice/producers/nats');
+      const admin = await NatsJsAdmin.connect([addresses.natsUrl], timeoutMs);
+      await admin.close();
+      return;
+    }
   }
 }
 
@@ -355,6 +371,7 @@ export {
   brokerEnv,
   DEFAULT_AMQP_URL,
   DEFAULT_KAFKA_BROKERS,
+  DEFAULT_NATS_URL,
   DEFAULT_SQS_ENDPOINT,
   type BrokerEnv,
 } from './env.ts';
