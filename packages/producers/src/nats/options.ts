@@ -50,16 +50,21 @@ export const natsPartitionBy = z.enum(['subject', 'none']);
 /** See the `partitionBy` option. */
 export type NatsPartitionBy = z.infer<typeof natsPartitionBy>;
 
-/**
- * `servers`, or the `NATS_URL` environment variable (comma-separated) when
- * it is not given; a list either way.
- */
-const serversField = z.preprocess((value: string | readonly string[] | undefined) => {
-  if (value !== undefined) return typeof value === 'string' ? [value] : value;
+/** The servers in `NATS_URL` (comma-separated), or undefined when it is unset or blank. */
+function serversFromEnv(): readonly string[] | undefined {
   const env = process.env[NATS_URL_ENV]?.trim();
   if (env === undefined || env === '') return undefined;
   return env.split(',').map((s) => s.trim());
-}, serverList.optional());
+}
+
+/** `servers`: a URL or a list, always a list once parsed; `NATS_URL` when not given. */
+const serversField = z
+  .union([server.transform((s) => [s] as readonly string[]), serverList], {
+    error: 'expected a NATS server URL (nats://host:port or host:port) or a list of them',
+  })
+  .optional()
+  // Read when the options are parsed; undefined (then required) when NATS_URL is unset.
+  .default(serversFromEnv as () => readonly string[]);
 const servers = serversField.meta({
   description: `The NATS servers, e.g. \`nats://127.0.0.1:4222\` or a list. Default: the \`${NATS_URL_ENV}\` environment variable (comma-separated); without either, the producer refuses to start.`,
 });
