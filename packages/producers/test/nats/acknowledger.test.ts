@@ -4,12 +4,9 @@ import { NatsAcknowledger } from '../../src/nats/acknowledger.ts';
 import { Heartbeats } from '../../src/nats/heartbeats.ts';
 import { FakeNatsClient, fakeMessage, type FakeMessage } from './fake-nats.ts';
 
-const logger = {
-  warn: vi.fn(),
-  error: vi.fn(),
-  info: vi.fn(),
-  debug: vi.fn(),
-} as unknown as Logger;
+const warn = vi.fn();
+const errorLog = vi.fn();
+const logger = { warn, error: errorLog, info: vi.fn(), debug: vi.fn() } as unknown as Logger;
 
 function setup(overrides: { deadLetterSubject?: string; confirmAcks?: boolean } = {}) {
   const client = new FakeNatsClient();

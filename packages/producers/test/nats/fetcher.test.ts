@@ -4,12 +4,9 @@ import type { NatsMessage } from '../../src/nats/client.ts';
 import { Fetcher } from '../../src/nats/fetcher.ts';
 import { FakeNatsClient, fakeMessage } from './fake-nats.ts';
 
-const logger = {
-  warn: vi.fn(),
-  error: vi.fn(),
-  info: vi.fn(),
-  debug: vi.fn(),
-} as unknown as Logger;
+const warn = vi.fn();
+const errorLog = vi.fn();
+const logger = { warn, error: errorLog, info: vi.fn(), debug: vi.fn() } as unknown as Logger;
 
 function fetcher(client: FakeNatsClient, got: NatsMessage[], maxMessages = 10) {
   return new Fetcher({
