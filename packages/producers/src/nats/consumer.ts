@@ -35,6 +35,7 @@ export class NatsConsumer implements ProducerInstance {
       consumer: options.consumer,
       index: context.index,
       maxMessages: options.maxMessages,
+      maxConcurrentFetches: options.maxConcurrentFetches,
       expiresMs: options.fetchExpires,
       logger: context.logger,
       onMessage: (m) => {

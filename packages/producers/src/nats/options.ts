@@ -106,6 +106,10 @@ export const natsOptionsObject = z
       description:
         'The most messages one pull (`fetch`) asks for; a pull asks for the unmet demand, up to this.',
     }),
+    maxConcurrentFetches: positiveInt.max(64, { error: 'expected at most 64' }).default(4).meta({
+      description:
+        'The most pulls one producer instance runs at once, each for the demand the others have not asked for.',
+    }),
     fetchExpires: positiveMs.min(1000, { error: 'expected at least 1000 ms' }).default(5000).meta({
       description:
         'How long one pull waits for messages on the server before it ends and the next one starts, in ms.',

@@ -8,13 +8,14 @@ const warn = vi.fn();
 const errorLog = vi.fn();
 const logger = { warn, error: errorLog, info: vi.fn(), debug: vi.fn() } as unknown as Logger;
 
-function fetcher(client: FakeNatsClient, got: NatsMessage[], maxMessages = 10) {
+function fetcher(client: FakeNatsClient, got: NatsMessage[], maxMessages = 10, concurrent = 1) {
   return new Fetcher({
     client,
     stream: 'ORDERS',
     consumer: 'billing',
     index: 0,
     maxMessages,
+    maxConcurrentFetches: concurrent,
     expiresMs: 1000,
     logger,
     onMessage: (m) => got.push(m),
@@ -39,6 +40,18 @@ describe('Fetcher', () => {
     expect(client.pulls).toEqual([10, 10, 5]);
     expect(f.unmet).toBe(0);
     expect(client.queue).toHaveLength(5);
+  });
+
+  it('runs up to maxConcurrentFetches pulls at once, each for demand the others have not asked for', async () => {
+    const client = new FakeNatsClient();
+    client.queue.push(...Array.from({ length: 30 }, (_, i) => fakeMessage(`m${i}`)));
+    const got: NatsMessage[] = [];
+    const f = fetcher(client, got, 10, 2);
+    f.demand(25);
+    expect(client.pulls).toEqual([10, 10]);
+    await until(() => got.length === 25);
+    await f.drain();
+    expect(client.pulls).toEqual([10, 10, 5]);
   });
 
   it('goes on pulling after a failed pull, and reports it', async () => {

@@ -95,6 +95,7 @@ describe('natsProducer options', () => {
       createConsumer: false,
       ackWait: 30_000,
       maxMessages: 256,
+      maxConcurrentFetches: 4,
       fetchExpires: 5000,
       decode: 'bytes',
       partitionBy: 'subject',
