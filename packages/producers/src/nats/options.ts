@@ -57,14 +57,16 @@ function serversFromEnv(): readonly string[] | undefined {
   return env.split(',').map((s) => s.trim());
 }
 
-/** `servers`: a URL or a list, always a list once parsed; `NATS_URL` when not given. */
+/**
+ * `servers`: a URL or a list, always a list once parsed. When it is not
+ * given, the schema's final transform reads `NATS_URL` (a default from the
+ * machine, so it is not written into the docs or the JSON Schema).
+ */
 const serversField = z
   .union([server.transform((s) => [s] as readonly string[]), serverList], {
     error: 'expected a NATS server URL (nats://host:port or host:port) or a list of them',
   })
-  .optional()
-  // Read when the options are parsed; undefined (then required) when NATS_URL is unset.
-  .default(serversFromEnv as () => readonly string[]);
+  .optional();
 const servers = serversField.meta({
   description: `The NATS servers, e.g. \`nats://127.0.0.1:4222\` or a list. Default: the \`${NATS_URL_ENV}\` environment variable (comma-separated); without either, the producer refuses to start.`,
 });
@@ -179,8 +181,17 @@ export function natsOptionsRules(
   }
 }
 
+/** Fills in `servers` from `NATS_URL` when it was not given. */
+export function withServersFromEnv<O extends { readonly servers?: readonly string[] | undefined }>(
+  o: O,
+): O {
+  return o.servers === undefined ? { ...o, servers: serversFromEnv() } : o;
+}
+
 /** The whole schema of `natsProducer`'s options. */
-export const natsOptionsSchema = natsOptionsObject.superRefine(natsOptionsRules);
+export const natsOptionsSchema = natsOptionsObject
+  .transform(withServersFromEnv)
+  .superRefine(natsOptionsRules);
 
 /** Options of `natsProducer`: see docs/producers/nats.md, or each option's description. */
 export type NatsProducerOptions = z.input<typeof natsOptionsSchema>;
