@@ -24,6 +24,7 @@ describe('the option tables in the docs', () => {
       'sqs',
       'kafka',
       'rabbitmq',
+      'nats',
       'pipeline',
       'processor',
       'batcher',
