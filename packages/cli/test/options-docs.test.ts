@@ -25,6 +25,7 @@ describe('the option tables in the docs', () => {
       'kafka',
       'rabbitmq',
       'redis',
+      'nats',
       'pipeline',
       'processor',
       'batcher',

@@ -29,7 +29,7 @@ export type BrokerErrorCode =
   | 'ERR_BROKER_TIMEOUT';
 
 /** The broker an error or a fixture is about. */
-export type BrokerKind = 'sqs' | 'kafka' | 'rabbitmq' | 'redis';
+export type BrokerKind = 'sqs' | 'kafka' | 'rabbitmq' | 'redis' | 'nats';
 
 /** Thrown by the broker adapters. Check `code`, not the message. */
 export class BrokerError extends SluiceError<BrokerErrorCode> {

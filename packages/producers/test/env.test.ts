@@ -8,26 +8,29 @@ describe('brokerEnv', () => {
       sqsEndpoint: 'http://127.0.0.1:9324',
       kafkaBrokers: ['127.0.0.1:9092'],
       amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      natsUrl: 'nats://127.0.0.1:4222',
     });
   });
 
-  it('reads SQS_ENDPOINT, KAFKA_BROKERS and AMQP_URL', () => {
+  it('reads SQS_ENDPOINT, KAFKA_BROKERS, AMQP_URL and NATS_URL', () => {
     const env = brokerEnv({
       SQS_ENDPOINT: 'http://sqs.local:4566',
       KAFKA_BROKERS: 'k1:9092, k2:9092,,',
       AMQP_URL: 'amqps://u:p@rabbit:5671/vhost',
+      NATS_URL: 'nats://u:p@nats.local:4222',
     });
     expect(env).toEqual({
       sqsEndpoint: 'http://sqs.local:4566',
       kafkaBrokers: ['k1:9092', 'k2:9092'],
       amqpUrl: 'amqps://u:p@rabbit:5671/vhost',
+      natsUrl: 'nats://u:p@nats.local:4222',
     });
   });
 
   it('treats a blank variable as unset', () => {
-    expect(brokerEnv({ SQS_ENDPOINT: ' ', KAFKA_BROKERS: ' , ', AMQP_URL: '' })).toEqual(
-      brokerEnv({}),
-    );
+    expect(
+      brokerEnv({ SQS_ENDPOINT: ' ', KAFKA_BROKERS: ' , ', AMQP_URL: '', NATS_URL: ' ' }),
+    ).toEqual(brokerEnv({}));
   });
 });
 

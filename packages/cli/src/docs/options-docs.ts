@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batcherSchema, processorSchema } from '@sluice/core/options';
 import { kafkaOptionsObject } from '@sluice/producers/kafka/options';
+import { natsOptionsObject } from '@sluice/producers/nats/options';
 import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq/options';
 import { redisOptionsObject } from '@sluice/producers/redis/options';
 import { sqsOptionsObject } from '@sluice/producers/sqs/options';
@@ -30,6 +31,7 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { name: 'kafka', doc: 'docs/producers/kafka.md', schema: kafkaOptionsObject },
   { name: 'rabbitmq', doc: 'docs/producers/rabbitmq.md', schema: rabbitmqOptionsObject },
   { name: 'redis', doc: 'docs/producers/redis.md', schema: redisOptionsObject },
+  { name: 'nats', doc: 'docs/producers/nats.md', schema: natsOptionsObject },
   // The file's own keys; processors, batchers and producers have their tables.
   { name: 'pipeline', doc: 'docs/config.md', schema: configSchema, shallow: true },
   { name: 'processor', doc: 'docs/config.md', schema: processorSchema },

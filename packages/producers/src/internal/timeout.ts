@@ -70,6 +70,7 @@ function brokerName(broker: BrokerKind): string {
     kafka: 'Kafka',
     rabbitmq: 'RabbitMQ',
     redis: 'Redis',
+    nats: 'NATS',
   };
   return names[broker];
 }

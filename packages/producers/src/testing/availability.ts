@@ -97,6 +97,16 @@ export function brokerTarget(kind: BrokerKind, env: Env = process.env): BrokerTa
         service: 'redis',
       };
     }
+    case 'nats': {
+      const url = new URL(addresses.natsUrl);
+      return {
+        kind,
+        label: 'NATS',
+        address: redactUrl(addresses.natsUrl),
+        endpoints: [{ host: unbracket(url.hostname), port: Number(url.port) || 4222 }],
+        service: 'nats',
+      };
+    }
   }
 }
 
@@ -325,6 +335,12 @@ async function request(kind: BrokerKind, env: Env, timeoutMs: number): Promise<v
       }
       return;
     }
+    case 'nats': {
+      const { NatsJsAdmin } = await import('@sluice/producers/nats');
+      const admin = await NatsJsAdmin.connect([addresses.natsUrl], timeoutMs);
+      await admin.close();
+      return;
+    }
   }
 }
 
@@ -377,6 +393,7 @@ export {
   brokerEnv,
   DEFAULT_AMQP_URL,
   DEFAULT_KAFKA_BROKERS,
+  DEFAULT_NATS_URL,
   DEFAULT_SQS_ENDPOINT,
   type BrokerEnv,
 } from './env.ts';

@@ -13,6 +13,9 @@ export const DEFAULT_KAFKA_BROKERS: readonly string[] = ['127.0.0.1:9092'];
 /** Default of `AMQP_URL`: RabbitMQ on loopback with the guest user. */
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
+/** Default of `NATS_URL`: NATS with JetStream on loopback. */
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
 /** The broker addresses in effect, from {@link brokerEnv}. */
 export interface BrokerEnv {
   /** `SQS_ENDPOINT`: the SQS API endpoint, e.g. `http://127.0.0.1:9324`. */
@@ -21,6 +24,8 @@ export interface BrokerEnv {
   readonly kafkaBrokers: readonly string[];
   /** `AMQP_URL`: the RabbitMQ URL, credentials included. */
   readonly amqpUrl: string;
+  /** `NATS_URL`: the NATS server, e.g. `nats://127.0.0.1:4222`. */
+  readonly natsUrl: string;
 }
 
 /**
@@ -43,6 +48,7 @@ export function brokerEnv(
     sqsEndpoint: nonBlank(env['SQS_ENDPOINT']) ?? DEFAULT_SQS_ENDPOINT,
     kafkaBrokers: kafka.length > 0 ? kafka : DEFAULT_KAFKA_BROKERS,
     amqpUrl: nonBlank(env['AMQP_URL']) ?? DEFAULT_AMQP_URL,
+    natsUrl: nonBlank(env['NATS_URL']) ?? DEFAULT_NATS_URL,
   };
 }
 
