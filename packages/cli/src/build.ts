@@ -12,6 +12,7 @@ import {
 import { ConfigError, type LoadedConfig } from './config/load.ts';
 import type { PipelineConfig } from './config/schema.ts';
 import { loadHandlers, type Handlers } from './handlers.ts';
+import { ENDLESS } from './producers/options.ts';
 import { fileProducer } from './producers/file-producer.ts';
 import { stdinProducer } from './producers/stdin-producer.ts';
 import { sink } from './sinks.ts';
@@ -50,15 +51,17 @@ export async function producerFor(
   };
   const events = { onExhausted: exhaust, onFailed: fail };
   switch (producer.type) {
-    case 'generator':
-      if (producer.count !== undefined) exhaust({ emitted: producer.count });
+    case 'generator': {
+      const count = producer.count === ENDLESS ? undefined : producer.count;
+      if (count !== undefined) exhaust({ emitted: count });
       return {
         ...end,
         module: generatorProducer({
-          ...(producer.count !== undefined && { count: producer.count }),
+          ...(count !== undefined && { count }),
           ...(producer.rate !== undefined && { rate: producer.rate }),
         }),
       };
+    }
     case 'file':
       return { ...end, module: fileProducer({ ...events, ...producer }) };
     case 'stdin':

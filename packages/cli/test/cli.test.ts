@@ -269,7 +269,7 @@ describe('sluice validate', () => {
     );
     const { stderr } = await sluice(['validate', 'bad.json']);
     expect(stderr.split('\n')[0]).toBe(
-      "bad.json:3:38: producer.count: expected a non-negative integer, got 'many'",
+      "bad.json:3:38: producer.count: expected a non-negative integer, or 'endless', got 'many'",
     );
   });
 

@@ -52,7 +52,7 @@ const rows: CliRow[] = [
     'producer.count: expected a non-negative integer, got -1',
   ]),
   file('a count in words', 'name: x\nproducer: { type: generator, count: many }', [
-    "producer.count: expected a non-negative integer, got 'many'",
+    "producer.count: expected a non-negative integer, or 'endless', got 'many'",
   ]),
   file('a zero rate', 'name: x\nproducer: { type: generator, rate: 0 }', [
     'producer.rate: expected a positive number, got 0',
