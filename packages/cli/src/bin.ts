@@ -7,6 +7,8 @@ import { test } from './commands/test.ts';
 import { topology } from './commands/topology.ts';
 import { validate } from './commands/validate.ts';
 import { HELP } from './help.ts';
+import { exitWhenDone } from './lifecycle.ts';
+import { pino } from 'pino';
 
 /** pino's levels, for `--log-level`. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -25,6 +27,9 @@ function optionError(error: Error): string {
     ? `unknown option '${unknown[1] ?? ''}' (see the options below)`
     : error.message;
 }
+
+/** The `--log-level` of the command, once parsed. */
+let chosenLogLevel = 'info';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -68,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  chosenLogLevel = logLevel;
   const file = parsed.positionals[0];
   if (file === undefined || parsed.positionals.length > 1) {
     const got =
@@ -99,8 +105,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Where `--log-level debug` (or SLUICE_DEBUG=1) reports the handles that
+ * still held Node when the command was done.
+ */
+function reportOpenHandles(open: string[]): void {
+  const level = process.env['SLUICE_DEBUG'] ? 'debug' : chosenLogLevel;
+  if (open.length === 0 || level !== 'debug') return;
+  pino({ name: 'sluice', level }, pino.destination({ fd: 2, sync: true })).debug(
+    { open },
+    `exiting although ${open.length} handle(s) still hold the event loop (${open.join(', ')}); close them in the handler module's teardown`,
+  );
+}
+
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  // Done is done: a pool or timer the handler module left open does not keep the process.
+  exitWhenDone(await main(process.argv.slice(2)), reportOpenHandles);
 } catch (error) {
   // A bug, or an error no command expected: one line, not a stack trace
   // (SLUICE_DEBUG=1 shows it).

@@ -10,6 +10,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PipelineDefinition } from '@sluice/core';
 import { ConfigError } from './config/load.ts';
+import { rememberLifecycle } from './lifecycle.ts';
 
 /** The callbacks a handler module may export. */
 export type Handlers = Partial<
@@ -88,6 +89,7 @@ export async function loadHandlers(
       throw problem(`handler module ${path} does not export ${name} (it exports ${listed})`);
     }
   }
+  rememberLifecycle(handlers, exports, problem, path);
   return handlers;
 }
 

@@ -20,10 +20,22 @@ import {
   type ProcessorStopEvent,
   type StopReport,
 } from '@sluice/core';
+import { pipelineDefinitionObject } from '@sluice/core/options';
 import { pino } from 'pino';
 import { build, type SourceEnd } from '../build.ts';
 import { loadConfig, printable } from '../config/load.ts';
+import {
+  exitOnSignal,
+  setUp,
+  tearDown,
+  type HandlerContext,
+  type Lifecycle,
+} from '../lifecycle.ts';
 import { reportInvalid } from './report.ts';
+
+/** The drain's bound, which also bounds teardown, before a pipeline exists (core's default). */
+const shutdownTimeoutOf = (definition: { shutdownTimeout?: number | undefined }): number =>
+  pipelineDefinitionObject.shape.shutdownTimeout.parse(definition.shutdownTimeout);
 
 interface RunOptions {
   readonly tty: boolean;
@@ -35,13 +47,22 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     { name: 'sluice', level: options.tty ? 'warn' : options.logLevel },
     pino.destination({ fd: 2, sync: false }),
   );
+  /** A start-up failure, told once with its cause: a JSON line, or one plain line on a terminal. */
+  const failedToStart = (error: unknown): number => {
+    const message = `pipeline ${pipelineName} failed to start: ${(error as Error)?.message ?? String(error)}`;
+    if (options.tty) console.error(message);
+    else logger.error({ err: error }, message);
+    logger.flush();
+    return 1;
+  };
   let pipelineName = '';
   let definition;
   let end: SourceEnd;
+  let lifecycle: Lifecycle;
   try {
     const loaded = loadConfig(file);
     pipelineName = loaded.config.name;
-    ({ definition, end } = await build(loaded, logger));
+    ({ definition, end, lifecycle } = await build(loaded, logger));
     if (!options.tty) {
       logger.info({ config: printable(loaded) }, `starting pipeline ${pipelineName}`);
     }
@@ -49,10 +70,17 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     return reportInvalid(file, error);
   }
 
+  let context: HandlerContext;
+  try {
+    context = await setUp(lifecycle, definition.context as HandlerContext | undefined);
+  } catch (error) {
+    return failedToStart(error);
+  }
   let pipeline;
   try {
-    pipeline = createPipeline(definition);
+    pipeline = createPipeline({ ...definition, context });
   } catch (error) {
+    await tearDown(lifecycle, context, shutdownTimeoutOf(definition), logger);
     return reportInvalid(file, error);
   }
   const stages = new Map<string, number>();
@@ -79,12 +107,11 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   try {
     await pipeline.start();
   } catch (error) {
-    logger.error({ err: error }, `pipeline ${pipelineName} failed to start`);
-    if (options.tty) {
-      console.error(`pipeline ${pipelineName} failed to start: ${(error as Error).message}`);
-    }
-    logger.flush();
-    return 1;
+    diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
+    diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
+    exitOnSignal(1);
+    await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
+    return failedToStart(error);
   }
 
   const started = performance.now();
@@ -121,9 +148,10 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     options.tty ? 250 : 1000,
   );
 
+  let drainOnSignals = (): void => {};
   const finished = new Promise<{ report: StopReport; reason: string; failed?: boolean }>(
     (resolve) => {
-      stopOnSignals(pipeline, {
+      drainOnSignals = stopOnSignals(pipeline, {
         onStopped: (report, signal) => resolve({ report, reason: `stopped by ${signal}` }),
         onForce: (signal) => {
           logger.error({ signal }, 'second signal: exiting without waiting for the drain');
@@ -154,6 +182,10 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     },
   );
   const { report, reason, failed } = await finished;
+  const code = report.unacked === 0 && failed !== true ? 0 : 1;
+  // The pipeline has stopped: a signal from now on ends the process at once.
+  drainOnSignals();
+  exitOnSignal(code);
   clearInterval(ticker);
   diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
   diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
@@ -162,6 +194,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   const summary = `${pipelineName}: ${reason} after ${seconds.toFixed(1)}s: acked ${s.successful.toLocaleString()}, failed ${s.failed.toLocaleString()}, un-acked ${report.unacked}${report.timedOut ? ' (the drain timed out)' : ''}`;
   if (options.tty) console.error(summary);
   logger.info({ ...s, unacked: report.unacked, timedOut: report.timedOut, reason }, summary);
+  await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
   logger.flush();
-  return report.unacked === 0 && failed !== true ? 0 : 1;
+  return code;
 }

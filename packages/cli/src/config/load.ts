@@ -8,7 +8,13 @@ import { SluiceError, redact, type RedactOptions } from '@sluice/core';
 import { optionPath, schemaProblems, showValue, type SchemaProblem } from '@sluice/core/options';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { configSchema, testsSchema, type PipelineConfig, type TestCase } from './schema.ts';
+import {
+  configSchema,
+  stubsSchema,
+  testsSchema,
+  type PipelineConfig,
+  type TestCase,
+} from './schema.ts';
 import { interpolate } from './interpolate.ts';
 
 /** One problem in a pipeline file. */
@@ -74,15 +80,27 @@ export function printable(loaded: LoadedConfig): unknown {
   return redact(loaded.config, { sources: loaded.sources });
 }
 
-/** Loads a file of `sluice test` cases: `tests: [...]`. */
+/** A file of `sluice test` cases, and the stubs every case gets. */
+export interface TestsFile {
+  readonly tests: TestCase[];
+  /** Context entry name → stub module path, relative to the tests file. */
+  readonly stubs?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Loads a file of `sluice test` cases: `tests: [...]`, and optional `stubs: {...}`. */
 export function loadTests(
   file: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): TestCase[] {
-  return loadValidated(file, testsFileSchema, env).data.tests;
+): TestsFile {
+  return loadValidated(file, testsFileSchema, env).data;
 }
 
-const testsFileSchema = z.object({ tests: testsSchema }).strict();
+const testsFileSchema = z
+  .object({
+    stubs: stubsSchema.optional(),
+    tests: testsSchema,
+  })
+  .strict();
 
 /** Reads, interpolates and validates any Sluice file against `schema`. */
 function loadValidated<S extends z.ZodType>(
