@@ -23,7 +23,10 @@ Examples:
 
 Starts the pipeline. It runs until its source is exhausted (a generator with
 a count, the end of a file or of stdin), then drains and exits; or until
-SIGTERM/SIGINT, which drains (a second signal exits at once).
+SIGTERM/SIGINT, which drains (a second signal exits at once). The handler
+module's setup(context) runs before the start, its teardown(context) after
+the stop (for at most shutdownTimeout); then the command exits, even if the
+module left a pool or timer open.
 
 On a terminal it shows a live view on stderr (rate per stage, in flight,
 acked, failed); otherwise it writes JSON logs (pino) to stderr.
@@ -71,11 +74,14 @@ processor and one batch processor, so results are deterministic) and checks
 which messages succeeded or failed and what each handleBatch received.
 
 Cases come from the file's tests: list, or from FILE (a YAML file with a
-tests: list). A case:
+tests: list, and optional stubs: for every case). The handler module's
+setup runs once before the cases, its teardown once after. A case:
 
   tests:
     - name: rejects orders without an amount
       input: [{ n: 0 }, { n: 7 }]
+      stubs: { db: ./stubs/db.ts }   # context.db is this module's default export
+      context: { rate: 2 }           # context entries replaced by these values
       expect:
         successful: 1                                  # a count, or a list
         failed: [{ data: { n: 0 }, reason: no amount }] # data and/or a reason substring

@@ -7,6 +7,11 @@
  * Tests run with one processor and one batch processor per batcher, and the
  * test producer in place of the file's, so results are deterministic and no
  * broker is needed. Batches are flushed when a case ends.
+ *
+ * The handler module's `setup` runs once before the cases and its
+ * `teardown` once after. Context entries can be replaced by stubs: modules
+ * (`stubs:` in a `--tests` file for every case, or in a case) and inline
+ * values (a case's `context:`), so a case never reaches a real database.
  */
 import { isDeepStrictEqual, inspect } from 'node:util';
 import {
