@@ -31,6 +31,7 @@ import {
   type HandlerContext,
   type Lifecycle,
 } from '../lifecycle.ts';
+import { whenChanged } from './progress.ts';
 import { reportInvalid } from './report.ts';
 
 /** The drain's bound, which also bounds teardown, before a pipeline exists (core's default). */
@@ -131,6 +132,8 @@ export async function run(file: string, options: RunOptions): Promise<number> {
       `  ${rates.length > 0 ? rates.join('   ') : 'waiting for messages'}`,
     ];
   };
+  // A line when something moved since the last one: an idle pipeline stays quiet.
+  const progress = whenChanged((p) => logger.info(p, 'progress'));
   const ticker = setInterval(
     () => {
       if (options.tty) {
@@ -141,8 +144,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
         );
         drawn = lines.length;
       } else {
-        const s = pipeline.stats();
-        logger.info({ ...s, stages: Object.fromEntries(stages) }, 'progress');
+        progress({ ...pipeline.stats(), stages: Object.fromEntries(stages) });
       }
     },
     options.tty ? 250 : 1000,

@@ -1,0 +1,83 @@
+/**
+ * Issue 17, item 12: the CLI's smaller edges: --version, several files for
+ * validate, --env-file, no idle progress lines.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { whenChanged } from '../../src/commands/progress.ts';
+import { logLines, runSluice } from './spawn.ts';
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-small-'));
+  writeFileSync(
+    join(dir, 'good.yaml'),
+    'name: good\nproducer:\n  type: generator\n  count: ${COUNT}\n',
+  );
+  writeFileSync(join(dir, 'bad.yaml'), 'name: bad\nproducer:\n  type: generator\n  count: -1\n');
+  writeFileSync(join(dir, 'count.env'), '# the count\nCOUNT=3\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('sluice --version', () => {
+  it("prints the package's version and exits 0", async () => {
+    const manifest = resolve(import.meta.dirname, '../../package.json');
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const ended = await runSluice([flag]);
+      expect(ended.code).toBe(0);
+      expect(ended.stdout.trim()).toBe(version);
+    }
+  });
+});
+
+describe('sluice validate with several files', () => {
+  it('reports each, and exits 2 if any is invalid', async () => {
+    const ended = await runSluice(['validate', 'good.yaml', 'bad.yaml'], {
+      cwd: dir,
+      env: { COUNT: '5' },
+    });
+    expect(ended.code).toBe(2);
+    expect(ended.stdout).toContain('good.yaml is valid.');
+    expect(ended.stderr).toContain('bad.yaml:4:3: producer.count');
+  });
+
+  it('exits 0 when all are valid', async () => {
+    const ended = await runSluice(['validate', 'good.yaml', 'good.yaml'], {
+      cwd: dir,
+      env: { COUNT: '5' },
+    });
+    expect(ended.code).toBe(0);
+    expect(ended.stdout.match(/good\.yaml is valid\./g)).toHaveLength(2);
+  });
+});
+
+describe('--env-file', () => {
+  it('reads variables from the file before the pipeline file', async () => {
+    const ended = await runSluice(['run', '--env-file', 'count.env', 'good.yaml'], { cwd: dir });
+    expect(ended.code).toBe(0);
+    expect(logLines(ended.stderr).at(-1)?.['received']).toBe(3);
+  });
+
+  it('leaves a variable already set alone', async () => {
+    const ended = await runSluice(['run', '--env-file', 'count.env', 'good.yaml'], {
+      cwd: dir,
+      env: { COUNT: '4' },
+    });
+    expect(logLines(ended.stderr).at(-1)?.['received']).toBe(4);
+  });
+});
+
+describe('progress lines', () => {
+  it('are written only when something changed', () => {
+    const emit = vi.fn();
+    const progress = whenChanged(emit);
+    progress({ received: 0, stages: {} });
+    progress({ received: 0, stages: {} });
+    progress({ received: 2, stages: { 'processors default': 2 } });
+    progress({ received: 2, stages: { 'processors default': 2 } });
+    expect(emit.mock.calls.map(([p]: [{ received: number }]) => p.received)).toEqual([0, 2]);
+  });
+});
