@@ -21,7 +21,6 @@ import {
   type StopReport,
 } from '@sluice/core';
 import { pipelineDefinitionObject } from '@sluice/core/options';
-import { pino } from 'pino';
 import { build, type SourceEnd } from '../build.ts';
 import { loadConfig, printable } from '../config/load.ts';
 import {
@@ -32,6 +31,7 @@ import {
   type Lifecycle,
 } from '../lifecycle.ts';
 import { whenChanged } from './progress.ts';
+import { runLogger } from './run-logger.ts';
 import { reportInvalid } from './report.ts';
 
 /** The drain's bound, which also bounds teardown, before a pipeline exists (core's default). */
@@ -44,10 +44,8 @@ interface RunOptions {
 }
 
 export async function run(file: string, options: RunOptions): Promise<number> {
-  const logger = pino(
-    { name: 'sluice', level: options.tty ? 'warn' : options.logLevel },
-    pino.destination({ fd: 2, sync: false }),
-  );
+  const log = runLogger(options.tty ? 'warn' : options.logLevel);
+  const logger = log.logger;
   /** A start-up failure, told once with its cause: a JSON line, or one plain line on a terminal. */
   const failedToStart = (error: unknown): number => {
     const message = `pipeline ${pipelineName} failed to start: ${(error as Error)?.message ?? String(error)}`;
@@ -105,9 +103,12 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   diagnostics.subscribe(pipelineChannels.processorStop, onProcessor);
   diagnostics.subscribe(pipelineChannels.batchProcessorStop, onBatch);
 
+  log.starting();
   try {
     await pipeline.start();
+    log.started();
   } catch (error) {
+    log.failedToStart(error);
     diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
     diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
     exitOnSignal(1);

@@ -70,6 +70,24 @@ describe('--env-file', () => {
   });
 });
 
+describe('a start-up failure', () => {
+  it('is logged once, its cause not repeated in the message', async () => {
+    writeFileSync(
+      join(dir, 'unreachable.yaml'),
+      'name: unreachable\nproducer:\n  type: rabbitmq\n  url: amqp://127.0.0.1:1\n  queue: q\n',
+    );
+    const ended = await runSluice(['run', 'unreachable.yaml'], { cwd: dir });
+    expect(ended.code).toBe(1);
+    const lines = logLines(ended.stderr);
+    const problems = lines.filter((l) => (l['level'] as number) >= 40);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.['msg']).toMatch(/^pipeline unreachable failed to start: cannot reach/);
+    const err = problems[0]?.['err'] as { message: string; cause?: { message: string } };
+    expect(err.message.match(/ECONNREFUSED/g)).toHaveLength(1);
+    expect(err.cause?.message).toContain('ECONNREFUSED');
+  });
+});
+
 describe('progress lines', () => {
   it('are written only when something changed', () => {
     const emit = vi.fn();
