@@ -15,6 +15,7 @@ import {
   type PipelineConfig,
   type TestCase,
 } from './schema.ts';
+import { convertDurations } from './duration.ts';
 import { interpolate } from './interpolate.ts';
 
 /** One problem in a pipeline file. */
@@ -161,7 +162,12 @@ function loadValidated<S extends z.ZodType>(
       })),
     );
   }
-  const result = schema.safeParse(value);
+  let result = schema.safeParse(value);
+  // `batchTimeout: 2s`: a duration where a number of ms is expected becomes
+  // that number (the schemas' ms options say which; see duration.ts).
+  while (!result.success && convertDurations(value, result.error.issues) > 0) {
+    result = schema.safeParse(value);
+  }
   if (!result.success) {
     const problems = schemaProblems(result.error, value).map((p): ConfigProblem => ({
       path: p.path,

@@ -70,6 +70,35 @@ describe('--env-file', () => {
   });
 });
 
+describe('durations in a pipeline file', () => {
+  it('turn into ms where an option takes ms, from the file or a variable', async () => {
+    writeFileSync(
+      join(dir, 'durations.yaml'),
+      'name: d\nproducer:\n  type: generator\n  count: 1\nbatchers:\n  b: { batchTimeout: 1m30s }\nsink: { type: stdout }\nshutdownTimeout: ${T:-2s}\n',
+    );
+    const ended = await runSluice(['validate', '--print', 'durations.yaml'], { cwd: dir });
+    expect(ended.code).toBe(0);
+    expect(ended.stdout).toContain('"batchTimeout": 90000');
+    expect(ended.stdout).toContain('"shutdownTimeout": 2000');
+    // From the environment, the value is hidden in --print; run takes it.
+    const run = await runSluice(['validate', 'durations.yaml'], { cwd: dir, env: { T: '500ms' } });
+    expect(run.code).toBe(0);
+  });
+
+  it('are refused where an option is a count or in seconds', async () => {
+    writeFileSync(
+      join(dir, 'not-ms.yaml'),
+      'name: d\nproducer:\n  type: sqs\n  queueUrl: http://127.0.0.1:9324/000000000000/q\n  waitTimeSeconds: 1s\n  maxNumberOfMessages: 2s\n',
+    );
+    const ended = await runSluice(['validate', 'not-ms.yaml'], { cwd: dir });
+    expect(ended.code).toBe(2);
+    expect(ended.stderr).toContain(
+      "producer.waitTimeSeconds: expected an integer from 0 to 20, got '1s'",
+    );
+    expect(ended.stderr).toContain('producer.maxNumberOfMessages:');
+  });
+});
+
 describe('a start-up failure', () => {
   it('is logged once, its cause not repeated in the message', async () => {
     writeFileSync(
