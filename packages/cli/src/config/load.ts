@@ -16,6 +16,7 @@ import {
   type TestCase,
 } from './schema.ts';
 import { convertDurations } from './duration.ts';
+import { allowedKeys, didYouMean } from './suggest.ts';
 import { interpolate } from './interpolate.ts';
 
 /** One problem in a pipeline file. */
@@ -171,12 +172,23 @@ function loadValidated<S extends z.ZodType>(
   if (!result.success) {
     const problems = schemaProblems(result.error, value).map((p): ConfigProblem => ({
       path: p.path,
-      message: p.message === 'unknown option' ? p.message : `${p.message}, got ${got(p, sources)}`,
+      message:
+        p.message === 'unknown option'
+          ? unknownOption(schema, value, p.keys)
+          : `${p.message}, got ${got(p, sources)}`,
       ...where(p.keys),
     }));
     throw new ConfigError(file, problems);
   }
   return { data: result.data, input: value as LoadedConfig['input'], sources, where };
+}
+
+/** `unknown option`, with the key it most likely meant when there is one. */
+function unknownOption(schema: z.ZodType, value: unknown, keys: readonly PropertyKey[]): string {
+  const key = keys.at(-1);
+  if (typeof key !== 'string') return 'unknown option';
+  const meant = didYouMean(key, allowedKeys(schema, value, keys.slice(0, -1)));
+  return meant === undefined ? 'unknown option' : `unknown option; did you mean ${meant}?`;
 }
 
 function positionOf(

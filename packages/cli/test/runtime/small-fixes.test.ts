@@ -99,6 +99,26 @@ describe('durations in a pipeline file', () => {
   });
 });
 
+describe('an unknown key', () => {
+  it('names the key it most likely meant, at any depth and in any producer', async () => {
+    writeFileSync(
+      join(dir, 'typos.yaml'),
+      'name: t\nproducer:\n  type: sqs\n  queueUrl: http://127.0.0.1:9324/000000000000/q\n  waitTimeSecond: 2\nprocessors:\n  default: { concurency: 2 }\nbatchers:\n  b: { batchsize: 3, zzz: 1 }\nshutdowntimeout: 3\nsink: { type: stdout }\n',
+    );
+    const ended = await runSluice(['validate', 'typos.yaml'], { cwd: dir });
+    expect(ended.code).toBe(2);
+    for (const line of [
+      'typos.yaml:5:3: producer.waitTimeSecond: unknown option; did you mean waitTimeSeconds?',
+      'typos.yaml:7:14: processors.default.concurency: unknown option; did you mean concurrency?',
+      'typos.yaml:9:8: batchers.b.batchsize: unknown option; did you mean batchSize?',
+      'typos.yaml:9:22: batchers.b.zzz: unknown option\n',
+      'typos.yaml:10:1: shutdowntimeout: unknown option; did you mean shutdownTimeout?',
+    ]) {
+      expect(ended.stderr).toContain(line);
+    }
+  });
+});
+
 describe('a start-up failure', () => {
   it('is logged once, its cause not repeated in the message', async () => {
     writeFileSync(
