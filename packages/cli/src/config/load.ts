@@ -131,16 +131,7 @@ function loadValidated<S extends z.ZodType>(
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({
-        path: '',
-        // The position is reported separately; keep the first sentence.
-        message: `syntax error: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
-        line: e.linePos?.[0]?.line,
-        col: e.linePos?.[0]?.col,
-      })),
-    );
+    throw new ConfigError(file, syntaxProblems(doc.errors, text, lines));
   }
   const where = (
     path: readonly PropertyKey[],
@@ -189,6 +180,45 @@ function unknownOption(schema: z.ZodType, value: unknown, keys: readonly Propert
   if (typeof key !== 'string') return 'unknown option';
   const meant = didYouMean(key, allowedKeys(schema, value, keys.slice(0, -1)));
   return meant === undefined ? 'unknown option' : `unknown option; did you mean ${meant}?`;
+}
+
+/**
+ * The parser's errors as problems. A line indented deeper than the key
+ * before it (`  type: generator` then `   count: 10`) reads to YAML as the
+ * value going on over two lines, reported at the value's start with two
+ * errors; it is told once, at the line that is indented too deep.
+ */
+function syntaxProblems(
+  errors: Document['errors'],
+  text: string,
+  lines: LineCounter,
+): ConfigProblem[] {
+  const continued = new Set(
+    errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]),
+  );
+  return errors
+    .filter((e) => !(e.code === 'BLOCK_AS_IMPLICIT_KEY' && continued.has(e.pos[0])))
+    .map((e): ConfigProblem => {
+      if (e.code === 'MULTILINE_IMPLICIT_KEY') {
+        const { line } = lines.linePos(e.pos[1]);
+        const start = lines.lineStarts[line - 1] ?? 0;
+        const indent = /^ */.exec(text.slice(start))?.[0].length ?? 0;
+        return {
+          path: '',
+          message:
+            'syntax error: this line is indented deeper than the key above it (keys of one mapping start at the same column)',
+          line,
+          col: indent + 1,
+        };
+      }
+      return {
+        path: '',
+        // The position is reported separately; keep the first sentence.
+        message: `syntax error: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
+        line: e.linePos?.[0]?.line,
+        col: e.linePos?.[0]?.col,
+      };
+    });
 }
 
 function positionOf(

@@ -119,6 +119,21 @@ describe('an unknown key', () => {
   });
 });
 
+describe('an indentation error', () => {
+  it('points at the line indented too deep, once', async () => {
+    writeFileSync(
+      join(dir, 'indent.yaml'),
+      'name: x\nproducer:\n  type: generator\n   count: 10\nprocessors:\n  default: {}\n',
+    );
+    const ended = await runSluice(['validate', 'indent.yaml'], { cwd: dir });
+    expect(ended.code).toBe(2);
+    expect(ended.stderr).toContain(
+      'indent.yaml:4:4: syntax error: this line is indented deeper than the key above it',
+    );
+    expect(ended.stderr).toContain('1 problem in indent.yaml');
+  });
+});
+
 describe('a start-up failure', () => {
   it('is logged once, its cause not repeated in the message', async () => {
     writeFileSync(
