@@ -160,6 +160,8 @@ describe('progress lines', () => {
     progress({ received: 0, stages: {} });
     progress({ received: 2, stages: { 'processors default': 2 } });
     progress({ received: 2, stages: { 'processors default': 2 } });
-    expect(emit.mock.calls.map(([p]: [{ received: number }]) => p.received)).toEqual([0, 2]);
+    expect(emit.mock.calls.map((call) => (call[0] as { received: number }).received)).toEqual([
+      0, 2,
+    ]);
   });
 });
