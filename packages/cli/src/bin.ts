@@ -1,22 +1,52 @@
 #!/usr/bin/env node
 /** The `sluice` command. */
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { run } from './commands/run.ts';
 import { schema } from './commands/schema.ts';
 import { test } from './commands/test.ts';
 import { topology } from './commands/topology.ts';
-import { validate } from './commands/validate.ts';
+import { validateAll } from './commands/validate.ts';
 import { HELP } from './help.ts';
+import { exitWhenDone } from './lifecycle.ts';
+import { pino } from 'pino';
 
 /** pino's levels, for `--log-level`. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Each command's own options: another command's option is an unknown option, not ignored. */
 const OPTIONS: Record<string, ParseArgsConfig['options']> = {
-  run: { 'log-level': { type: 'string' } },
-  validate: { print: { type: 'boolean' }, 'no-handlers': { type: 'boolean' } },
-  test: { tests: { type: 'string' } },
+  run: { 'log-level': { type: 'string' }, 'env-file': { type: 'string', multiple: true } },
+  validate: {
+    print: { type: 'boolean' },
+    'no-handlers': { type: 'boolean' },
+    'env-file': { type: 'string', multiple: true },
+  },
+  topology: { 'env-file': { type: 'string', multiple: true } },
+  test: { tests: { type: 'string' }, 'env-file': { type: 'string', multiple: true } },
 };
+
+/** This package's version, from its package.json (one folder above src/ and dist/). */
+function version(): string {
+  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
+/**
+ * Loads each `--env-file` into process.env (Node's own .env parser);
+ * variables already set in the environment keep their values. Returns a
+ * problem for a file that cannot be read.
+ */
+function loadEnvFiles(files: readonly string[]): string | undefined {
+  for (const file of files) {
+    try {
+      process.loadEnvFile(file);
+    } catch (error) {
+      return `--env-file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    }
+  }
+  return undefined;
+}
 
 /** parseArgs's error, without its advice on '--' when the option is simply unknown. */
 function optionError(error: Error): string {
@@ -26,11 +56,18 @@ function optionError(error: Error): string {
     : error.message;
 }
 
+/** The `--log-level` of the command, once parsed. */
+let chosenLogLevel = 'info';
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     console.log(HELP['main']);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(version());
+    return 0;
   }
   const usage = HELP[command];
   if (usage === undefined) {
@@ -68,13 +105,26 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  chosenLogLevel = logLevel;
+  const envProblem = loadEnvFiles((parsed.values as { 'env-file'?: string[] })['env-file'] ?? []);
+  if (envProblem !== undefined) {
+    console.error(`sluice ${command}: ${envProblem}\n\n${usage}`);
+    return 2;
+  }
+  if (command === 'validate' && parsed.positionals.length > 0) {
+    return validateAll(parsed.positionals, {
+      print: (parsed.values as { print?: boolean }).print === true,
+      handlers: (parsed.values as { 'no-handlers'?: boolean })['no-handlers'] !== true,
+    });
+  }
   const file = parsed.positionals[0];
   if (file === undefined || parsed.positionals.length > 1) {
     const got =
       parsed.positionals.length === 0
         ? 'none'
         : `${parsed.positionals.length}: ${parsed.positionals.map((p) => `'${p}'`).join(' ')}`;
-    console.error(`sluice ${command}: expected one pipeline file, got ${got}\n\n${usage}`);
+    const expected = command === 'validate' ? 'one or more pipeline files' : 'one pipeline file';
+    console.error(`sluice ${command}: expected ${expected}, got ${got}\n\n${usage}`);
     return 2;
   }
   switch (command) {
@@ -82,11 +132,6 @@ async function main(argv: string[]): Promise<number> {
       return run(file, {
         tty: process.stderr.isTTY,
         logLevel,
-      });
-    case 'validate':
-      return validate(file, {
-        print: (parsed.values as { print?: boolean }).print === true,
-        handlers: (parsed.values as { 'no-handlers'?: boolean })['no-handlers'] !== true,
       });
     case 'topology':
       return topology(file);
@@ -99,8 +144,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Where `--log-level debug` (or SLUICE_DEBUG=1) reports the handles that
+ * still held Node when the command was done.
+ */
+function reportOpenHandles(open: string[]): void {
+  const level = process.env['SLUICE_DEBUG'] ? 'debug' : chosenLogLevel;
+  if (open.length === 0 || level !== 'debug') return;
+  pino({ name: 'sluice', level }, pino.destination({ fd: 2, sync: true })).debug(
+    { open },
+    `exiting although ${open.length} handle(s) still hold the event loop (${open.join(', ')}); close them in the handler module's teardown`,
+  );
+}
+
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  // Done is done: a pool or timer the handler module left open does not keep the process.
+  exitWhenDone(await main(process.argv.slice(2)), reportOpenHandles);
 } catch (error) {
   // A bug, or an error no command expected: one line, not a stack trace
   // (SLUICE_DEBUG=1 shows it).

@@ -12,6 +12,8 @@ import {
 import { ConfigError, type LoadedConfig } from './config/load.ts';
 import type { PipelineConfig } from './config/schema.ts';
 import { loadHandlers, type Handlers } from './handlers.ts';
+import { lifecycleOf, type Lifecycle } from './lifecycle.ts';
+import { ENDLESS } from './producers/options.ts';
 import { fileProducer } from './producers/file-producer.ts';
 import { stdinProducer } from './producers/stdin-producer.ts';
 import { sink } from './sinks.ts';
@@ -50,15 +52,17 @@ export async function producerFor(
   };
   const events = { onExhausted: exhaust, onFailed: fail };
   switch (producer.type) {
-    case 'generator':
-      if (producer.count !== undefined) exhaust({ emitted: producer.count });
+    case 'generator': {
+      const count = producer.count === ENDLESS ? undefined : producer.count;
+      if (count !== undefined) exhaust({ emitted: count });
       return {
         ...end,
         module: generatorProducer({
-          ...(producer.count !== undefined && { count: producer.count }),
+          ...(count !== undefined && { count }),
           ...(producer.rate !== undefined && { rate: producer.rate }),
         }),
       };
+    }
     case 'file':
       return { ...end, module: fileProducer({ ...events, ...producer }) };
     case 'stdin':
@@ -110,12 +114,20 @@ const unloaded = (): never => {
   throw new Error('the handler module was not loaded (validate --no-handlers)');
 };
 
-/** The definition, and when its source runs out. */
+/** What a run needs from a file: the definition, when its source runs out, the module's hooks. */
+export interface Built {
+  readonly definition: PipelineDefinition;
+  readonly end: SourceEnd;
+  /** The handler module's `setup` and `teardown`, if it exports them. */
+  readonly lifecycle: Lifecycle;
+}
+
+/** The definition, when its source runs out, and the handler module's hooks. */
 export async function build(
   loaded: LoadedConfig,
   logger?: Logger,
   options: BuildOptions = {},
-): Promise<{ definition: PipelineDefinition; end: SourceEnd }> {
+): Promise<Built> {
   const { config, file } = loaded;
   const { batchers } = config;
   const hasBatchers = batchers !== undefined && Object.keys(batchers).length > 0;
@@ -170,7 +182,7 @@ export async function build(
     ...(handlers.handleFailed !== undefined && { handleFailed: handlers.handleFailed }),
     ...(handlers.prepareMessages !== undefined && { prepareMessages: handlers.prepareMessages }),
   };
-  return { definition, end: producer };
+  return { definition, end: producer, lifecycle: lifecycleOf(handlers) };
 }
 
 /**

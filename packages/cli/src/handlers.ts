@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { PipelineDefinition } from '@sluice/core';
 import { ConfigError } from './config/load.ts';
 import { importTypeScript } from './typescript.ts';
+import { rememberLifecycle } from './lifecycle.ts';
 
 /** The callbacks a handler module may export. */
 export type Handlers = Partial<
@@ -86,6 +87,7 @@ export async function loadHandlers(
       throw problem(`handler module ${path} does not export ${name} (it exports ${listed})`);
     }
   }
+  rememberLifecycle(handlers, exports, problem, path);
   return handlers;
 }
 

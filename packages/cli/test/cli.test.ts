@@ -202,8 +202,8 @@ describe('sluice validate', () => {
     ],
     [
       'a rate-limit interval that is not a number',
-      'name: x\nproducer:\n  type: generator\n  rateLimiting: { allowedMessages: 10, interval: "1s" }',
-      "bad.yaml:4:40: producer.rateLimiting.interval: expected a positive number of ms, got '1s'",
+      'name: x\nproducer:\n  type: generator\n  rateLimiting: { allowedMessages: 10, interval: "a second" }',
+      "bad.yaml:4:40: producer.rateLimiting.interval: expected a positive number of ms, got 'a second'",
     ],
     [
       'an unknown line format',
@@ -269,7 +269,7 @@ describe('sluice validate', () => {
     );
     const { stderr } = await sluice(['validate', 'bad.json']);
     expect(stderr.split('\n')[0]).toBe(
-      "bad.json:3:38: producer.count: expected a non-negative integer, got 'many'",
+      "bad.json:3:38: producer.count: expected a non-negative integer, or 'endless', got 'many'",
     );
   });
 

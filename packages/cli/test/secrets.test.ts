@@ -106,7 +106,7 @@ describe('the problems of an invalid file', () => {
     const { code, stderr } = await sluice(['validate', 'bad.yaml'], { COUNT: 'tok-live-8c1f2a' });
     expect(code).toBe(2);
     expect(stderr).toContain(
-      'producer.count: expected a non-negative integer, got [redacted: from $COUNT]',
+      "producer.count: expected a non-negative integer, or 'endless', got [redacted: from $COUNT]",
     );
     expect(stderr).toContain(
       "context: expected record, got [ { password: '[redacted]', url: 'amqp://app:[redacted]@host' } ]",

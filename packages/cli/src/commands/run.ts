@@ -5,8 +5,9 @@
  *
  * On a TTY it draws the live view on stderr (`../view/`, docs/live-view.md);
  * log records then go to a file, each shown once above the view and
- * counted in it. Otherwise it writes pino JSON logs to stderr, a progress
- * line a second. stdout is left to the data (the stdout sink).
+ * counted in it. Otherwise it writes pino JSON logs to stderr, and a
+ * progress line a second while something changes. stdout is left to the
+ * data (the stdout sink).
  *
  * Exit codes: 0 everything acked; 1 stopped with messages un-acked (the
  * drain timed out), the source failed or could not be opened, or a stage
@@ -23,16 +24,29 @@ import {
   type ProcessorStopEvent,
   type StopReport,
 } from '@sluice/core';
-import { pino } from 'pino';
+import { pipelineDefinitionObject } from '@sluice/core/options';
 import { build, type SourceEnd } from '../build.ts';
 import { loadConfig, printable } from '../config/load.ts';
+import {
+  exitOnSignal,
+  setUp,
+  tearDown,
+  type HandlerContext,
+  type Lifecycle,
+} from '../lifecycle.ts';
 import {
   createLogSink,
   startPipelineView,
   summarizeError,
   type PipelineView,
 } from '../view/index.ts';
+import { whenChanged } from './progress.ts';
+import { runLogger } from './run-logger.ts';
 import { reportInvalid } from './report.ts';
+
+/** The drain's bound, which also bounds teardown, before a pipeline exists (core's default). */
+const shutdownTimeoutOf = (definition: { shutdownTimeout?: number | undefined }): number =>
+  pipelineDefinitionObject.shape.shutdownTimeout.parse(definition.shutdownTimeout);
 
 interface RunOptions {
   readonly tty: boolean;
@@ -44,28 +58,48 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   process.setSourceMapsEnabled(true);
   // With the live view on, records go to a file and one line each to the view.
   const logs = options.tty ? createLogSink(join(tmpdir(), `sluice-${process.pid}.log`)) : undefined;
-  const logger = pino(
-    { name: 'sluice', level: options.logLevel },
-    logs?.stream ?? pino.destination({ fd: 2, sync: false }),
-  );
-  let total: number | undefined;
+  const log = runLogger(options.logLevel, logs?.stream);
+  const logger = log.logger;
+  let view: PipelineView | undefined;
+  /** A start-up failure, told once with its cause: a JSON line, or one plain line on a terminal. */
+  const failedToStart = (error: unknown): number => {
+    view?.stop();
+    const message = `pipeline ${pipelineName} failed to start: ${(error as Error)?.message ?? String(error)}`;
+    if (options.tty)
+      {console.error(`pipeline ${pipelineName} failed to start: ${summarizeError(error)}`);}
+    else logger.error({ err: error }, message);
+    logger.flush();
+    return 1;
+  };
   let pipelineName = '';
   let definition;
   let end: SourceEnd;
+  let lifecycle: Lifecycle;
+  let total: number | undefined;
   try {
     const loaded = loadConfig(file);
     pipelineName = loaded.config.name;
-    ({ definition, end } = await build(loaded, logger));
-    if (loaded.config.producer.type === 'generator') total = loaded.config.producer.count;
+    ({ definition, end, lifecycle } = await build(loaded, logger));
+    if (loaded.config.producer.type === 'generator') {
+      const { count } = loaded.config.producer;
+      total = typeof count === 'number' ? count : undefined; // 'endless': no total
+    }
     logger.info({ config: printable(loaded) }, `starting pipeline ${pipelineName}`);
   } catch (error) {
     return reportInvalid(file, error);
   }
 
+  let context: HandlerContext;
+  try {
+    context = await setUp(lifecycle, definition.context as HandlerContext | undefined);
+  } catch (error) {
+    return failedToStart(error);
+  }
   let pipeline;
   try {
-    pipeline = createPipeline(definition);
+    pipeline = createPipeline({ ...definition, context });
   } catch (error) {
+    await tearDown(lifecycle, context, shutdownTimeoutOf(definition), logger);
     return reportInvalid(file, error);
   }
   // The progress log line (no TTY) counts messages per stage.
@@ -87,7 +121,6 @@ export async function run(file: string, options: RunOptions): Promise<number> {
       count(`batcher ${e.batcher}`, e.successful.length + e.failed.length);
     }
   };
-  let view: PipelineView | undefined;
   if (logs !== undefined) {
     view = startPipelineView(pipeline, { logs, ...(total !== undefined && { total }) });
   } else {
@@ -95,30 +128,33 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     diagnostics.subscribe(pipelineChannels.batchProcessorStop, onBatch);
   }
 
+  log.starting();
   try {
     await pipeline.start();
+    log.started();
   } catch (error) {
-    view?.stop();
-    logger.error({ err: error }, `pipeline ${pipelineName} failed to start`);
-    if (options.tty) {
-      console.error(`pipeline ${pipelineName} failed to start: ${summarizeError(error)}`);
-    }
-    logger.flush();
-    return 1;
+    log.failedToStart(error);
+    diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
+    diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
+    exitOnSignal(1);
+    await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
+    return failedToStart(error);
   }
 
   const started = performance.now();
+  // A line when something moved since the last one: an idle pipeline stays quiet.
+  const progress = whenChanged((p) => logger.info(p, 'progress'));
   const ticker =
     view === undefined
       ? setInterval(() => {
-          const s = pipeline.stats();
-          logger.info({ ...s, stages: Object.fromEntries(stages) }, 'progress');
+          progress({ ...pipeline.stats(), stages: Object.fromEntries(stages) });
         }, 1000)
       : undefined;
 
+  let drainOnSignals = (): void => {};
   const finished = new Promise<{ report: StopReport; reason: string; failed?: boolean }>(
     (resolve) => {
-      stopOnSignals(pipeline, {
+      drainOnSignals = stopOnSignals(pipeline, {
         onStopped: (report, signal) => resolve({ report, reason: `stopped by ${signal}` }),
         onForce: (signal) => {
           logger.error({ signal }, 'second signal: exiting without waiting for the drain');
@@ -149,6 +185,10 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     },
   );
   const { report, reason, failed } = await finished;
+  const code = report.unacked === 0 && failed !== true ? 0 : 1;
+  // The pipeline has stopped: a signal from now on ends the process at once.
+  drainOnSignals();
+  exitOnSignal(code);
   clearInterval(ticker);
   view?.stop();
   diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
@@ -164,6 +204,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     if (logs !== undefined && logs.lines().length > 0) console.error(`log records: ${logs.file}`);
   }
   logger.info({ ...s, unacked: report.unacked, timedOut: report.timedOut, reason }, summary);
+  await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
   logger.flush();
-  return report.unacked === 0 && failed !== true ? 0 : 1;
+  return code;
 }

@@ -7,6 +7,11 @@
  * Tests run with one processor and one batch processor per batcher, and the
  * test producer in place of the file's, so results are deterministic and no
  * broker is needed. Batches are flushed when a case ends.
+ *
+ * The handler module's `setup` runs once before the cases and its
+ * `teardown` once after. Context entries can be replaced by stubs: modules
+ * (`stubs:` in a `--tests` file for every case, or in a case) and inline
+ * values (a case's `context:`), so a case never reaches a real database.
  */
 import { isDeepStrictEqual, inspect } from 'node:util';
 import {
@@ -16,10 +21,13 @@ import {
   type Message,
   type PipelineDefinition,
 } from '@sluice/core';
+import { pipelineDefinitionObject } from '@sluice/core/options';
 import { testBatch, testProducer } from '@sluice/testing';
 import { build } from '../build.ts';
-import { loadConfig, loadTests } from '../config/load.ts';
+import { loadConfig, loadTests, type TestsFile } from '../config/load.ts';
 import type { TestCase } from '../config/schema.ts';
+import { setUp, tearDown, type HandlerContext, type Lifecycle } from '../lifecycle.ts';
+import { loadStubs } from '../stubs.ts';
 import { reportInvalid } from './report.ts';
 
 interface Outcome {
@@ -113,28 +121,66 @@ const show = (v: unknown): string => inspect(v, { depth: 4, breakLength: Infinit
 
 export async function test(file: string, options: { tests?: string }): Promise<number> {
   let definition: PipelineDefinition;
+  let lifecycle: Lifecycle;
   let cases: TestCase[];
+  /** The file the cases (and their stub paths) come from. */
+  const casesFile = options.tests ?? file;
+  let shared: HandlerContext;
   try {
     const loaded = loadConfig(file);
-    definition = (await build(loaded)).definition;
-    cases = options.tests !== undefined ? loadTests(options.tests) : (loaded.config.tests ?? []);
+    ({ definition, lifecycle } = await build(loaded));
+    const tests: TestsFile =
+      options.tests !== undefined ? loadTests(options.tests) : { tests: loaded.config.tests ?? [] };
+    cases = tests.tests;
+    shared = await loadStubs(casesFile, tests.stubs);
   } catch (error) {
-    return reportInvalid(options.tests ?? file, error);
+    return reportInvalid(casesFile, error);
   }
   if (cases.length === 0) {
     console.error(`${file}: no tests (add a tests: list to the file, or pass --tests <file>)`);
     return 2;
   }
+  // setup sees the file's stubs in place, so it can skip what they replace.
+  let context: HandlerContext;
+  try {
+    context = await setUp(lifecycle, {
+      ...(definition.context as HandlerContext | undefined),
+      ...shared,
+    });
+  } catch (error) {
+    console.error(`${file}: ${(error as Error).message}`);
+    return 1;
+  }
   let failedCases = 0;
-  for (const test of cases) {
-    const problems = compare(test, await runCase(definition, test));
-    if (problems.length === 0) {
-      console.log(`✓ ${test.name}`);
-    } else {
-      failedCases++;
-      console.log(`✗ ${test.name}`);
-      for (const p of problems) console.log(`    ${p}`);
+  try {
+    for (const test of cases) {
+      let caseContext: HandlerContext;
+      try {
+        caseContext = {
+          ...context,
+          ...shared,
+          ...(await loadStubs(casesFile, test.stubs)),
+          ...test.context,
+        };
+      } catch (error) {
+        return reportInvalid(casesFile, error);
+      }
+      const problems = compare(test, await runCase({ ...definition, context: caseContext }, test));
+      if (problems.length === 0) {
+        console.log(`✓ ${test.name}`);
+      } else {
+        failedCases++;
+        console.log(`✗ ${test.name}`);
+        for (const p of problems) console.log(`    ${p}`);
+      }
     }
+  } finally {
+    await tearDown(
+      lifecycle,
+      context,
+      pipelineDefinitionObject.shape.shutdownTimeout.parse(definition.shutdownTimeout),
+      { warn: (_fields: unknown, message: string) => console.error(`${file}: ${message}`) },
+    );
   }
   console.log(`\n${cases.length - failedCases} passed, ${failedCases} failed`);
   return failedCases === 0 ? 0 : 1;

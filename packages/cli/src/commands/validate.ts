@@ -1,5 +1,5 @@
 /**
- * `sluice validate <file>`: every problem, with its line and column; exit 2
+ * `sluice validate <file>...`: every problem, with its line and column; exit 2
  * on any. It imports the handler module to check its exports, which runs the
  * module's top-level code; `--no-handlers` leaves it alone, for linting files
  * one does not trust.
@@ -25,4 +25,20 @@ export async function validate(
   } catch (error) {
     return reportInvalid(file, error);
   }
+}
+
+/**
+ * Validates each file in turn (a blank line between their reports);
+ * exits 2 if any is invalid, else 0.
+ */
+export async function validateAll(
+  files: readonly string[],
+  options: { print: boolean; handlers: boolean },
+): Promise<number> {
+  let worst = 0;
+  for (const [i, file] of files.entries()) {
+    if (i > 0) console.log('');
+    worst = Math.max(worst, await validate(file, options));
+  }
+  return worst;
 }

@@ -8,7 +8,15 @@ import { SluiceError, redact, type RedactOptions } from '@sluice/core';
 import { optionPath, schemaProblems, showValue, type SchemaProblem } from '@sluice/core/options';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { configSchema, testsSchema, type PipelineConfig, type TestCase } from './schema.ts';
+import {
+  configSchema,
+  stubsSchema,
+  testsSchema,
+  type PipelineConfig,
+  type TestCase,
+} from './schema.ts';
+import { convertDurations } from './duration.ts';
+import { allowedKeys, didYouMean } from './suggest.ts';
 import { interpolate } from './interpolate.ts';
 
 /** One problem in a pipeline file. */
@@ -74,15 +82,27 @@ export function printable(loaded: LoadedConfig): unknown {
   return redact(loaded.config, { sources: loaded.sources });
 }
 
-/** Loads a file of `sluice test` cases: `tests: [...]`. */
+/** A file of `sluice test` cases, and the stubs every case gets. */
+export interface TestsFile {
+  readonly tests: TestCase[];
+  /** Context entry name → stub module path, relative to the tests file. */
+  readonly stubs?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Loads a file of `sluice test` cases: `tests: [...]`, and optional `stubs: {...}`. */
 export function loadTests(
   file: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): TestCase[] {
-  return loadValidated(file, testsFileSchema, env).data.tests;
+): TestsFile {
+  return loadValidated(file, testsFileSchema, env).data;
 }
 
-const testsFileSchema = z.object({ tests: testsSchema }).strict();
+const testsFileSchema = z
+  .object({
+    stubs: stubsSchema.optional(),
+    tests: testsSchema,
+  })
+  .strict();
 
 /** Reads, interpolates and validates any Sluice file against `schema`. */
 function loadValidated<S extends z.ZodType>(
@@ -111,16 +131,7 @@ function loadValidated<S extends z.ZodType>(
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({
-        path: '',
-        // The position is reported separately; keep the first sentence.
-        message: `syntax error: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
-        line: e.linePos?.[0]?.line,
-        col: e.linePos?.[0]?.col,
-      })),
-    );
+    throw new ConfigError(file, syntaxProblems(doc.errors, text, lines));
   }
   const where = (
     path: readonly PropertyKey[],
@@ -143,16 +154,71 @@ function loadValidated<S extends z.ZodType>(
       })),
     );
   }
-  const result = schema.safeParse(value);
+  let result = schema.safeParse(value);
+  // `batchTimeout: 2s`: a duration where a number of ms is expected becomes
+  // that number (the schemas' ms options say which; see duration.ts).
+  while (!result.success && convertDurations(value, result.error.issues) > 0) {
+    result = schema.safeParse(value);
+  }
   if (!result.success) {
     const problems = schemaProblems(result.error, value).map((p): ConfigProblem => ({
       path: p.path,
-      message: p.message === 'unknown option' ? p.message : `${p.message}, got ${got(p, sources)}`,
+      message:
+        p.message === 'unknown option'
+          ? unknownOption(schema, value, p.keys)
+          : `${p.message}, got ${got(p, sources)}`,
       ...where(p.keys),
     }));
     throw new ConfigError(file, problems);
   }
   return { data: result.data, input: value as LoadedConfig['input'], sources, where };
+}
+
+/** `unknown option`, with the key it most likely meant when there is one. */
+function unknownOption(schema: z.ZodType, value: unknown, keys: readonly PropertyKey[]): string {
+  const key = keys.at(-1);
+  if (typeof key !== 'string') return 'unknown option';
+  const meant = didYouMean(key, allowedKeys(schema, value, keys.slice(0, -1)));
+  return meant === undefined ? 'unknown option' : `unknown option; did you mean ${meant}?`;
+}
+
+/**
+ * The parser's errors as problems. A line indented deeper than the key
+ * before it (`  type: generator` then `   count: 10`) reads to YAML as the
+ * value going on over two lines, reported at the value's start with two
+ * errors; it is told once, at the line that is indented too deep.
+ */
+function syntaxProblems(
+  errors: Document['errors'],
+  text: string,
+  lines: LineCounter,
+): ConfigProblem[] {
+  const continued = new Set(
+    errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]),
+  );
+  return errors
+    .filter((e) => !(e.code === 'BLOCK_AS_IMPLICIT_KEY' && continued.has(e.pos[0])))
+    .map((e): ConfigProblem => {
+      if (e.code === 'MULTILINE_IMPLICIT_KEY') {
+        const { line } = lines.linePos(e.pos[1]);
+        const start = lines.lineStarts[line - 1] ?? 0;
+        const indent = /^ */.exec(text.slice(start))?.[0].length ?? 0;
+        return {
+          path: '',
+          message:
+            'syntax error: this line is indented deeper than the key above it (keys of one mapping start at the same column)',
+          line,
+          col: indent + 1,
+        };
+      }
+      return {
+        path: '',
+        // The position is reported separately; keep the first sentence.
+        message: `syntax error: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
+        line: e.linePos?.[0]?.line,
+        col: e.linePos?.[0]?.col,
+      };
+    });
 }
 
 function positionOf(

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { producerSchema } from './producer-schema.ts';
 import { testsSchema } from './tests-schema.ts';
 
-export { testsSchema, type TestCase } from './tests-schema.ts';
+export { stubsSchema, testsSchema, type TestCase } from './tests-schema.ts';
 
 /** A built-in sink, used as `handleBatch` when the handlers export none. */
 export const sinkSchema = z

@@ -17,6 +17,19 @@ const outcome = z.union([
   ),
 ]);
 
+/** Context entries replaced by modules: entry name → module path, relative to the file. */
+export const stubsSchema = z
+  .record(
+    z.string(),
+    z.string({ error: 'expected a path to a stub module' }).min(1, {
+      error: 'expected a path to a stub module',
+    }),
+  )
+  .meta({
+    description:
+      "Context entries replaced by modules for the test: entry name → a module path, relative to the file; the module's default export (or all its exports) is the stub.",
+  });
+
 /** One config-level test: messages in, outcomes and batches expected. */
 export const testCaseSchema = z
   .object({
@@ -31,6 +44,11 @@ export const testCaseSchema = z
       .record(z.string(), z.unknown())
       .optional()
       .meta({ description: "Merged into each message's metadata." }),
+    stubs: stubsSchema.optional(),
+    context: z.record(z.string(), z.unknown()).optional().meta({
+      description:
+        'Context entries replaced for this case by these values (after `stubs`), so handlers get them instead of the real ones.',
+    }),
     expect: z
       .object({
         successful: outcome.optional().meta({

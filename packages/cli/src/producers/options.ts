@@ -18,8 +18,28 @@ const format = lineFormat.default('lines').meta({
     "Each line's text (`lines`), or its parsed JSON (`jsonl`: a line that is not valid JSON fails, blank lines are skipped).",
 });
 
-/** The `generator` producer's options: core's `generatorProducer` ones a file can give. */
-export const generatorOptions = generatorSchema.pick({ count: true, rate: true });
+/**
+ * The word a file's generator `count` takes for "no count": `endless`.
+ * `count: 0` stays a count (zero messages), so `SLUICE_MESSAGES=endless`
+ * is how an environment variable asks for an endless run.
+ */
+export const ENDLESS = 'endless';
+
+/**
+ * The `generator` producer's options: core's `generatorProducer` ones a
+ * file can give, with `count` also taking {@link ENDLESS} (what leaving it
+ * out means), since an environment variable cannot unset a key.
+ */
+export const generatorOptions = generatorSchema.pick({ count: true, rate: true }).extend({
+  count: z
+    .union([generatorSchema.shape.count.unwrap(), z.literal(ENDLESS)], {
+      error: `expected a non-negative integer, or '${ENDLESS}'`,
+    })
+    .optional()
+    .meta({
+      description: `How many messages in all, shared among the producer instances; \`${ENDLESS}\` (or leaving it out) for no end. \`0\` is zero messages.`,
+    }),
+});
 
 /** The `file` producer's options, as a file gives them. */
 export const fileOptions = z

@@ -52,7 +52,7 @@ const rows: CliRow[] = [
     'producer.count: expected a non-negative integer, got -1',
   ]),
   file('a count in words', 'name: x\nproducer: { type: generator, count: many }', [
-    "producer.count: expected a non-negative integer, got 'many'",
+    "producer.count: expected a non-negative integer, or 'endless', got 'many'",
   ]),
   file('a zero rate', 'name: x\nproducer: { type: generator, rate: 0 }', [
     'producer.rate: expected a positive number, got 0',
@@ -81,8 +81,8 @@ const rows: CliRow[] = [
   ),
   file(
     'rateLimiting interval as text',
-    'name: x\nproducer: { type: generator, rateLimiting: { allowedMessages: 5, interval: 1s } }',
-    [`producer.rateLimiting.interval: ${MS}, got '1s'`],
+    'name: x\nproducer: { type: generator, rateLimiting: { allowedMessages: 5, interval: one second } }',
+    [`producer.rateLimiting.interval: ${MS}, got 'one second'`],
   ),
   file('processors as a list', `${HEAD}processors: [default]`, ['processors: expected record']),
   file('no processor group', `${HEAD}processors: {}`, [
@@ -107,9 +107,11 @@ const rows: CliRow[] = [
     `${HEAD}processors: { default: { maxDemand: 10, minDemand: 10 } }`,
     ['processors.default.minDemand: expected less than maxDemand (10), got 10'],
   ),
-  file('a processor timeout with a unit', `${HEAD}processors: { default: { timeout: 5s } }`, [
-    `processors.default.timeout: ${MS}, got '5s'`,
-  ]),
+  file(
+    'a processor timeout with an unknown unit',
+    `${HEAD}processors: { default: { timeout: 5sec } }`,
+    [`processors.default.timeout: ${MS}, got '5sec'`],
+  ),
   file('a processor option typo', `${HEAD}processors: { default: { concurency: 4 } }`, [
     'processors.default.concurency: unknown option',
   ]),
@@ -174,8 +176,8 @@ const rows: CliRow[] = [
     'sink.path: expected a file path, got nothing',
   ]),
   file('context as a list', `${HEAD}context: [a, b]`, ['context: expected record']),
-  file('shutdownTimeout with a unit', `${HEAD}shutdownTimeout: 30s`, [
-    `shutdownTimeout: ${MS}, got '30s'`,
+  file('shutdownTimeout with an unknown unit', `${HEAD}shutdownTimeout: 30 secs`, [
+    `shutdownTimeout: ${MS}, got '30 secs'`,
   ]),
   file('shutdownTimeout past the timer limit', `${HEAD}shutdownTimeout: 3000000000`, [
     'shutdownTimeout: expected at most 2147483647 ms',

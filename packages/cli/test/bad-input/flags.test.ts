@@ -27,9 +27,9 @@ const rows: CliRow[] = [
   },
   {
     name: 'a flag as the command',
-    args: ['--version'],
+    args: ['--strict'],
     code: 2,
-    says: ["unknown command '--version'"],
+    says: ["unknown command '--strict'"],
   },
   {
     name: 'an unknown flag',
@@ -124,7 +124,7 @@ const rows: CliRow[] = [
     name: 'validate without a file',
     args: ['validate'],
     code: 2,
-    says: ['expected one pipeline file, got none'],
+    says: ['expected one or more pipeline files, got none'],
   },
   {
     name: 'topology without a file',
@@ -140,7 +140,7 @@ const rows: CliRow[] = [
   },
   {
     name: 'two files',
-    args: ['validate', 'a.yaml', 'b.yaml'],
+    args: ['topology', 'a.yaml', 'b.yaml'],
     code: 2,
     says: ["expected one pipeline file, got 2: 'a.yaml' 'b.yaml'"],
   },
