@@ -65,9 +65,9 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   const failedToStart = (error: unknown): number => {
     view?.stop();
     const message = `pipeline ${pipelineName} failed to start: ${(error as Error)?.message ?? String(error)}`;
-    if (options.tty)
-      {console.error(`pipeline ${pipelineName} failed to start: ${summarizeError(error)}`);}
-    else logger.error({ err: error }, message);
+    if (options.tty) {
+      console.error(`pipeline ${pipelineName} failed to start: ${summarizeError(error)}`);
+    } else logger.error({ err: error }, message);
     logger.flush();
     return 1;
   };
