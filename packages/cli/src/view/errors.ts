@@ -50,8 +50,10 @@ export function errorLocation(error: unknown): ErrorLocation | undefined {
       if (path === undefined) continue;
       return { file: decodeURIComponent(path).replace(/\?.*$/, '') };
     }
+    // A loader's query (tsx on Node 22: `?namespace=…`) is not part of the path.
+    const path = where.replace(/\?[^/]*$/, '');
     return {
-      file: where.startsWith('file:') ? fileURLToPath(where) : where,
+      file: path.startsWith('file:') ? fileURLToPath(path) : path,
       line: Number(line),
       column: Number(column),
     };

@@ -26,17 +26,22 @@ async function thrownBy(file: string): Promise<unknown> {
 }
 
 describe('summarizeError', () => {
-  it('names the file of a TypeScript handler that tsx loaded as a data: URL, never the URL', async () => {
+  it('names the file of a TypeScript handler that tsx loaded as CommonJS, never a data: URL or a loader query', async () => {
     // No package.json with "type": "module" next to it: tsx loads it as
-    // CommonJS, from a data: URL whose frames carry the path as filePath=.
+    // CommonJS. On Node 20 that is a data: URL whose frames carry the path
+    // as filePath= (shown without a line: it would be the transpiled
+    // code's); on Node 22 the frames read the path with a `?namespace=` query.
     const file = write(
       'cjs-handler.ts',
       'export function handleMessage(): void {\n  const n: number = 1;\n  throw new TypeError(`boom ${n}`);\n}\n',
     );
     const error = await thrownBy(file);
-    expect((error as Error).stack).toContain('data:text/javascript');
     const line = summarizeError(error);
-    expect(line).toBe(`TypeError: boom 1 (${file})`);
+    expect(line.startsWith(`TypeError: boom 1 (${file}`)).toBe(true);
+    expect(line).not.toMatch(/data:|\?/);
+    if ((error as Error).stack?.includes('data:text/javascript') === true) {
+      expect(line).toBe(`TypeError: boom 1 (${file})`);
+    }
   });
 
   it('shows a TypeScript syntax error with its problem and location, not "Transform failed"', async () => {
