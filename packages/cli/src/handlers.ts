@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { PipelineDefinition } from '@sluice/core';
 import { ConfigError } from './config/load.ts';
 import { importTypeScript } from './typescript.ts';
+import { loadFailure } from './view/errors.ts';
 import { rememberLifecycle } from './lifecycle.ts';
 
 /** The callbacks a handler module may export. */
@@ -52,7 +53,7 @@ export async function loadHandlers(
     }
   } catch (error) {
     throw problem(
-      `handler module ${path} failed to load: ${(error as Error).message.split('\n')[0] ?? ''}`,
+      `handler module ${path} failed to load: ${loadFailure(error)}`,
     );
   }
   const exports = moduleExports(module, problem, path);
