@@ -52,9 +52,7 @@ export async function loadHandlers(
       module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     }
   } catch (error) {
-    throw problem(
-      `handler module ${path} failed to load: ${loadFailure(error)}`,
-    );
+    throw problem(`handler module ${path} failed to load: ${loadFailure(error)}`);
   }
   const exports = moduleExports(module, problem, path);
   const handlers: Record<string, unknown> = {};
