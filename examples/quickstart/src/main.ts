@@ -5,20 +5,22 @@
  * line per second. Ctrl-C (or SIGTERM) drains
  * and stops cleanly; a second Ctrl-C forces the exit.
  *
- *   SLUICE_MESSAGES   how many orders (default 3,000,000; 0 for endless)
+ *   SLUICE_MESSAGES   how many orders (default 3,000,000), or `endless`
  *   SLUICE_RATE       orders per second (default: as fast as possible)
  */
 import { startPipelineView, type PipelineView } from '@sluice/cli/view';
 import { generatorProducer, stopOnSignals, type StopReport } from '@sluice/core';
 import { order, ordersPipeline, type Warehouse } from './orders.ts';
 
-const total = Number(process.env['SLUICE_MESSAGES'] ?? 3_000_000);
+// 'endless' runs until a signal; a number is a count (0: none), as in the pipeline file.
+const messages = process.env['SLUICE_MESSAGES'] ?? '3000000';
+const total = messages === 'endless' ? undefined : Number(messages);
 const rate =
   process.env['SLUICE_RATE'] === undefined ? undefined : Number(process.env['SLUICE_RATE']);
 const warehouse: Warehouse = { batches: 0, rows: 0, bytes: 0 };
 const pipeline = ordersPipeline({
   producer: generatorProducer({
-    ...(total > 0 && { count: total }),
+    ...(total !== undefined && { count: total }),
     ...(rate !== undefined && { rate }),
     data: order,
   }),
@@ -52,11 +54,11 @@ function summary(report: StopReport, reason: string): string {
 }
 
 console.log(
-  `orders pipeline: ${total > 0 ? total.toLocaleString() : 'endless'} generated orders → 2 processors → warehouse batcher (500). Ctrl-C to stop.`,
+  `orders pipeline: ${total !== undefined ? total.toLocaleString() : 'endless'} generated orders → 2 processors → warehouse batcher (500). Ctrl-C to stop.`,
 );
 // Started before the pipeline, so it counts from the first message.
 const view: PipelineView | undefined = tty
-  ? startPipelineView(pipeline, { stream: process.stdout, ...(total > 0 && { total }) })
+  ? startPipelineView(pipeline, { stream: process.stdout, ...(total !== undefined && { total }) })
   : undefined;
 await pipeline.start();
 const ticker = tty ? undefined : setInterval(() => console.log(line()), 1000);
@@ -75,7 +77,7 @@ const removeSignals = stopOnSignals(pipeline, {
   onStopped: (report, signal) => finish(report, `stopped by ${signal}`),
 });
 
-if (total > 0) {
+if (total !== undefined) {
   const done = setInterval(() => {
     const s = pipeline.stats();
     if (s.successful + s.failed >= total) {

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { PipelineDefinition } from '@sluice/core';
 import { ConfigError } from './config/load.ts';
 import { importTypeScript } from './typescript.ts';
+import { loadFailure } from './view/errors.ts';
 import { rememberLifecycle } from './lifecycle.ts';
 
 /** The callbacks a handler module may export. */
@@ -51,9 +52,7 @@ export async function loadHandlers(
       module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     }
   } catch (error) {
-    throw problem(
-      `handler module ${path} failed to load: ${(error as Error).message.split('\n')[0] ?? ''}`,
-    );
+    throw problem(`handler module ${path} failed to load: ${loadFailure(error)}`);
   }
   const exports = moduleExports(module, problem, path);
   const handlers: Record<string, unknown> = {};

@@ -96,6 +96,20 @@ export function summarizeError(error: unknown, options: SummarizeOptions = {}): 
   return location === undefined ? head : `${head} (${formatLocation(location)})`;
 }
 
+/**
+ * Why a module failed to load, in one line: a compile error (TypeScript
+ * syntax) as `SyntaxError: <what> (<file>:<line>:<col>)`, anything else
+ * as the first line of its message.
+ */
+export function loadFailure(error: unknown): string {
+  const compile = compileProblem(error);
+  if (compile !== undefined) {
+    return `SyntaxError: ${compile.text} (${formatLocation(compile.location)})`;
+  }
+  const message = (error as { message?: unknown } | null)?.message;
+  return firstLine(typeof message === 'string' ? message : String(error));
+}
+
 function compileProblem(error: unknown): { text: string; location: ErrorLocation } | undefined {
   const message = (error as { message?: unknown } | null)?.message;
   if (typeof message !== 'string') return undefined;

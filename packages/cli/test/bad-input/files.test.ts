@@ -145,6 +145,12 @@ const rows: CliRow[] = [
     { files: handlers('export const handleMessage = (;') },
   ),
   file(
+    'a TypeScript handler module with a syntax error: the problem and its place, not "Transform failed"',
+    `${HEAD}handlers: ./h.ts`,
+    ['handlers: handler module ./h.ts failed to load: SyntaxError: Unexpected ";"', 'h.ts:1:25)'],
+    { files: { 'h.ts': 'export const a: number = ;\n' } },
+  ),
+  file(
     'a handler module that throws on import',
     `${HEAD}handlers: ./h.mjs`,
     ['failed to load: boom at import'],

@@ -87,6 +87,9 @@ export async function createTestQueue(
   const deleteAll = () =>
     withChannel(connection, async (channel) => {
       await channel.deleteQueue(name);
+      // The retry queue a producer with onFailure 'retry' declares by default
+      // (deleting a queue that does not exist is not an error in RabbitMQ).
+      await channel.deleteQueue(`${name}.retry`);
       if (deadLetter) {
         await channel.deleteQueue(deadLetter.queue);
         await channel.deleteExchange(deadLetter.exchange);

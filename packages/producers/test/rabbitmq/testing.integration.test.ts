@@ -82,12 +82,22 @@ describeWithBroker('rabbitmq', 'RabbitMQ fixtures', () => {
     expect(await exchangeExists(connection, `${queue.name}.dlx`)).toBe(false);
   });
 
+  it('deletes the retry queue a producer with onFailure retry declared beside it', async () => {
+    const queue = await createTestQueue({ namePrefix: PREFIX });
+    created.push(queue.name, `${queue.name}.retry`);
+    const channel = await connection.createChannel();
+    await channel.assertQueue(`${queue.name}.retry`);
+    await channel.close();
+    await queue.delete();
+    expect(await queueExists(connection, `${queue.name}.retry`)).toBe(false);
+  });
+
   it('leaves no queue or exchange behind', async () => {
     expect(created.length).toBeGreaterThan(0);
     for (const name of created) {
       expect(await queueExists(connection, name)).toBe(false);
     }
-    for (const name of created.filter((n) => !n.endsWith('.dlq'))) {
+    for (const name of created.filter((n) => !n.endsWith('.dlq') && !n.endsWith('.retry'))) {
       expect(await exchangeExists(connection, `${name}.dlx`)).toBe(false);
     }
   });
