@@ -102,12 +102,38 @@ export function summarizeError(error: unknown, options: SummarizeOptions = {}): 
  * as the first line of its message.
  */
 export function loadFailure(error: unknown): string {
-  const compile = compileProblem(error);
+  const compile = compileProblem(error) ?? strippingProblem(error);
   if (compile !== undefined) {
     return `SyntaxError: ${compile.text} (${formatLocation(compile.location)})`;
   }
   const message = (error as { message?: unknown } | null)?.message;
   return firstLine(typeof message === 'string' ? message : String(error));
+}
+
+/**
+ * Node's own type stripping (22.18+) fails with `ERR_INVALID_TYPESCRIPT_SYNTAX`:
+ * the message says what, and the stack starts `file:line`, the source line
+ * and a caret under the column.
+ */
+function strippingProblem(error: unknown): { text: string; location: ErrorLocation } | undefined {
+  const { code, message, stack } = (error ?? {}) as {
+    code?: unknown;
+    message?: unknown;
+    stack?: unknown;
+  };
+  if (code !== 'ERR_INVALID_TYPESCRIPT_SYNTAX' || typeof message !== 'string') return undefined;
+  const [where = '', , caret = ''] = typeof stack === 'string' ? stack.split('\n') : [];
+  const place = /^(.+):(\d+)$/.exec(where);
+  if (place === null) return { text: firstLine(message), location: { file: '' } };
+  const column = caret.indexOf('^');
+  return {
+    text: firstLine(message),
+    location: {
+      file: place[1] ?? '',
+      line: Number(place[2]),
+      ...(column >= 0 && { column: column + 1 }),
+    },
+  };
 }
 
 function compileProblem(error: unknown): { text: string; location: ErrorLocation } | undefined {
