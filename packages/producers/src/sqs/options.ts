@@ -174,7 +174,7 @@ export const sqsOptionsObject = z
     }),
     ackAttempts: int(1, 20).default(5).meta({
       description:
-        'Calls per delete, visibility or dead-letter batch, the first included, when they fail transiently (throttling, 5xx, network, `ERR_BROKER_TIMEOUT`). A batch whose messages are still hidden (within the visibility timeout) is tried past this, so an ack rides out a short outage.',
+        'Calls per delete, visibility or dead-letter batch, the first included, when they fail transiently (throttling, 5xx, network, `ERR_BROKER_TIMEOUT`).',
     }),
     requestTimeout: positiveMs.default(10_000).meta({
       description:

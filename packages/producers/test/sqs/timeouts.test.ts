@@ -209,24 +209,6 @@ describe('sqsProducer against an endpoint that stops answering', () => {
     expect(warning?.object).toMatchObject({ codes: ['ERR_BROKER_TIMEOUT'], attempts: 2 });
   });
 
-  it('rides out deletes that time out while the message is still hidden', async () => {
-    fakeTimers();
-    const sqs = new FakeSqs(); // VisibilityTimeout 30 s
-    const { started, lines } = start(sqs, { requestTimeout: 1000, ackAttempts: 2 });
-    sqs.publish(1);
-    await started;
-    sqs.hang.add('delete');
-    await runUntil(() => sqs.deleteCalls.length === 3, 10_000);
-    sqs.hang.delete('delete'); // the endpoint answers again, 3 timed-out tries later
-    await runUntil(() => sqs.deleted.length === 1, 10_000);
-    expect(sqs.deleted).toEqual(['m0']);
-    expect(sqs.inFlight.size).toBe(0);
-    expect(lines.filter((l) => l.message?.startsWith('SQS refused to delete'))).toEqual([]);
-    const stopping = track(pipeline!.stop());
-    await runUntil(() => pending(stopping) === false, 1000);
-    expect(stopping.value).toEqual({ unacked: 0, timedOut: false });
-  });
-
   it('leaves a failed message on the queue when its dead-letter send times out', async () => {
     fakeTimers();
     const sqs = new FakeSqs();
