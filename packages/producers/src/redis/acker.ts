@@ -9,7 +9,7 @@
 import type { Logger } from '@sluice/core';
 import { jitteredDelay, type Backoff } from '../internal/retry.ts';
 import type { RedisClient } from './client.ts';
-import { Coalescer } from './coalescer.ts';
+import { Coalescer } from '../internal/coalescer.ts';
 import { channels } from './telemetry.ts';
 
 /** Calls per XACK, the first included, when it fails (a reconnect, a timeout). */

@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { redactUrl, type Logger } from '@sluice/core';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient, SqsMessage, SqsMessageAttribute } from './client.ts';
-import { chunk } from './coalescer.ts';
+import { chunk } from '../internal/coalescer.ts';
 import { channels } from './telemetry.ts';
 
 /** The message attribute that carries why a message was dead-lettered. */

@@ -7,7 +7,7 @@ import type { Logger } from '@sluice/core';
 import { redactUrl } from '@sluice/core';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient } from './client.ts';
-import { Coalescer } from './coalescer.ts';
+import { Coalescer } from '../internal/coalescer.ts';
 import { channels } from './telemetry.ts';
 
 /** A received message, as acks name it. */

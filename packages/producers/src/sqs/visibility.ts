@@ -8,7 +8,7 @@ import { redactUrl, type Logger } from '@sluice/core';
 import { retryDelay, type Backoff } from '../internal/retry.ts';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient } from './client.ts';
-import { chunk } from './coalescer.ts';
+import { chunk } from '../internal/coalescer.ts';
 import type { ReceiptRef } from './deleter.ts';
 import { InFlightTracker } from './in-flight-tracker.ts';
 import { MAX_VISIBILITY_TIMEOUT } from './options.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Coalescer, chunk } from '../../src/sqs/coalescer.ts';
+import { Coalescer, chunk } from '../../src/internal/coalescer.ts';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 

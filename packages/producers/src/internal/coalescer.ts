@@ -1,9 +1,10 @@
 /**
- * Coalesces acks into SQS batch calls (pure: the caller owns the timer).
+ * Coalesces acks into batch calls (pure: the caller owns the timer): SQS's
+ * DeleteMessageBatch, Redis's XACK.
  *
  * Items are added as acks arrive; every full chunk of `size` is handed
  * back at once, and what is left waits for more acks or for the caller's
- * flush timer, so 10 acks of 1 message become one DeleteMessageBatch.
+ * flush timer, so 10 acks of 1 message become one call.
  */
 export class Coalescer<T> {
   #pending: T[] = [];
