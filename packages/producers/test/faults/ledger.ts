@@ -80,11 +80,22 @@ export function startConsumer(
   };
 }
 
-/** Waits for `test`, failing with `what` after `ms` (a guard against hangs, not a timing). */
-export async function waitFor(what: string, test: () => boolean, ms = 60_000): Promise<void> {
+/**
+ * Waits for `test`, failing with `what` after `ms` (a guard against hangs, not
+ * a timing); `detail` adds what the test saw to the failure's message.
+ */
+export async function waitFor(
+  what: string,
+  test: () => boolean,
+  ms = 60_000,
+  detail?: () => string,
+): Promise<void> {
   const until = Date.now() + ms;
   while (!test()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) {
+      const seen = detail === undefined ? '' : ` (${detail()})`;
+      throw new Error(`timed out waiting for ${what}${seen}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -11,11 +11,17 @@
  * the only time bound asserted is a generous guard against a hang.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
+import { AmqplibClient } from '@sluice/producers/rabbitmq';
+import {
+  createTestQueue,
+  publishTestMessages,
+  type RabbitMqTestQueue,
+} from '@sluice/producers/rabbitmq/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   describeFaults,
   firstAfter,
+  type Consumer,
   orHung,
   startConsumer,
   tally,
@@ -160,9 +166,15 @@ describeFaults('RabbitMQ faults', unavailable, () => {
   }, 120_000);
 
   it('rides out a broker restart mid-run: reconnects and loses nothing', async () => {
-    const total = 600;
+    // 600 before the restart, 200 more once the broker is back: the run is
+    // mid-way whatever the consumer got through while the broker stopped
+    // (a fast consumer can ack all 600 before stop_app takes effect, and then
+    // nothing would be left to show that it reconnected).
+    const before = 600;
+    const after = 200;
+    const total = before + after;
     queue = await createTestQueue({ url: broker.url });
-    await queue.publish(total);
+    await queue.publish(before);
     const consumer = startConsumer('rabbitmq', broker.url, queue.name, 5000);
     children.push(consumer.child);
     await waitFor('the consumer to handle 100 messages', () => consumer.handled.length >= 100);
@@ -170,13 +182,19 @@ describeFaults('RabbitMQ faults', unavailable, () => {
     // stop_app closes every connection and refuses new ones until start_app.
     await broker.restart();
     const backAt = performance.now();
-    await waitFor('the consumer to handle again after the restart', () => {
-      return firstAfter(consumer, backAt) !== undefined;
-    });
+    await publishAfterRestart(broker.url, queue.name, before, after);
+    await waitFor(
+      'the consumer to handle again after the restart',
+      () => firstAfter(consumer, backAt) !== undefined,
+      60_000,
+      () => describeConsumer(consumer),
+    );
     const recoverMs = (firstAfter(consumer, backAt) ?? Number.NaN) - backAt;
     await waitFor(
       'every message to be handled',
       () => tally(total, consumer.handled).lost.length === 0,
+      60_000,
+      () => describeConsumer(consumer),
     );
     consumer.child.kill('SIGTERM');
     expect(await consumer.exited).toBe(0);
@@ -196,3 +214,26 @@ describeFaults('RabbitMQ faults', unavailable, () => {
     await queue.delete().catch(() => undefined);
   }, 180_000);
 });
+
+/** Publishes `message-<from>` … on a connection of its own (the restart closed the fixture's). */
+async function publishAfterRestart(
+  url: string,
+  queue: string,
+  from: number,
+  count: number,
+): Promise<void> {
+  const connection = await new AmqplibClient().connect(url, { connectionName: 'sluice-test-late' });
+  try {
+    const channel = await connection.createChannel({ confirm: true });
+    await publishTestMessages(channel, queue, count, { body: (i) => `message-${from + i}` });
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** What a consumer has done so far, for a timeout's message. */
+function describeConsumer(consumer: Consumer): string {
+  const warnings = consumer.warnings.slice(-5).join(' | ');
+  return `handled ${consumer.handled.length}, exit ${String(consumer.child.exitCode)}, last warnings: ${warnings}`;
+}
