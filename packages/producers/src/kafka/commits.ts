@@ -46,6 +46,11 @@ export class Committer {
     clearInterval(this.#timer);
   }
 
+  /** True while some owned partition's contiguous acked prefix is not committed yet. */
+  get pending(): boolean {
+    return this.#c.partitions().some((s) => s.tracker.needsCommit);
+  }
+
   /** Commits every partition whose contiguous acked prefix moved. One commit at a time. */
   commit(reason: CommitReason): Promise<void> {
     if (this.#committing !== undefined) {

@@ -8,6 +8,7 @@
  * bookkeeping lives in the pure OffsetTracker and PartitionQueue.
  */
 import { failureReason, type Acknowledger, type Logger, type Message } from '@sluice/core';
+import { retryDelay, type Backoff } from '../internal/retry.ts';
 import { withTimeout } from '../internal/timeout.ts';
 import { Assignment } from './assignment.ts';
 import { isDrained, isFull } from './buffer-bounds.ts';
@@ -19,6 +20,9 @@ import type { ResolvedKafkaOptions } from './options.ts';
 import { topicPartition, type Entry, type PartitionState } from './partition-state.ts';
 import { joinInBackground } from './reconnect.ts';
 import { channels, publishPause, type KafkaEventBase } from './telemetry.ts';
+
+/** Between tries of the final commit while the client reconnects. */
+const STOP_COMMIT_BACKOFF: Backoff = { initial: 100, max: 1_000 };
 
 /** What a consumer needs from its producer module. */
 export interface ConsumerContext {
@@ -150,13 +154,25 @@ export class KafkaConsumer {
     void this.commit('drain');
   }
 
-  /** After the pipeline stopped: commits everything acked, then leaves the group. */
+  /**
+   * After the pipeline stopped: commits everything acked, then leaves the
+   * group. A commit refused while the client reconnects (a broker restart) is
+   * tried again, backing off, for up to `sessionTimeout`: the time the group
+   * keeps this member's partitions without hearing from it. (The pipeline's
+   * `shutdownTimeout` still bounds its `stop()`: what is not committed by
+   * then is reported un-acked.)
+   */
   async finish(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
     this.prepareForDraining();
     this.#committer.stopInterval();
     await this.commit('stop');
+    const until = performance.now() + this.#o.sessionTimeout;
+    for (let attempt = 1; this.#committer.pending && performance.now() < until; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt, STOP_COMMIT_BACKOFF)));
+      await this.commit('stop');
+    }
     // Each bounded by requestTimeout: a frozen broker cannot hold the stop for ever.
     await Promise.all([
       withTimeout(

@@ -5,6 +5,11 @@
  * revoked. kafkajs restarts itself after retriable crashes; after any other
  * crash this class starts a new kafkajs consumer, backing off (jittered) from
  * 1 s up to 30 s.
+ *
+ * kafkajs's `commitOffsets` returns without sending anything while its
+ * runner is stopped (after a crash, until it has restarted), so a commit is
+ * taken as made only when kafkajs also reported it (its COMMIT_OFFSETS event,
+ * emitted once the broker accepted the offsets).
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import { BrokerError } from '../errors.ts';
@@ -40,6 +45,8 @@ export class KafkaJsGroupConsumer implements KafkaGroupConsumer {
   #restartTimer: NodeJS.Timeout | undefined;
   #restarts = 0;
   #stopping: Promise<void> | undefined;
+  /** How many commits kafkajs reported as accepted by the broker. */
+  #commitsMade = 0;
 
   constructor(
     kafka: Kafka,
@@ -71,6 +78,7 @@ export class KafkaJsGroupConsumer implements KafkaGroupConsumer {
     });
     this.#consumer = consumer;
     consumer.on(consumer.events.REBALANCING, () => this.#rebalanceStart());
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => this.#commitsMade++);
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.#restarts = 0;
       this.#lastError = undefined;
@@ -128,21 +136,29 @@ export class KafkaJsGroupConsumer implements KafkaGroupConsumer {
   ): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined || !this.#running) {
-      const why = this.#lastError;
-      throw new BrokerError(
-        why?.code ?? 'ERR_BROKER_REQUEST',
-        'kafka',
-        why === undefined
-          ? 'Kafka commit not sent: the consumer is not running'
-          : `Kafka commit not sent: the consumer is restarting after: ${why.message}`,
-        { cause: why },
-      );
+      throw this.#notSent('the consumer is not running');
     }
+    const made = this.#commitsMade;
     try {
       await consumer.commitOffsets(offsets.map((o) => ({ ...o })));
     } catch (error) {
       throw this.#support.toError(error, 'commit');
     }
+    if (this.#commitsMade === made) {
+      throw this.#notSent('kafkajs dropped it, its consumer is not running');
+    }
+  }
+
+  /** A commit that never reached Kafka, and why (the crash it is restarting after, if any). */
+  #notSent(what: string): BrokerError {
+    const why = this.#lastError;
+    const after = why === undefined ? '' : ` (restarting after: ${why.message})`;
+    return new BrokerError(
+      why?.code ?? 'ERR_BROKER_REQUEST',
+      'kafka',
+      `Kafka commit not sent: ${what}${after}`,
+      { cause: why },
+    );
   }
 
   stop(): Promise<void> {

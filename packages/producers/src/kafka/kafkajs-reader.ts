@@ -77,8 +77,10 @@ async function consumeUntil(
           ),
         );
       }, timeoutMs);
+      // A retriable crash (the group coordinator still loading after a broker
+      // restart) is one kafkajs restarts from by itself, within timeoutMs.
       consumer.on(consumer.events.CRASH, (event) => {
-        reject(toError(event.payload.error, 'readTopic', topic));
+        if (!event.payload.restart) reject(toError(event.payload.error, 'readTopic', topic));
       });
       const eachBatch = ({ batch }: { batch: Batch }): Promise<void> => {
         const end = ends.get(batch.partition);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createPipeline, type Pipeline } from '@sluice/core';
 import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
+import { brokerEnv } from '@sluice/producers/testing';
 import { describeStoppingBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { isBrokerError } from '../../src/errors.ts';
@@ -16,6 +17,8 @@ import {
 import { fastGroup, quietLogger, waitFor } from './helpers.ts';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
+/** The broker the tests reach (KAFKA_BROKERS, or the loopback default), as its errors name it. */
+const address = brokerEnv().kafkaBrokers[0] ?? '127.0.0.1:9092';
 const brokers = (action: 'up' | 'down') =>
   promisify(execFile)('bash', ['scripts/brokers.sh', action, 'kafka'], { cwd: root });
 
@@ -96,7 +99,7 @@ describeStoppingBroker(
       // kafkajs itself retries for about 10 s before it gives up.
       const namesTheCause = (r: (typeof reports)[number]) =>
         isBrokerError(r.event.error, 'ERR_BROKER_UNREACHABLE') &&
-        r.event.error.message.includes('127.0.0.1:9092');
+        r.event.error.message.includes(address);
       await waitFor(
         () => reports.some(namesTheCause),
         () =>
@@ -150,7 +153,9 @@ describeStoppingBroker(
         expect(warned.has(event.error), `${channel} report logged at warn`).toBe(true);
       }
       const cause = reports.find(namesTheCause)?.event.error as Error;
-      expect(cause.message).toMatch(/^cannot reach Kafka at 127\.0\.0\.1:9092 \(\w+\)/);
+      expect(cause.message).toMatch(
+        new RegExp(`^cannot reach Kafka at ${address.replaceAll('.', '\\.')} \\(\\w+\\)`),
+      );
       console.info(
         `[kafka outage test] ${reportsDuringOutage} reports during the outage ` +
           `(${reports.filter((r) => r.channel === kafkaChannels.error).length} on kafka:error in all), ` +
@@ -195,9 +200,7 @@ describeStoppingBroker(
       // failed connection is reported at once, naming the broker.
       const unreachable = (e: unknown) => {
         const error = (e as KafkaErrorEvent).error;
-        return (
-          isBrokerError(error, 'ERR_BROKER_UNREACHABLE') && error.message.includes('127.0.0.1:9092')
-        );
+        return isBrokerError(error, 'ERR_BROKER_UNREACHABLE') && error.message.includes(address);
       };
       await waitFor(() => errors.some(unreachable), 'a report that Kafka is unreachable', 30_000);
       const duringOutage = handled.size;

@@ -41,6 +41,42 @@ function listeningConsumer(client: KafkaJsClient, heard: unknown[]) {
   );
 }
 
+/**
+ * A kafkajs `Kafka` whose consumer resolves `commitOffsets` and, when
+ * `reports()` says so, emits COMMIT_OFFSETS as kafkajs does once the broker
+ * took the offsets. (While its runner is stopped after a crash, kafkajs
+ * resolves without sending anything and emits nothing.)
+ */
+function kafkaWithConsumer(reports: () => boolean): Kafka {
+  const listeners = new Map<string, ((event: unknown) => void)[]>();
+  const events = {
+    REBALANCING: 'consumer.rebalancing',
+    GROUP_JOIN: 'consumer.group_join',
+    CRASH: 'consumer.crash',
+    COMMIT_OFFSETS: 'consumer.commit_offsets',
+  };
+  const consumer = {
+    events,
+    on: (name: string, listener: (event: unknown) => void) => {
+      listeners.set(name, [...(listeners.get(name) ?? []), listener]);
+      return () => undefined;
+    },
+    connect: () => Promise.resolve(),
+    subscribe: () => Promise.resolve(),
+    run: () => Promise.resolve(),
+    disconnect: () => Promise.resolve(),
+    commitOffsets: (offsets: unknown) => {
+      if (reports()) {
+        for (const listener of listeners.get(events.COMMIT_OFFSETS) ?? []) {
+          listener({ payload: { topics: offsets } });
+        }
+      }
+      return Promise.resolve();
+    },
+  };
+  return { consumer: () => consumer, admin: () => ({}), producer: () => ({}) } as unknown as Kafka;
+}
+
 function fakeKafka(admin: Record<string, (...args: never[]) => Promise<unknown>>): Kafka {
   const base = { connect: () => Promise.resolve(), disconnect: () => Promise.resolve() };
   return { admin: () => ({ ...base, ...admin }) } as unknown as Kafka;
@@ -135,6 +171,22 @@ describe('KafkaJsClient', () => {
     );
     await consumer.stop();
     await started;
+  });
+
+  it('fails a commit that kafkajs resolved without sending (its runner stopped), naming why', async () => {
+    let running = true;
+    const client = new KafkaJsClient(kafkaWithConsumer(() => running));
+    const consumer = listeningConsumer(client, []);
+    await consumer.start();
+    const offsets = [{ topic: 'orders', partition: 0, offset: '5' }];
+    await consumer.commit(offsets);
+    running = false;
+    const error = await rejection(consumer.commit(offsets));
+    expect(error.code).toBe('ERR_BROKER_REQUEST');
+    expect(error.message).toBe(
+      'Kafka commit not sent: kafkajs dropped it, its consumer is not running',
+    );
+    await consumer.stop();
   });
 
   it('reports other kafkajs errors as ERR_BROKER_REQUEST', async () => {

@@ -23,12 +23,22 @@ function fakeKafka(topics: readonly string[] = ['orders']) {
     commits: [] as { topic: string; partition: number; offset: string }[][],
     paused: new Set<string>(),
     sent: [] as { topic: string; headers: unknown }[],
+    /** How many of the next commits to refuse, as a client that cannot reach Kafka does. */
+    refuseCommits: 0,
+    refused: 0,
   };
   const consumer: KafkaGroupConsumer = {
     start: () => Promise.resolve(),
     pause: (ps) => ps.forEach((p) => state.paused.add(`${p.topic}/${p.partition}`)),
     resume: (ps) => ps.forEach((p) => state.paused.delete(`${p.topic}/${p.partition}`)),
     commit: (offsets) => {
+      if (state.refuseCommits > 0) {
+        state.refuseCommits--;
+        state.refused++;
+        return Promise.reject(
+          new BrokerError('ERR_BROKER_UNREACHABLE', 'kafka', 'cannot reach Kafka (commit)'),
+        );
+      }
       state.commits.push(offsets.map((o) => ({ ...o })));
       return Promise.resolve();
     },
@@ -293,6 +303,51 @@ describe('kafkaProducer', () => {
     // partition 1 never committed past the message still in flight when it moved
     expect(['0', undefined]).toContain(lastCommit(fake.state.commits, 1));
     expect(commits.length).toBeGreaterThan(0);
+  });
+
+  it('tries the final commit again while the client cannot reach Kafka, and stops with everything committed', async () => {
+    const fake = fakeKafka();
+    const handled: string[] = [];
+    await run(fake, { commitInterval: 60_000 }, (m) => {
+      handled.push(String(m.id));
+      return m;
+    });
+    (fake.state.handlers as KafkaConsumerHandlers).onAssignment(1, [
+      { topic: 'orders', partition: 0 },
+    ]);
+    fake.deliver(0, 0, 5);
+    await waitFor(() => handled.length === 5, 'every message');
+    // The drain's commit, the stop's, and one retry are refused; the next one lands.
+    fake.state.refuseCommits = 3;
+    const report = await pipeline?.stop();
+    pipeline = undefined;
+    expect(fake.state.refused).toBe(3);
+    expect(lastCommit(fake.state.commits, 0)).toBe('5');
+    expect(report).toEqual({ unacked: 0, timedOut: false });
+  });
+
+  it('gives up the final commit after sessionTimeout and reports what it could not commit as un-acked', async () => {
+    const fake = fakeKafka();
+    const handled: string[] = [];
+    await run(
+      fake,
+      { commitInterval: 60_000, sessionTimeout: 300, heartbeatInterval: 100 },
+      (m) => {
+        handled.push(String(m.id));
+        return m;
+      },
+    );
+    (fake.state.handlers as KafkaConsumerHandlers).onAssignment(1, [
+      { topic: 'orders', partition: 0 },
+    ]);
+    fake.deliver(0, 0, 5);
+    await waitFor(() => handled.length === 5, 'every message');
+    fake.state.refuseCommits = Number.POSITIVE_INFINITY;
+    const report = await pipeline?.stop();
+    pipeline = undefined;
+    expect(fake.state.refused).toBeGreaterThan(2);
+    expect(lastCommit(fake.state.commits, 0)).toBeUndefined();
+    expect(report).toEqual({ unacked: 5, timedOut: false });
   });
 
   it('keeps a partition it still owns across a rebalance and skips what kafkajs fetches again', async () => {
