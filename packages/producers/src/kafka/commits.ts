@@ -27,6 +27,7 @@ export class Committer {
   readonly #c: CommitterContext;
   #committing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #lastError: unknown;
 
   constructor(context: CommitterContext) {
     this.#c = context;
@@ -49,6 +50,11 @@ export class Committer {
   /** True while some owned partition's contiguous acked prefix is not committed yet. */
   get pending(): boolean {
     return this.#c.partitions().some((s) => s.tracker.needsCommit);
+  }
+
+  /** Why the last commit failed; undefined once one succeeds. */
+  get lastError(): unknown {
+    return this.#lastError;
   }
 
   /** Commits every partition whose contiguous acked prefix moved. One commit at a time. */
@@ -79,6 +85,7 @@ export class Committer {
       )
       .then(
         () => {
+          this.#lastError = undefined;
           for (const [s, offset, passed] of states) {
             s.tracker.markCommitted(offset);
             s.confirmed = Math.max(s.confirmed, passed);
@@ -86,6 +93,7 @@ export class Committer {
           if (channels.commit.hasSubscribers) channels.commit.publish(event());
         },
         (error: unknown) => {
+          this.#lastError = error;
           this.#c.logger.warn(
             { err: error, reason },
             'kafka: offset commit failed; retrying later',

@@ -8,6 +8,7 @@
  * bookkeeping lives in the pure OffsetTracker and PartitionQueue.
  */
 import { failureReason, type Acknowledger, type Logger, type Message } from '@sluice/core';
+import { isBrokerError } from '../errors.ts';
 import { retryDelay, type Backoff } from '../internal/retry.ts';
 import { withTimeout } from '../internal/timeout.ts';
 import { Assignment } from './assignment.ts';
@@ -39,6 +40,8 @@ export interface ConsumerContext {
    * user set `maxBufferedPerPartition`, which alone then decides.
    */
   readonly byteBound: number | undefined;
+  /** The pipeline's `shutdownTimeout`: how long the final commit may be retried. */
+  readonly shutdownTimeout: number;
   readonly emit: (messages: readonly Message[]) => void;
 }
 
@@ -56,6 +59,8 @@ export class KafkaConsumer {
   #wanted = 0;
   #retryReady: Entry[] = [];
   #draining = false;
+  /** When the drain began (`performance.now()`): the final commit is retried until `shutdownTimeout` after it. */
+  #drainStarted = 0;
   #finished = false;
   #cancelJoin: (() => void) | undefined;
   /** Revoked partitions that got acks since the last report. */
@@ -144,6 +149,7 @@ export class KafkaConsumer {
 
   /** Stops handing out messages; what is buffered stays uncommitted and is fetched again later. */
   prepareForDraining(): void {
+    if (!this.#draining) this.#drainStarted = performance.now();
     this.#draining = true;
     this.#wanted = 0;
     this.#cancelJoin?.();
@@ -156,11 +162,13 @@ export class KafkaConsumer {
 
   /**
    * After the pipeline stopped: commits everything acked, then leaves the
-   * group. A commit refused while the client reconnects (a broker restart) is
-   * tried again, backing off, for up to `sessionTimeout`: the time the group
-   * keeps this member's partitions without hearing from it. (The pipeline's
-   * `shutdownTimeout` still bounds its `stop()`: what is not committed by
-   * then is reported un-acked.)
+   * group. A commit refused while the client reconnects (a broker restart:
+   * kafkajs rejoins the group once the broker is back) is tried again,
+   * backing off, until the pipeline's `shutdownTimeout` has passed since the
+   * drain began: `stop()` reports by then whatever is still uncommitted as
+   * un-acked, so trying longer would only leave work running after it. A
+   * commit the broker never answered (`requestTimeout`) is not tried again:
+   * the broker is there but stuck, and another try would only wait as long.
    */
   async finish(): Promise<void> {
     if (this.#finished) return;
@@ -168,8 +176,10 @@ export class KafkaConsumer {
     this.prepareForDraining();
     this.#committer.stopInterval();
     await this.commit('stop');
-    const until = performance.now() + this.#o.sessionTimeout;
-    for (let attempt = 1; this.#committer.pending && performance.now() < until; attempt++) {
+    const until = this.#drainStarted + this.#c.shutdownTimeout;
+    const refused = () =>
+      this.#committer.pending && !isBrokerError(this.#committer.lastError, 'ERR_BROKER_TIMEOUT');
+    for (let attempt = 1; refused() && performance.now() < until; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt, STOP_COMMIT_BACKOFF)));
       await this.commit('stop');
     }

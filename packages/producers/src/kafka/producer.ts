@@ -126,6 +126,7 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
         options: o,
         bound,
         byteBound,
+        shutdownTimeout: context.definition.shutdownTimeout,
         emit: (messages) => context.emit(messages),
       });
       members.push(member);
