@@ -51,27 +51,35 @@ function benchProducer(n: number, acknowledger: Acknowledger): ProducerModule {
 
 /**
  * G's producer: `n` messages paced at `rate` per second, whatever the
- * demand (the stage buffers what was not asked for yet). Each message's
- * emission time goes to `emitted[id]`.
+ * demand (the stage buffers what was not asked for yet), from `begin()`
+ * on, which the run calls once the pipeline has started (so start-up time
+ * is not counted as latency). Each message's emission time goes to
+ * `emitted[id]`.
  */
 function pacedProducer(
   n: number,
   rate: number,
   emitted: Float64Array,
   acknowledger: Acknowledger,
-): ProducerModule {
+): { module: ProducerModule; begin: () => void } {
+  let emit: ((messages: readonly unknown[]) => void) | undefined;
+  let stop = (): void => undefined;
   return {
-    init: (context) => {
-      const stop = pace(n, rate, (from, count) => {
+    module: {
+      init: (context) => {
+        emit = (messages) => context.emit(messages);
+        return { handleDemand: () => undefined, terminate: () => stop() };
+      },
+    },
+    begin: () => {
+      stop = pace(n, rate, (from, count) => {
         const out = new Array<Message<Order>>(count);
         for (let i = 0; i < count; i++) {
           out[i] = new Message({ data: order(from + i), id: from + i, acknowledger });
         }
-        const now = performance.now();
-        emitted.fill(now, from, from + count);
-        context.emit(out);
+        emitted.fill(performance.now(), from, from + count);
+        emit?.(out);
       });
-      return { handleDemand: () => undefined, terminate: stop };
     },
   };
 }
@@ -149,14 +157,13 @@ export async function runSluice(n: number, shape: SluiceShape): Promise<RunObser
       if (acked === n) done();
     },
   };
+  const pacer =
+    paced === undefined || emitted === undefined
+      ? undefined
+      : pacedProducer(n, paced, emitted, acknowledger);
   const pipeline = createPipeline({
     name: 'bench',
-    producer: {
-      module:
-        paced === undefined || emitted === undefined
-          ? benchProducer(n, acknowledger)
-          : pacedProducer(n, paced, emitted, acknowledger),
-    },
+    producer: { module: pacer?.module ?? benchProducer(n, acknowledger) },
     processors: {
       default: {
         concurrency: shape.concurrency,
@@ -177,6 +184,7 @@ export async function runSluice(n: number, shape: SluiceShape): Promise<RunObser
     handleBatch: async (_b, messages) => messages,
   });
   await pipeline.start();
+  pacer?.begin();
   await finished;
   await pipeline.stop();
   return { latency, checkpoints };
