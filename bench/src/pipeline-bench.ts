@@ -165,7 +165,7 @@ async function main(): Promise<void> {
         `with import '@sluice/core' ${fp.sluice.rssMiB.toFixed(1)} MiB (+${fp.rssAboveBareMiB.toFixed(1)}), import ${fp.importMs.toFixed(1)} ms, ${fp.sluice.wallMs.toFixed(0)} ms spawn-to-exit (+${fp.wallAboveBareMs.toFixed(0)})`,
     );
   }
-  for (const f of summaries.filter((s) => isF(s.scenario))) {
+  for (const f of summaries.filter((s) => isF(s.scenario) && s.checkpoints.length > 0)) {
     console.log(
       `F: peak RSS ${f.checkpoints.map((c) => `${c.maxRssMiB.toFixed(1)} MiB at ${(c.at / 1e6).toFixed(0)}M`).join(', ')}`,
     );
