@@ -15,7 +15,8 @@
  * Without batchers, a message does not wait for its whole chunk to be
  * acked: while handlers complete back to back the acks are coalesced, and
  * as soon as the thread goes idle (a handler waits on I/O) the messages
- * done so far are acked in one call (see when-idle.ts). A chunk of no-op
+ * done so far are acked, together with those of every other processor
+ * done in the same event-loop turn (runtime.ts, when-idle.ts). A chunk of no-op
  * handlers is still acked once, at its end.
  */
 import { SluiceError } from '../errors.ts';
@@ -30,7 +31,6 @@ import { runHandleFailed } from './handle-failed.ts';
 import { Message } from './message.ts';
 import type { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
-import { whenIdle } from './when-idle.ts';
 
 const DONE = Symbol('done');
 /** start() filed the message already (it failed before or in the call). */
@@ -73,16 +73,14 @@ export function startProcessor(
   let current: Outcome | undefined;
   let idleFlushArmed = false;
 
-  /** Acks the messages of the current chunk that are done, once the thread is idle. */
-  const flushIdle = (): void => {
+  /** Hands over the messages of the current chunk that are done, for the runtime's idle ack. */
+  const collectDone = (into: Message[]): void => {
     idleFlushArmed = false;
     const outcome = current;
     if (outcome === undefined) return;
-    const from = outcome.acked;
     const to = outcome.successful.length;
-    if (to === from) return;
+    for (let i = outcome.acked; i < to; i++) into.push(outcome.successful[i] as Message);
     outcome.acked = to;
-    rt.ack(outcome.successful.slice(from, to), []);
   };
 
   /** Logs a crash in user code once, with the message id and the cause. */
@@ -244,7 +242,7 @@ export function startProcessor(
         if (observed) publishMessage(message, began);
         if (!idleFlushArmed && !forward && outcome.successful.length > outcome.acked) {
           idleFlushArmed = true;
-          whenIdle(flushIdle);
+          rt.ackWhenIdle(collectDone);
         }
       } catch (error) {
         crashed(message, error, 'handleMessage');

@@ -2,7 +2,7 @@
  * Runs callbacks once the thread goes idle: after the current macrotask and
  * every microtask it queued, i.e. when the event loop next gets a turn.
  *
- * Processors use it to ack messages that finished while the rest of their
+ * The pipeline runtime uses it to ack messages that finished while the rest of their
  * chunk waits on I/O: as long as handlers complete back to back (the thread
  * is busy), acks are coalesced and go out at the end of the chunk; as soon
  * as it waits, what is done is acked. One `setImmediate` serves every

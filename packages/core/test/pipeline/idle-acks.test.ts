@@ -31,6 +31,28 @@ describe('processor acks without batchers', () => {
     expect(p.stats()).toMatchObject({ received: 3, successful: 3, failed: 0, inFlight: 0 });
   });
 
+  it('acks what every processor finished in the same turn with one call', async () => {
+    const acks = recordingAcknowledger();
+    const source = listProducer(range(4), acks.acknowledger);
+    const gate = deferred();
+    const p = pipeline({
+      producer: { module: source.module },
+      // Two processors, a chunk of two each: 0 and 2 finish, 1 and 3 wait.
+      processors: { default: { concurrency: 2, maxDemand: 2, minDemand: 0 } },
+      async handleMessage(_p, m) {
+        if ((m.data as number) % 2 === 1) await gate.promise;
+        return m;
+      },
+    });
+    await p.start();
+    await until(() => acks.successful().length > 0);
+    expect(acks.calls).toHaveLength(1);
+    expect([...(acks.calls[0]?.successful ?? [])].sort()).toEqual([0, 2]);
+    gate.resolve();
+    await until(() => acks.successful().length === 4);
+    expect([...acks.successful()].sort()).toEqual([0, 1, 2, 3]);
+  });
+
   it('coalesces a chunk whose handlers complete back to back into one ack', async () => {
     const acks = recordingAcknowledger();
     const source = listProducer(range(10), acks.acknowledger);
