@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Message, type Acknowledger } from '../../src/index.ts';
+import type { Acknowledger, Message } from '../../src/index.ts';
 import { until } from '../helpers.ts';
 import { listProducer, pipeline, range, stopAll } from './support.ts';
 
