@@ -11,6 +11,13 @@
  *
  * The chunk loop is synchronous until a handler returns a promise, so sync
  * handlers cost no promise at all.
+ *
+ * Without batchers, a message does not wait for its whole chunk to be
+ * acked: while handlers complete back to back the acks are coalesced, and
+ * as soon as the thread goes idle (a handler waits on I/O) the messages
+ * done so far are acked, together with those of every other processor
+ * done in the same event-loop turn (runtime.ts, when-idle.ts). A chunk of no-op
+ * handlers is still acked once, at its end.
  */
 import { SluiceError } from '../errors.ts';
 import { show } from '../options/parse.ts';
@@ -40,6 +47,8 @@ function sameSet(given: readonly Message[], returned: readonly unknown[]): boole
 interface Outcome {
   readonly successful: Message[];
   readonly failed: Message[];
+  /** How many of `successful` were acked already, while the chunk waited (no batchers). */
+  acked: number;
 }
 
 export function startProcessor(
@@ -60,6 +69,19 @@ export function startProcessor(
   const onlyKey = onlyBatcher?.key;
   const timeout = def.timeout;
   let activeProducers = producers.length;
+  /** The chunk being handled, for the idle flush. */
+  let current: Outcome | undefined;
+  let idleFlushArmed = false;
+
+  /** Hands over the messages of the current chunk that are done, for the runtime's idle ack. */
+  const collectDone = (into: Message[]): void => {
+    idleFlushArmed = false;
+    const outcome = current;
+    if (outcome === undefined) return;
+    const to = outcome.successful.length;
+    for (let i = outcome.acked; i < to; i++) into.push(outcome.successful[i] as Message);
+    outcome.acked = to;
+  };
 
   /** Logs a crash in user code once, with the message id and the cause. */
   const crashed = (message: Message, error: unknown, callback: string): void => {
@@ -218,6 +240,10 @@ export function startProcessor(
       try {
         settle(message, isThenable(pending) ? await pending : pending, outcome);
         if (observed) publishMessage(message, began);
+        if (!idleFlushArmed && !forward && outcome.successful.length > outcome.acked) {
+          idleFlushArmed = true;
+          rt.ackWhenIdle(collectDone);
+        }
       } catch (error) {
         crashed(message, error, 'handleMessage');
         outcome.failed.push(message);
@@ -258,7 +284,12 @@ export function startProcessor(
   const finish = (outcome: Outcome, start: number): void | Promise<void> => {
     const done = (failed: readonly Message[]): void | Promise<void> => {
       if (forward) rt.ack([], failed);
-      else rt.ack(outcome.successful, failed);
+      else {
+        const from = outcome.acked;
+        outcome.acked = outcome.successful.length;
+        rt.ack(from === 0 ? outcome.successful : outcome.successful.slice(from), failed);
+      }
+      if (current === outcome) current = undefined;
       if (channels.processorStop.hasSubscribers) {
         channels.processorStop.publish({
           pipeline: rt.name,
@@ -292,7 +323,8 @@ export function startProcessor(
         context,
       });
     }
-    const outcome: Outcome = { successful: [], failed: [] };
+    const outcome: Outcome = { successful: [], failed: [], acked: 0 };
+    current = outcome;
     const run = (prepared: Message[]): void | Promise<void> => {
       const handled = handleAll(prepared, outcome);
       return handled === undefined

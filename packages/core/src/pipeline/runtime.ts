@@ -7,6 +7,7 @@ import { ackMessages, type AckSink } from './acknowledger.ts';
 import type { ResolvedDefinition } from './definition.ts';
 import type { Message } from './message.ts';
 import { channels } from './telemetry.ts';
+import { whenIdle } from './when-idle.ts';
 
 /** Counters of a running pipeline. */
 export interface PipelineStats {
@@ -46,6 +47,8 @@ export class PipelineRuntime<C = unknown> {
   ackPendingMessages = 0;
   readonly #pendingAcks = new Set<Promise<void>>();
   readonly ackSink: AckSink;
+  /** Processors with messages done while their chunk waits, to ack once the thread is idle. */
+  readonly #idleCollectors: ((into: Message[]) => void)[] = [];
 
   constructor(definition: ResolvedDefinition<C>, logger: Logger) {
     this.definition = definition;
@@ -86,6 +89,24 @@ export class PipelineRuntime<C = unknown> {
       channels.ack.publish({ pipeline: this.name, successful, failed });
     }
   }
+
+  /**
+   * Calls `collect` once the thread goes idle, with every other processor
+   * that asked in the same turn, and acks what they put in `into` with one
+   * call per acknowledger: I/O-bound processors finishing in the same
+   * event-loop turn share one ack instead of one each.
+   */
+  ackWhenIdle(collect: (into: Message[]) => void): void {
+    if (this.#idleCollectors.length === 0) whenIdle(this.#flushIdle);
+    this.#idleCollectors.push(collect);
+  }
+
+  readonly #flushIdle = (): void => {
+    const collectors = this.#idleCollectors.splice(0);
+    const done: Message[] = [];
+    for (const collect of collectors) collect(done);
+    if (done.length > 0) this.ack(done, []);
+  };
 
   /**
    * Messages not known to be acked at their source: not yet acked, in an
