@@ -4,7 +4,8 @@
  * follow Prometheus' conventions: base units (seconds), `_total` on
  * counters, a ratio without a unit.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { FastHistogram } from './histogram.ts';
 
 /** The metrics of one exporter. */
 export interface SluiceMetrics {
@@ -12,9 +13,9 @@ export interface SluiceMetrics {
   readonly acked: Counter<'pipeline' | 'outcome'>;
   readonly retried: Counter<'broker' | 'destination'>;
   readonly deadLettered: Counter<'broker' | 'destination'>;
-  readonly handlerDuration: Histogram<'pipeline' | 'processor'>;
-  readonly batchDuration: Histogram<'pipeline' | 'batcher'>;
-  readonly batchFill: Histogram<'pipeline' | 'batcher'>;
+  readonly handlerDuration: FastHistogram<'pipeline' | 'processor'>;
+  readonly batchDuration: FastHistogram<'pipeline' | 'batcher'>;
+  readonly batchFill: FastHistogram<'pipeline' | 'batcher'>;
   readonly inFlight: Gauge<'pipeline'>;
   readonly buffered: Gauge<'pipeline' | 'batcher'>;
   readonly ackErrors: Counter<'pipeline'>;
@@ -43,8 +44,7 @@ export function createMetrics(
     help: string,
     labelNames: readonly L[],
     buckets: readonly number[],
-  ) =>
-    new Histogram<L>({ name: prefix + name, help, labelNames, buckets: [...buckets], registers });
+  ) => new FastHistogram<L>({ name: prefix + name, help, labelNames, buckets, registry });
   return {
     received: counter('messages_received_total', 'Messages a processor took from the producers.', [
       'pipeline',

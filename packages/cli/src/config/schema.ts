@@ -86,7 +86,10 @@ export const configSchema = z
       })
       .strict()
       .optional()
-      .meta({ description: 'Exporters `sluice run` starts with the pipeline; none by default.' }),
+      .meta({
+        description:
+          'Exporters `sluice run` starts with the pipeline (docs/prometheus.md); none by default.',
+      }),
   })
   .strict()
   .transform((c) => ({
