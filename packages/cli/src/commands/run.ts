@@ -160,7 +160,14 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   const ticker =
     view === undefined
       ? setInterval(() => {
-          progress({ ...pipeline.stats(), stages: Object.fromEntries(stages) });
+          const { backlog, ...counts } = pipeline.stats();
+          // Without each sample's time: an idle pipeline's line stays the same.
+          const waiting = backlog.map(({ at: _at, ...sample }) => sample);
+          progress({
+            ...counts,
+            ...(waiting.length > 0 && { backlog: waiting }),
+            stages: Object.fromEntries(stages),
+          });
         }, 1000)
       : undefined;
 
