@@ -132,7 +132,9 @@ describeWithBroker('rabbitmq', 'sluice run with telemetry.prometheus', () => {
 
     proc.kill('SIGTERM');
     await exited;
-    const summary = lines.find((l) => typeof l['reason'] === 'string') as
+    const summary = lines.find((l) =>
+      String(l['msg']).startsWith('prom-run: stopped by SIGTERM'),
+    ) as
       | {
           received: number;
           successful: number;
