@@ -19,7 +19,7 @@ describe('the option tables in the docs', () => {
     );
   });
 
-  it('cover the producers, core and the CLI', () => {
+  it('cover the producers, core, the CLI and the Prometheus exporter', () => {
     expect(OPTION_DOCS.map((d) => d.name)).toEqual([
       'sqs',
       'kafka',
@@ -33,6 +33,8 @@ describe('the option tables in the docs', () => {
       'generator',
       'file',
       'stdin',
+      'prometheus-exporter',
+      'prometheus-server',
     ]);
   });
 });

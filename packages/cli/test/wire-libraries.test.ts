@@ -1,7 +1,7 @@
 /**
  * A broker's client library loads only when a pipeline of that broker is
  * built: the built `sluice`, run with kafkajs, amqplib (and the AWS SDK)
- * made unresolvable, still prints its schema, checks files and runs
+ * made unresolvable (and prom-client), still prints its schema, checks files and runs
  * pipelines of other producers.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, '../dist/bin.js');
 const HIDE = resolve(import.meta.dirname, 'fixtures/hide-packages.js');
-const ALL = ['kafkajs', 'amqplib', '@aws-sdk/client-sqs'];
+const ALL = ['kafkajs', 'amqplib', '@aws-sdk/client-sqs', 'prom-client'];
 let dir = '';
 
 beforeAll(() => {

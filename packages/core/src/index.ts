@@ -35,7 +35,9 @@ export type {
 export type { MessageOf, PipelineMessage, WithSchema } from './pipeline/typing.ts';
 export type { StandardSchemaV1 } from './pipeline/standard-schema.ts';
 export type { RateLimit } from './pipeline/rate-limiter.ts';
-export type { PipelineStats } from './pipeline/runtime.ts';
+export type { MessageCounts } from './pipeline/runtime.ts';
+export type { PipelineStats } from './pipeline/types.ts';
+export type { BacklogReporter, BacklogSample } from './pipeline/backlog.ts';
 export { stopOnSignals, type StopOnSignalsOptions } from './pipeline/signals.ts';
 
 // Messages, their status, and acknowledgers
@@ -69,6 +71,7 @@ export { pipelineChannels } from './pipeline/telemetry.ts';
 export type {
   AckErrorEvent,
   AckEvent,
+  BacklogEvent,
   BatchProcessorStartEvent,
   BatchProcessorStopEvent,
   BatcherStartEvent,

@@ -40,6 +40,7 @@ import {
   summarizeError,
   type PipelineView,
 } from '../view/index.ts';
+import { serveMetrics, type MetricsEndpoint } from './metrics.ts';
 import { whenChanged } from './progress.ts';
 import { runLogger } from './run-logger.ts';
 import { reportInvalid } from './report.ts';
@@ -76,9 +77,11 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   let end: SourceEnd;
   let lifecycle: Lifecycle;
   let total: number | undefined;
+  let telemetry;
   try {
     const loaded = loadConfig(file);
     pipelineName = loaded.config.name;
+    telemetry = loaded.config.telemetry;
     ({ definition, end, lifecycle } = await build(loaded, logger));
     if (loaded.config.producer.type === 'generator') {
       const { count } = loaded.config.producer;
@@ -101,6 +104,15 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   } catch (error) {
     await tearDown(lifecycle, context, shutdownTimeoutOf(definition), logger);
     return reportInvalid(file, error);
+  }
+  let metrics: MetricsEndpoint | undefined;
+  if (telemetry?.prometheus !== undefined) {
+    try {
+      metrics = await serveMetrics(telemetry.prometheus, logger);
+    } catch (error) {
+      await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
+      return failedToStart(error);
+    }
   }
   // The progress log line (no TTY) counts messages per stage.
   const stages = new Map<string, number>();
@@ -137,6 +149,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     diagnostics.unsubscribe(pipelineChannels.processorStop, onProcessor);
     diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
     exitOnSignal(1);
+    await metrics?.close();
     await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
     return failedToStart(error);
   }
@@ -147,7 +160,14 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   const ticker =
     view === undefined
       ? setInterval(() => {
-          progress({ ...pipeline.stats(), stages: Object.fromEntries(stages) });
+          const { backlog, ...counts } = pipeline.stats();
+          // Without each sample's time: an idle pipeline's line stays the same.
+          const waiting = backlog.map(({ at: _at, ...sample }) => sample);
+          progress({
+            ...counts,
+            ...(waiting.length > 0 && { backlog: waiting }),
+            stages: Object.fromEntries(stages),
+          });
         }, 1000)
       : undefined;
 
@@ -204,6 +224,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     if (logs !== undefined && logs.lines().length > 0) console.error(`log records: ${logs.file}`);
   }
   logger.info({ ...s, unacked: report.unacked, timedOut: report.timedOut, reason }, summary);
+  await metrics?.close();
   await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
   logger.flush();
   return code;

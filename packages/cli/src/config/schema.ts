@@ -13,6 +13,7 @@ import {
 } from '@sluice/core/options';
 import { z } from 'zod';
 import { producerSchema } from './producer-schema.ts';
+import { prometheusConfigSchema } from './telemetry-schema.ts';
 import { testsSchema } from './tests-schema.ts';
 
 export { stubsSchema, testsSchema, type TestCase } from './tests-schema.ts';
@@ -79,6 +80,16 @@ export const configSchema = z
       .optional()
       .meta({ description: 'Config-level tests, run by `sluice test` (ignored by `run`).' }),
     shutdownTimeout: pipelineDefinitionObject.shape.shutdownTimeout,
+    telemetry: z
+      .object({
+        prometheus: prometheusConfigSchema.optional(),
+      })
+      .strict()
+      .optional()
+      .meta({
+        description:
+          'Exporters `sluice run` starts with the pipeline (docs/prometheus.md); none by default.',
+      }),
   })
   .strict()
   .transform((c) => ({

@@ -12,6 +12,7 @@ import { natsOptionsObject } from '@sluice/producers/nats/options';
 import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq/options';
 import { redisOptionsObject } from '@sluice/producers/redis/options';
 import { sqsOptionsObject } from '@sluice/producers/sqs/options';
+import { exporterOptionsSchema, serverOptionsSchema } from '@sluice/prometheus/options';
 import type { z } from 'zod';
 import { producerCommonOptions } from '../config/producer-schema.ts';
 import { configSchema } from '../config/schema.ts';
@@ -40,6 +41,8 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { name: 'generator', doc: 'docs/config.md', schema: generatorOptions },
   { name: 'file', doc: 'docs/config.md', schema: fileOptions },
   { name: 'stdin', doc: 'docs/config.md', schema: stdinOptions },
+  { name: 'prometheus-exporter', doc: 'docs/prometheus.md', schema: exporterOptionsSchema },
+  { name: 'prometheus-server', doc: 'docs/prometheus.md', schema: serverOptionsSchema },
 ];
 
 const start = (name: string): string => `<!-- options:${name}:start -->`;

@@ -36,9 +36,10 @@ import { startProcessor } from './processor-stage.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
 import { startRateLimit, updateRateLimit, type RunningRateLimit } from './rate-limit-clock.ts';
 import { rateLimitUpdateSchema, type RateLimit, type RateLimitUpdate } from './rate-limiter.ts';
-import { PipelineRuntime, type PipelineStats } from './runtime.ts';
+import { BacklogBoard } from './backlog.ts';
+import { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
-import type { Pipeline, PipelineState, StopReport, Topology } from './types.ts';
+import type { Pipeline, PipelineState, PipelineStats, StopReport, Topology } from './types.ts';
 
 export type { Pipeline, PipelineState, StopReport, Topology } from './types.ts';
 
@@ -115,10 +116,12 @@ class PipelineImpl<C> implements Pipeline<C> {
   #starting: Promise<void> | undefined;
   #stopping: Promise<StopReport> | undefined;
   #nextPush = 0;
+  readonly #backlog: BacklogBoard;
 
   constructor(definition: ResolvedDefinition<C>) {
     this.definition = definition;
     this.name = definition.name;
+    this.#backlog = new BacklogBoard(definition.name);
   }
 
   get state(): PipelineState {
@@ -162,6 +165,7 @@ class PipelineImpl<C> implements Pipeline<C> {
       concurrency: d.producer.concurrency,
       logger: logger.child({ stage: 'producer' }),
       definition: d,
+      backlog: this.#backlog,
     });
     if (typeof cleanup === 'function') this.#cleanup = cleanup;
 
@@ -373,8 +377,13 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   stats(): PipelineStats {
-    return (
-      this.#runtime?.stats ?? { received: 0, successful: 0, failed: 0, inFlight: 0, ackErrors: 0 }
-    );
+    const counts = this.#runtime?.stats ?? {
+      received: 0,
+      successful: 0,
+      failed: 0,
+      inFlight: 0,
+      ackErrors: 0,
+    };
+    return { ...counts, backlog: this.#backlog.read() };
   }
 }

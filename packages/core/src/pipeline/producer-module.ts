@@ -3,6 +3,7 @@
  * explains it with an example.
  */
 import type { Logger } from '../logger.ts';
+import type { BacklogReporter } from './backlog.ts';
 import type { PartitionBy, ResolvedDefinition } from './definition.ts';
 import type { MaybePromise } from '../stage/types.ts';
 import type { AckOptions, Message } from './message.ts';
@@ -34,6 +35,11 @@ export interface PrepareContext {
   readonly logger: Logger;
   /** The pipeline's validated definition. */
   readonly definition: ResolvedDefinition<unknown>;
+  /**
+   * Where to report the broker's backlog, for `pipeline.stats()` and the
+   * `sluice:backlog` channel. Poll only while `backlog.wanted()`.
+   */
+  readonly backlog?: BacklogReporter;
 }
 
 /** One running producer: the source of one stream of messages. */

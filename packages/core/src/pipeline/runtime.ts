@@ -9,8 +9,8 @@ import type { Message } from './message.ts';
 import { channels } from './telemetry.ts';
 import { whenIdle } from './when-idle.ts';
 
-/** Counters of a running pipeline. */
-export interface PipelineStats {
+/** Message counters of a running pipeline; `pipeline.stats()` adds the backlog. */
+export interface MessageCounts {
   /** Messages that entered the pipeline. */
   readonly received: number;
   /** Messages acked as successful. */
@@ -72,7 +72,7 @@ export class PipelineRuntime<C = unknown> {
     };
   }
 
-  get stats(): PipelineStats {
+  get stats(): MessageCounts {
     return {
       received: this.received,
       successful: this.successful,

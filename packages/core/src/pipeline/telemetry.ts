@@ -5,6 +5,7 @@
  * builds no payload. docs/telemetry.md lists every channel and payload.
  */
 import diagnostics from 'node:diagnostics_channel';
+import type { BacklogSample } from './backlog.ts';
 import type { BatchInfo } from './batch-info.ts';
 import type { Message } from './message.ts';
 
@@ -28,6 +29,7 @@ export const pipelineChannels = {
   ackError: 'sluice:ack:error',
   rateLimit: 'sluice:rate-limit',
   producerError: 'sluice:producer:error',
+  backlog: 'sluice:backlog',
 } as const;
 
 /** Fields every pipeline event carries. */
@@ -130,6 +132,9 @@ export interface ProducerErrorEvent extends PipelineEventBase {
   readonly count: number;
 }
 
+/** What waits at the broker for one destination (`sluice:backlog`); see backlog.ts. */
+export interface BacklogEvent extends PipelineEventBase, BacklogSample {}
+
 /** The channel objects, created once. */
 export const channels = {
   topologyInit: diagnostics.channel(pipelineChannels.topologyInit),
@@ -150,4 +155,5 @@ export const channels = {
   ackError: diagnostics.channel(pipelineChannels.ackError),
   rateLimit: diagnostics.channel(pipelineChannels.rateLimit),
   producerError: diagnostics.channel(pipelineChannels.producerError),
+  backlog: diagnostics.channel(pipelineChannels.backlog),
 };

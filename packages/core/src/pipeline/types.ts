@@ -5,7 +5,19 @@
 import type { ResolvedDefinition } from './definition.ts';
 import type { Message } from './message.ts';
 import type { RateLimit, RateLimitUpdate } from './rate-limiter.ts';
-import type { PipelineStats } from './runtime.ts';
+import type { BacklogSample } from './backlog.ts';
+import type { MessageCounts } from './runtime.ts';
+
+/** What `pipeline.stats()` reports: message counters and the broker's backlog. */
+export interface PipelineStats extends MessageCounts {
+  /**
+   * The last backlog sample per destination (and Kafka partition), when
+   * the producer reports one; empty otherwise. Producers poll while
+   * `stats()` was read in the last minute or `sluice:backlog` has a
+   * subscriber, so the first read after a quiet spell may be empty.
+   */
+  readonly backlog: readonly BacklogSample[];
+}
 
 /** The stage graph of a pipeline, as `pipeline.topology()` reports it. */
 export interface Topology {
@@ -66,7 +78,7 @@ export interface Pipeline<C = unknown> {
    * demand, transformer and rate limit (for tests; see @sluice/testing).
    */
   pushMessages(messages: readonly Message[]): void;
-  /** Message counters: received, acked, failed, in flight. */
+  /** Message counters (received, acked, failed, in flight) and the broker's backlog. */
   stats(): PipelineStats;
   /** The validated definition, with defaults. */
   readonly definition: ResolvedDefinition<C>;

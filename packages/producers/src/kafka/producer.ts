@@ -7,6 +7,7 @@
 import type { Message, PartitionBy, ProducerModule } from '@sluice/core';
 import { BrokerError } from '../errors.ts';
 import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
+import { forwardKafkaLag } from './backlog.ts';
 import type { KafkaClient } from './client.ts';
 import { KafkaJsClient } from './kafkajs-client.ts';
 import { loadKafkaJs } from './kafkajs-support.ts';
@@ -79,7 +80,8 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
 
   return {
     partitionBy,
-    async prepareForStart({ logger }) {
+    async prepareForStart(context) {
+      const { logger } = context;
       const timed = (operation: string) =>
         ({ broker: 'kafka', operation, timeoutMs: o.requestTimeout }) as const;
       const admin = await openWithTimeout(
@@ -101,7 +103,9 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
       } finally {
         await withTimeout(timed('disconnect (admin)'), () => admin.close()).catch(() => undefined);
       }
+      const stopLag = forwardKafkaLag(context);
       return async () => {
+        stopLag();
         const running = members.splice(0);
         await Promise.all(
           running.map((m) =>

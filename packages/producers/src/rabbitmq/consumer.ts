@@ -26,7 +26,7 @@ import { parseOptions } from '@sluice/core/options';
 import { BrokerError, isBrokerError } from '../errors.ts';
 import { messageOf } from '../internal/error-helpers.ts';
 import { AmqplibClient } from './amqplib-client.ts';
-import type { RabbitMqClient, RabbitMqMessage } from './client.ts';
+import type { RabbitMqClient, RabbitMqConnection, RabbitMqMessage } from './client.ts';
 import type { Generation } from './generation.ts';
 import { deliveryOf, toMessage, type AckData } from './message.ts';
 import { configureAckSchema, type ResolvedRabbitMqOptions } from './options.ts';
@@ -189,6 +189,16 @@ export class RabbitMqConsumer {
       );
     this.#lost(generation, 'closed', undefined);
     await this.#closeConnection(generation);
+  }
+
+  /** The connection now open, for the backlog poller's own channel (backlog.ts). */
+  connection(): RabbitMqConnection | undefined {
+    return this.#current?.dead === false ? this.#current.connection : undefined;
+  }
+
+  /** Deliveries of the current channel not yet settled on the wire. */
+  unsettled(): number {
+    return this.#current?.tracker.unsettled ?? 0;
   }
 
   /** Settlements sent and not yet confirmed by a later round trip on their channel. */

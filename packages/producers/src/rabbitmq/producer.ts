@@ -5,6 +5,7 @@
  */
 import type { ProducerContext, ProducerInstance, ProducerModule } from '@sluice/core';
 import { loadAmqplib } from './amqplib-client.ts';
+import { backlogOf, pollRabbitMqBacklog } from './backlog.ts';
 import { RabbitMqConsumer, type RabbitMqProducerStats } from './consumer.ts';
 import type { RabbitMqMetadata } from './message.ts';
 import {
@@ -82,10 +83,14 @@ export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProd
     stats: () => ({ ...stats }),
     // Channels close only after the whole pipeline stopped, so that messages
     // still in processors or batchers when the producers stop can be acked.
-    prepareForStart: () => async () => {
-      const closing = [...consumers].map((c) => c.close());
-      consumers.clear();
-      await Promise.all(closing);
+    prepareForStart: (context) => {
+      const stopBacklog = pollRabbitMqBacklog(o.queue, backlogOf(consumers), context);
+      return async () => {
+        stopBacklog();
+        const closing = [...consumers].map((c) => c.close());
+        consumers.clear();
+        await Promise.all(closing);
+      };
     },
     async init(context: ProducerContext): Promise<ProducerInstance> {
       const prefetch = o.prefetch ?? defaultPrefetch(context.definition);

@@ -17,6 +17,7 @@ import {
 import { BrokerError, isBrokerError } from '../errors.ts';
 import { redactedMessageOf } from '../internal/error-helpers.ts';
 import { loadAwsSdk } from './aws-sqs-client.ts';
+import { pollSqsBacklog } from './backlog.ts';
 import type { SqsClient } from './client.ts';
 import { SqsConsumer } from './consumer.ts';
 import {
@@ -84,7 +85,9 @@ export function sqsProducer(input: SqsProducerOptions): SqsProducerModule {
       warnIfTooShort(visibilityTimeout, context.definition, context.logger);
       const r = new SqsRun(options, client, close, visibilityTimeout, context.logger);
       run = r;
+      const stopBacklog = pollSqsBacklog(client, options.queueUrl, context);
       return async () => {
+        stopBacklog();
         if (run === r) run = undefined;
         await r.close();
       };
