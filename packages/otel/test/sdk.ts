@@ -78,3 +78,26 @@ export const producerTrace = {
   spanId: 'b7ad6b7169203331',
   traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
 };
+
+/** Polls `check` every 20 ms until it holds; rejects after `ms` saying what it waited for. */
+export async function waitFor(
+  what: string | (() => string),
+  check: () => boolean | Promise<boolean>,
+  ms = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The trace and span ids of a W3C traceparent. */
+export function parseTraceparent(value: string | undefined): { traceId: string; spanId: string } {
+  const [, traceId = '', spanId = ''] = (value ?? '').split('-');
+  return { traceId, spanId };
+}
