@@ -81,6 +81,7 @@ export function instrumentSluice(options: OtelOptions = {}): SluiceInstrumentati
           INSTRUMENTATION_NAME,
           INSTRUMENTATION_VERSION,
         ),
+        targets,
       )
     : undefined;
 
@@ -88,28 +89,34 @@ export function instrumentSluice(options: OtelOptions = {}): SluiceInstrumentati
     [
       pipelineChannels.messageStart,
       (p) => {
-        const record = traces.messageStart(p as MessageStartEvent);
-        meters?.consumed(record.target);
+        const e = p as MessageStartEvent;
+        const target = targets.forMessage(e.pipeline, e.message);
+        traces.messageStart(e, target);
+        meters?.consumed(target);
       },
     ],
     [
       pipelineChannels.messageStop,
       (p) => {
         const e = p as MessageStopEvent;
-        const record = traces.record(e.message);
-        if (record === undefined) return;
-        traces.messageStop(e, record);
-        meters?.processed(record.target, e.durationMs, messageErrorType(e.message));
+        traces.messageStop(e);
+        meters?.processed(
+          targets.forMessage(e.pipeline, e.message),
+          e.durationMs,
+          messageErrorType(e.message),
+        );
       },
     ],
     [
       pipelineChannels.messageException,
       (p) => {
         const e = p as MessageExceptionEvent;
-        const record = traces.record(e.message);
-        if (record === undefined) return;
-        traces.messageException(e, record);
-        meters?.processed(record.target, e.durationMs, errorType(e.error));
+        traces.messageException(e);
+        meters?.processed(
+          targets.forMessage(e.pipeline, e.message),
+          e.durationMs,
+          errorType(e.error),
+        );
       },
     ],
     [pipelineChannels.batchProcessorStart, (p) => traces.batchStart(p as BatchProcessorStartEvent)],

@@ -36,41 +36,50 @@ export interface MessageSource {
 
 type Meta = Record<string, unknown>;
 
-/** Reads `message`'s source; `hints` (from the options) win over what is read. */
-export function sourceOf(message: Message, hints: SourceHints | undefined): MessageSource {
-  const m = message.metadata as Meta;
-  if (typeof m['topic'] === 'string' && typeof m['partition'] === 'number' && 'offset' in m) {
-    return {
-      system: hints?.system ?? 'kafka',
-      destination: hints?.destination ?? m['topic'],
-      partition: String(m['partition']),
-      carrier: recordCarrier(m['headers']),
-    };
-  }
+/** The messaging system `metadata` comes from, by its shape; `hints.system` wins. */
+export function systemOf(m: Meta, hints: SourceHints | undefined): string {
+  if (hints?.system !== undefined) return hints.system;
+  if (typeof m['topic'] === 'string' && typeof m['partition'] === 'number') return 'kafka';
   if (typeof m['deliveryTag'] === 'number' && typeof m['routingKey'] === 'string') {
-    const exchange = typeof m['exchange'] === 'string' ? m['exchange'] : '';
-    return {
-      system: hints?.system ?? 'rabbitmq',
-      destination:
-        hints?.destination ??
-        (exchange === '' ? m['routingKey'] : `${exchange}:${m['routingKey']}`),
-      partition: undefined,
-      carrier: recordCarrier(m['headers']),
-    };
+    return 'rabbitmq';
   }
   if (typeof m['receiptHandle'] === 'string' && typeof m['md5OfBody'] === 'string') {
-    return {
-      system: hints?.system ?? 'aws_sqs',
-      destination: hints?.destination ?? '',
-      partition: undefined,
-      carrier: sqsCarrier(m['messageAttributes'], m['attributes']),
-    };
+    return 'aws_sqs';
   }
+  return 'sluice';
+}
+
+/**
+ * The destination: the Kafka topic, RabbitMQ's `exchange:routingKey` (the
+ * routing key alone on the default exchange, where it names the queue);
+ * '' when the message does not say (SQS). `hints.destination` wins.
+ */
+export function destinationOf(m: Meta, system: string, hints: SourceHints | undefined): string {
+  if (hints?.destination !== undefined) return hints.destination;
+  if (system === 'kafka') return m['topic'] as string;
+  if (system === 'rabbitmq' && typeof m['routingKey'] === 'string') {
+    const exchange = typeof m['exchange'] === 'string' ? m['exchange'] : '';
+    return exchange === '' ? m['routingKey'] : `${exchange}:${m['routingKey']}`;
+  }
+  return '';
+}
+
+/** The headers the creation context may be in; undefined when there are none. */
+export function carrierOf(m: Meta, system: string): Carrier | undefined {
+  return system === 'aws_sqs'
+    ? sqsCarrier(m['messageAttributes'], m['attributes'])
+    : recordCarrier(m['headers']);
+}
+
+/** Reads `message`'s source at once; `hints` (from the options) win over what is read. */
+export function sourceOf(message: Message, hints: SourceHints | undefined): MessageSource {
+  const m = message.metadata as Meta;
+  const system = systemOf(m, hints);
   return {
-    system: hints?.system ?? 'sluice',
-    destination: hints?.destination ?? '',
-    partition: undefined,
-    carrier: recordCarrier(m['headers']),
+    system,
+    destination: destinationOf(m, system, hints),
+    partition: typeof m['partition'] === 'number' ? String(m['partition']) : undefined,
+    carrier: carrierOf(m, system),
   };
 }
 

@@ -16,6 +16,7 @@ import {
   type Link,
   type Span,
   type SpanContext,
+  type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
 import type {
@@ -43,7 +44,7 @@ import {
   SLUICE_BATCHER,
   SLUICE_PROCESSOR,
 } from './semconv.ts';
-import { sourceOf, type Carrier, type MessageSource } from './source.ts';
+import { carrierOf, type Carrier } from './source.ts';
 import type { Target, Targets } from './targets.ts';
 
 /** What is kept about a message between its events. */
@@ -51,10 +52,8 @@ export interface MessageRecord {
   readonly target: Target;
   /** The context the message was created in, when its headers carried one. */
   readonly creation: SpanContext | undefined;
-  /** Its process span, or undefined when traces are off. */
-  readonly span: Span | undefined;
-  /** Whether the process span was sampled in (an ended span no longer says). */
-  readonly recorded: boolean;
+  /** Its process span: only recorded spans are kept. */
+  readonly span: Span;
 }
 
 const getter = {
@@ -84,52 +83,42 @@ export class Traces {
     this.#targets = targets;
   }
 
-  /** What is kept about `message`, if it was seen starting. */
-  record(message: Message): MessageRecord | undefined {
-    return this.#messages.get(message);
-  }
-
-  messageStart(e: MessageStartEvent): MessageRecord {
-    const message = e.message;
-    const source = sourceOf(message, this.#targets.hints(e.pipeline));
-    const target = this.#targets.of(e.pipeline, source);
+  /**
+   * Starts the message's process span. The span starts with the shared
+   * attributes and no link; only a recorded span then reads the creation
+   * context (its link) and the message's own attributes, so a sampled-out
+   * message costs no header parsing (samplers therefore see no link).
+   */
+  messageStart(e: MessageStartEvent, target: Target): void {
     const tracer = this.#tracer;
-    let creation: SpanContext | undefined;
-    let span: Span | undefined;
-    let recorded = false;
-    if (tracer !== undefined) {
-      creation = extractCreation(source.carrier);
-      span = tracer.startSpan(target.processName, {
-        kind: SpanKind.CONSUMER,
-        root: true,
-        attributes: target.spanAttributes,
-        ...(creation !== undefined && { links: [{ context: creation }] }),
-      });
-      recorded = span.isRecording();
-      if (recorded) {
-        setMessageAttributes(span, message, source);
-        span.setAttribute(SLUICE_PROCESSOR, e.processor);
-        const ackData = message.ackData;
-        if (typeof ackData === 'object' && ackData !== null) {
-          this.#bySource.set(ackData, span.spanContext());
-        }
-      }
+    if (tracer === undefined) return;
+    const message = e.message;
+    const span = tracer.startSpan(target.processName, startOptions(target), ROOT_CONTEXT);
+    // A span sampled out is not kept: ending it would do nothing.
+    if (!span.isRecording()) return;
+    const m = message.metadata;
+    const system = target.system;
+    const creation = extractCreation(carrierOf(m, system));
+    if (creation !== undefined) span.addLink({ context: creation });
+    setMessageAttributes(span, message, system, m);
+    span.setAttribute(SLUICE_PROCESSOR, e.processor);
+    const ackData = message.ackData;
+    if (typeof ackData === 'object' && ackData !== null) {
+      this.#bySource.set(ackData, span.spanContext());
     }
-    const record: MessageRecord = { target, creation, span, recorded };
-    this.#messages.set(message, record);
-    return record;
+    this.#messages.set(message, { target, creation, span });
   }
 
-  messageStop(e: MessageStopEvent, record: MessageRecord): void {
-    const span = record.span;
+  messageStop(e: MessageStopEvent): void {
+    const span = this.#messages.get(e.message)?.span;
     if (span === undefined) return;
     const type = messageErrorType(e.message);
     if (type !== undefined) failed(span, type);
     span.end();
   }
 
-  messageException(e: MessageExceptionEvent, record: MessageRecord): void {
-    const span = record.span;
+  messageException(e: MessageExceptionEvent): void {
+    const span = this.#messages.get(e.message)?.span;
     if (span === undefined) return;
     if (e.error instanceof Error) span.recordException(e.error);
     failed(span, errorType(e.error));
@@ -138,30 +127,36 @@ export class Traces {
 
   batchStart(e: BatchProcessorStartEvent): void {
     const tracer = this.#tracer;
-    if (tracer === undefined || e.messages.length === 0) return;
+    const messages = e.messages;
+    if (tracer === undefined || messages.length === 0) return;
+    const first = messages[0] as Message;
+    const target = this.#messages.get(first)?.target ?? this.#targets.forMessage(e.pipeline, first);
+    const span = tracer.startSpan(
+      target.processName,
+      {
+        kind: SpanKind.CONSUMER,
+        root: true,
+        attributes: {
+          ...target.spanAttributes,
+          [MESSAGING_BATCH_MESSAGE_COUNT]: messages.length,
+          [SLUICE_BATCHER]: e.batcher,
+        },
+      },
+      ROOT_CONTEXT,
+    );
+    this.#batches.set(e.batchInfo, span);
+    if (!span.isRecording()) return;
+    // One link per message: to the context it was created in, else to its process span.
     const links: Link[] = [];
-    let target: Target | undefined;
-    let mixed = false;
-    for (const message of e.messages) {
+    for (const message of messages) {
       const r = this.#messages.get(message);
-      const t = r?.target ?? this.#targets.of(e.pipeline, sourceOf(message, undefined));
-      if (target === undefined) target = t;
-      else if (t.destination !== target.destination) mixed = true;
-      const context = r?.creation ?? r?.span?.spanContext();
+      const context =
+        r?.creation ??
+        r?.span.spanContext() ??
+        extractCreation(carrierOf(message.metadata, target.system));
       if (context !== undefined) links.push({ context });
     }
-    const t = target as Target;
-    const span = tracer.startSpan(mixed ? 'process' : t.processName, {
-      kind: SpanKind.CONSUMER,
-      root: true,
-      attributes: {
-        ...t.spanAttributes,
-        [MESSAGING_BATCH_MESSAGE_COUNT]: e.messages.length,
-        [SLUICE_BATCHER]: e.batcher,
-      },
-      links,
-    });
-    this.#batches.set(e.batchInfo, span);
+    span.addLinks(links);
   }
 
   batchStop(e: BatchProcessorStopEvent): void {
@@ -185,9 +180,9 @@ export class Traces {
     let target: Target | undefined;
     for (const message of messages) {
       const r = this.#messages.get(message);
-      if (r?.recorded !== true) continue;
+      if (r === undefined) continue;
       target ??= r.target;
-      (links ??= []).push({ context: (r.span as Span).spanContext() });
+      (links ??= []).push({ context: r.span.spanContext() });
     }
     if (links === undefined || target === undefined) return;
     const span = (this.#tracer as Tracer).startSpan(
@@ -213,21 +208,36 @@ export class Traces {
   }
 }
 
+/** The options every process span of `target` starts with, built once. */
+const startOptionsOf = new WeakMap<Target, SpanOptions>();
+function startOptions(target: Target): SpanOptions {
+  let options = startOptionsOf.get(target);
+  if (options === undefined) {
+    options = { kind: SpanKind.CONSUMER, root: true, attributes: target.spanAttributes };
+    startOptionsOf.set(target, options);
+  }
+  return options;
+}
+
 function failed(span: Span, type: string): void {
   span.setAttribute(ERROR_TYPE, type);
   span.setStatus({ code: SpanStatusCode.ERROR });
 }
 
 /** The message's own attributes: id, partition, and the broker's specifics. */
-function setMessageAttributes(span: Span, message: Message, source: MessageSource): void {
+function setMessageAttributes(
+  span: Span,
+  message: Message,
+  system: string,
+  m: Record<string, unknown>,
+): void {
   if (message.id !== undefined) span.setAttribute(MESSAGING_MESSAGE_ID, String(message.id));
-  if (source.partition !== undefined) {
-    span.setAttribute(MESSAGING_DESTINATION_PARTITION_ID, source.partition);
+  if (typeof m['partition'] === 'number') {
+    span.setAttribute(MESSAGING_DESTINATION_PARTITION_ID, String(m['partition']));
   }
-  const m = message.metadata;
-  if (source.system === 'kafka' && typeof m['offset'] === 'string') {
+  if (system === 'kafka' && typeof m['offset'] === 'string') {
     span.setAttribute(MESSAGING_KAFKA_OFFSET, Number(m['offset']));
-  } else if (source.system === 'rabbitmq') {
+  } else if (system === 'rabbitmq') {
     span.setAttribute(MESSAGING_RABBITMQ_ROUTING_KEY, m['routingKey'] as string);
     span.setAttribute(MESSAGING_RABBITMQ_DELIVERY_TAG, m['deliveryTag'] as number);
   }
