@@ -27,6 +27,7 @@ import {
 import { pipelineDefinitionObject } from '@sluice/core/options';
 import { build, type SourceEnd } from '../build.ts';
 import { loadConfig, printable } from '../config/load.ts';
+import type { PipelineConfig } from '../config/schema.ts';
 import {
   exitOnSignal,
   setUp,
@@ -40,6 +41,7 @@ import {
   summarizeError,
   type PipelineView,
 } from '../view/index.ts';
+import { startOtlpTelemetry, type StopTelemetry } from '../telemetry/otlp.ts';
 import { whenChanged } from './progress.ts';
 import { runLogger } from './run-logger.ts';
 import { reportInvalid } from './report.ts';
@@ -76,8 +78,10 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   let end: SourceEnd;
   let lifecycle: Lifecycle;
   let total: number | undefined;
+  let config: PipelineConfig;
   try {
     const loaded = loadConfig(file);
+    config = loaded.config;
     pipelineName = loaded.config.name;
     ({ definition, end, lifecycle } = await build(loaded, logger));
     if (loaded.config.producer.type === 'generator') {
@@ -89,6 +93,12 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     return reportInvalid(file, error);
   }
 
+  let stopTelemetry: StopTelemetry;
+  try {
+    stopTelemetry = await startOtlpTelemetry(config);
+  } catch (error) {
+    return failedToStart(error);
+  }
   let context: HandlerContext;
   try {
     context = await setUp(lifecycle, definition.context as HandlerContext | undefined);
@@ -205,6 +215,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   }
   logger.info({ ...s, unacked: report.unacked, timedOut: report.timedOut, reason }, summary);
   await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
+  await stopTelemetry();
   logger.flush();
   return code;
 }

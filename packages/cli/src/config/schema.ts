@@ -79,6 +79,16 @@ export const configSchema = z
       .optional()
       .meta({ description: 'Config-level tests, run by `sluice test` (ignored by `run`).' }),
     shutdownTimeout: pipelineDefinitionObject.shape.shutdownTimeout,
+    telemetry: z
+      .object({
+        otlp: z.boolean().default(false).meta({
+          description:
+            'Export traces and metrics over OTLP with `@sluice/otel`, configured by the standard `OTEL_*` environment variables; needs `@opentelemetry/api` and `@opentelemetry/sdk-node` installed.',
+        }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'What the run exports about itself; see docs/otel.md.' }),
   })
   .strict()
   .transform((c) => ({
