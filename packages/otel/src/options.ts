@@ -27,19 +27,19 @@ export const otelOptionsSchema = z
         error: 'expected a TracerProvider (an object with getTracer)',
       })
       .optional()
-      .meta({ description: 'Where spans go; the global provider when absent.' }),
+      .meta({ description: 'A `TracerProvider`: where spans go; the global one when absent.' }),
     meterProvider: z
       .custom<MeterProvider>((v) => typeof (v as MeterProvider)?.getMeter === 'function', {
         error: 'expected a MeterProvider (an object with getMeter)',
       })
       .optional()
-      .meta({ description: 'Where metrics go; the global provider when absent.' }),
+      .meta({ description: 'A `MeterProvider`: where metrics go; the global one when absent.' }),
     traces: z.boolean().default(true).meta({ description: 'Record spans.' }),
     metrics: z.boolean().default(true).meta({ description: 'Record metrics.' }),
-    pipelines: z
-      .record(z.string(), pipelineHintsSchema)
-      .default({})
-      .meta({ description: 'Per pipeline name: what to say about its source.' }),
+    pipelines: z.record(z.string(), pipelineHintsSchema).default({}).meta({
+      description:
+        'By pipeline name: `{ system, destination, consumerGroup }` to report where its messages do not tell (Kafka group, SQS queue, RabbitMQ queue).',
+    }),
   })
   .strict();
 
