@@ -9,7 +9,7 @@ import {
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { instrumentSluice, type SluiceInstrumentation } from '../src/index.ts';
-import { parseTraceparent, producerTrace, testSdk, waitFor, type TestSdk } from './sdk.ts';
+import { parseTraceparent, points, producerTrace, testSdk, waitFor, type TestSdk } from './sdk.ts';
 
 describeWithBroker('kafka', 'traces of a Kafka pipeline', () => {
   let topic: KafkaTestTopic;
@@ -119,5 +119,19 @@ describeWithBroker('kafka', 'traces of a Kafka pipeline', () => {
       spanId: failed?.spanContext().spanId,
     });
     expect(dead[0]?.headers).toMatchObject({ 'sluice-failure-reason': 'RangeError: bad order' });
+
+    // Offset commits are timed as settle operations of the group.
+    const operations = points(await sdk.metric('messaging.client.operation.duration'));
+    expect(operations.map((p) => p.attributes)).toContainEqual({
+      'messaging.system': 'kafka',
+      'messaging.consumer.group.name': groupId,
+      'messaging.operation.type': 'settle',
+      'messaging.operation.name': 'commit',
+      'messaging.destination.name': topic.name,
+    });
+    const consumed = points(await sdk.metric('messaging.client.consumed.messages'));
+    expect(consumed.map((p) => [p.attributes['messaging.consumer.group.name'], p.value])).toEqual([
+      [groupId, 3],
+    ]);
   });
 });

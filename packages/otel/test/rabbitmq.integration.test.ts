@@ -100,4 +100,36 @@ describeWithBroker('rabbitmq', 'traces of a RabbitMQ pipeline', () => {
     ).toBe(3);
     expect(batches.flatMap((s) => s.links)).toHaveLength(3);
   });
+
+  it('leaves a message rejected to the dead-letter exchange with the context it was produced in', async () => {
+    sdk = testSdk();
+    instrumentation = instrumentSluice({
+      tracerProvider: sdk.tracerProvider,
+      meterProvider: sdk.meterProvider,
+    });
+    await queue.publish(1, { headers: () => ({ traceparent: producerTrace.traceparent }) });
+    pipeline = createPipeline({
+      name: 'orders',
+      logger: silentLogger,
+      producer: {
+        module: rabbitmqProducer({
+          url: process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
+          queue: queue.name,
+        }),
+      },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m.fail('rejected'),
+    });
+    await pipeline.start();
+    let dead: Awaited<ReturnType<RabbitMqTestQueue['readDeadLettered']>> = [];
+    await waitFor(
+      'the dead letter',
+      async () => (dead = await queue.readDeadLettered()).length === 1,
+    );
+    // The broker copies the headers: the producer's traceparent, which the process span links to.
+    expect(dead[0]?.headers?.['traceparent']).toBe(producerTrace.traceparent);
+    const span = sdk.spans().find((s) => s.name === `process ${queue.name}`);
+    expect(span?.attributes['error.type']).toBe('_OTHER');
+    expect(span?.links.map((l) => l.context.spanId)).toEqual([producerTrace.spanId]);
+  });
 });
