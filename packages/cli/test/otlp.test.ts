@@ -123,7 +123,19 @@ describe('sluice run with telemetry.otlp', () => {
     );
     expect(code).toBe(1);
     expect(stderr).toContain(
-      'OTLP export needs @opentelemetry/api and @opentelemetry/sdk-node, which are not installed: run `npm install @opentelemetry/api@^1.9.0 @opentelemetry/sdk-node@>=0.200.0`',
+      "telemetry.otlp needs @opentelemetry/api and @opentelemetry/sdk-node, which are not installed: run `npm install '@opentelemetry/api@^1.9.0' '@opentelemetry/sdk-node@>=0.200.0'`",
+    );
+  });
+
+  it('names @sluice/otel too when it is not installed', async () => {
+    const { code, stderr } = await sluice(
+      pipelineFile('missing-otel.yaml', 'telemetry: { otlp: true }'),
+      {},
+      ['@sluice/otel'],
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "telemetry.otlp needs @sluice/otel, which is not installed: run `npm install '@sluice/otel@0.1.0'`",
     );
   });
 

@@ -44,7 +44,7 @@ export async function startOtlp(
     throw new SluiceError<'ERR_MISSING_LIBRARY'>(
       'ERR_MISSING_LIBRARY',
       `OTLP export needs ${names.join(' and ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed: ` +
-        `run \`npm install ${missing.map(([pkg, range]) => `${pkg}@${range}`).join(' ')}\``,
+        `run \`npm install ${missing.map(([pkg, range]) => `'${pkg}@${range}'`).join(' ')}\``,
     );
   }
   const { NodeSDK } = require('@opentelemetry/sdk-node') as {
