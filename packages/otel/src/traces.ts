@@ -198,6 +198,7 @@ export class Traces {
         },
         links,
       },
+      ROOT_CONTEXT,
     );
     span.end();
   }
