@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { createPipeline, silentLogger, type Pipeline } from '@sluice/core';
+import diagnostics from 'node:diagnostics_channel';
+import { createPipeline, pipelineChannels, silentLogger, type Pipeline } from '@sluice/core';
 import { testBatch, testMessage, testProducer } from '@sluice/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { instrumentSluice, type SluiceInstrumentation } from '../src/index.ts';
@@ -167,7 +168,30 @@ describe('sampled out', () => {
   });
 });
 
+describe('options', () => {
+  it('refuses a bad option, naming it and the value given', () => {
+    expect(() => instrumentSluice({ traces: 'yes' as unknown as boolean })).toThrow(
+      /traces: expected boolean.*got 'yes'/,
+    );
+  });
+});
+
 describe('disable', () => {
+  it('leaves no subscriber on any channel, so the pipeline pays nothing again', () => {
+    sdk = testSdk();
+    const names = [
+      ...Object.values(pipelineChannels),
+      'sluice:producer:outgoing',
+      'sluice:kafka:fetch',
+      'sluice:kafka:commit',
+      'sluice:sqs:receive:stop',
+    ];
+    instrumentation = instrumentSluice({ tracerProvider: sdk.tracerProvider });
+    expect(names.some((n) => diagnostics.channel(n).hasSubscribers)).toBe(true);
+    instrumentation.disable();
+    expect(names.filter((n) => diagnostics.channel(n).hasSubscribers)).toEqual([]);
+  });
+
   it('stops listening', async () => {
     start();
     instrumentation?.disable();
