@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ok, registryProblem, run } from './run.ts';
 
-const PACKAGES = ['core', 'testing', 'producers', 'cli'] as const;
+const PACKAGES = ['core', 'testing', 'producers', 'otel', 'cli'] as const;
 const skip = await registryProblem();
 
 describe.skipIf(skip !== undefined)('the packed packages, in an app of their own', () => {

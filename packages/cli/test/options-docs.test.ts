@@ -26,6 +26,7 @@ describe('the option tables in the docs', () => {
       'rabbitmq',
       'redis',
       'nats',
+      'otel',
       'pipeline',
       'processor',
       'batcher',

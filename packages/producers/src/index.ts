@@ -6,3 +6,4 @@
  * with the fixtures, in `@sluice/producers/testing`.
  */
 export { BrokerError, isBrokerError, type BrokerErrorCode, type BrokerKind } from './errors.ts';
+export { outgoingChannel, type OutgoingEvent } from './internal/outgoing.ts';

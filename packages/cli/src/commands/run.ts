@@ -27,6 +27,7 @@ import {
 import { pipelineDefinitionObject } from '@sluice/core/options';
 import { build, type SourceEnd } from '../build.ts';
 import { loadConfig, printable } from '../config/load.ts';
+import type { PipelineConfig } from '../config/schema.ts';
 import {
   exitOnSignal,
   setUp,
@@ -41,6 +42,7 @@ import {
   type PipelineView,
 } from '../view/index.ts';
 import { serveMetrics, type MetricsEndpoint } from './metrics.ts';
+import { startOtlpTelemetry, type StopTelemetry } from '../telemetry/otlp.ts';
 import { whenChanged } from './progress.ts';
 import { runLogger } from './run-logger.ts';
 import { reportInvalid } from './report.ts';
@@ -77,11 +79,11 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   let end: SourceEnd;
   let lifecycle: Lifecycle;
   let total: number | undefined;
-  let telemetry;
+  let config: PipelineConfig;
   try {
     const loaded = loadConfig(file);
+    config = loaded.config;
     pipelineName = loaded.config.name;
-    telemetry = loaded.config.telemetry;
     ({ definition, end, lifecycle } = await build(loaded, logger));
     if (loaded.config.producer.type === 'generator') {
       const { count } = loaded.config.producer;
@@ -92,6 +94,12 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     return reportInvalid(file, error);
   }
 
+  let stopTelemetry: StopTelemetry;
+  try {
+    stopTelemetry = await startOtlpTelemetry(config);
+  } catch (error) {
+    return failedToStart(error);
+  }
   let context: HandlerContext;
   try {
     context = await setUp(lifecycle, definition.context as HandlerContext | undefined);
@@ -106,9 +114,9 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     return reportInvalid(file, error);
   }
   let metrics: MetricsEndpoint | undefined;
-  if (telemetry?.prometheus !== undefined) {
+  if (config.telemetry?.prometheus !== undefined) {
     try {
-      metrics = await serveMetrics(telemetry.prometheus, logger);
+      metrics = await serveMetrics(config.telemetry.prometheus, logger);
     } catch (error) {
       await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
       return failedToStart(error);
@@ -226,6 +234,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   logger.info({ ...s, unacked: report.unacked, timedOut: report.timedOut, reason }, summary);
   await metrics?.close();
   await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
+  await stopTelemetry();
   logger.flush();
   return code;
 }

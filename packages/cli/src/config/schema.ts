@@ -83,12 +83,16 @@ export const configSchema = z
     telemetry: z
       .object({
         prometheus: prometheusConfigSchema.optional(),
+        otlp: z.boolean().default(false).meta({
+          description:
+            'Export traces and metrics over OTLP with `@sluice/otel`, configured by the standard `OTEL_*` environment variables; needs `@opentelemetry/api` and `@opentelemetry/sdk-node` installed.',
+        }),
       })
       .strict()
       .optional()
       .meta({
         description:
-          'Exporters `sluice run` starts with the pipeline (docs/prometheus.md); none by default.',
+          'What `sluice run` exports about itself, started with the pipeline: a Prometheus endpoint (docs/prometheus.md) and OTLP traces and metrics (docs/otel.md); none by default.',
       }),
   })
   .strict()

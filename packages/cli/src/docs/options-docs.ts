@@ -13,6 +13,7 @@ import { rabbitmqOptionsObject } from '@sluice/producers/rabbitmq/options';
 import { redisOptionsObject } from '@sluice/producers/redis/options';
 import { sqsOptionsObject } from '@sluice/producers/sqs/options';
 import { exporterOptionsSchema, serverOptionsSchema } from '@sluice/prometheus/options';
+import { otelOptionsSchema } from '@sluice/otel/options';
 import type { z } from 'zod';
 import { producerCommonOptions } from '../config/producer-schema.ts';
 import { configSchema } from '../config/schema.ts';
@@ -33,6 +34,7 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { name: 'rabbitmq', doc: 'docs/producers/rabbitmq.md', schema: rabbitmqOptionsObject },
   { name: 'redis', doc: 'docs/producers/redis.md', schema: redisOptionsObject },
   { name: 'nats', doc: 'docs/producers/nats.md', schema: natsOptionsObject },
+  { name: 'otel', doc: 'docs/otel.md', schema: otelOptionsSchema },
   // The file's own keys; processors, batchers and producers have their tables.
   { name: 'pipeline', doc: 'docs/config.md', schema: configSchema, shallow: true },
   { name: 'processor', doc: 'docs/config.md', schema: processorSchema },

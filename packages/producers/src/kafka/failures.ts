@@ -6,6 +6,7 @@
  */
 import type { Logger } from '@sluice/core';
 import { openWithTimeout } from '../internal/timeout.ts';
+import { outgoingHeaders } from '../internal/outgoing.ts';
 import { retryDelay } from '../internal/retry.ts';
 import type { KafkaClient, KafkaGroupConsumer, KafkaPublisher } from './client.ts';
 import { FAILURE_REASON_HEADER, describeReason, toHeaders } from './headers.ts';
@@ -134,6 +135,7 @@ export class Failures {
               'sluice-topic': s.topic,
               'sluice-partition': String(s.partition),
               'sluice-offset': e.record.offset,
+              ...outgoingHeaders('kafka', dlqTopic, 'dead-letter', e),
             },
           },
         ]),

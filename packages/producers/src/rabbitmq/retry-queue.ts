@@ -9,6 +9,7 @@ import type { Message } from '@sluice/core';
 import { ATTEMPTS_HEADER } from './ack-policy.ts';
 import type { RabbitMqChannel } from './client.ts';
 import { deliveryOf } from './message.ts';
+import { outgoingHeaders } from '../internal/outgoing.ts';
 
 /** One failed message to republish: its `attempt`-th failure, back after `delayMs`. */
 export interface Retry {
@@ -32,6 +33,10 @@ export function republish(channel: RabbitMqChannel, retryQueue: string, retry: R
     ...(d.replyTo !== undefined && { replyTo: d.replyTo }),
     persistent: d.deliveryMode === 2,
     expiration: retry.delayMs,
-    headers: { ...d.headers, [ATTEMPTS_HEADER]: retry.attempt },
+    headers: {
+      ...d.headers,
+      ...outgoingHeaders('rabbitmq', retryQueue, 'retry', retry.message.ackData),
+      [ATTEMPTS_HEADER]: retry.attempt,
+    },
   });
 }

@@ -107,7 +107,11 @@ export class SqsAcknowledger implements Acknowledger {
           break;
         }
         case 'deadLetter':
-          toDeadLetter.push({ message: data.message, reason: failureReason(m.status) });
+          toDeadLetter.push({
+            message: data.message,
+            reason: failureReason(m.status),
+            source: data,
+          });
           break;
       }
     }

@@ -9,6 +9,7 @@ import { redactUrl, type Logger } from '@sluice/core';
 import { callBatch, type FailedEntry, type RetryPolicy } from './batch-call.ts';
 import type { SqsClient, SqsMessage, SqsMessageAttribute } from './client.ts';
 import { chunk } from '../internal/coalescer.ts';
+import { outgoingHeaders } from '../internal/outgoing.ts';
 import { channels } from './telemetry.ts';
 
 /** The message attribute that carries why a message was dead-lettered. */
@@ -22,6 +23,8 @@ const MAX_REASON_LENGTH = 1024;
 export interface DeadLetter {
   readonly message: SqsMessage;
   readonly reason: unknown;
+  /** The pipeline message's `ackData`, for the outgoing-headers hook. */
+  readonly source?: unknown;
 }
 
 export interface DeadLetterOptions {
@@ -48,7 +51,11 @@ export async function sendToDeadLetterQueue(
             entries.map(({ id, entry }) => ({
               id,
               body: entry.message.body,
-              messageAttributes: withReason(entry.message.messageAttributes, entry.reason),
+              messageAttributes: withReason(
+                entry.message.messageAttributes,
+                entry.reason,
+                outgoingHeaders('aws_sqs', o.deadLetterQueueUrl, 'dead-letter', entry.source),
+              ),
               ...(fifo && {
                 messageGroupId: entry.message.attributes['MessageGroupId'] ?? 'sluice-dead-letter',
                 messageDeduplicationId: entry.message.messageId,
@@ -90,8 +97,14 @@ export async function sendToDeadLetterQueue(
 function withReason(
   attributes: Readonly<Record<string, SqsMessageAttribute>>,
   reason: unknown,
+  extra: Readonly<Record<string, string>> | undefined,
 ): Record<string, SqsMessageAttribute> {
   const out = { ...attributes };
+  for (const name in extra) {
+    if (Object.keys(out).length < MAX_ATTRIBUTES - 1 || name in out) {
+      out[name] = { dataType: 'String', stringValue: extra[name] as string };
+    }
+  }
   if (Object.keys(out).length < MAX_ATTRIBUTES || FAILURE_REASON_ATTRIBUTE in out) {
     out[FAILURE_REASON_ATTRIBUTE] = { dataType: 'String', stringValue: describeReason(reason) };
   }
