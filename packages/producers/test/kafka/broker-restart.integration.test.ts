@@ -203,7 +203,7 @@ forEachKafkaClient((client, group) =>
           const error = (e as KafkaErrorEvent).error;
           return (
             isBrokerError(error, 'ERR_BROKER_UNREACHABLE') &&
-            error.message.includes('127.0.0.1:9092')
+            error.message.includes(kafkaTestBrokers()[0] ?? '127.0.0.1:9092')
           );
         };
         await waitFor(() => errors.some(unreachable), 'a report that Kafka is unreachable', 30_000);
