@@ -16,7 +16,7 @@ import type { BrokerError } from '../errors.ts';
 import { jitteredDelay, type Backoff } from '../internal/retry.ts';
 import type { KafkaConsumerOptions, KafkaFetchedBatch, KafkaTopicPartition } from './client.ts';
 import { hasApiId } from './platformatic-support.ts';
-import { decodePartition, type RawRecordsBatch } from './platformatic-records.ts';
+import { decodePartition, nextOffset, type RawRecordsBatch } from './platformatic-records.ts';
 
 /** The parts of a fetch response the loop reads. */
 interface FetchResponse {
@@ -36,6 +36,15 @@ const FETCH_BACKOFF: Backoff = { initial: 200, max: 10_000 };
 /** ListOffsets timestamps: the earliest and the latest offset. */
 const EARLIEST = -2n;
 const LATEST = -1n;
+
+/** One partition's part of a fetch response, not decoded yet. */
+interface Arrived {
+  readonly topic: string;
+  readonly partition: number;
+  readonly high: bigint;
+  readonly batches: readonly RawRecordsBatch[];
+  readonly from: bigint;
+}
 
 interface Position {
   readonly topic: string;
@@ -167,8 +176,14 @@ export class Fetcher {
               this.#fetchFailed(fetchError, sent);
             } else {
               this.#failures = 0;
-              this.#deliver(response as FetchResponse, topics, sent);
+              // Positions first, then the next fetch goes out, then the
+              // records are handed on while the broker prepares it.
+              const arrived = this.#advance(response as FetchResponse, topics, sent);
               this.#kick();
+              for (const a of arrived) {
+                const batch = decodePartition(a.topic, a.partition, a.high, a.batches, a.from);
+                if (batch !== undefined && batch.records.length > 0) this.#c.onBatch(batch);
+              }
             }
           },
         );
@@ -176,11 +191,13 @@ export class Fetcher {
     });
   }
 
-  #deliver(
+  /** Moves each partition's position past what arrived; returns what to decode, from where. */
+  #advance(
     response: FetchResponse,
     topics: ReadonlyMap<string, string>,
     sent: ReadonlyMap<string, Position>,
-  ): void {
+  ): Arrived[] {
+    const arrived: Arrived[] = [];
     for (const t of response.responses) {
       const topic = topics.get(t.topicId);
       if (topic === undefined) continue;
@@ -188,12 +205,19 @@ export class Fetcher {
         const p = sent.get(`${topic}:${r.partitionIndex}`);
         if (p?.offset === undefined || r.records === undefined) continue;
         const batches = r.records as unknown as readonly RawRecordsBatch[];
-        const decoded = decodePartition(topic, p.partition, r.highWatermark, batches, p.offset);
-        if (decoded === undefined) continue;
-        p.offset = decoded.next;
-        if (decoded.batch.records.length > 0) this.#c.onBatch(decoded.batch);
+        const next = nextOffset(batches);
+        if (next === undefined) continue;
+        arrived.push({
+          topic,
+          partition: p.partition,
+          high: r.highWatermark,
+          batches,
+          from: p.offset,
+        });
+        p.offset = next;
       }
     }
+    return arrived;
   }
 
   /** An out-of-range position starts again where `fromBeginning` says; anything else waits and retries. */

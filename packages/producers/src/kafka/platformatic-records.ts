@@ -64,10 +64,15 @@ class FetchedRecord implements KafkaFetchedRecord {
   }
 }
 
+/** The next offset to fetch after `batches` (past control batches too); undefined for none. */
+export function nextOffset(batches: readonly RawRecordsBatch[]): bigint | undefined {
+  const last = batches.at(-1);
+  return last === undefined ? undefined : last.firstOffset + BigInt(last.lastOffsetDelta) + 1n;
+}
+
 /**
- * The records of one partition's batches from offset `from` on, and the
- * next offset to fetch (past control batches too), or undefined when the
- * batches held nothing.
+ * The records of one partition's batches from offset `from` on, or
+ * undefined when the batches held nothing.
  */
 export function decodePartition(
   topic: string,
@@ -75,9 +80,8 @@ export function decodePartition(
   highWatermark: bigint,
   batches: readonly RawRecordsBatch[],
   from: bigint,
-): { batch: KafkaFetchedBatch; next: bigint } | undefined {
-  const last = batches.at(-1);
-  if (last === undefined) return undefined;
+): KafkaFetchedBatch | undefined {
+  if (batches.length === 0) return undefined;
   const records: FetchedRecord[] = [];
   // Offsets below 2^53 are exact as numbers: one BigInt per batch, not per record.
   const min = Number(from);
@@ -89,8 +93,5 @@ export function decodePartition(
       if (offset >= min) records.push(new FetchedRecord(offset, r, b.firstTimestamp));
     }
   }
-  return {
-    batch: { topic, partition, highWatermark: String(highWatermark), records },
-    next: last.firstOffset + BigInt(last.lastOffsetDelta) + 1n,
-  };
+  return { topic, partition, highWatermark: String(highWatermark), records };
 }

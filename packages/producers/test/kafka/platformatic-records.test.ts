@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decodePartition, type RawRecordsBatch } from '../../src/kafka/platformatic-records.ts';
+import {
+  decodePartition,
+  nextOffset,
+  type RawRecordsBatch,
+} from '../../src/kafka/platformatic-records.ts';
 
 const record = (offsetDelta: number, value: string, headers: [string, string][] = []) => ({
   offsetDelta,
@@ -19,10 +23,11 @@ const batch = (firstOffset: bigint, n: number, attributes = 0): RawRecordsBatch 
 
 describe('decodePartition (the @platformatic/kafka adapter)', () => {
   it('gives every record from the requested offset on, with offsets, timestamps and the next offset', () => {
-    const decoded = decodePartition('t', 2, 20n, [batch(10n, 3), batch(13n, 2)], 11n);
-    expect(decoded?.next).toBe(15n);
-    expect(decoded?.batch).toMatchObject({ topic: 't', partition: 2, highWatermark: '20' });
-    const records = decoded?.batch.records ?? [];
+    const batches = [batch(10n, 3), batch(13n, 2)];
+    const decoded = decodePartition('t', 2, 20n, batches, 11n);
+    expect(nextOffset(batches)).toBe(15n);
+    expect(decoded).toMatchObject({ topic: 't', partition: 2, highWatermark: '20' });
+    const records = decoded?.records ?? [];
     expect(records.map((r) => r.offset)).toEqual(['11', '12', '13', '14']);
     expect(records.map((r) => String(r.value))).toEqual(['v11', 'v12', 'v13', 'v14']);
     expect(records[0]?.timestamp).toBe('1700000000010');
@@ -30,9 +35,10 @@ describe('decodePartition (the @platformatic/kafka adapter)', () => {
   });
 
   it('skips control batches (transaction markers) yet moves past them', () => {
-    const decoded = decodePartition('t', 0, 10n, [batch(0n, 2), batch(2n, 1, 0b10_0000)], 0n);
-    expect(decoded?.batch.records.map((r) => r.offset)).toEqual(['0', '1']);
-    expect(decoded?.next).toBe(3n);
+    const batches = [batch(0n, 2), batch(2n, 1, 0b10_0000)];
+    const decoded = decodePartition('t', 0, 10n, batches, 0n);
+    expect(decoded?.records.map((r) => r.offset)).toEqual(['0', '1']);
+    expect(nextOffset(batches)).toBe(3n);
   });
 
   it('decodes headers, keeping the first value of a repeated name', () => {
@@ -46,11 +52,12 @@ describe('decodePartition (the @platformatic/kafka adapter)', () => {
         ]),
       ],
     };
-    const [r] = decodePartition('t', 0, 1n, [b], 0n)?.batch.records ?? [];
+    const [r] = decodePartition('t', 0, 1n, [b], 0n)?.records ?? [];
     expect(r?.headers).toEqual({ a: Buffer.from('1'), b: Buffer.from('2') });
   });
 
   it('says nothing for a partition without batches', () => {
     expect(decodePartition('t', 0, 0n, [], 0n)).toBeUndefined();
+    expect(nextOffset([])).toBeUndefined();
   });
 });
