@@ -1,37 +1,43 @@
 /**
- * `npm run bench:kafka`: the Kafka producer against hand-written kafkajs
- * consumers, on the local Kafka (KAFKA_BROKERS, else 127.0.0.1:9092), in the
- * same run. Topics are produced before timing starts; each consumer reads
- * with a fresh group from the beginning, and the clock runs from its first
- * message to its last, so joining the group is not counted.
+ * `npm run bench:kafka`: the Kafka producer on each client library against
+ * the best hand-written consumer loop on each, and Kafka's own Java
+ * consumer, on the local Kafka (KAFKA_BROKERS, else 127.0.0.1:9092), in one
+ * run. Topics are produced before timing starts; every measurement is a
+ * fresh process (bench/src/kafka-bench-run.ts) with a fresh group reading
+ * from the beginning, its clock running from its first message to its last
+ * (joining is not counted). Sides alternate order from round to round; the
+ * table shows medians.
  *
- * A. no-op handler, 6 partitions: Sluice (ordering 'partition') against a
- *    kafkajs `eachBatch` consumer. Target: at least 0.9×.
- * B. a handler that awaits 5 ms, 3 partitions, 1,000 keys: Sluice (ordering
- *    'key', 100 processors) against kafkajs `eachMessage` with
- *    `partitionsConsumedConcurrently: 3`. Target: at least 10×.
- *
- * Each side runs ROUNDS times, alternating which goes first (the machine is
- * shared and noisy), each time with a fresh group; the table shows medians.
+ * A. no-op handler, 6 partitions, values of 64–1,024 B: the Java consumer
+ *    (ConsumerPerformance, its fetch-only rate), kafkajs `eachBatch`, a
+ *    @platformatic/kafka stream, Sluice (ordering 'partition') on each
+ *    adapter. Goal: Sluice on its default adapter ≥ 1.0× the best Node loop
+ *    and ≥ 0.7× Java.
+ * B. a handler that awaits 5 ms, 6 partitions, 1,000 keys: kafkajs
+ *    `eachMessage` (partitionsConsumedConcurrently 6) against Sluice
+ *    (ordering 'key', 100 processors) on each adapter, with the average
+ *    number of busy handlers. Goal: ≥ 10×.
  *
  *   BENCH_KAFKA_N       messages for A (default 200,000); B uses N / 40 (at least 300)
  *   BENCH_KAFKA_ROUNDS  runs per side (default 3)
- *   --smoke             tiny counts, one round, no judging
+ *   --smoke             tiny counts, one round, no Java, no judging
  */
-import { createPipeline, silentLogger } from '@sluice/core';
-import { KafkaJsClient, kafkaProducer } from '@sluice/producers/kafka';
-import { Kafka, logLevel } from 'kafkajs';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { KafkaJsClient } from '@sluice/producers/kafka';
 import { formatRate, median, table } from './stats.ts';
 
+const exec = promisify(execFile);
 const smoke = process.argv.includes('--smoke');
 const N = smoke ? 2_000 : Number(process.env['BENCH_KAFKA_N'] ?? 200_000);
 const NB = Math.max(300, Math.floor(N / 40));
 const ROUNDS = smoke ? 1 : Number(process.env['BENCH_KAFKA_ROUNDS'] ?? 3);
-let groupSeq = 0;
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const client = new KafkaJsClient({ brokers });
-const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
-const run = `${Date.now().toString(36)}`;
+const runner = fileURLToPath(new URL('./kafka-bench-run.js', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = Date.now().toString(36);
 
 async function makeTopic(name: string, partitions: number, count: number): Promise<void> {
   const admin = await client.admin();
@@ -42,12 +48,15 @@ async function makeTopic(name: string, partitions: number, count: number): Promi
   }
   const publisher = await client.publisher();
   try {
-    const value = 'x'.repeat(100);
     for (let i = 0; i < count; i += 10_000) {
       const n = Math.min(10_000, count - i);
       await publisher.send(
         name,
-        Array.from({ length: n }, (_, j) => ({ key: `key-${(i + j) % 1000}`, value })),
+        Array.from({ length: n }, (_, j) => ({
+          key: `key-${(i + j) % 1000}`,
+          // 64–1,024 B, spread evenly
+          value: 'x'.repeat(64 + (((i + j) * 7919) % 961)),
+        })),
       );
     }
   } finally {
@@ -64,141 +73,129 @@ async function dropTopics(names: string[]): Promise<void> {
   }
 }
 
-/** Times `count` messages from the first to the last; returns msgs/s. */
-function clock(count: number) {
-  let first = 0;
-  let seen = 0;
-  let done!: (rate: number) => void;
-  const finished = new Promise<number>((r) => (done = r));
-  return {
-    finished,
-    tick(n = 1): void {
-      if (seen === 0) first = performance.now();
-      seen += n;
-      if (seen === count) done((count - 1) / ((performance.now() - first) / 1000));
-    },
-  };
+interface Sample {
+  readonly rate: number;
+  readonly busy?: number;
+  readonly cpuUsPerMsg?: number;
 }
 
-async function kafkajsEachBatch(topic: string, count: number): Promise<number> {
-  const consumer = kafka.consumer({
-    groupId: `bench-kjs-${topic}-${groupSeq++}`,
-    maxWaitTimeInMs: 100,
+/** One side in a fresh Node process. */
+async function node(side: string, topic: string, count: number): Promise<Sample> {
+  const { stdout } = await exec(process.execPath, [runner, side, topic, String(count)], {
+    env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
+    maxBuffer: 1 << 20,
   });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const c = clock(count);
-  await consumer.run({
-    autoCommit: true,
-    eachBatch: ({ batch }) => {
-      for (const m of batch.messages) {
-        void m;
-        c.tick();
-      }
-      return Promise.resolve();
-    },
-  });
-  const rate = await c.finished;
-  await consumer.disconnect();
-  return rate;
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Sample;
 }
 
-async function kafkajsEachMessage(topic: string, count: number): Promise<number> {
-  const consumer = kafka.consumer({
-    groupId: `bench-kjs-${topic}-${groupSeq++}`,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const c = clock(count);
-  await consumer.run({
-    partitionsConsumedConcurrently: 3,
-    eachMessage: async () => {
-      await new Promise((r) => setTimeout(r, 5));
-      c.tick();
-    },
-  });
-  const rate = await c.finished;
-  await consumer.disconnect();
-  return rate;
+/** Kafka's Java consumer (ConsumerPerformance), its fetch-only rate; undefined without the jars. */
+async function java(topic: string, count: number): Promise<Sample | undefined> {
+  try {
+    const { stdout } = await exec(
+      'bash',
+      [
+        'scripts/brokers.sh',
+        'kafka-cli',
+        'org.apache.kafka.tools.ConsumerPerformance',
+        '--bootstrap-server',
+        brokers[0] ?? '127.0.0.1:9092',
+        '--topic',
+        topic,
+        '--messages',
+        String(count),
+        '--group',
+        `bench-java-${topic}-${Date.now().toString(36)}`,
+        '--timeout',
+        '60000',
+      ],
+      { cwd: root, maxBuffer: 1 << 20 },
+    );
+    // header: start.time, end.time, MB, MB.sec, nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+    const line = stdout.trim().split('\n').at(-1) ?? '';
+    const rate = Number(line.split(',').at(-1));
+    return Number.isFinite(rate) && rate > 0 ? { rate } : undefined;
+  } catch (error) {
+    console.log(`(no Java consumer: ${(error as Error).message.split('\n')[0]})`);
+    return undefined;
+  }
 }
 
-async function sluice(
+/** Medians of each side over the rounds, sides in a rotating order. */
+async function measure(
+  sides: readonly string[],
   topic: string,
   count: number,
-  ordering: 'partition' | 'key',
-  concurrency: number,
-  delayMs: number,
-): Promise<number> {
-  const c = clock(count);
-  const pipeline = createPipeline({
-    name: `bench-${ordering}`,
-    logger: silentLogger,
-    producer: {
-      module: kafkaProducer({
-        brokers,
-        groupId: `bench-sluice-${topic}-${groupSeq++}`,
-        topics: [topic],
-        fromBeginning: true,
-        ordering,
-        fetch: { maxWaitTimeInMs: 100 },
-        ...(process.env['BENCH_KAFKA_BUFFER'] !== undefined && {
-          maxBufferedPerPartition: Number(process.env['BENCH_KAFKA_BUFFER']),
-        }),
-      }),
-    },
-    processors: { default: { concurrency } },
-    async handleMessage(_p, m) {
-      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-      c.tick();
-      return m;
-    },
-  });
-  await pipeline.start();
-  const rate = await c.finished;
-  await pipeline.stop();
-  return rate;
+  withJava: boolean,
+): Promise<Map<string, Sample[]>> {
+  const samples = new Map<string, Sample[]>(sides.map((s) => [s, []]));
+  if (withJava) samples.set('java', []);
+  const order = withJava ? ['java', ...sides] : [...sides];
+  for (let r = 0; r < ROUNDS; r++) {
+    const rotated = [...order.slice(r % order.length), ...order.slice(0, r % order.length)];
+    for (const side of rotated) {
+      const s = side === 'java' ? await java(topic, count) : await node(side, topic, count);
+      if (s !== undefined) samples.get(side)?.push(s);
+      console.log(`  round ${r + 1} ${side}: ${s === undefined ? '-' : formatRate(s.rate)}`);
+    }
+  }
+  return samples;
 }
+
+const med = (list: readonly Sample[] | undefined, pick: (s: Sample) => number | undefined) => {
+  const values = (list ?? []).map(pick).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? undefined : median(values);
+};
 
 async function main(): Promise<void> {
   const a = `sluice-bench-a-${run}`;
   const b = `sluice-bench-b-${run}`;
-  console.log(`producing ${N} messages (A, 6 partitions) and ${NB} (B, 3 partitions)…`);
+  console.log(`producing ${N} messages (A) and ${NB} (B), 6 partitions each…`);
   await makeTopic(a, 6, N);
-  await makeTopic(b, 3, NB);
+  await makeTopic(b, 6, NB);
   try {
-    const samples = {
-      aK: [] as number[],
-      aS: [] as number[],
-      bK: [] as number[],
-      bS: [] as number[],
-    };
-    for (let r = 0; r < ROUNDS; r++) {
-      const kafkajsA = () => kafkajsEachBatch(a, N).then((x) => samples.aK.push(x));
-      const sluiceA = () => sluice(a, N, 'partition', 6, 0).then((x) => samples.aS.push(x));
-      const kafkajsB = () => kafkajsEachMessage(b, NB).then((x) => samples.bK.push(x));
-      const sluiceB = () => sluice(b, NB, 'key', 100, 5).then((x) => samples.bS.push(x));
-      for (const step of r % 2 === 0 ? [kafkajsA, sluiceA] : [sluiceA, kafkajsA]) await step();
-      // B's kafkajs side is slow (N/40 × 5 ms / 3): once is enough
-      if (r === 0) await kafkajsB();
-      await sluiceB();
-    }
-    const aKafkajs = median(samples.aK);
-    const aSluice = median(samples.aS);
-    const bKafkajs = median(samples.bK);
-    const bSluice = median(samples.bS);
-    const rows = [
-      ['A no-op, kafkajs eachBatch', formatRate(aKafkajs), ''],
-      ['A no-op, Sluice (partition)', formatRate(aSluice), `${(aSluice / aKafkajs).toFixed(2)}×`],
-      ['B 5 ms, kafkajs eachMessage ×3', formatRate(bKafkajs), ''],
-      ['B 5 ms, Sluice (key, 100)', formatRate(bSluice), `${(bSluice / bKafkajs).toFixed(1)}×`],
+    console.log('A: no-op handler');
+    const sidesA = [
+      'kafkajs-batch',
+      'platformatic-stream',
+      'sluice-kafkajs',
+      'sluice-platformatic',
     ];
-    console.log(table(['scenario', 'msgs/s', 'ratio'], rows));
-    if (!smoke) {
-      console.log(
-        `A: ${(aSluice / aKafkajs).toFixed(2)}× (target ≥ 0.9×), B: ${(bSluice / bKafkajs).toFixed(1)}× (target ≥ 10×)`,
-      );
-    }
+    const A = await measure(sidesA, a, N, !smoke);
+    console.log('B: 5 ms handler, 1,000 keys');
+    const sidesB = ['kafkajs-each-5ms', 'sluice-kafkajs-5ms', 'sluice-platformatic-5ms'];
+    const B = await measure(sidesB, b, NB, false);
+
+    const rate = (m: Map<string, Sample[]>, side: string) => med(m.get(side), (s) => s.rate);
+    const cpu = (m: Map<string, Sample[]>, side: string) => med(m.get(side), (s) => s.cpuUsPerMsg);
+    const javaRate = rate(A, 'java');
+    const bestNode = Math.max(rate(A, 'kafkajs-batch') ?? 0, rate(A, 'platformatic-stream') ?? 0);
+    const vs = (x: number | undefined, base: number | undefined) =>
+      x === undefined || base === undefined || base === 0 ? '' : `${(x / base).toFixed(2)}×`;
+    const us = (x: number | undefined) => (x === undefined ? '' : x.toFixed(1));
+    const rowsA = [
+      ['A Java consumer (fetch rate)', javaRate === undefined ? '-' : formatRate(javaRate), '', ''],
+      ...sidesA.map((side) => [
+        `A ${side}`,
+        formatRate(rate(A, side) ?? 0),
+        vs(rate(A, side), bestNode),
+        vs(rate(A, side), javaRate),
+        us(cpu(A, side)),
+      ]),
+    ];
+    console.log(table(['scenario', 'msgs/s', 'vs best Node loop', 'vs Java', 'CPU µs/msg'], rowsA));
+    const base = rate(B, 'kafkajs-each-5ms');
+    const rowsB = sidesB.map((side) => [
+      `B ${side}`,
+      formatRate(rate(B, side) ?? 0),
+      vs(rate(B, side), base),
+      side.startsWith('sluice') ? (med(B.get(side), (s) => s.busy)?.toFixed(0) ?? '') : '',
+    ]);
+    console.log(
+      table(['scenario', 'msgs/s', 'vs kafkajs eachMessage', 'busy handlers (avg of 100)'], rowsB),
+    );
+    console.log(
+      `(${ROUNDS} rounds, medians, each a fresh process; the machine may be shared: compare ratios, not rates)`,
+    );
   } finally {
     await dropTopics([a, b]);
   }

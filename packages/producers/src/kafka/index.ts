@@ -9,6 +9,7 @@ export {
   kafkaOptionsObject,
   kafkaOptionsRules,
   kafkaOptionsSchema,
+  type KafkaClientLibrary,
   type KafkaOnFailure,
   type KafkaOrdering,
   type KafkaProducerOptions,
@@ -53,3 +54,4 @@ export type {
   KafkaTopicSpec,
 } from './admin.ts';
 export { KafkaJsClient } from './kafkajs-client.ts';
+export { PlatformaticClient, type PlatformaticClientConfig } from './platformatic-client.ts';

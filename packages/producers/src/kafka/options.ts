@@ -38,6 +38,10 @@ const sasl = z
   })
   .strict();
 
+/** The client libraries the producer can build its client on. */
+export const kafkaClientLibrary = z.enum(['kafkajs', 'platformatic']);
+export type KafkaClientLibrary = z.infer<typeof kafkaClientLibrary>;
+
 /** SASL credentials, passed through to the client library as they are. */
 export type KafkaSasl = z.input<typeof sasl>;
 
@@ -186,14 +190,18 @@ export const kafkaOptionsObject = z
         'The longest one call to Kafka may take, in ms (connect and list topics at start, commit, dead-letter connect and send, leave at stop); a call that outlives it fails with `ERR_BROKER_TIMEOUT`.',
     }),
     client: z
-      .custom<KafkaClient>(
-        (v) =>
-          typeof v === 'object' && v !== null && typeof (v as KafkaClient).admin === 'function',
-        { error: 'expected a KafkaClient' },
-      )
-      .optional()
+      .union([
+        kafkaClientLibrary,
+        z.custom<KafkaClient>(
+          (v) =>
+            typeof v === 'object' && v !== null && typeof (v as KafkaClient).admin === 'function',
+          { error: "expected 'kafkajs', 'platformatic' or a KafkaClient" },
+        ),
+      ])
+      .default('kafkajs')
       .meta({
-        description: 'A client to use instead of a `KafkaJsClient` built from the options above.',
+        description:
+          "The client library: `'kafkajs'` (kafkajs 2.2), `'platformatic'` (@platformatic/kafka 1.x, install it beside Sluice), or a `KafkaClient` of your own, used instead of one built from the options above.",
       }),
   })
   .strict();
@@ -210,7 +218,11 @@ export function kafkaOptionsRules(
 ): void {
   const issue = (path: string, message: string) =>
     ctx.addIssue({ code: 'custom', path: [path], message });
-  if (o.brokers === undefined && o.client === undefined && kafkaBrokersFromEnv() === undefined) {
+  if (
+    o.brokers === undefined &&
+    typeof o.client === 'string' &&
+    kafkaBrokersFromEnv() === undefined
+  ) {
     issue('brokers', MISSING_BROKERS);
   }
   if (o.onFailure === 'dlq' && o.dlq === undefined) {

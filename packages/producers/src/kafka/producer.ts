@@ -13,7 +13,13 @@ import { KafkaJsClient } from './kafkajs-client.ts';
 import { loadKafkaJs } from './kafkajs-support.ts';
 import { KafkaConsumer } from './consumer.ts';
 import type { HaltedPartition, KafkaMessageMetadata } from './message.ts';
-import { resolveKafkaOptions, type KafkaProducerOptions } from './options.ts';
+import {
+  resolveKafkaOptions,
+  type KafkaProducerOptions,
+  type ResolvedKafkaOptions,
+} from './options.ts';
+import { PlatformaticClient } from './platformatic-client.ts';
+import { loadPlatformatic } from './platformatic-support.ts';
 
 /**
  * The producer module, plus controls for halted partitions. Its messages
@@ -52,18 +58,12 @@ export interface KafkaProducerModule extends ProducerModule<
  */
 export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModule {
   const o = resolveKafkaOptions(options);
-  // A missing kafkajs is reported here, where the producer is written, not at start.
-  if (o.client === undefined) loadKafkaJs();
+  // A missing library is reported here, where the producer is written, not at start.
+  if (o.client === 'kafkajs') loadKafkaJs();
+  if (o.client === 'platformatic') loadPlatformatic();
   const members: KafkaConsumer[] = [];
-  let client: KafkaClient | undefined = o.client;
-  const getClient = (): KafkaClient =>
-    (client ??= new KafkaJsClient({
-      clientId: o.clientId,
-      // Defined: the options require brokers (or KAFKA_BROKERS) when no client is given.
-      brokers: [...(o.brokers ?? [])],
-      ...(o.ssl !== undefined && { ssl: o.ssl as never }),
-      ...(o.sasl !== undefined && { sasl: o.sasl as never }),
-    }));
+  let client: KafkaClient | undefined = typeof o.client === 'string' ? undefined : o.client;
+  const getClient = (): KafkaClient => (client ??= buildClient(o));
   const topicIndex = new Map(o.topics.map((t, i) => [t, i]));
   const partitionBy: PartitionBy =
     o.ordering === 'key'
@@ -144,6 +144,18 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
     halted: () => members.flatMap((m) => m.halted()),
     resume: (filter) => members.reduce((n, m) => n + m.resume(filter), 0),
   };
+}
+
+/** The client the options name, connected as they say. */
+function buildClient(o: ResolvedKafkaOptions): KafkaClient {
+  const config = {
+    clientId: o.clientId,
+    // Defined: the options require brokers (or KAFKA_BROKERS) when no client is given.
+    brokers: [...(o.brokers ?? [])],
+    ...(o.ssl !== undefined && { ssl: o.ssl as never }),
+    ...(o.sasl !== undefined && { sasl: o.sasl as never }),
+  };
+  return o.client === 'platformatic' ? new PlatformaticClient(config) : new KafkaJsClient(config);
 }
 
 /**

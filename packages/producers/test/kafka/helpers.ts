@@ -1,4 +1,5 @@
 import type { Logger } from '@sluice/core';
+import type { KafkaClientLibrary } from '../../src/kafka/options.ts';
 import { kafkaTestBrokers } from '../../src/kafka/testing.ts';
 
 /** A logger that keeps what it is told, for assertions, and prints nothing. */
@@ -58,3 +59,26 @@ export const fastGroup = {
   commitInterval: 200,
   fetch: { maxWaitTimeInMs: 100 },
 } as const;
+
+/** The client libraries the producer's contract runs on: every integration test runs on each. */
+export const KAFKA_CLIENTS = [
+  'kafkajs',
+  'platformatic',
+] as const satisfies readonly KafkaClientLibrary[];
+
+/** {@link fastGroup} with the client library to test. */
+export type TestGroup = typeof fastGroup & { readonly client: KafkaClientLibrary };
+
+/**
+ * Declares a suite once per client library (`describe` names end with
+ * `[kafkajs]` or `[platformatic]`): the contract every adapter keeps.
+ * `SLUICE_KAFKA_CLIENTS` (comma-separated) narrows the list, e.g. to run
+ * one adapter's suite under another Node.
+ */
+export function forEachKafkaClient(suite: (client: KafkaClientLibrary, group: TestGroup) => void) {
+  const only = process.env['SLUICE_KAFKA_CLIENTS']?.split(',').map((c) => c.trim());
+  for (const client of KAFKA_CLIENTS) {
+    if (only !== undefined && !only.includes(client)) continue;
+    suite(client, { ...fastGroup, client });
+  }
+}

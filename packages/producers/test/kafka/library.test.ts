@@ -66,3 +66,40 @@ describe('kafkajs, loaded at first use', () => {
     expect(kafkajsLoaded()).toBe(true);
   });
 });
+
+describe('@platformatic/kafka, loaded at first use', () => {
+  const loaded = () =>
+    Object.keys(require.cache).some((file) =>
+      /[\\/]node_modules[\\/]@platformatic[\\/]kafka[\\/]/.test(file),
+    );
+
+  it('is not loaded by importing @sluice/producers/kafka', async () => {
+    await import('../../src/kafka/index.ts');
+    expect(loaded()).toBe(false);
+  });
+
+  it("is reported as ERR_MISSING_LIBRARY, with the install command, by kafkaProducer({ client: 'platformatic' })", async () => {
+    resolver._resolveFilename = function (this: unknown, request, ...rest) {
+      if (request === '@platformatic/kafka') {
+        throw Object.assign(new Error("Cannot find module '@platformatic/kafka'"), {
+          code: 'MODULE_NOT_FOUND',
+        });
+      }
+      return resolve.call(this, request, ...rest);
+    };
+    const { PlatformaticClient, kafkaProducer } = await import('../../src/kafka/index.ts');
+    const expected: unknown = expect.objectContaining({
+      code: 'ERR_MISSING_LIBRARY',
+      message: expect.stringContaining('run `npm install @platformatic/kafka@^1.35.0`') as unknown,
+    });
+    expect(() => new PlatformaticClient({ brokers: ['kafka-1:9092'] })).toThrow(expected);
+    expect(() =>
+      kafkaProducer({
+        client: 'platformatic',
+        brokers: ['kafka-1:9092'],
+        groupId: 'g',
+        topics: ['t'],
+      }),
+    ).toThrow(expected);
+  });
+});
