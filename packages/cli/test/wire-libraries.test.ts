@@ -1,6 +1,7 @@
 /**
  * A broker's client library loads only when a pipeline of that broker is
- * built: the built `sluice`, run with kafkajs, amqplib (and the AWS SDK)
+ * built: the built `sluice`, run with kafkajs, amqplib, redis, the NATS
+ * client (and the AWS SDK)
  * made unresolvable, still prints its schema, checks files and runs
  * pipelines of other producers.
  */
@@ -12,7 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, '../dist/bin.js');
 const HIDE = resolve(import.meta.dirname, 'fixtures/hide-packages.js');
-const ALL = ['kafkajs', 'amqplib', '@aws-sdk/client-sqs'];
+const ALL = [
+  'kafkajs',
+  'amqplib',
+  '@aws-sdk/client-sqs',
+  'redis',
+  '@nats-io/jetstream',
+  '@nats-io/transport-node',
+];
 let dir = '';
 
 beforeAll(() => {
