@@ -101,6 +101,7 @@ export function streamFaultScenarios(broker: StreamBroker): void {
         60_000,
         () => progress(second),
       );
+      await waitFor('the second consumer to start', () => second.started());
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
       const { lost, duplicates, duplicated } = tally(total, first.handled, second.handled);
@@ -152,6 +153,7 @@ export function streamFaultScenarios(broker: StreamBroker): void {
         60_000,
         () => progress(c),
       );
+      await waitFor('the consumer to start', () => c.started());
       c.child.kill('SIGTERM');
       expect(await c.exited).toBe(0);
       const { lost, duplicates, duplicated } = tally(total, c.handled);
@@ -177,6 +179,9 @@ export function streamFaultScenarios(broker: StreamBroker): void {
       const batched = { LEDGER_BATCH_SIZE: '50', LEDGER_BATCH_TIMEOUT: '10000' };
       const first = consumer(stream, batched);
       await waitFor('the first consumer to output 100 messages', () => first.handled.length >= 100);
+      // Its SIGTERM handler is installed once start() has resolved, which
+      // can be after the first batches are out.
+      await waitFor('the first consumer to start', () => first.started());
       const atSignal = first.handled.length;
       first.child.kill('SIGTERM');
       expect(await orHung(first.exited, 20_000)).toBe(0);
@@ -192,6 +197,7 @@ export function streamFaultScenarios(broker: StreamBroker): void {
         60_000,
         () => progress(second),
       );
+      await waitFor('the second consumer to start', () => second.started());
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
       const { lost, duplicates } = tally(total, first.handled, second.handled);
