@@ -38,7 +38,8 @@ export interface BuiltProducer extends SourceEnd {
  * a caller in code would pass (and warns about deprecated keys once).
  *
  * A broker producer's package subpath is imported here, when a pipeline of
- * that type is built: an SQS pipeline runs without kafkajs or amqplib.
+ * that type is built: an SQS pipeline runs without kafkajs, amqplib, redis or
+ * the NATS client.
  */
 export async function producerFor(
   producer: PipelineConfig['producer'],
@@ -86,6 +87,20 @@ export async function producerFor(
       return {
         ...end,
         module: kafkaProducer(brokerOptions(input) as Parameters<typeof kafkaProducer>[0]),
+      };
+    }
+    case 'redis': {
+      const { redisProducer } = await import('@sluice/producers/redis');
+      return {
+        ...end,
+        module: redisProducer(brokerOptions(input) as Parameters<typeof redisProducer>[0]),
+      };
+    }
+    case 'nats': {
+      const { natsProducer } = await import('@sluice/producers/nats');
+      return {
+        ...end,
+        module: natsProducer(brokerOptions(input) as Parameters<typeof natsProducer>[0]),
       };
     }
   }

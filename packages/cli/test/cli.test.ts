@@ -106,7 +106,7 @@ describe('sluice validate', () => {
     [
       'an unknown producer type',
       'name: x\nproducer: { type: ftp }',
-      "bad.yaml:2:13: producer.type: expected a producer type, one of 'generator', 'file', 'stdin', 'sqs', 'kafka', 'rabbitmq', got 'ftp'",
+      "bad.yaml:2:13: producer.type: expected a producer type, one of 'generator', 'file', 'stdin', 'sqs', 'kafka', 'rabbitmq', 'redis', 'nats', got 'ftp'",
     ],
     [
       'a missing environment variable',

@@ -51,7 +51,7 @@ describe('the CLI source', () => {
   it('imports a broker producer only by its /options subpath, statically', () => {
     const offenders = sources(SRC).flatMap((f) =>
       staticImports(f)
-        .filter((s) => /^@sluice\/producers\/(sqs|kafka|rabbitmq)$/.test(s))
+        .filter((s) => /^@sluice\/producers\/(sqs|kafka|rabbitmq|redis|nats)$/.test(s))
         .map((s) => `${relative(SRC, f)}: ${s}`),
     );
     expect(

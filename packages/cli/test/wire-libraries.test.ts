@@ -1,7 +1,8 @@
 /**
  * A broker's client library loads only when a pipeline of that broker is
- * built: the built `sluice`, run with kafkajs, amqplib (and the AWS SDK)
- * made unresolvable (and prom-client), still prints its schema, checks files and runs
+ * built: the built `sluice`, run with kafkajs, amqplib, redis, the NATS
+ * client, prom-client (and the AWS SDK)
+ * made unresolvable, still prints its schema, checks files and runs
  * pipelines of other producers.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, '../dist/bin.js');
 const HIDE = resolve(import.meta.dirname, 'fixtures/hide-packages.js');
-const ALL = ['kafkajs', 'amqplib', '@aws-sdk/client-sqs', 'prom-client'];
+const ALL = [
+  'kafkajs',
+  'amqplib',
+  '@aws-sdk/client-sqs',
+  'redis',
+  '@nats-io/jetstream',
+  '@nats-io/transport-node',
+  'prom-client',
+];
 let dir = '';
 
 beforeAll(() => {

@@ -6,12 +6,18 @@
  * producer defines.
  *
  * Only the broker producers' `/options` subpaths are imported: a wire
- * library (the AWS SDK, kafkajs, amqplib) loads when a pipeline of its
+ * library (the AWS SDK, kafkajs, amqplib, redis, the NATS client) loads when a pipeline of its
  * broker is built (see build.ts), never to read or validate a file.
  */
 import { producerDefinitionSchema } from '@sluice/core/options';
 import { kafkaOptionsObject, kafkaOptionsRules } from '@sluice/producers/kafka/options';
+import {
+  natsOptionsObject,
+  natsOptionsRules,
+  withServersFromEnv,
+} from '@sluice/producers/nats/options';
 import { rabbitmqOptionsObject, rabbitmqOptionsRules } from '@sluice/producers/rabbitmq/options';
+import { redisOptionsObject, withRedisUrl } from '@sluice/producers/redis/options';
 import { sqsOptionsObject, sqsOptionsRules } from '@sluice/producers/sqs/options';
 import { z } from 'zod';
 import {
@@ -73,7 +79,34 @@ export const rabbitmqProducerSchema = rabbitmqOptionsObject
     description: 'Consumes a RabbitMQ queue: see docs/producers/rabbitmq.md for every option.',
   });
 
-export const PRODUCER_TYPES = ['generator', 'file', 'stdin', 'sqs', 'kafka', 'rabbitmq'] as const;
+// `url` / `servers` may come from REDIS_URL / NATS_URL: checked as the
+// producer's own schema does, but the file's section is left as written.
+export const redisProducerSchema = redisOptionsObject
+  .extend({ type: type('redis', 'a Redis stream, in a consumer group.'), ...common })
+  .superRefine((o, ctx) => void withRedisUrl(o, ctx))
+  .meta({
+    description:
+      'Consumes a Redis stream in a consumer group: see docs/producers/redis.md for every option.',
+  });
+
+export const natsProducerSchema = natsOptionsObject
+  .extend({ type: type('nats', 'a NATS JetStream durable pull consumer.'), ...common })
+  .superRefine((o, ctx) => natsOptionsRules(withServersFromEnv(o), ctx))
+  .meta({
+    description:
+      'Consumes a NATS JetStream stream through a durable pull consumer: see docs/producers/nats.md for every option.',
+  });
+
+export const PRODUCER_TYPES = [
+  'generator',
+  'file',
+  'stdin',
+  'sqs',
+  'kafka',
+  'rabbitmq',
+  'redis',
+  'nats',
+] as const;
 
 export const producerSchema = z
   .discriminatedUnion(
@@ -85,6 +118,8 @@ export const producerSchema = z
       sqsProducerSchema,
       kafkaProducerSchema,
       rabbitmqProducerSchema,
+      redisProducerSchema,
+      natsProducerSchema,
     ],
     {
       error: (issue) =>

@@ -42,9 +42,9 @@ const rows: CliRow[] = [
   file('a producer without type', 'name: x\nproducer: { count: 5 }', [
     "producer.type: expected a producer type, one of 'generator'",
   ]),
-  file('an unknown producer type', 'name: x\nproducer: { type: redis }', [
+  file('an unknown producer type', 'name: x\nproducer: { type: ftp }', [
     'producer.type: expected a producer type',
-    "got 'redis'",
+    "got 'ftp'",
   ]),
   file('a producer type in capitals', 'name: x\nproducer: { type: SQS }', ["got 'SQS'"]),
   file('a negative count', 'name: x\nproducer: { type: generator, count: -1 }', [
@@ -226,6 +226,33 @@ const rows: CliRow[] = [
     'name: x\nproducer: { type: rabbitmq, queue: q, onFailure: retry }',
     ['producer.retry: expected retry settings'],
   ),
+  file(
+    'Redis without url or REDIS_URL',
+    'name: x\nproducer: { type: redis, stream: s, group: g }',
+    ['producer.url: required: give `url` or set the REDIS_URL environment variable'],
+    { env: { REDIS_URL: '' } },
+  ),
+  file(
+    'a Redis count of 0',
+    'name: x\nproducer: { type: redis, url: "redis://h", stream: s, group: g, count: 0 }',
+    ['producer.count: expected an integer from 1 to 10000, got 0'],
+  ),
+  file(
+    'NATS without servers or NATS_URL',
+    'name: x\nproducer: { type: nats, stream: S, consumer: c }',
+    ['producer.servers: required: give servers'],
+    { env: { NATS_URL: '' } },
+  ),
+  file(
+    'a NATS stream name with a dot',
+    'name: x\nproducer: { type: nats, servers: "nats://h:4222", stream: a.b, consumer: c }',
+    ["producer.stream: expected a name without spaces, `.`, `*` or `>`, got 'a.b'"],
+  ),
+  file(
+    'a NATS filterSubject without createConsumer',
+    'name: x\nproducer: { type: nats, servers: "nats://h:4222", stream: S, consumer: c, filterSubject: "a.>" }',
+    ['producer.filterSubject: filterSubject applies only with createConsumer: true'],
+  ),
   // the same mistakes through the other commands
   file(
     'processors concurrency 125000',
@@ -251,8 +278,8 @@ const rows: CliRow[] = [
   file('a YAML syntax error', 'name: [x\nproducer: {}', ['syntax error'], {}, 'run'),
   file(
     'an unknown producer type',
-    'name: x\nproducer: { type: redis }',
-    ["got 'redis'"],
+    'name: x\nproducer: { type: ftp }',
+    ["got 'ftp'"],
     {},
     'topology',
   ),

@@ -120,9 +120,9 @@ export const natsOptionsObject = z
       description:
         "What `message.data` is: the payload as it came (`'bytes'`, a `Uint8Array`), UTF-8 text (`'string'`), or parsed JSON (`'json'`; a payload that does not parse fails its message, which then follows the failure policy).",
     }),
-    partitionBy: natsPartitionBy.default('subject').meta({
+    partitionBy: natsPartitionBy.default('none').meta({
       description:
-        "How the producer routes messages to processors when the pipeline sets no `partitionBy`: `'subject'` keeps each subject on one processor, in stream order; `'none'` spreads them.",
+        "How the producer routes messages to processors when the pipeline sets no `partitionBy`: `'none'` spreads them over every processor, in no order (as Broadway does unless asked); `'subject'` keeps each subject on one processor, in stream order.",
     }),
     maxAttempts: positiveInt.max(1000, { error: 'expected at most 1000' }).default(5).meta({
       description:

@@ -56,6 +56,17 @@ export interface RedisClient {
     minIdle: number,
     ids: readonly string[],
   ): Promise<RedisEntry[]>;
+  /**
+   * XCLAIM the `ids` idle at least `minIdle` ms to `consumer` with JUSTID:
+   * resets their idle time without a delivery; resolves to how many were.
+   */
+  touch(
+    stream: string,
+    group: string,
+    consumer: string,
+    minIdle: number,
+    ids: readonly string[],
+  ): Promise<number>;
   /** XAUTOCLAIM up to `count` entries idle at least `minIdle` ms, from `cursor`. */
   autoClaim(
     stream: string,

@@ -4,13 +4,17 @@
  * is left pending and claimed back after `retryBackoff` (see retries.ts)
  * until its delivery count reaches `maxAttempts`; then it is added to the
  * dead-letter stream with the reason in `sluice-failure-reason`, and
- * XACKed.
+ * XACKed. `message.configureAck({ onSuccess, onFailure })` changes that for
+ * one message (ack-options.ts). Every settled entry leaves the heartbeat
+ * (holds.ts).
  */
 import { failureReason, type Acknowledger, type Message } from '@sluice/core';
 import type { Logger } from '@sluice/core';
 import { retryDelay, type Backoff } from '../internal/retry.ts';
 import type { Acker } from './acker.ts';
+import { checkRedisAckOptions, type RedisAckOptions } from './ack-options.ts';
 import type { RedisClient } from './client.ts';
+import type { Holds } from './holds.ts';
 import type { RetryQueue } from './retries.ts';
 import { channels } from './telemetry.ts';
 
@@ -21,8 +25,8 @@ export const SOURCE_STREAM_FIELD = 'sluice-source-stream';
 export const SOURCE_ID_FIELD = 'sluice-source-id';
 export const DELIVERY_COUNT_FIELD = 'sluice-delivery-count';
 
-/** A message's `ackData`. */
-export interface RedisAckData {
+/** A message's `ackData`: the entry, and its own ack options. */
+export interface RedisAckData extends RedisAckOptions {
   readonly id: string;
   readonly fields: Readonly<Record<string, string>>;
   readonly deliveryCount: number;
@@ -33,6 +37,7 @@ export interface RedisAckData {
 export interface RedisAcknowledgerDeps {
   readonly client: RedisClient;
   readonly acker: Acker;
+  readonly holds: Holds;
   readonly stream: string;
   readonly group: string;
   readonly deadLetterStream: string;
@@ -73,16 +78,33 @@ export class RedisAcknowledger implements Acknowledger {
     this.#d = deps;
   }
 
+  configure(_ackRef: unknown, ackData: unknown, options: Readonly<Record<string, unknown>>) {
+    return { ...(ackData as RedisAckData), ...checkRedisAckOptions(options) };
+  }
+
   ack(_ackRef: unknown, successful: Message[], failed: Message[]): Promise<void> | undefined {
-    const { acker, maxAttempts, retryBackoff, stream, group } = this.#d;
+    const { acker, holds, maxAttempts, retryBackoff, stream, group } = this.#d;
     const work: Promise<void>[] = [];
-    if (successful.length > 0) {
-      work.push(acker.ack(successful.map((m) => (m.ackData as RedisAckData).id)));
+    const settled: string[] = [];
+    const toAck: string[] = [];
+    for (const m of successful) {
+      const data = m.ackData as RedisAckData;
+      settled.push(data.id);
+      if ((data.onSuccess ?? 'ack') === 'ack') toAck.push(data.id);
     }
     const dead: { data: RedisAckData; reason: unknown }[] = [];
     for (const m of failed) {
       const data = m.ackData as RedisAckData;
-      const action = failureAction(data.deliveryCount, maxAttempts, retryBackoff);
+      settled.push(data.id);
+      const onFailure = data.onFailure ?? 'retry';
+      if (onFailure === 'ack') {
+        toAck.push(data.id);
+        continue;
+      }
+      const action: FailureAction =
+        onFailure === 'deadLetter'
+          ? { kind: 'deadLetter' }
+          : failureAction(data.deliveryCount, maxAttempts, retryBackoff);
       if (action.kind === 'deadLetter') {
         dead.push({ data, reason: failureReason(m.status) });
       } else {
@@ -92,6 +114,8 @@ export class RedisAcknowledger implements Acknowledger {
         }
       }
     }
+    holds.release(settled);
+    if (toAck.length > 0) work.push(acker.ack(toAck));
     if (dead.length > 0) work.push(this.#deadLetter(dead));
     if (work.length === 0) return undefined;
     return Promise.all(work).then(() => undefined);

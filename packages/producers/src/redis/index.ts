@@ -2,7 +2,14 @@
  * @sluice/producers/redis: the Redis Streams producer, the
  * {@link RedisClient} seam it reads through, and the seam's node-redis adapter.
  */
-export { redisProducer, redisSource } from './producer.ts';
+export { redisProducer, redisSource, type RedisProducerModule } from './producer.ts';
+export {
+  REDIS_ON_FAILURE,
+  REDIS_ON_SUCCESS,
+  type RedisAckOptions,
+  type RedisOnFailure,
+  type RedisOnSuccess,
+} from './ack-options.ts';
 export type { RedisFields, RedisMetadata } from './run.ts';
 export type { RedisProducerOptions } from './options.ts';
 export type { RedisAckData } from './failures.ts';

@@ -34,6 +34,10 @@ export interface NodeRedisClientOptions {
   readonly reconnectBackoff?: Backoff;
   /** CLIENT SETNAME, shown by CLIENT LIST. */
   readonly connectionName?: string;
+  /** Told once per outage, when an open connection fails (node-redis then reconnects). */
+  readonly onConnectionLost?: (error: unknown) => void;
+  /** Told when a connection lost before is ready again. */
+  readonly onReconnected?: () => void;
 }
 
 /** An open node-redis connection, and the promise of its first connect. */
@@ -56,7 +60,19 @@ export function openNodeRedis(url: string, options: NodeRedisClientOptions): Nod
     socket: { reconnectStrategy: (retries: number) => jitteredDelay(retries + 1, backoff) },
   }) as unknown as RedisClientType;
   // Without a listener node-redis would throw each reconnect failure.
-  client.on('error', () => undefined);
+  let down = false;
+  let connected = false;
+  client.on('error', (error: unknown) => {
+    if (down || !connected) return;
+    down = true;
+    options.onConnectionLost?.(error);
+  });
+  client.on('ready', () => {
+    connected = true;
+    if (!down) return;
+    down = false;
+    options.onReconnected?.();
+  });
   const ready = client.connect();
   // A connect that never succeeds is reported by the calls that wait for it.
   ready.catch(() => undefined);
@@ -123,6 +139,25 @@ export class NodeRedisClient implements RedisClient {
       ...ids,
     ]);
     return toEntries(reply as RawEntry[]);
+  }
+
+  async touch(
+    stream: string,
+    group: string,
+    consumer: string,
+    minIdle: number,
+    ids: readonly string[],
+  ): Promise<number> {
+    const reply = await this.#call(`XCLAIM on ${stream}`, [
+      'XCLAIM',
+      stream,
+      group,
+      consumer,
+      String(Math.round(minIdle)),
+      ...ids,
+      'JUSTID',
+    ]);
+    return (reply as unknown[]).length;
   }
 
   async autoClaim(

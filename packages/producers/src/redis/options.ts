@@ -80,7 +80,7 @@ export const redisOptionsObject = z
     }),
     claimIdle: positiveMs.default(60_000).meta({
       description:
-        "Entries pending this long (ms) with any consumer, e.g. a dead one, are claimed with XAUTOCLAIM. Keep it above the longest handling: a slower handling's entry is claimed by another consumer too.",
+        'Entries pending this long (ms) with any consumer, e.g. a dead one, are claimed with XAUTOCLAIM. The entries a live consumer holds are kept from it: their idle time is reset every third of it (XCLAIM … JUSTID). Keep it above `retryBackoff.max`.',
     }),
     claimInterval: positiveMs.default(10_000).meta({
       description: 'How often each instance looks for entries to claim (XAUTOCLAIM), in ms.',

@@ -3,7 +3,8 @@
  * pipeline's source. The pieces live in their own files: what a started
  * producer shares (run.ts), one instance (consumer.ts), its read loop
  * (reader.ts), acks (acker.ts), failures, retries and dead letters
- * (failures.ts, retries.ts), claims (claims.ts), reconnects
+ * (failures.ts, retries.ts), per-message ack options (ack-options.ts),
+ * claims (claims.ts), heartbeats of held entries (holds.ts), reconnects
  * (reconnect.ts). docs/producers/redis.md is the user's guide.
  */
 import { hostname } from 'node:os';
@@ -22,7 +23,15 @@ import {
   type RedisProducerOptions,
   type ResolvedRedisOptions,
 } from './options.ts';
-import { openClient, RedisRun } from './run.ts';
+import type { RedisAckOptions } from './ack-options.ts';
+import { openClient, RedisRun, type RedisFields, type RedisMetadata } from './run.ts';
+
+/**
+ * The Redis producer module: its messages are
+ * `Message<RedisFields, RedisMetadata, RedisAckOptions>` (the entry's
+ * fields, as strings).
+ */
+export type RedisProducerModule = ProducerModule<RedisFields, RedisMetadata, RedisAckOptions>;
 
 /**
  * A producer that reads a Redis stream as one consumer group: XREADGROUP
@@ -40,7 +49,7 @@ import { openClient, RedisRun } from './run.ts';
  * });
  * ```
  */
-export function redisProducer(input: RedisProducerOptions): ProducerModule {
+export function redisProducer(input: RedisProducerOptions): RedisProducerModule {
   const options = resolveRedisOptions(input);
   // Say now, not at start, when node-redis is missing.
   loadNodeRedis();
@@ -49,7 +58,7 @@ export function redisProducer(input: RedisProducerOptions): ProducerModule {
 
   return {
     async prepareForStart(context: PrepareContext) {
-      const client = openClient(options, `sluice:${context.pipeline}`);
+      const client = openClient(options, `sluice:${context.pipeline}`, context.logger);
       try {
         await checkGroup(client, options);
       } catch (error) {
@@ -71,7 +80,7 @@ export function redisProducer(input: RedisProducerOptions): ProducerModule {
       if (run === undefined) {
         own = new RedisRun(
           options,
-          openClient(options, `sluice:${context.pipeline}`),
+          openClient(options, `sluice:${context.pipeline}`, context.logger),
           context.logger,
         );
         run = own;

@@ -1,15 +1,19 @@
 /**
  * `RedisRun`: what one started Redis producer shares across its instances
  * (its `RedisConsumer`s): the connection acks, claims and dead-letters go
- * through, the XACK coalescer and the acknowledger. Each instance reads on
+ * through, the XACK coalescer, the heartbeat of held entries and the
+ * acknowledger. Each instance reads on
  * a connection of its own (see reader.ts). It lives from `prepareForStart`
  * (or the first `init`) to the pipeline's stop.
  */
-import { Message, type Logger } from '@sluice/core';
+import { Message, redactUrl, type Logger } from '@sluice/core';
+import { redactedMessageOf } from '../internal/error-helpers.ts';
 import { Acker } from './acker.ts';
+import type { RedisAckOptions } from './ack-options.ts';
 import type { DeliveredEntry } from './claims.ts';
 import type { RedisClient } from './client.ts';
 import { RedisAcknowledger, type RedisAckData } from './failures.ts';
+import { Holds } from './holds.ts';
 import { NodeRedisClient } from './node-redis-client.ts';
 import type { ResolvedRedisOptions } from './options.ts';
 import type { RetryQueue } from './retries.ts';
@@ -34,6 +38,7 @@ export type RedisFields = Readonly<Record<string, string>>;
 export class RedisRun {
   readonly client: RedisClient;
   readonly acker: Acker;
+  readonly holds: Holds;
   readonly acknowledger: RedisAcknowledger;
   readonly options: ResolvedRedisOptions;
 
@@ -49,9 +54,11 @@ export class RedisRun {
       batchSize: options.ackBatchSize,
       logger,
     });
+    this.holds = new Holds({ client, stream, group, claimIdle: options.claimIdle, logger });
     this.acknowledger = new RedisAcknowledger({
       client,
       acker: this.acker,
+      holds: this.holds,
       stream,
       group,
       deadLetterStream: deadLetterStreamOf(options),
@@ -66,8 +73,9 @@ export class RedisRun {
     entry: DeliveredEntry,
     consumer: string,
     retries: RetryQueue,
-  ): Message<RedisFields, RedisMetadata> {
-    return new Message<RedisFields, RedisMetadata>({
+  ): Message<RedisFields, RedisMetadata, RedisAckOptions> {
+    this.holds.hold(entry.id, consumer);
+    return new Message<RedisFields, RedisMetadata, RedisAckOptions>({
       data: entry.fields,
       id: entry.id,
       acknowledger: this.acknowledger,
@@ -87,8 +95,9 @@ export class RedisRun {
     });
   }
 
-  /** Sends the acks still waiting, then closes the connection. */
+  /** Stops the heartbeat, sends the acks still waiting, then closes the connection. */
   async close(): Promise<void> {
+    this.holds.stop();
     await this.acker.flush();
     await this.client.close();
   }
@@ -99,11 +108,26 @@ export function deadLetterStreamOf(options: ResolvedRedisOptions): string {
   return options.deadLetterStream ?? `${options.stream}:dead-letter`;
 }
 
-/** The connection of a run: a {@link NodeRedisClient} on `url`, each call bounded by `requestTimeout`. */
-export function openClient(options: ResolvedRedisOptions, name: string): RedisClient {
+/**
+ * The connection of a run: a {@link NodeRedisClient} on `url`, each call
+ * bounded by `requestTimeout`; a lost connection is logged as a warning, and
+ * its return, once per outage (calls made meanwhile wait for it).
+ */
+export function openClient(
+  options: ResolvedRedisOptions,
+  name: string,
+  logger: Logger,
+): RedisClient {
+  const server = redactUrl(options.url);
   const io = new NodeRedisClient(options.url, {
     reconnectBackoff: options.reconnectBackoff,
     connectionName: name,
+    onConnectionLost: (error) =>
+      logger.warn(
+        { err: error, codes: ['ERR_BROKER_CLOSED'] },
+        `redis connection to ${server} lost (${redactedMessageOf(error, [options.url])}): reconnecting`,
+      ),
+    onReconnected: () => logger.info({}, `redis connection to ${server} is back`),
   });
   return new TimedRedisClient(io, options.requestTimeout);
 }

@@ -50,6 +50,18 @@ export class TimedRedisClient implements RedisClient {
     );
   }
 
+  touch(
+    stream: string,
+    group: string,
+    consumer: string,
+    minIdle: number,
+    ids: readonly string[],
+  ): Promise<number> {
+    return this.#timed(`XCLAIM JUSTID on ${stream}`, () =>
+      this.#inner.touch(stream, group, consumer, minIdle, ids),
+    );
+  }
+
   autoClaim(
     stream: string,
     group: string,

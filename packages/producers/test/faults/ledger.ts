@@ -29,7 +29,7 @@ export interface Consumer {
 
 /** Starts `fixtures/ledger-consumer.js`; see its header for the arguments. */
 export function startConsumer(
-  broker: 'rabbitmq' | 'sqs' | 'kafka',
+  broker: 'rabbitmq' | 'sqs' | 'kafka' | 'redis' | 'nats',
   url: string,
   queue: string,
   shutdownTimeout: number,

@@ -98,7 +98,7 @@ describe('natsProducer options', () => {
       maxConcurrentFetches: 4,
       fetchExpires: 5000,
       decode: 'bytes',
-      partitionBy: 'subject',
+      partitionBy: 'none',
       maxAttempts: 5,
       retryBackoff: { initial: 1000, max: 60_000 },
       heartbeat: true,

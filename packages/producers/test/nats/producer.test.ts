@@ -43,7 +43,7 @@ describe('natsProducer with a fake client', () => {
     expect(client.closed).toBe(false);
   });
 
-  it('keeps each subject on one processor, in stream order', async () => {
+  it("keeps each subject on one processor, in stream order, with partitionBy: 'subject'", async () => {
     const client = new FakeNatsClient();
     const messages: FakeMessage[] = [];
     for (let i = 0; i < 200; i++) {
@@ -53,7 +53,9 @@ describe('natsProducer with a fake client', () => {
     const order = new Map<string, number[]>();
     const pipeline = createPipeline({
       name: 'nats-order',
-      producer: { module: natsProducer({ client, stream: 'ORDERS', consumer: 'c' }) },
+      producer: {
+        module: natsProducer({ client, stream: 'ORDERS', consumer: 'c', partitionBy: 'subject' }),
+      },
       processors: { default: { concurrency: 4 } },
       handleMessage: async (_p, m) => {
         const meta = m.metadata as NatsMetadata;
@@ -67,5 +69,33 @@ describe('natsProducer with a fake client', () => {
     await pipeline.stop();
     for (const seqs of order.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect([...order.values()].flat()).toHaveLength(200);
+  });
+
+  it('spreads the messages of one subject over every processor by default', async () => {
+    const client = new FakeNatsClient();
+    const messages: FakeMessage[] = [];
+    for (let i = 0; i < 200; i++) {
+      messages.push(fakeMessage(String(i), { subject: 'orders.all', seq: i + 1 }));
+    }
+    client.queue.push(...messages);
+    let running = 0;
+    let most = 0;
+    const pipeline = createPipeline({
+      name: 'nats-spread',
+      producer: { module: natsProducer({ client, stream: 'ORDERS', consumer: 'c' }) },
+      processors: { default: { concurrency: 4, maxDemand: 1 } },
+      handleMessage: async (_p, m) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 1));
+        running -= 1;
+        return m;
+      },
+    });
+    await pipeline.start();
+    await until(() => messages.every((m) => m.calls.length > 0));
+    await pipeline.stop();
+    // One subject, yet more than one message handled at once.
+    expect(most).toBeGreaterThan(1);
   });
 });

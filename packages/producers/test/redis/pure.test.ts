@@ -27,6 +27,10 @@ function fakeClient(over: Partial<RedisClient> = {}): RedisClient & { calls: unk
       }
       return Promise.resolve(ids.map((id): RedisEntry => ({ id, fields: { id } })));
     },
+    touch: (_s: string, _g: string, consumer: string, minIdle: number, ids: readonly string[]) => {
+      calls.push(['touch', consumer, minIdle, [...ids]]);
+      return Promise.resolve(ids.length);
+    },
     autoClaim: (
       _s: string,
       _g: string,
