@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './run.ts';
+import { PUBLISHED, ROOT } from './run.ts';
 
-const PACKAGES = ['core', 'testing', 'producers', 'otel', 'cli'];
+const PACKAGES = PUBLISHED;
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 
 describe.each(PACKAGES)('@sluice/%s', (name) => {

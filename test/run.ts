@@ -3,7 +3,8 @@
  * whether the npm registry answers (the tests install third-party packages).
  */
 import { spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /** The repository's root. */
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -85,3 +86,13 @@ export async function registryProblem(): Promise<string | undefined> {
   console.warn(`skipping the packaging tests: ${reason}`);
   return reason;
 }
+
+/**
+ * The published packages: every `packages/<name>` workspace of the root
+ * package.json, so a new package is packed and checked without editing a list.
+ */
+export const PUBLISHED: readonly string[] = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }
+).workspaces
+  .filter((w) => w.startsWith('packages/'))
+  .map((w) => w.slice('packages/'.length));

@@ -20,6 +20,9 @@ import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, expect, it } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, '../dist/bin.js');
+// Each test starts `sluice run` (a Node process) and waits for its drain: on a
+// loaded machine that takes longer than vitest's default 5 s; 60 s is a guard
+// against a hang, not a timing.
 
 /**
  * Runs `sluice run <file>` in `dir`, sends SIGTERM once `out` holds
@@ -88,7 +91,7 @@ describeWithBroker('redis', 'sluice run, redis producer', () => {
       new Set(ids.map((_, i) => String(i))),
     );
     expect(await stream.pending()).toBe(0);
-  });
+  }, 60_000);
 });
 
 describeWithBroker('nats', 'sluice run, nats producer', () => {
@@ -120,5 +123,5 @@ describeWithBroker('nats', 'sluice run, nats producer', () => {
     expect(lines).toHaveLength(300);
     expect(new Set(lines)).toEqual(new Set(Array.from({ length: 300 }, (_, i) => `message-${i}`)));
     expect(await stream.counts()).toMatchObject({ pending: 0, ackPending: 0 });
-  });
+  }, 60_000);
 });

@@ -190,14 +190,16 @@ export const kafkaOptionsObject = z
         'The longest one call to Kafka may take, in ms (connect and list topics at start, commit, dead-letter connect and send, leave at stop); a call that outlives it fails with `ERR_BROKER_TIMEOUT`.',
     }),
     client: z
-      .union([
-        kafkaClientLibrary,
-        z.custom<KafkaClient>(
-          (v) =>
-            typeof v === 'object' && v !== null && typeof (v as KafkaClient).admin === 'function',
-          { error: "expected 'kafkajs', 'platformatic' or a KafkaClient" },
-        ),
-      ])
+      .union(
+        [
+          kafkaClientLibrary,
+          z.custom<KafkaClient>(
+            (v) =>
+              typeof v === 'object' && v !== null && typeof (v as KafkaClient).admin === 'function',
+          ),
+        ],
+        { error: "expected 'kafkajs', 'platformatic' or a KafkaClient" },
+      )
       .default('kafkajs')
       .meta({
         description:

@@ -103,7 +103,13 @@ const rows: ProducerRow[] = [
   row({ retry: { tries: 3 } }, 'retry.tries', '3', 'unknown option'),
   row({ commitInterval: 0 }, 'commitInterval', '0', MS),
   row({ maxBufferedPerPartition: 0 }, 'maxBufferedPerPartition', '0', POSITIVE),
-  row({ client: {} }, 'client', '{}', 'expected a KafkaClient'),
+  row({ client: {} }, 'client', '{}', "expected 'kafkajs', 'platformatic' or a KafkaClient"),
+  row(
+    { client: 'librdkafka' },
+    'client',
+    "'librdkafka'",
+    "expected 'kafkajs', 'platformatic' or a KafkaClient",
+  ),
   row({ topic: 'orders' }, 'topic', "'orders'", 'unknown option'),
   row({ groupID: 'billing' }, 'groupID', "'billing'", 'unknown option'),
 ];
