@@ -10,7 +10,8 @@ import type { Pipeline } from '@sluice/core';
 import { parseOptions } from '@sluice/core/options';
 import { metricsSource } from './metrics.ts';
 import { adminOptionsSchema, type AdminServerOptions } from './options.ts';
-import { reads, writes, type Reply } from './routes.ts';
+import { PAGE } from './page.ts';
+import { reads, snapshot, writes, type Reply } from './routes.ts';
 
 /** A listening admin server. */
 export interface AdminServer {
@@ -56,7 +57,15 @@ export async function startAdminServer(
 ): Promise<AdminServer> {
   const o = parseOptions(adminOptionsSchema, options, 'startAdminServer options');
   const metrics = await metricsSource(o.registry);
-  const routes = [...Object.keys(reads), '/metrics'].map((r) => `GET ${r}`);
+  const routes = ['/', ...Object.keys(reads), '/metrics', '/events'].map((r) => `GET ${r}`);
+  /** Open `/events` streams: each gets the stats every second. */
+  const streams = new Set<ServerResponse>();
+  const ticker = setInterval(() => {
+    if (streams.size === 0) return;
+    const line = `data: ${JSON.stringify(snapshot(pipeline), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n\n`;
+    for (const s of streams) s.write(line);
+  }, 1000);
+  ticker.unref();
   routes.push(...Object.keys(writes).map((r) => `POST ${r}`));
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
@@ -64,6 +73,21 @@ export async function startAdminServer(
     const read = reads[path];
     const write = writes[path];
     if (request.method === 'GET' && read !== undefined) return json(response, read(pipeline));
+    if (request.method === 'GET' && path === '/') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+      return;
+    }
+    if (request.method === 'GET' && path === '/events') {
+      response.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      response.write(`data: ${JSON.stringify(snapshot(pipeline))}\n\n`);
+      streams.add(response);
+      request.on('close', () => streams.delete(response));
+      return;
+    }
     if (request.method === 'GET' && path === '/metrics') {
       if (metrics.registry === undefined) {
         return json(response, { status: 404, body: { error: metrics.missing } });
@@ -91,7 +115,7 @@ export async function startAdminServer(
       }
       return json(response, write(pipeline));
     }
-    const known = read !== undefined || write !== undefined || path === '/metrics';
+    const known = read !== undefined || write !== undefined || routes.includes(`GET ${path}`);
     return json(response, {
       status: known ? 405 : 404,
       body: {
@@ -120,6 +144,7 @@ export async function startAdminServer(
       server.listen(o.port, o.host, resolve);
     });
   } catch (error) {
+    clearInterval(ticker);
     metrics.close();
     throw error;
   }
@@ -130,6 +155,7 @@ export async function startAdminServer(
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(ticker);
         metrics.close();
         server.closeAllConnections();
         server.close(() => resolve());

@@ -260,4 +260,29 @@ describe('startAdminServer over HTTP', () => {
     const admin = await serve(pipeline, TOKEN);
     expect(admin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
+
+  it('streams the stats as server-sent events on /events, and serves the page at /', async () => {
+    const { pipeline, emit, acked } = testPipeline();
+    const admin = await serve(pipeline);
+    await pipeline.start();
+    const page = await get(admin, '/');
+    expect(page.type).toBe('text/html; charset=utf-8');
+    expect(page.text).toContain("new EventSource('events')");
+    const abort = new AbortController();
+    const response = await fetch(`${admin.url}/events`, { signal: abort.signal });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    const next = async () => {
+      let text = '';
+      while (!text.endsWith('\n\n')) text += decoder.decode((await reader.read()).value);
+      return JSON.parse(text.replace(/^data: /, '')) as { successful: number; pipeline: string };
+    };
+    expect(await next()).toMatchObject({ pipeline: 'admin-test', successful: 0 });
+    emit([1, 2, 3]);
+    await until('3 acked', () => Promise.resolve(acked.length === 3));
+    // The next tick (every second) carries the new count.
+    expect(await next()).toMatchObject({ successful: 3 });
+    abort.abort();
+  });
 });
