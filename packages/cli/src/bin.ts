@@ -16,7 +16,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** Each command's own options: another command's option is an unknown option, not ignored. */
 const OPTIONS: Record<string, ParseArgsConfig['options']> = {
-  run: { 'log-level': { type: 'string' }, 'env-file': { type: 'string', multiple: true } },
+  run: {
+    'log-level': { type: 'string' },
+    'env-file': { type: 'string', multiple: true },
+    'admin-port': { type: 'string' },
+  },
   validate: {
     print: { type: 'boolean' },
     'no-handlers': { type: 'boolean' },
@@ -128,11 +132,20 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   switch (command) {
-    case 'run':
-      return run(file, {
-        tty: process.stderr.isTTY,
-        logLevel,
-      });
+    case 'run': {
+      const admin = (parsed.values as { 'admin-port'?: string })['admin-port'];
+      const adminPort = admin === undefined ? undefined : Number(admin);
+      if (
+        adminPort !== undefined &&
+        !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)
+      ) {
+        console.error(
+          `sluice run: --admin-port: expected a port number (0 to 65535), got '${admin}'\n\n${usage}`,
+        );
+        return 2;
+      }
+      return run(file, { tty: process.stderr.isTTY, logLevel, adminPort });
+    }
     case 'topology':
       return topology(file);
     case 'test': {

@@ -187,6 +187,7 @@ export async function build(
     }),
     ...(config.context !== undefined && { context: config.context }),
     ...(config.shutdownTimeout !== undefined && { shutdownTimeout: config.shutdownTimeout }),
+    ...(config.stallTimeout !== undefined && { stallTimeout: config.stallTimeout }),
     ...(logger !== undefined && { logger }),
     // Without a handleMessage, messages pass through (to the only batcher, if there is one).
     handleMessage:

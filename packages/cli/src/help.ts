@@ -23,7 +23,7 @@ Examples:
   sluice validate pipeline.yaml
   ORDERS_QUEUE_URL=http://127.0.0.1:9324/000000000000/orders sluice run pipeline.yaml
   sluice schema > pipeline.schema.json`,
-  run: `Usage: sluice run [--log-level LEVEL] [--env-file FILE] <file>
+  run: `Usage: sluice run [--log-level LEVEL] [--env-file FILE] [--admin-port N] <file>
 
 Starts the pipeline. It runs until its source is exhausted (a generator with
 a count, the end of a file or of stdin), then drains and exits; or until
@@ -42,6 +42,10 @@ Options:
   --env-file FILE     read environment variables from FILE (KEY=value
                       lines) before the pipeline file; variables already
                       set win; may be given more than once
+  --admin-port N      serve health probes, stats, topology, metrics and
+                      pause/resume on 127.0.0.1:N (docs/operations.md);
+                      POST routes need SLUICE_ADMIN_TOKEN, another address
+                      (SLUICE_ADMIN_HOST) needs it too
 
 Exit codes: 0 all acked; 1 messages left un-acked or a crash; 2 invalid file;
 130 stopped by a second signal.

@@ -37,6 +37,7 @@ export type { StandardSchemaV1 } from './pipeline/standard-schema.ts';
 export type { RateLimit } from './pipeline/rate-limiter.ts';
 export type { MessageCounts } from './pipeline/runtime.ts';
 export type { PipelineStats } from './pipeline/types.ts';
+export type { PipelineHealth, StuckStage } from './pipeline/health.ts';
 export type { BacklogReporter, BacklogSample } from './pipeline/backlog.ts';
 export { stopOnSignals, type StopOnSignalsOptions } from './pipeline/signals.ts';
 
@@ -82,6 +83,7 @@ export type {
   MessageStopEvent,
   PipelineEventBase,
   PipelineStopEvent,
+  PipelinePauseEvent,
   ProcessorStartEvent,
   ProcessorStopEvent,
   ProducerErrorEvent,

@@ -42,6 +42,7 @@ import {
   type PipelineView,
 } from '../view/index.ts';
 import { serveMetrics, type MetricsEndpoint } from './metrics.ts';
+import { serveAdmin, type AdminEndpoint } from './admin.ts';
 import { startOtlpTelemetry, type StopTelemetry } from '../telemetry/otlp.ts';
 import { whenChanged } from './progress.ts';
 import { runLogger } from './run-logger.ts';
@@ -54,6 +55,8 @@ const shutdownTimeoutOf = (definition: { shutdownTimeout?: number | undefined })
 interface RunOptions {
   readonly tty: boolean;
   readonly logLevel: string;
+  /** `--admin-port`: serve @sluice/admin on this port. */
+  readonly adminPort?: number | undefined;
 }
 
 export async function run(file: string, options: RunOptions): Promise<number> {
@@ -122,6 +125,17 @@ export async function run(file: string, options: RunOptions): Promise<number> {
       return failedToStart(error);
     }
   }
+  let admin: AdminEndpoint | undefined;
+  if (options.adminPort !== undefined) {
+    try {
+      admin = await serveAdmin(pipeline, options.adminPort, logger);
+    } catch (error) {
+      await metrics?.close();
+      await admin?.close();
+      await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
+      return failedToStart(error);
+    }
+  }
   // The progress log line (no TTY) counts messages per stage.
   const stages = new Map<string, number>();
   const count = (stage: string, n: number): void =>
@@ -158,6 +172,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     diagnostics.unsubscribe(pipelineChannels.batchProcessorStop, onBatch);
     exitOnSignal(1);
     await metrics?.close();
+    await admin?.close();
     await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
     return failedToStart(error);
   }

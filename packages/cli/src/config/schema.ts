@@ -80,6 +80,7 @@ export const configSchema = z
       .optional()
       .meta({ description: 'Config-level tests, run by `sluice test` (ignored by `run`).' }),
     shutdownTimeout: pipelineDefinitionObject.shape.shutdownTimeout,
+    stallTimeout: pipelineDefinitionObject.shape.stallTimeout,
     telemetry: z
       .object({
         prometheus: prometheusConfigSchema.optional(),

@@ -18,6 +18,7 @@ import type { EmittedBatch } from './batches.ts';
 import { callWithTimeout } from './call-with-timeout.ts';
 import type { ResolvedBatcher } from './definition.ts';
 import { runHandleFailed } from './handle-failed.ts';
+import type { StageProgress } from './health.ts';
 import { Message } from './message.ts';
 import type { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
@@ -149,7 +150,12 @@ export function batchProcessor(rt: PipelineRuntime, batcher: ResolvedBatcher): B
     return { successful, failed };
   };
 
+  const lanes: StageProgress[] = [];
   return (batch, index) => {
+    const progress = (lanes[index] ??= rt.stalls.watch(
+      `${rt.name}.batcher.${batcher.key}.${index}`,
+    ));
+    progress.take(batch.messages.length);
     const start = channels.batchProcessorStop.hasSubscribers ? performance.now() : 0;
     // Messages that failed on the way (a partitionBy error) skip handleBatch.
     const from = firstNotOk(batch.messages);
@@ -172,6 +178,7 @@ export function batchProcessor(rt: PipelineRuntime, batcher: ResolvedBatcher): B
       const all = early.length === 0 ? outcome.failed : [...early, ...outcome.failed];
       const done = (failed: readonly Message[]): void => {
         rt.ack(outcome.successful, failed);
+        progress.release(batch.messages.length);
         if (channels.batchProcessorStop.hasSubscribers) {
           channels.batchProcessorStop.publish({
             pipeline: rt.name,

@@ -232,6 +232,10 @@ export const pipelineDefinitionObject = z
     shutdownTimeout: positiveMs.default(30_000).meta({
       description: 'How long `stop()` may drain, in ms, before it stops anyway.',
     }),
+    stallTimeout: positiveMs.default(60_000).meta({
+      description:
+        'How long a processor or batch processor may hold messages without finishing any, in ms, before `pipeline.health()` reports it stuck (not live).',
+    }),
     partitionBy: partitionBy.optional().meta({
       description: 'Applied to the processors and batchers that do not set their own.',
     }),
@@ -299,6 +303,7 @@ export const pipelineDefinitionSchema = pipelineDefinitionObject
       })),
       context: d.context,
       shutdownTimeout: d.shutdownTimeout,
+      stallTimeout: d.stallTimeout,
       logger: d.logger,
     };
   });

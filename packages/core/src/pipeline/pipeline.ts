@@ -39,6 +39,8 @@ import { rateLimitUpdateSchema, type RateLimit, type RateLimitUpdate } from './r
 import { BacklogBoard } from './backlog.ts';
 import { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
+import { PauseControl } from './control.ts';
+import { assessHealth, type PipelineHealth } from './health.ts';
 import type { Pipeline, PipelineState, PipelineStats, StopReport, Topology } from './types.ts';
 
 export type { Pipeline, PipelineState, StopReport, Topology } from './types.ts';
@@ -117,11 +119,13 @@ class PipelineImpl<C> implements Pipeline<C> {
   #stopping: Promise<StopReport> | undefined;
   #nextPush = 0;
   readonly #backlog: BacklogBoard;
+  readonly #pause: PauseControl;
 
   constructor(definition: ResolvedDefinition<C>) {
     this.definition = definition;
     this.name = definition.name;
     this.#backlog = new BacklogBoard(definition.name);
+    this.#pause = new PauseControl(definition.name);
   }
 
   get state(): PipelineState {
@@ -216,6 +220,7 @@ class PipelineImpl<C> implements Pipeline<C> {
     }
 
     await Promise.all(this.#producers.map((p) => p.ready));
+    rt.stalls.start();
     if (channels.topologyInit.hasSubscribers) {
       channels.topologyInit.publish({ pipeline: d.name, topology: this.topology() });
     }
@@ -236,6 +241,8 @@ class PipelineImpl<C> implements Pipeline<C> {
     if (rt === undefined || this.#state === 'stopped') return { unacked: 0, timedOut: false };
     this.#state = 'stopping';
     rt.draining = true;
+    // What waited during a pause is handled and acked before the drain ends.
+    this.#pause.resume(this.#producers, 'running');
     const started = performance.now();
     let timedOut = false;
     let expire!: () => void;
@@ -309,6 +316,7 @@ class PipelineImpl<C> implements Pipeline<C> {
    */
   async #teardown(): Promise<void> {
     this.#rateLimit?.clock.stop();
+    this.#runtime?.stalls.stop();
     for (const b of this.#batchers) b.close();
     await Promise.all(this.#allStages.map((s) => s.kill('shutdown')));
     await Promise.all(this.#producers.map((p) => p.stage.kill('shutdown')));
@@ -374,6 +382,30 @@ class PipelineImpl<C> implements Pipeline<C> {
     });
     const producer = this.#producers[this.#nextPush++ % this.#producers.length] as ProducerHandle;
     producer.push(messages);
+  }
+
+  health(): PipelineHealth {
+    const rt = this.#runtime;
+    return assessHealth({
+      name: this.name,
+      state: this.#state,
+      draining: rt?.draining ?? false,
+      paused: this.#pause.paused,
+      connected: this.#producers.map((p) => p.connected()),
+      stuck: this.#state === 'running' && rt !== undefined ? rt.stalls.stuck() : [],
+    });
+  }
+
+  pause(): boolean {
+    return this.#pause.pause(this.#producers, this.#state);
+  }
+
+  resume(): boolean {
+    return this.#pause.resume(this.#producers, this.#state);
+  }
+
+  get paused(): boolean {
+    return this.#pause.paused;
   }
 
   stats(): PipelineStats {

@@ -72,6 +72,7 @@ export function startProcessor(
   /** The chunk being handled, for the idle flush. */
   let current: Outcome | undefined;
   let idleFlushArmed = false;
+  const progress = rt.stalls.watch(`${rt.name}.processor.${key}.${index}`);
 
   /** Hands over the messages of the current chunk that are done, for the runtime's idle ack. */
   const collectDone = (into: Message[]): void => {
@@ -239,6 +240,7 @@ export function startProcessor(
       const message = messages[i] as Message;
       try {
         settle(message, isThenable(pending) ? await pending : pending, outcome);
+        progress.ticks++;
         if (observed) publishMessage(message, began);
         if (!idleFlushArmed && !forward && outcome.successful.length > outcome.acked) {
           idleFlushArmed = true;
@@ -290,6 +292,7 @@ export function startProcessor(
         rt.ack(from === 0 ? outcome.successful : outcome.successful.slice(from), failed);
       }
       if (current === outcome) current = undefined;
+      progress.release(progress.holding);
       if (channels.processorStop.hasSubscribers) {
         channels.processorStop.publish({
           pipeline: rt.name,
@@ -325,6 +328,7 @@ export function startProcessor(
     }
     const outcome: Outcome = { successful: [], failed: [], acked: 0 };
     current = outcome;
+    progress.take(messages.length);
     const run = (prepared: Message[]): void | Promise<void> => {
       const handled = handleAll(prepared, outcome);
       return handled === undefined

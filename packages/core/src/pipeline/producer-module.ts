@@ -69,6 +69,12 @@ export interface ProducerInstance {
    * only once the broker has taken it.
    */
   unconfirmed?(): number;
+  /**
+   * Whether the instance is connected to its broker now; read by
+   * `pipeline.health()` for readiness. Omit it when the instance cannot
+   * tell; it then counts as connected once `init` has resolved.
+   */
+  connected?(): boolean;
 }
 
 /**

@@ -33,11 +33,22 @@ const RESET = Symbol('reset');
 const DRAINED = Symbol('drained');
 const FLUSHED = Symbol('flushed');
 const STOP = Symbol('stop');
+const PAUSE = Symbol('pause');
+const RESUME = Symbol('resume');
+
+type Emitted =
+  | Message[]
+  | readonly Message[]
+  | undefined
+  | PromiseLike<Message[] | readonly Message[] | undefined>;
 
 type Info =
   | { readonly kind: typeof EMIT; readonly events: readonly unknown[] }
   | { readonly kind: typeof PUSH; readonly messages: readonly Message[] }
-  | { readonly kind: typeof RESET | typeof DRAINED | typeof FLUSHED | typeof STOP };
+  | {
+      readonly kind:
+        typeof RESET | typeof DRAINED | typeof FLUSHED | typeof STOP | typeof PAUSE | typeof RESUME;
+    };
 
 /** A running producer instance, as the pipeline drives it. */
 export interface ProducerHandle {
@@ -58,6 +69,15 @@ export interface ProducerHandle {
   close(reason: unknown): Promise<void>;
   /** The instance's {@link ProducerInstance.unconfirmed}, even after `close`; 0 without one. */
   unconfirmed(): number;
+  /** The instance's {@link ProducerInstance.connected}; undefined when it cannot tell. */
+  connected(): boolean | undefined;
+  /**
+   * Stops dispatching: demand is no longer passed to the module, and what
+   * it emits (or is pushed) waits in the stage until `resume()`.
+   */
+  pause(): void;
+  /** Dispatches what waited during the pause and passes on the demand that arrived. */
+  resume(): void;
 }
 
 export function startProducer(
@@ -81,6 +101,10 @@ export function startProducer(
   const held = new Fifo<Message>();
   /** Demand that arrived while the rate limit was closed. */
   let heldDemand = 0;
+  /** Paused: messages that arrived wait here, demand is added up. */
+  let paused = false;
+  const pausedHeld: Message[] = [];
+  let pausedDemand = 0;
   let resolveReady!: () => void;
   let rejectReady!: (error: unknown) => void;
   const ready = new Promise<void>((resolve, reject) => {
@@ -219,6 +243,84 @@ export function startProducer(
     },
   };
 
+  /** The stage's own messages, in mailbox order. */
+  const onInfo = (info: Info, self: Stage<never, Message>): Emitted => {
+    switch (info.kind) {
+      case EMIT:
+        return fromModule(info.events);
+      case PUSH: {
+        const now = performance.now();
+        for (const m of info.messages) m.emittedAt = now;
+        rt.received += info.messages.length;
+        return info.messages;
+      }
+      case RESET: {
+        if (limiter === undefined) return undefined;
+        const released = held.take(limiter.take(held.length));
+        if (draining && held.length === 0) {
+          self.infoAfterBuffered({ kind: FLUSHED } satisfies Info);
+        }
+        if (held.length > 0 || heldDemand === 0 || limiter.remaining === 0 || draining) {
+          return released;
+        }
+        const demand = heldDemand;
+        heldDemand = 0;
+        const more = demandModule(demand);
+        if (isThenable(more)) {
+          return Promise.resolve(more).then((m) =>
+            m === undefined ? released : [...released, ...m],
+          );
+        }
+        return more === undefined ? released : [...released, ...more];
+      }
+      case DRAINED:
+        draining = true;
+        if (held.length === 0) self.infoAfterBuffered({ kind: FLUSHED } satisfies Info);
+        return undefined;
+      case FLUSHED:
+        // Emits already in the mailbox are failed as they come, then we stop.
+        closed = true;
+        self.send({ kind: STOP } satisfies Info);
+        return undefined;
+      case STOP:
+        stopping = true;
+        void self.stop('shutdown');
+        return undefined;
+      case PAUSE:
+        paused = true;
+        return undefined;
+      case RESUME: {
+        paused = false;
+        const waited = pausedHeld.splice(0);
+        const demand = pausedDemand;
+        pausedDemand = 0;
+        const more = demand > 0 ? askFor(demand) : undefined;
+        if (isThenable(more)) {
+          return Promise.resolve(more).then((m) => (m === undefined ? waited : [...waited, ...m]));
+        }
+        return more === undefined ? waited : [...waited, ...more];
+      }
+    }
+  };
+
+  /** While paused, whatever would be dispatched waits in `pausedHeld`. */
+  const gate = (out: Emitted): Emitted => {
+    if (!paused || out === undefined) return out;
+    if (isThenable(out)) return Promise.resolve(out).then(gate);
+    for (const m of out) pausedHeld.push(m);
+    return undefined;
+  };
+
+  /** The demand the consumers sent, through the rate limit to the module. */
+  const askFor = (demand: number): Emitted => {
+    if (draining) return undefined;
+    if (limiter !== undefined && (held.length > 0 || limiter.remaining === 0)) {
+      heldDemand += demand;
+      return undefined;
+    }
+    return demandModule(demand);
+  };
+
   const stage = producer<Message>(
     {
       async init() {
@@ -232,57 +334,14 @@ export function startProducer(
         }
       },
       handleDemand(demand) {
-        if (draining) return undefined;
-        if (limiter !== undefined && (held.length > 0 || limiter.remaining === 0)) {
-          heldDemand += demand;
+        if (paused) {
+          pausedDemand += demand;
           return undefined;
         }
-        return demandModule(demand);
+        return askFor(demand);
       },
       handleInfo(message, self) {
-        const info = message as Info;
-        switch (info.kind) {
-          case EMIT:
-            return fromModule(info.events);
-          case PUSH: {
-            const now = performance.now();
-            for (const m of info.messages) m.emittedAt = now;
-            rt.received += info.messages.length;
-            return info.messages;
-          }
-          case RESET: {
-            if (limiter === undefined) return undefined;
-            const released = held.take(limiter.take(held.length));
-            if (draining && held.length === 0) {
-              self.infoAfterBuffered({ kind: FLUSHED } satisfies Info);
-            }
-            if (held.length > 0 || heldDemand === 0 || limiter.remaining === 0 || draining) {
-              return released;
-            }
-            const demand = heldDemand;
-            heldDemand = 0;
-            const more = demandModule(demand);
-            if (isThenable(more)) {
-              return Promise.resolve(more).then((m) =>
-                m === undefined ? released : [...released, ...m],
-              );
-            }
-            return more === undefined ? released : [...released, ...more];
-          }
-          case DRAINED:
-            draining = true;
-            if (held.length === 0) self.infoAfterBuffered({ kind: FLUSHED } satisfies Info);
-            return undefined;
-          case FLUSHED:
-            // Emits already in the mailbox are failed as they come, then we stop.
-            closed = true;
-            self.send({ kind: STOP } satisfies Info);
-            return undefined;
-          case STOP:
-            stopping = true;
-            void self.stop('shutdown');
-            return undefined;
-        }
+        return gate(onInfo(message as Info, self));
       },
       terminate() {
         // The instance is closed later, by close(): processors may still be
@@ -304,6 +363,9 @@ export function startProducer(
   return {
     stage,
     ready,
+    pause: () => stage.send({ kind: PAUSE } satisfies Info),
+    resume: () => stage.send({ kind: RESUME } satisfies Info),
+    connected: () => (instance === undefined ? undefined : instance.connected?.()),
     push: (messages) => stage.send({ kind: PUSH, messages } satisfies Info),
     rateReset: () => stage.send({ kind: RESET } satisfies Info),
     async drain() {

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import { ackMessages, type AckSink } from './acknowledger.ts';
 import type { ResolvedDefinition } from './definition.ts';
 import type { Message } from './message.ts';
+import { StallWatch } from './health.ts';
 import { channels } from './telemetry.ts';
 import { whenIdle } from './when-idle.ts';
 
@@ -31,6 +32,8 @@ export class PipelineRuntime<C = unknown> {
   /** Aborts when the shutdown deadline passes: handlers should give up. */
   readonly shutdown = new AbortController();
   draining = false;
+  /** Each processor's and batch processor's progress, for `pipeline.health()`. */
+  readonly stalls: StallWatch;
 
   received = 0;
   successful = 0;
@@ -55,6 +58,7 @@ export class PipelineRuntime<C = unknown> {
     this.name = definition.name;
     this.logger = logger;
     this.context = definition.context;
+    this.stalls = new StallWatch(definition.stallTimeout);
     this.ackSink = {
       acked: (successful, failed) => {
         this.successful += successful;

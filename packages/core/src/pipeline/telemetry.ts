@@ -30,6 +30,7 @@ export const pipelineChannels = {
   rateLimit: 'sluice:rate-limit',
   producerError: 'sluice:producer:error',
   backlog: 'sluice:backlog',
+  pipelinePause: 'sluice:pipeline:pause',
 } as const;
 
 /** Fields every pipeline event carries. */
@@ -135,6 +136,11 @@ export interface ProducerErrorEvent extends PipelineEventBase {
 /** What waits at the broker for one destination (`sluice:backlog`); see backlog.ts. */
 export interface BacklogEvent extends PipelineEventBase, BacklogSample {}
 
+/** `pipeline.pause()` (`paused: true`) or `resume()` (`paused: false`) took effect (`sluice:pipeline:pause`). */
+export interface PipelinePauseEvent extends PipelineEventBase {
+  readonly paused: boolean;
+}
+
 /** The channel objects, created once. */
 export const channels = {
   topologyInit: diagnostics.channel(pipelineChannels.topologyInit),
@@ -156,4 +162,5 @@ export const channels = {
   rateLimit: diagnostics.channel(pipelineChannels.rateLimit),
   producerError: diagnostics.channel(pipelineChannels.producerError),
   backlog: diagnostics.channel(pipelineChannels.backlog),
+  pipelinePause: diagnostics.channel(pipelineChannels.pipelinePause),
 };

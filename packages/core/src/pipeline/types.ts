@@ -7,6 +7,7 @@ import type { Message } from './message.ts';
 import type { RateLimit, RateLimitUpdate } from './rate-limiter.ts';
 import type { BacklogSample } from './backlog.ts';
 import type { MessageCounts } from './runtime.ts';
+import type { PipelineHealth } from './health.ts';
 
 /** What `pipeline.stats()` reports: message counters and the broker's backlog. */
 export interface PipelineStats extends MessageCounts {
@@ -80,6 +81,23 @@ export interface Pipeline<C = unknown> {
   pushMessages(messages: readonly Message[]): void;
   /** Message counters (received, acked, failed, in flight) and the broker's backlog. */
   stats(): PipelineStats;
+  /**
+   * Readiness (running, not draining, every producer that can tell is
+   * connected) and liveness (no processor or batch processor holding
+   * messages without progress for `stallTimeout`), with the reasons.
+   */
+  health(): PipelineHealth;
+  /**
+   * Stops dispatching new messages: producers are no longer asked for
+   * more, and what they still emit waits, in order. Messages already in
+   * the processors and batchers finish and are acked. Returns false if it
+   * was paused already; throws unless running. `stop()` resumes first.
+   */
+  pause(): boolean;
+  /** Dispatches what waited and asks the producers again. False if it was not paused. */
+  resume(): boolean;
+  /** True between `pause()` and `resume()`. */
+  readonly paused: boolean;
   /** The validated definition, with defaults. */
   readonly definition: ResolvedDefinition<C>;
 }
