@@ -53,11 +53,9 @@ export const httpSinkOptionsObject = z
       .strict()
       .prefault({})
       .meta({ description: 'Exponential backoff between retries.' }),
-    timeout: ms('expected a positive number of ms')
-      .default(10_000)
-      .meta({
-        description: 'How long one request may take, in ms, before it is retried or fails.',
-      }),
+    timeout: ms('expected a positive number of ms').default(10_000).meta({
+      description: 'How long one request may take, in ms, before it is retried or fails.',
+    }),
     concurrency: z
       .int({ error: 'expected an integer from 1 to 1000' })
       .min(1, { error: 'expected an integer from 1 to 1000' })
