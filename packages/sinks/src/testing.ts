@@ -44,3 +44,18 @@ export async function checkPostgres(env: Env = process.env): Promise<PostgresTes
     await pool.end();
   }
 }
+
+/** Runs one SQL statement on its own connection and returns its rows (test setup and checks). */
+export async function queryPostgres<T>(text: string, url: string = postgresUrl()): Promise<T[]> {
+  const pool = createPgPool({ url, max: 1, connectionTimeout: 5000 });
+  try {
+    const connection = await pool.connect();
+    try {
+      return ((await connection.query(text)) as { rows: T[] }).rows;
+    } finally {
+      connection.release();
+    }
+  } finally {
+    await pool.end();
+  }
+}
