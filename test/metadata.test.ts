@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './run.ts';
 
-const PACKAGES = ['core', 'testing', 'producers', 'otel', 'cli'];
+const PACKAGES = ['core', 'testing', 'producers', 'sinks', 'otel', 'cli'];
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 
 describe.each(PACKAGES)('@sluice/%s', (name) => {

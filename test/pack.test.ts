@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ok, registryProblem, run } from './run.ts';
 
-const PACKAGES = ['core', 'testing', 'producers', 'otel', 'cli'] as const;
+const PACKAGES = ['core', 'testing', 'producers', 'sinks', 'otel', 'cli'] as const;
 const skip = await registryProblem();
 
 describe.skipIf(skip !== undefined)('the packed packages, in an app of their own', () => {
@@ -123,7 +123,14 @@ console.log(JSON.stringify({ good: good.successful.length, bad: bad.failed.lengt
   it('runs npx sluice run on a generator pipeline, without tsx or esbuild installed', async () => {
     await ok(
       'npm',
-      ['install', tarball['core']!, tarball['testing']!, tarball['producers']!, tarball['cli']!],
+      [
+        'install',
+        tarball['core']!,
+        tarball['testing']!,
+        tarball['producers']!,
+        tarball['sinks']!,
+        tarball['cli']!,
+      ],
       app,
     );
     const tree = await ok('npm', ['ls', '--all', '--parseable'], app);
