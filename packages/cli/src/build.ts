@@ -11,12 +11,14 @@ import {
 } from '@sluice/core';
 import { ConfigError, type LoadedConfig } from './config/load.ts';
 import type { PipelineConfig } from './config/schema.ts';
+import type { BatcherSinkConfig } from './config/sink-schema.ts';
 import { loadHandlers, type Handlers } from './handlers.ts';
 import { lifecycleOf, type Lifecycle } from './lifecycle.ts';
 import { ENDLESS } from './producers/options.ts';
 import { fileProducer } from './producers/file-producer.ts';
 import { stdinProducer } from './producers/stdin-producer.ts';
-import { sink } from './sinks.ts';
+import { batcherSink, sink } from './sinks.ts';
+import { writeBatch, type Sink } from '@sluice/sinks';
 
 /** How a run learns that its source has ended, one way or the other. */
 export interface SourceEnd {
@@ -145,7 +147,6 @@ export async function build(
 ): Promise<Built> {
   const { config, file } = loaded;
   const { batchers } = config;
-  const hasBatchers = batchers !== undefined && Object.keys(batchers).length > 0;
   const trusted = config.handlers !== undefined && options.loadHandlers === false;
   const handlers: Handlers =
     config.handlers === undefined
@@ -153,22 +154,26 @@ export async function build(
       : trusted
         ? { handleMessage: unloaded, handleBatch: unloaded }
         : await loadHandlers(file, config.handlers, [], loaded.where(['handlers']));
-  if (hasBatchers && handlers.handleBatch === undefined && config.sink === undefined) {
+  const sinks = await batcherSinks(batchers);
+  const unwritten = Object.keys(batchers ?? {}).filter((b) => sinks[b] === undefined);
+  if (unwritten.length > 0 && handlers.handleBatch === undefined && config.sink === undefined) {
     throw new ConfigError(file, [
       {
         path: config.handlers === undefined ? 'batchers' : 'handlers',
         message:
           config.handlers === undefined
-            ? 'batchers need a handleBatch: name a handlers module that exports one, or a sink (stdout or file)'
-            : `handler module ${config.handlers} does not export handleBatch, and there is no sink for the batchers`,
+            ? `batchers need a handleBatch: give batcher ${unwritten.join(', ')} a sink, name a handlers module that exports handleBatch, or a file-level sink (stdout or file)`
+            : `handler module ${config.handlers} does not export handleBatch, and there is no sink for batcher ${unwritten.join(', ')}`,
         ...loaded.where([config.handlers === undefined ? 'batchers' : 'handlers']),
       },
     ]);
   }
   const batcherNames = Object.keys(batchers ?? {});
   const onlyBatcher = batcherNames.length === 1 ? batcherNames[0] : undefined;
-  const handleBatch =
-    handlers.handleBatch ?? (config.sink !== undefined ? sink(config.sink) : undefined);
+  const handleBatch = withSinks(
+    sinks,
+    handlers.handleBatch ?? (config.sink !== undefined ? sink(config.sink) : undefined),
+  );
   const producer = await producerFor(config.producer, loaded.input['producer']);
   const definition: PipelineDefinition = {
     name: config.name,
@@ -183,7 +188,12 @@ export async function build(
     },
     processors: config.processors,
     ...(batchers !== undefined && {
-      batchers: batchers,
+      // A batcher's `sink` is the file's, not createPipeline's.
+      batchers: Object.fromEntries(
+        Object.entries(batchers as Record<string, { sink?: unknown }>).map(
+          ([name, { sink: _sink, ...batcher }]) => [name, batcher],
+        ),
+      ),
     }),
     ...(config.context !== undefined && { context: config.context }),
     ...(config.shutdownTimeout !== undefined && { shutdownTimeout: config.shutdownTimeout }),
@@ -198,7 +208,58 @@ export async function build(
     ...(handlers.handleFailed !== undefined && { handleFailed: handlers.handleFailed }),
     ...(handlers.prepareMessages !== undefined && { prepareMessages: handlers.prepareMessages }),
   };
-  return { definition, end: producer, lifecycle: lifecycleOf(handlers) };
+  return { definition, end: producer, lifecycle: closingSinks(lifecycleOf(handlers), sinks) };
+}
+
+type HandleBatch = NonNullable<PipelineDefinition['handleBatch']>;
+
+/** Each batcher's sink, by batcher name, for the batchers that have one. */
+async function batcherSinks(
+  batchers: PipelineConfig['batchers'],
+): Promise<Readonly<Record<string, Sink>>> {
+  const sinks: Record<string, Sink> = {};
+  const sections: Record<string, { sink?: BatcherSinkConfig | undefined }> = batchers ?? {};
+  for (const [name, batcher] of Object.entries(sections)) {
+    if (batcher.sink !== undefined) sinks[name] = await batcherSink(batcher.sink);
+  }
+  return sinks;
+}
+
+/**
+ * A `handleBatch` that writes a batcher's batches to its sink, failing
+ * exactly the messages whose write failed, and hands the other batchers'
+ * batches to `fallback`.
+ */
+function withSinks(
+  sinks: Readonly<Record<string, Sink>>,
+  fallback: HandleBatch | undefined,
+): HandleBatch | undefined {
+  if (Object.keys(sinks).length === 0) return fallback;
+  return (batcher, messages, info, context, signal) => {
+    const target = sinks[batcher];
+    if (target !== undefined) return writeBatch(target, messages, signal);
+    if (fallback === undefined) {
+      throw new Error(`batcher ${batcher} has no sink and no handleBatch`);
+    }
+    return fallback(batcher, messages, info, context, signal);
+  };
+}
+
+/** The module's hooks, with the sinks closed after its teardown. */
+function closingSinks(lifecycle: Lifecycle, sinks: Readonly<Record<string, Sink>>): Lifecycle {
+  const all = Object.values(sinks);
+  if (all.length === 0) return lifecycle;
+  const { teardown } = lifecycle;
+  return {
+    ...lifecycle,
+    teardown: async (context) => {
+      try {
+        await teardown?.(context);
+      } finally {
+        await Promise.all(all.map((s) => s.close()));
+      }
+    },
+  };
 }
 
 /**

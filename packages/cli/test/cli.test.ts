@@ -136,7 +136,7 @@ describe('sluice validate', () => {
     [
       'batchers with nothing to handle batches',
       'name: x\nproducer: { type: generator }\nbatchers: { s3: {} }',
-      'bad.yaml:3:1: batchers: batchers need a handleBatch: name a handlers module that exports one, or a sink (stdout or file)',
+      'bad.yaml:3:1: batchers: batchers need a handleBatch: give batcher s3 a sink, name a handlers module that exports handleBatch, or a file-level sink (stdout or file)',
     ],
     [
       'a handler export that is not a function',
@@ -151,7 +151,7 @@ describe('sluice validate', () => {
     [
       'a missing handleBatch export',
       'name: x\nproducer: { type: generator }\nbatchers: { s3: {} }\nhandlers: ./message-only.mjs',
-      'bad.yaml:4:1: handlers: handler module ./message-only.mjs does not export handleBatch, and there is no sink for the batchers',
+      'bad.yaml:4:1: handlers: handler module ./message-only.mjs does not export handleBatch, and there is no sink for batcher s3',
     ],
     // Issue 15: these were valid, and `sluice run` acked every message unhandled.
     [

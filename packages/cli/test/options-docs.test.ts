@@ -27,6 +27,8 @@ describe('the option tables in the docs', () => {
       'redis',
       'nats',
       'otel',
+      'postgres-sink',
+      'http-sink',
       'pipeline',
       'processor',
       'batcher',

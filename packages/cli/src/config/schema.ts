@@ -13,42 +13,12 @@ import {
 } from '@sluice/core/options';
 import { z } from 'zod';
 import { producerSchema } from './producer-schema.ts';
+import { batcherSinkSchema, sinkSchema } from './sink-schema.ts';
 import { prometheusConfigSchema } from './telemetry-schema.ts';
 import { testsSchema } from './tests-schema.ts';
 
 export { stubsSchema, testsSchema, type TestCase } from './tests-schema.ts';
-
-/** A built-in sink, used as `handleBatch` when the handlers export none. */
-export const sinkSchema = z
-  .discriminatedUnion(
-    'type',
-    [
-      z
-        .object({
-          type: z.literal('stdout').meta({ description: '`stdout`: standard output.' }),
-        })
-        .strict(),
-      z
-        .object({
-          type: z.literal('file').meta({ description: '`file`: appends to a file.' }),
-          path: z
-            .string({ error: 'expected a file path' })
-            .min(1, { error: 'expected a file path' })
-            .meta({ description: 'The file appended to.' }),
-        })
-        .strict(),
-    ],
-    {
-      error: (issue) =>
-        issue.code === 'invalid_union'
-          ? "expected a sink type, one of 'stdout', 'file'"
-          : undefined,
-    },
-  )
-  .meta({
-    description:
-      "Writes each batch as JSON lines, one per message's data, when the handlers export no `handleBatch`; with no `batchers`, a `default` batcher is added.",
-  });
+export { batcherSinkSchema, sinkSchema } from './sink-schema.ts';
 
 export const configSchema = z
   .object({
@@ -63,10 +33,13 @@ export const configSchema = z
       .meta({
         description: "Exactly one processor group, by key, with `createPipeline`'s options.",
       }),
-    batchers: z.record(z.string(), batcherSchema).optional().meta({
-      description:
-        "Batchers by name, with `createPipeline`'s options; `{ default: {} }` when there is a `sink` and no batchers.",
-    }),
+    batchers: z
+      .record(z.string(), batcherSchema.extend({ sink: batcherSinkSchema.optional() }))
+      .optional()
+      .meta({
+        description:
+          "Batchers by name, with `createPipeline`'s options and an optional `sink`; `{ default: {} }` when there is a `sink` and no batchers.",
+      }),
     handlers: z.string({ error: 'expected a path to a handler module' }).min(1).optional().meta({
       description:
         'A module, relative to the file, exporting `handleMessage`, `handleBatch`, `handleFailed` and/or `prepareMessages`. Without a `handleMessage`, messages pass through.',

@@ -14,6 +14,8 @@ import { redisOptionsObject } from '@sluice/producers/redis/options';
 import { sqsOptionsObject } from '@sluice/producers/sqs/options';
 import { exporterOptionsSchema, serverOptionsSchema } from '@sluice/prometheus/options';
 import { otelOptionsSchema } from '@sluice/otel/options';
+import { httpSinkOptionsObject } from '@sluice/sinks/http/options';
+import { postgresSinkOptionsObject } from '@sluice/sinks/postgres/options';
 import type { z } from 'zod';
 import { producerCommonOptions } from '../config/producer-schema.ts';
 import { configSchema } from '../config/schema.ts';
@@ -35,6 +37,8 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { name: 'redis', doc: 'docs/producers/redis.md', schema: redisOptionsObject },
   { name: 'nats', doc: 'docs/producers/nats.md', schema: natsOptionsObject },
   { name: 'otel', doc: 'docs/otel.md', schema: otelOptionsSchema },
+  { name: 'postgres-sink', doc: 'docs/sinks.md', schema: postgresSinkOptionsObject },
+  { name: 'http-sink', doc: 'docs/sinks.md', schema: httpSinkOptionsObject },
   // The file's own keys; processors, batchers and producers have their tables.
   { name: 'pipeline', doc: 'docs/config.md', schema: configSchema, shallow: true },
   { name: 'processor', doc: 'docs/config.md', schema: processorSchema },

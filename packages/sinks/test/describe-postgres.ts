@@ -1,0 +1,18 @@
+import { describe, it } from 'vitest';
+import { checkPostgres } from '../src/testing.ts';
+
+const decision = checkPostgres();
+
+/** A describe block that runs when PostgreSQL answers, skips (or fails, SLUICE_REQUIRE_BROKERS=1) when not. */
+export function describeWithPostgres(name: string, fn: () => void): void {
+  describe(name, async () => {
+    const d = await decision;
+    if (d.action === 'run') return fn();
+    if (d.action === 'fail') {
+      it('reaches PostgreSQL', () => {
+        throw new Error(d.message);
+      });
+    } else console.warn(d.message);
+    describe.skip('needs PostgreSQL', fn);
+  });
+}
