@@ -41,6 +41,7 @@ import { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
 import { PauseControl } from './control.ts';
 import { assessHealth, type PipelineHealth } from './health.ts';
+import { topologyOf } from './topology.ts';
 import type { Pipeline, PipelineState, PipelineStats, StopReport, Topology } from './types.ts';
 
 export type { Pipeline, PipelineState, StopReport, Topology } from './types.ts';
@@ -330,24 +331,7 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   topology(): Topology {
-    const d = this.definition;
-    return {
-      producers: [{ name: `${d.name}.producer`, concurrency: d.producer.concurrency }],
-      processors: [
-        {
-          name: `${d.name}.processor.${d.processor.key}`,
-          processorKey: d.processor.key,
-          concurrency: d.processor.concurrency,
-        },
-      ],
-      batchers: d.batchers.map((b) => ({
-        name: `${d.name}.batcher.${b.key}`,
-        batcherKey: b.key,
-        concurrency: b.concurrency,
-        batchSize: typeof b.batchSize === 'number' ? b.batchSize : 'custom',
-        batchTimeout: b.batchTimeout,
-      })),
-    };
+    return topologyOf(this.definition);
   }
 
   getRateLimiting(): RateLimit | undefined {
