@@ -1,47 +1,90 @@
 /**
- * Kafka's backlog: the lag each member publishes after a fetch
- * (`sluice:kafka:lag`, the partition's high watermark minus the next
- * offset to fetch), reported per partition as `waiting`. It is listened to
- * only while someone wants backlog, checked every few seconds, so nobody
- * listening leaves the lag channel without subscribers.
+ * Kafka's backlog: per partition, the end offset minus the group's committed
+ * offset (what `kafka-consumer-groups --describe` calls LAG), reported as
+ * `waiting`. It is read through an admin client opened at the first poll,
+ * and polled only while someone wants backlog (`context.backlog.wanted()`),
+ * so nobody listening costs no broker call.
+ *
+ * A partition the group has committed nothing on counts from the earliest
+ * offset when the producer starts `fromBeginning`, else as 0 (a new group
+ * starts at the end); a committed offset below the earliest (the log was
+ * truncated) counts from the earliest.
  */
-import diagnostics from 'node:diagnostics_channel';
-import type { PrepareContext } from '@sluice/core';
-import { BACKLOG_INTERVAL_MS } from '../internal/backlog-poller.ts';
-import { kafkaChannels, type KafkaLagEvent } from './telemetry.ts';
+import type { BacklogSample, PrepareContext } from '@sluice/core';
+import { startBacklogPoller } from '../internal/backlog-poller.ts';
+import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
+import type { KafkaGroupPartitionOffsets, KafkaMetadataClient } from './client.ts';
 
-/** Forwards this pipeline's lag events to `context.backlog`; returns the stop function. */
-export function forwardKafkaLag(
-  context: PrepareContext,
-  intervalMs = BACKLOG_INTERVAL_MS,
-): () => void {
+/** What {@link pollKafkaBacklog} needs. */
+export interface KafkaBacklogOptions {
+  /** Opens an admin client; it stays open until the returned stop function runs. */
+  readonly openAdmin: () => Promise<KafkaMetadataClient>;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning: boolean;
+  /** Bound on each admin call (`requestTimeout`). */
+  readonly timeoutMs: number;
+  readonly intervalMs?: number;
+}
+
+/** Polls the group's lag into `context.backlog`; returns the stop function. */
+export function pollKafkaBacklog(context: PrepareContext, o: KafkaBacklogOptions): () => void {
   const reporter = context.backlog;
   if (reporter === undefined) return () => undefined;
-  const onLag = (payload: unknown): void => {
-    const e = payload as KafkaLagEvent;
-    if (e.pipeline !== context.pipeline) return;
-    reporter.report({
-      broker: 'kafka',
-      destination: e.topic,
-      partition: e.partition,
-      waiting: e.lag,
-      at: Date.now(),
-    });
+  const timed = (operation: string) =>
+    ({ broker: 'kafka', operation, timeoutMs: o.timeoutMs }) as const;
+  let admin: Promise<KafkaMetadataClient> | undefined;
+  const close = (): void => {
+    const closing = admin;
+    admin = undefined;
+    void closing
+      ?.then((a) => withTimeout(timed('disconnect (admin)'), () => a.close()))
+      .catch(() => undefined);
   };
-  let listening = false;
-  const check = (): void => {
-    const wanted = reporter.wanted();
-    if (wanted === listening) return;
-    listening = wanted;
-    if (wanted) diagnostics.subscribe(kafkaChannels.lag, onLag);
-    else diagnostics.unsubscribe(kafkaChannels.lag, onLag);
-  };
-  const timer = setInterval(check, intervalMs);
-  timer.unref();
-  check();
+  const stopPolling = startBacklogPoller({
+    reporter,
+    logger: context.logger,
+    what: `Kafka group ${o.groupId}`,
+    ...(o.intervalMs !== undefined && { intervalMs: o.intervalMs }),
+    async poll() {
+      admin ??= openWithTimeout(timed('connect (admin)'), o.openAdmin, (a) => a.close());
+      try {
+        const client = await admin;
+        const samples: BacklogSample[] = [];
+        for (const topic of o.topics) {
+          const offsets = await withTimeout(timed(`fetch offsets of ${topic}`), () =>
+            client.fetchGroupOffsets(o.groupId, topic),
+          );
+          const at = Date.now();
+          for (const p of offsets) {
+            samples.push({
+              broker: 'kafka',
+              destination: topic,
+              partition: p.partition,
+              waiting: partitionLag(p, o.fromBeginning),
+              at,
+            });
+          }
+        }
+        return samples;
+      } catch (error) {
+        close(); // the next poll reconnects
+        throw error;
+      }
+    },
+  });
   return () => {
-    clearInterval(timer);
-    if (listening) diagnostics.unsubscribe(kafkaChannels.lag, onLag);
-    listening = false;
+    stopPolling();
+    close();
   };
+}
+
+/** End offset minus committed offset, as the module doc says. */
+export function partitionLag(p: KafkaGroupPartitionOffsets, fromBeginning: boolean): number {
+  const high = BigInt(p.high);
+  const low = BigInt(p.low);
+  if (p.committed === null) return fromBeginning ? Number(high - low) : 0;
+  const committed = BigInt(p.committed);
+  const from = committed < low ? low : committed;
+  return from >= high ? 0 : Number(high - from);
 }

@@ -36,7 +36,25 @@ export interface KafkaClient {
 export interface KafkaMetadataClient {
   /** Names of the topics in the cluster. */
   listTopics(): Promise<string[]>;
+  /**
+   * Per partition of `topic`, sorted: its earliest and end offsets and
+   * `groupId`'s committed offset (null where the group has committed none).
+   * The producer polls it for backlog (lag = end − committed) while someone
+   * listens.
+   */
+  fetchGroupOffsets(groupId: string, topic: string): Promise<KafkaGroupPartitionOffsets[]>;
   close(): Promise<void>;
+}
+
+/** One partition's offsets for a group, from {@link KafkaMetadataClient.fetchGroupOffsets}. */
+export interface KafkaGroupPartitionOffsets {
+  readonly partition: number;
+  /** The earliest offset still in the log. */
+  readonly low: string;
+  /** The end offset: the next offset to be written. */
+  readonly high: string;
+  /** The group's committed offset (the next to read), or null. */
+  readonly committed: string | null;
 }
 
 /** How a {@link KafkaGroupConsumer} joins and fetches. */

@@ -38,6 +38,7 @@ export type {
   KafkaFetchedBatch,
   KafkaFetchedRecord,
   KafkaGroupConsumer,
+  KafkaGroupPartitionOffsets,
   KafkaMetadataClient,
   KafkaOutgoingMessage,
   KafkaPublisher,

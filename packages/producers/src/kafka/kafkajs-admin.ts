@@ -10,6 +10,7 @@ import type {
   KafkaPartitionOffsets,
   KafkaTopicSpec,
 } from './admin.ts';
+import type { KafkaGroupPartitionOffsets } from './client.ts';
 import { hasProtocolType, type KafkaJsContext } from './kafkajs-support.ts';
 
 type PartitionOffset = { readonly partition: number; readonly offset: string };
@@ -81,6 +82,15 @@ class KafkaJsAdmin implements KafkaAdminClient {
     return (result.find((t) => t.topic === topic)?.partitions ?? [])
       .map((p) => ({ partition: p.partition, offset: BigInt(p.offset) < 0n ? null : p.offset }))
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  async fetchGroupOffsets(groupId: string, topic: string): Promise<KafkaGroupPartitionOffsets[]> {
+    const [ends, committed] = await Promise.all([
+      this.fetchTopicOffsets(topic),
+      this.fetchCommittedOffsets(groupId, topic),
+    ]);
+    const byPartition = new Map(committed.map((c) => [c.partition, c.offset]));
+    return ends.map((e) => ({ ...e, committed: byPartition.get(e.partition) ?? null }));
   }
 
   async setCommittedOffsets(
@@ -180,6 +190,9 @@ async function commitAs(
         });
       });
       consumer.on(consumer.events.CRASH, (event) => {
+        // A retriable crash (e.g. the coordinator of a new group still
+        // loading) restarts the consumer by itself; the timer bounds it.
+        if (event.payload.restart) return;
         reject(toError(event.payload.error, 'setOffsets', topic));
       });
       consumer

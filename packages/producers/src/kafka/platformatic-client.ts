@@ -18,6 +18,7 @@ import type {
   KafkaMetadataClient,
   KafkaPublisher,
 } from './client.ts';
+import { PlatformaticMetadata } from './platformatic-admin.ts';
 import { PlatformaticGroupConsumer } from './platformatic-consumer.ts';
 import { PlatformaticPublisher } from './platformatic-publisher.ts';
 import {
@@ -79,16 +80,11 @@ export class PlatformaticClient implements KafkaClient {
 
   admin(): Promise<KafkaMetadataClient> {
     const admin = new (loadPlatformatic().Admin)(connectionOptions(this.#connection) as never);
-    return Promise.resolve({
-      listTopics: async () => {
-        try {
-          return await admin.listTopics();
-        } catch (error) {
-          throw toBrokerError(error, 'listTopics', undefined, this.#brokers);
-        }
-      },
-      close: () => admin.close(),
-    });
+    return Promise.resolve(
+      new PlatformaticMetadata(admin, (error, operation, topic) =>
+        toBrokerError(error, operation, topic, this.#brokers),
+      ),
+    );
   }
 
   publisher(): Promise<KafkaPublisher> {

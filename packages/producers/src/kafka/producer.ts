@@ -7,7 +7,7 @@
 import type { Message, PartitionBy, ProducerModule } from '@sluice/core';
 import { BrokerError } from '../errors.ts';
 import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
-import { forwardKafkaLag } from './backlog.ts';
+import { pollKafkaBacklog } from './backlog.ts';
 import type { KafkaClient } from './client.ts';
 import { KafkaJsClient } from './kafkajs-client.ts';
 import { loadKafkaJs } from './kafkajs-support.ts';
@@ -103,9 +103,15 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
       } finally {
         await withTimeout(timed('disconnect (admin)'), () => admin.close()).catch(() => undefined);
       }
-      const stopLag = forwardKafkaLag(context);
+      const stopBacklog = pollKafkaBacklog(context, {
+        openAdmin: () => getClient().admin(),
+        groupId: o.groupId,
+        topics: o.topics,
+        fromBeginning: o.fromBeginning,
+        timeoutMs: o.requestTimeout,
+      });
       return async () => {
-        stopLag();
+        stopBacklog();
         const running = members.splice(0);
         await Promise.all(
           running.map((m) =>

@@ -36,6 +36,7 @@ function frozenKafka() {
     admin: () =>
       Promise.resolve({
         listTopics: () => maybe('listTopics', () => ['orders', 'dead']),
+        fetchGroupOffsets: () => Promise.resolve([]),
         close: () => Promise.resolve(void state.closed.push('admin')),
       }),
     publisher: () => maybe('publisher', () => publisher),
