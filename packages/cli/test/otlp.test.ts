@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -114,6 +115,58 @@ describe('sluice run with telemetry.otlp', () => {
     expect(metrics).toContain('"messaging.client.consumed.messages"');
     expect(metrics).toContain('"messaging.process.duration"');
   });
+
+  it.each([
+    ['its setup throws', 'setup-fails.yaml', '', 'true'],
+    ['its Prometheus port is taken', 'port-taken.yaml', 'PROMETHEUS', ''],
+  ])(
+    'stops the export, flushing pending spans, when the run fails to start because %s',
+    async (_why, file, prometheus, fail) => {
+      // A span made in setup is only exported if the run shuts the SDK down.
+      const api = createRequire(import.meta.url).resolve('@opentelemetry/api');
+      writeFileSync(
+        join(dir, 'setup-span.mjs'),
+        `import { trace } from ${JSON.stringify(api)};
+` +
+          `export const handleMessage = (m) => m;
+` +
+          `export function setup() {
+` +
+          `  trace.getTracer('setup-test').startSpan('setup ' + process.env.SETUP_SPAN).end();
+` +
+          `  if (process.env.SETUP_FAILS === 'true') throw new Error('setup failed on purpose');
+` +
+          `}
+`,
+      );
+      const busy = createServer();
+      await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+      const port = (busy.address() as AddressInfo).port;
+      try {
+        const telemetry =
+          prometheus === ''
+            ? 'telemetry: { otlp: true }'
+            : `telemetry: { otlp: true, prometheus: { port: ${port}, host: 127.0.0.1 } }`;
+        writeFileSync(
+          join(dir, file),
+          `name: otlp-fail\nproducer: { type: generator, count: 5 }\nhandlers: ./setup-span.mjs\nsink: { type: file, path: /dev/null }\n${telemetry}\n`,
+        );
+        const { code, stderr } = await sluice(file, {
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_TRACES_SAMPLER: 'always_on',
+          SETUP_SPAN: file,
+          SETUP_FAILS: fail,
+        });
+        expect(code, stderr).toBe(1);
+        expect(stderr).toContain('failed to start');
+        const names = JSON.stringify(received.get('/v1/traces') ?? []);
+        expect(names).toContain(`"setup ${file}"`);
+      } finally {
+        busy.close();
+      }
+    },
+  );
 
   it('names the packages to install when the OpenTelemetry SDK is missing', async () => {
     const { code, stderr } = await sluice(

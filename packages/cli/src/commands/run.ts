@@ -103,18 +103,26 @@ export async function run(file: string, options: RunOptions): Promise<number> {
   } catch (error) {
     return failedToStart(error);
   }
+  /** Once telemetry runs, every early return stops it too: pending spans are flushed. */
+  const stopped = async (code: number): Promise<number> => {
+    await stopTelemetry().catch((error: unknown) => {
+      logger.warn({ err: error }, 'stopping telemetry failed');
+    });
+    logger.flush();
+    return code;
+  };
   let context: HandlerContext;
   try {
     context = await setUp(lifecycle, definition.context as HandlerContext | undefined);
   } catch (error) {
-    return failedToStart(error);
+    return stopped(failedToStart(error));
   }
   let pipeline;
   try {
     pipeline = createPipeline({ ...definition, context });
   } catch (error) {
     await tearDown(lifecycle, context, shutdownTimeoutOf(definition), logger);
-    return reportInvalid(file, error);
+    return stopped(reportInvalid(file, error));
   }
   let metrics: MetricsEndpoint | undefined;
   if (config.telemetry?.prometheus !== undefined) {
@@ -122,7 +130,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
       metrics = await serveMetrics(config.telemetry.prometheus, logger);
     } catch (error) {
       await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
-      return failedToStart(error);
+      return stopped(failedToStart(error));
     }
   }
   let admin: AdminEndpoint | undefined;
@@ -133,7 +141,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
       await metrics?.close();
       await admin?.close();
       await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
-      return failedToStart(error);
+      return stopped(failedToStart(error));
     }
   }
   // The progress log line (no TTY) counts messages per stage.
@@ -174,7 +182,7 @@ export async function run(file: string, options: RunOptions): Promise<number> {
     await metrics?.close();
     await admin?.close();
     await tearDown(lifecycle, context, pipeline.definition.shutdownTimeout, logger);
-    return failedToStart(error);
+    return stopped(failedToStart(error));
   }
 
   const started = performance.now();
