@@ -190,3 +190,8 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+// The telemetry exporters' overhead per message, in the same run (bench/src/telemetry-overhead.ts).
+if (!process.argv.includes('--child') && (ONLY === undefined || ONLY.includes('telemetry'))) {
+  await (await import('./telemetry-overhead.ts')).telemetryOverhead({ smoke });
+}

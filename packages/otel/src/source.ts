@@ -96,10 +96,22 @@ function recordCarrier(headers: unknown): Carrier | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;
   const h = headers as Meta;
   // A for-in finds no key on the shared empty headers object without allocating.
-  for (const _ in h) {
-    return { keys: () => Object.keys(h), get: (key) => text(h[key]) };
-  }
+  for (const _ in h) return new RecordCarrier(h);
   return undefined;
+}
+
+/** A record of headers as a {@link Carrier}: one small object, no closures. */
+class RecordCarrier implements Carrier {
+  readonly #headers: Meta;
+  constructor(headers: Meta) {
+    this.#headers = headers;
+  }
+  keys(): string[] {
+    return Object.keys(this.#headers);
+  }
+  get(key: string): string | undefined {
+    return text(this.#headers[key]);
+  }
 }
 
 /** The system attribute X-Ray's header arrives in, when the queue is asked for it. */

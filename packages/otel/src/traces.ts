@@ -93,7 +93,11 @@ export class Traces {
     const tracer = this.#tracer;
     if (tracer === undefined) return;
     const message = e.message;
-    const span = tracer.startSpan(target.processName, startOptions(target), ROOT_CONTEXT);
+    const span = tracer.startSpan(
+      target.processName,
+      startOptions(target, e.processor),
+      ROOT_CONTEXT,
+    );
     // A span sampled out is not kept: ending it would do nothing.
     if (!span.isRecording()) return;
     const m = message.metadata;
@@ -101,7 +105,6 @@ export class Traces {
     const creation = extractCreation(carrierOf(m, system));
     if (creation !== undefined) span.addLink({ context: creation });
     setMessageAttributes(span, message, system, m);
-    span.setAttribute(SLUICE_PROCESSOR, e.processor);
     const ackData = message.ackData;
     if (typeof ackData === 'object' && ackData !== null) {
       this.#bySource.set(ackData, span.spanContext());
@@ -135,7 +138,6 @@ export class Traces {
       target.processName,
       {
         kind: SpanKind.CONSUMER,
-        root: true,
         attributes: {
           ...target.spanAttributes,
           [MESSAGING_BATCH_MESSAGE_COUNT]: messages.length,
@@ -176,30 +178,34 @@ export class Traces {
   }
 
   #settle(operation: 'ack' | 'nack', messages: readonly Message[]): void {
-    let links: Link[] | undefined;
     let target: Target | undefined;
     for (const message of messages) {
-      const r = this.#messages.get(message);
-      if (r === undefined) continue;
-      target ??= r.target;
-      (links ??= []).push({ context: r.span.spanContext() });
+      target = this.#messages.get(message)?.target;
+      if (target !== undefined) break;
     }
-    if (links === undefined || target === undefined) return;
+    if (target === undefined) return;
     const span = (this.#tracer as Tracer).startSpan(
       target.destination === '' ? operation : `${operation} ${target.destination}`,
       {
         kind: SpanKind.CLIENT,
-        root: true,
         attributes: {
           ...target.spanAttributes,
           [MESSAGING_OPERATION_TYPE]: 'settle',
           [MESSAGING_OPERATION_NAME]: operation,
           [MESSAGING_BATCH_MESSAGE_COUNT]: messages.length,
         },
-        links,
       },
       ROOT_CONTEXT,
     );
+    // Links only for a recorded span: one per message whose process span was recorded.
+    if (span.isRecording()) {
+      const links: Link[] = [];
+      for (const message of messages) {
+        const r = this.#messages.get(message);
+        if (r !== undefined) links.push({ context: r.span.spanContext() });
+      }
+      span.addLinks(links);
+    }
     span.end();
   }
 
@@ -209,13 +215,24 @@ export class Traces {
   }
 }
 
-/** The options every process span of `target` starts with, built once. */
-const startOptionsOf = new WeakMap<Target, SpanOptions>();
-function startOptions(target: Target): SpanOptions {
-  let options = startOptionsOf.get(target);
+/**
+ * The options every process span of `target` in `processor` starts with,
+ * built once: the shared attributes and the processor, passed at start so
+ * the sampler sees them and no call sets them after. No `root: true`: the
+ * spans start in `ROOT_CONTEXT` already (the option would copy it).
+ */
+const startOptionsOf = new WeakMap<Target, Map<string, SpanOptions>>();
+function startOptions(target: Target, processor: string): SpanOptions {
+  let byProcessor = startOptionsOf.get(target);
+  if (byProcessor === undefined) {
+    byProcessor = new Map();
+    startOptionsOf.set(target, byProcessor);
+  }
+  let options = byProcessor.get(processor);
   if (options === undefined) {
-    options = { kind: SpanKind.CONSUMER, root: true, attributes: target.spanAttributes };
-    startOptionsOf.set(target, options);
+    const attributes = { ...target.spanAttributes, [SLUICE_PROCESSOR]: processor };
+    options = { kind: SpanKind.CONSUMER, attributes };
+    byProcessor.set(processor, options);
   }
   return options;
 }

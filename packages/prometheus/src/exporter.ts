@@ -70,16 +70,32 @@ export function prometheusExporter(options: PrometheusExporterOptions = {}): Pro
 
 type Listener = (payload: unknown) => void;
 
-/** Caches the labelled child of a metric per key. */
-function children<T>(make: (...values: string[]) => T): (...values: string[]) => T {
-  const cache = new Map<string, T>();
-  return (...values) => {
-    const key = values.join('\0');
-    let child = cache.get(key);
-    if (child === undefined) {
-      child = make(...values);
-      cache.set(key, child);
+/**
+ * Caches the labelled child of a metric per label values. Per-message
+ * events hit it with the same interned strings again and again: the last
+ * child is kept beside the map, and the map is two levels deep, so a hit
+ * builds no key string.
+ */
+function children<T>(make: (a: string, b: string) => T): (a: string, b?: string) => T {
+  const cache = new Map<string, Map<string, T>>();
+  let lastA: string | undefined;
+  let lastB: string | undefined;
+  let last: T | undefined;
+  return (a, b = '') => {
+    if (a === lastA && b === lastB) return last as T;
+    let byB = cache.get(a);
+    if (byB === undefined) {
+      byB = new Map();
+      cache.set(a, byB);
     }
+    let child = byB.get(b);
+    if (child === undefined) {
+      child = make(a, b);
+      byB.set(b, child);
+    }
+    lastA = a;
+    lastB = b;
+    last = child;
     return child;
   };
 }

@@ -1,0 +1,216 @@
+/**
+ * The telemetry's overhead in `npm run bench` (also `node
+ * bench/dist/telemetry-overhead.js` alone): CPU µs per message that
+ * `@sluice/prometheus` and `@sluice/otel` add to the same pipeline with no
+ * instrumentation, every run a fresh process, scenarios interleaved in
+ * rounds so a noisy moment on a shared machine hits them alike.
+ *
+ * The pipeline: a generator whose messages carry a `traceparent` header,
+ * two processors, one batcher of 100. Scenarios:
+ *
+ * - `none`: nothing subscribes (the baseline);
+ * - `prometheus`: the Prometheus exporter alone;
+ * - `spans-out`: the Prometheus exporter and `@sluice/otel` traces, every
+ *   span sampled out (AlwaysOff);
+ * - `spans-in`: the same, every span sampled in (AlwaysOn) and exported
+ *   through a BatchSpanProcessor to an exporter that drops them;
+ * - `+otel-metrics`: as above, plus `@sluice/otel`'s metrics (the SDK's
+ *   histogram per message);
+ * - `sdk-span-out`, `sdk-span-in`, `sdk-histogram`: no Sluice
+ *   instrumentation; one bare SDK span per message (started and ended,
+ *   AlwaysOff or AlwaysOn, same processor) or one SDK histogram record,
+ *   from a listener on the message events: the floor a span or a
+ *   histogram per message costs on this machine.
+ *
+ *   BENCH_TELEMETRY_N     messages per run (default 100,000)
+ *   BENCH_TELEMETRY_RUNS  rounds (default 5)
+ *   --smoke               one round at small N
+ */
+import { fork } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
+import { fileURLToPath } from 'node:url';
+import { ROOT_CONTEXT, propagation, type Tracer } from '@opentelemetry/api';
+import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import {
+  createPipeline,
+  generatorProducer,
+  pipelineChannels,
+  silentLogger,
+  type Message,
+  type MessageStopEvent,
+} from '@sluice/core';
+import { instrumentSluice } from '@sluice/otel';
+import { prometheusExporter } from '@sluice/prometheus';
+import { median, table } from './stats.ts';
+
+const SCENARIOS = [
+  'none',
+  'prometheus',
+  'spans-out',
+  'spans-in',
+  'spans-out+otel-metrics',
+  'spans-in+otel-metrics',
+  'sdk-span-out',
+  'sdk-span-in',
+  'sdk-histogram',
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const GOALS: Partial<Record<Scenario, number>> = { 'spans-out': 1, 'spans-in': 3 };
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+const dropAll: SpanExporter = {
+  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
+  shutdown: () => Promise.resolve(),
+};
+
+class IdleReader extends MetricReader {
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function tracerProvider(sampledIn: boolean): BasicTracerProvider {
+  return new BasicTracerProvider({
+    sampler: sampledIn ? new AlwaysOnSampler() : new AlwaysOffSampler(),
+    spanProcessors: [
+      new BatchSpanProcessor(dropAll, { maxQueueSize: 65_536, maxExportBatchSize: 4096 }),
+    ],
+  });
+}
+
+function instrument(scenario: Scenario): void {
+  if (scenario === 'none') return;
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const meterProvider = new MeterProvider({ readers: [new IdleReader()] });
+  if (scenario === 'prometheus') {
+    prometheusExporter();
+    return;
+  }
+  if (scenario === 'sdk-span-out' || scenario === 'sdk-span-in') {
+    const tracer: Tracer = tracerProvider(scenario === 'sdk-span-in').getTracer('bench');
+    diagnostics.subscribe(pipelineChannels.messageStart, () => {
+      tracer.startSpan('process', { root: true }, ROOT_CONTEXT).end();
+    });
+    return;
+  }
+  if (scenario === 'sdk-histogram') {
+    const histogram = meterProvider.getMeter('bench').createHistogram('duration', { unit: 's' });
+    const attributes = { 'messaging.system': 'sluice', 'messaging.operation.type': 'process' };
+    diagnostics.subscribe(pipelineChannels.messageStop, (e) => {
+      histogram.record((e as MessageStopEvent).durationMs / 1000, attributes);
+    });
+    return;
+  }
+  prometheusExporter();
+  instrumentSluice({
+    tracerProvider: tracerProvider(scenario.startsWith('spans-in')),
+    meterProvider,
+    traces: true,
+    metrics: scenario.endsWith('+otel-metrics'),
+  });
+}
+
+/** One run of `n` messages; resolves when all are acked. */
+async function run(n: number): Promise<void> {
+  let acked = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const pipeline = createPipeline({
+    name: 'telemetry-overhead',
+    logger: silentLogger,
+    producer: {
+      module: generatorProducer({
+        count: n,
+        onAck: (s, f) => {
+          acked += s + f;
+          if (acked === n) done();
+        },
+      }),
+      transformer: (event) => {
+        const message = event as Message<{ n: number }>;
+        message.metadata = { headers: { traceparent: TRACEPARENT } };
+        return message;
+      },
+    },
+    processors: { default: { concurrency: 2 } },
+    batchers: { default: { batchSize: 100, batchTimeout: 10 } },
+    handleMessage: (_p, m) => m,
+    handleBatch: (_b, messages) => messages,
+  });
+  await pipeline.start();
+  await finished;
+  await pipeline.stop();
+}
+
+/** In the child: a warm-up run, then one counted run; sends CPU µs per message. */
+async function child(scenario: Scenario, n: number): Promise<void> {
+  instrument(scenario);
+  await run(Math.min(n, 20_000));
+  const before = process.cpuUsage();
+  await run(n);
+  const cpu = process.cpuUsage(before);
+  process.send?.((cpu.user + cpu.system) / n);
+}
+
+function runChild(scenario: Scenario, n: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const proc = fork(fileURLToPath(import.meta.url), ['--telemetry-child', scenario, String(n)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let sample: number | undefined;
+    proc.once('message', (m) => (sample = m as number));
+    proc.once('error', reject);
+    proc.once('exit', (code) =>
+      code === 0 && sample !== undefined
+        ? resolve(sample)
+        : reject(new Error(`telemetry scenario ${scenario} exited with code ${code}`)),
+    );
+  });
+}
+
+/** The parent's side: every scenario once per round; prints the table of medians. */
+export async function telemetryOverhead(o: { readonly smoke: boolean }): Promise<void> {
+  const n = o.smoke ? 2_000 : Number(process.env['BENCH_TELEMETRY_N'] ?? 100_000);
+  const rounds = o.smoke ? 1 : Number(process.env['BENCH_TELEMETRY_RUNS'] ?? 5);
+  console.log(
+    `\ntelemetry overhead: N = ${n.toLocaleString()}, ${rounds} fresh-process runs per scenario (interleaved rounds)`,
+  );
+  const samples = new Map<Scenario, number[]>(SCENARIOS.map((s) => [s, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const s of SCENARIOS) samples.get(s)?.push(await runChild(s, n));
+  }
+  const base = median(samples.get('none') ?? []);
+  const rows = SCENARIOS.map((s) => {
+    const values = samples.get(s) ?? [];
+    const cpu = median(values);
+    const goal = GOALS[s];
+    return [
+      s,
+      cpu.toFixed(2),
+      `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`,
+      s === 'none' ? '' : (cpu - base).toFixed(2),
+      goal === undefined ? '' : `< ${goal}${o.smoke ? '' : cpu - base < goal ? ' met' : ' MISSED'}`,
+    ];
+  });
+  console.log(table(['scenario', 'CPU µs/msg', 'min–max', 'overhead µs/msg', 'goal'], rows));
+  console.log('(overhead: median minus the median of none, same run; a loaded machine adds noise)');
+}
+
+const at = process.argv.indexOf('--telemetry-child');
+if (at !== -1) {
+  await child(process.argv[at + 1] as Scenario, Number(process.argv[at + 2]));
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await telemetryOverhead({ smoke: process.argv.includes('--smoke') });
+}
