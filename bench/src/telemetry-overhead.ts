@@ -1,6 +1,6 @@
 /**
- * The telemetry's overhead in `npm run bench` (also `node
- * bench/dist/telemetry-overhead.js` alone): CPU µs per message that
+ * The telemetry's overhead in `npm run bench` (alone: `npm run
+ * bench:telemetry`): CPU µs per message that
  * `@sluice/prometheus` and `@sluice/otel` add to the same pipeline with no
  * instrumentation, every run a fresh process, scenarios interleaved in
  * rounds so a noisy moment on a shared machine hits them alike.
@@ -20,7 +20,10 @@
  *   instrumentation; one bare SDK span per message (started and ended,
  *   AlwaysOff or AlwaysOn, same processor) or one SDK histogram record,
  *   from a listener on the message events: the floor a span or a
- *   histogram per message costs on this machine.
+ *   histogram per message costs on this machine;
+ * - `sdk-process-span`: the process span `@sluice/otel` makes per message
+ *   (its attributes, the message id, a link to the extracted
+ *   `traceparent`), made with the bare SDK: what the span alone costs.
  *
  *   BENCH_TELEMETRY_N     messages per run (default 100,000)
  *   BENCH_TELEMETRY_RUNS  rounds (default 5)
@@ -29,7 +32,7 @@
 import { fork } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
-import { ROOT_CONTEXT, propagation, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import {
@@ -45,6 +48,7 @@ import {
   pipelineChannels,
   silentLogger,
   type Message,
+  type MessageStartEvent,
   type MessageStopEvent,
 } from '@sluice/core';
 import { instrumentSluice } from '@sluice/otel';
@@ -60,12 +64,21 @@ const SCENARIOS = [
   'spans-in+otel-metrics',
   'sdk-span-out',
   'sdk-span-in',
+  'sdk-process-span',
   'sdk-histogram',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const GOALS: Partial<Record<Scenario, number>> = { 'spans-out': 1, 'spans-in': 3 };
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+/** What a process span of the bench pipeline starts with. */
+const PROCESS_ATTRIBUTES = {
+  'messaging.system': 'sluice',
+  'messaging.operation.type': 'process',
+  'messaging.operation.name': 'process',
+  'sluice.pipeline': 'telemetry-overhead',
+  'sluice.processor': 'default',
+};
 
 const dropAll: SpanExporter = {
   export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
@@ -102,6 +115,21 @@ function instrument(scenario: Scenario): void {
     const tracer: Tracer = tracerProvider(scenario === 'sdk-span-in').getTracer('bench');
     diagnostics.subscribe(pipelineChannels.messageStart, () => {
       tracer.startSpan('process', { root: true }, ROOT_CONTEXT).end();
+    });
+    return;
+  }
+  if (scenario === 'sdk-process-span') {
+    // The span @sluice/otel makes per message, made by hand: attributes, id, link.
+    const tracer: Tracer = tracerProvider(true).getTracer('bench');
+    const options = { kind: SpanKind.CONSUMER, attributes: PROCESS_ATTRIBUTES };
+    diagnostics.subscribe(pipelineChannels.messageStart, (e) => {
+      const message = (e as MessageStartEvent).message;
+      const span = tracer.startSpan('process', options, ROOT_CONTEXT);
+      const headers = (message.metadata as { headers: Record<string, string> }).headers;
+      const creation = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
+      if (creation !== undefined) span.addLink({ context: creation });
+      span.setAttribute('messaging.message.id', String(message.id));
+      span.end();
     });
     return;
   }
