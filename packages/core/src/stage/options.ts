@@ -149,9 +149,31 @@ export const stageOptionSchemas = lazily(() => {
 /** The schemas {@link stageOptionSchemas} builds. */
 export type StageOptionSchemas = ReturnType<typeof stageOptionSchemas>;
 
-/** Validates subscription options, filling in every default. */
+/** Frozen inputs already resolved: they cannot have changed since. */
+const resolvedFrozen = new WeakMap<object, ResolvedSubscriptionOptions<never>>();
+
+/**
+ * Validates subscription options, filling in every default. A frozen
+ * input is validated once: later calls with the same object return the
+ * same (frozen) result, so a pipeline whose 100 processors subscribe to
+ * its producers with one frozen options object parses it once, not 100
+ * times.
+ */
 export function resolveSubscriptionOptions<T>(
   input: SubscriptionOptions<T> | undefined,
 ): ResolvedSubscriptionOptions<T> {
-  return parseOptions(stageOptionSchemas().subscriptionSchema, input ?? {}, 'subscription options');
+  if (input === undefined || !Object.isFrozen(input)) {
+    return parseOptions(
+      stageOptionSchemas().subscriptionSchema,
+      input ?? {},
+      'subscription options',
+    );
+  }
+  const known = resolvedFrozen.get(input) as ResolvedSubscriptionOptions<T> | undefined;
+  if (known !== undefined) return known;
+  const resolved = Object.freeze(
+    parseOptions(stageOptionSchemas().subscriptionSchema, input, 'subscription options'),
+  );
+  resolvedFrozen.set(input, resolved);
+  return resolved;
 }
