@@ -21,7 +21,9 @@ describe.each(PACKAGES)('@sluice/%s', (name) => {
   });
 
   it('builds when packed, and names its repository folder', () => {
-    expect(manifest['scripts']).toMatchObject({ prepack: 'tsc -b' });
+    // core also bundles its entry points after tsc (packages/core/scripts/bundle.js).
+    const prepack = name === 'core' ? 'tsc -b && node scripts/bundle.js' : 'tsc -b';
+    expect(manifest['scripts']).toMatchObject({ prepack });
     expect(manifest['repository']).toMatchObject({ directory: `packages/${name}` });
     expect(manifest['homepage']).toMatch(/^https:\/\//);
     expect(manifest['bugs']).toBeDefined();

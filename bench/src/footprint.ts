@@ -8,12 +8,17 @@
  */
 const mode = process.argv[2] === 'sluice' ? 'sluice' : 'bare';
 const start = performance.now();
+const cpuBefore = process.cpuUsage();
 if (mode === 'sluice') await import('@sluice/core');
 const importMs = performance.now() - start;
+const cpu = process.cpuUsage(cpuBefore);
+// CPU time moves less than wall time with the machine's load.
+const importCpuMs = (cpu.user + cpu.system) / 1000;
 const memory = process.memoryUsage();
 const report = {
   mode,
   importMs,
+  importCpuMs,
   rssMiB: memory.rss / 1024 / 1024,
   heapUsedMiB: memory.heapUsed / 1024 / 1024,
   maxRssMiB: process.resourceUsage().maxRSS / 1024,

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     console.log();
     console.log(
       `footprint (medians of ${RUNS} fresh processes): bare node ${fp.bare.rssMiB.toFixed(1)} MiB RSS, ${fp.bare.wallMs.toFixed(0)} ms spawn-to-exit; ` +
-        `with import '@sluice/core' ${fp.sluice.rssMiB.toFixed(1)} MiB (+${fp.rssAboveBareMiB.toFixed(1)}), import ${fp.importMs.toFixed(1)} ms, ${fp.sluice.wallMs.toFixed(0)} ms spawn-to-exit (+${fp.wallAboveBareMs.toFixed(0)})`,
+        `with import '@sluice/core' ${fp.sluice.rssMiB.toFixed(1)} MiB (+${fp.rssAboveBareMiB.toFixed(1)}), import ${fp.importMs.toFixed(1)} ms (${fp.sluice.importCpuMs.toFixed(1)} ms CPU), ${fp.sluice.wallMs.toFixed(0)} ms spawn-to-exit (+${fp.wallAboveBareMs.toFixed(0)})`,
     );
   }
   for (const f of summaries.filter((s) => isF(s.scenario) && s.checkpoints.length > 0)) {

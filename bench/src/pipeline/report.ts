@@ -17,6 +17,8 @@ export interface Sample {
 export interface FootprintSample {
   readonly mode: 'sluice' | 'bare';
   readonly importMs: number;
+  /** CPU time of the import (user + system). */
+  readonly importCpuMs: number;
   readonly rssMiB: number;
   readonly heapUsedMiB: number;
   readonly maxRssMiB: number;
@@ -87,7 +89,12 @@ export function scenarioTable(summaries: readonly Summary[]): string {
 
 export interface Footprint {
   readonly bare: { readonly rssMiB: number; readonly wallMs: number };
-  readonly sluice: { readonly rssMiB: number; readonly wallMs: number; readonly importMs: number };
+  readonly sluice: {
+    readonly rssMiB: number;
+    readonly wallMs: number;
+    readonly importMs: number;
+    readonly importCpuMs: number;
+  };
   readonly rssAboveBareMiB: number;
   readonly importMs: number;
   readonly wallAboveBareMs: number;
@@ -106,6 +113,7 @@ export function footprint(samples: readonly FootprintSample[]): Footprint | unde
     rssMiB: median(sl.map((x) => x.rssMiB)),
     wallMs: median(sl.map((x) => x.wallMs)),
     importMs: median(sl.map((x) => x.importMs)),
+    importCpuMs: median(sl.map((x) => x.importCpuMs)),
   };
   return {
     bare: b,

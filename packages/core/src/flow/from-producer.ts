@@ -18,10 +18,11 @@
  * producers at once instead: what was not handled is not acked, and the
  * source delivers it again.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SluiceError } from '../errors.ts';
 import { parseOptions, zFunction } from '../options/parse.ts';
-import { abortSignal, name, nonNegativeInt, pinoLogger, positiveInt } from '../options/blocks.ts';
+import { optionBlocks } from '../options/blocks.ts';
+import { lazily, zod } from '../options/zod.ts';
 import type { Agrees, Assert } from '../internal/agrees.ts';
 import { isThenable } from '../internal/thenable.ts';
 import { defaultLogger } from '../logger.ts';
@@ -39,61 +40,66 @@ import type { Stage } from '../stage/stage.ts';
 import { runOps, type OpFactory } from './ops.ts';
 
 /** `Flow.fromProducer`'s options. */
-export const fromProducerSchema = z
-  .object({
-    select: zFunction<(message: Message) => unknown>().optional().meta({
-      description:
-        "The event each message becomes, e.g. `(m) => m` for the whole Message; the message's `data` when unset. A message the source layer marks with `message.fail(reason)` is acked as failed.",
-    }),
-    signal: abortSignal.optional().meta({
-      description:
-        'Aborting it stops the flow: the producers stop fetching, what they emitted goes through the flow and is acked, and `run()` resolves once the instances are closed. Without it the flow runs until an operation throws.',
-    }),
-    concurrency: positiveInt.default(1).meta({ description: 'Producer instances.' }),
-    stages: positiveInt.default(1).meta({
-      description:
-        'Stages of the source layer, each taking messages from every producer. More stages run more async `each` or `mapBatch` calls at once.',
-    }),
-    maxDemand: positiveInt.optional().meta({
-      description:
-        "Messages each source stage asks each producer for: what it may hold un-acked. As a pipeline's processors when unset: `400 / stages`, between 10 and 100.",
-    }),
-    minDemand: nonNegativeInt.optional().meta({
-      description:
-        'A source stage asks for more when it holds this few; half of `maxDemand` when unset.',
-    }),
-    transformer: zFunction<Transformer>().optional().meta({
-      description: 'Maps what the producer emits to a Message, if it emits something else.',
-    }),
-    name: name.default('flow').meta({
-      description: 'Names the flow in logs, telemetry and broker connection names.',
-    }),
-    logger: pinoLogger.optional().meta({
-      description: 'A pino logger; a quiet pino logger (warnings and errors) on stderr when unset.',
-    }),
-  })
-  .strict()
-  .superRefine((o, ctx) => {
-    const max = o.maxDemand ?? defaultMaxDemand(o.stages);
-    if (o.minDemand !== undefined && o.minDemand >= max) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minDemand'],
-        message: `expected less than maxDemand (${max})`,
-      });
-    }
-  });
+export const fromProducerSchema = lazily(() => {
+  const z = zod();
+  const { abortSignal, name, nonNegativeInt, pinoLogger, positiveInt } = optionBlocks();
+  return z
+    .object({
+      select: zFunction<(message: Message) => unknown>().optional().meta({
+        description:
+          "The event each message becomes, e.g. `(m) => m` for the whole Message; the message's `data` when unset. A message the source layer marks with `message.fail(reason)` is acked as failed.",
+      }),
+      signal: abortSignal.optional().meta({
+        description:
+          'Aborting it stops the flow: the producers stop fetching, what they emitted goes through the flow and is acked, and `run()` resolves once the instances are closed. Without it the flow runs until an operation throws.',
+      }),
+      concurrency: positiveInt.default(1).meta({ description: 'Producer instances.' }),
+      stages: positiveInt.default(1).meta({
+        description:
+          'Stages of the source layer, each taking messages from every producer. More stages run more async `each` or `mapBatch` calls at once.',
+      }),
+      maxDemand: positiveInt.optional().meta({
+        description:
+          "Messages each source stage asks each producer for: what it may hold un-acked. As a pipeline's processors when unset: `400 / stages`, between 10 and 100.",
+      }),
+      minDemand: nonNegativeInt.optional().meta({
+        description:
+          'A source stage asks for more when it holds this few; half of `maxDemand` when unset.',
+      }),
+      transformer: zFunction<Transformer>().optional().meta({
+        description: 'Maps what the producer emits to a Message, if it emits something else.',
+      }),
+      name: name.default('flow').meta({
+        description: 'Names the flow in logs, telemetry and broker connection names.',
+      }),
+      logger: pinoLogger.optional().meta({
+        description:
+          'A pino logger; a quiet pino logger (warnings and errors) on stderr when unset.',
+      }),
+    })
+    .strict()
+    .superRefine((o, ctx) => {
+      const max = o.maxDemand ?? defaultMaxDemand(o.stages);
+      if (o.minDemand !== undefined && o.minDemand >= max) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minDemand'],
+          message: `expected less than maxDemand (${max})`,
+        });
+      }
+    });
+});
 
 /** Options of `Flow.fromProducer`. `T` is the type of the flow's events (see `select`). */
 export interface FromProducerOptions<T = unknown> extends Omit<
-  z.input<typeof fromProducerSchema>,
+  z.input<ReturnType<typeof fromProducerSchema>>,
   'select'
 > {
   /** The event each message becomes; the message's `data` when unset. */
   readonly select?: ((message: Message) => T) | undefined;
 }
 
-type _Agrees = Assert<Agrees<FromProducerOptions, z.input<typeof fromProducerSchema>>>;
+type _Agrees = Assert<Agrees<FromProducerOptions, z.input<ReturnType<typeof fromProducerSchema>>>>;
 
 /** A validated producer source, as a flow keeps it until it runs. */
 export interface ProducerSource {
@@ -117,7 +123,7 @@ export function producerSource(
       'Flow.fromProducer: module: expected a producer module (an object with an init function)',
     );
   }
-  const o = parseOptions(fromProducerSchema, options, 'Flow.fromProducer options');
+  const o = parseOptions(fromProducerSchema(), options, 'Flow.fromProducer options');
   const definition = resolveDefinition({
     name: o.name,
     producer: {

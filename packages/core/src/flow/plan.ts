@@ -5,9 +5,10 @@
 import { SluiceError } from '../errors.ts';
 import { parseOptions, zFunction } from '../options/parse.ts';
 import { defaultHash } from '../stage/partition-dispatcher.ts';
-import { nonNegativeInt, positiveInt } from '../options/blocks.ts';
+import { optionBlocks } from '../options/blocks.ts';
+import { lazily, zod } from '../options/zod.ts';
 import type { Stage } from '../stage/stage.ts';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Agrees, Assert } from '../internal/agrees.ts';
 import type { ProducerSource } from './from-producer.ts';
 import type { OpFactory } from './ops.ts';
@@ -61,56 +62,60 @@ export interface Plan {
 export const DEFAULT_MAX_DEMAND = 500;
 
 /** The one schema of every layer's options: sources, `partition`, `shuffle`, `merge`. */
-export const layerSchema = z
-  .object({
-    stages: positiveInt.optional().meta({
-      description:
-        'Stages in the layer: 2 for `partition`, `shuffle`, `merge` and `boundedJoin`, 1 for a source, when unset.',
-    }),
-    maxDemand: positiveInt.default(DEFAULT_MAX_DEMAND).meta({
-      description: 'The most events each stage has outstanding from each stage before it.',
-    }),
-    minDemand: nonNegativeInt.optional().meta({
-      description:
-        'A stage asks for more when what it is owed falls to this; less than `maxDemand`, half of it when unset.',
-    }),
-    window: z
-      .custom<WindowSpec>((v) => typeof v === 'object' && v !== null && 'kind' in v, {
-        error: 'expected a Window',
-      })
-      .optional()
-      .meta({
+export const layerSchema = lazily(() => {
+  const z = zod();
+  const { nonNegativeInt, positiveInt } = optionBlocks();
+  return z
+    .object({
+      stages: positiveInt.optional().meta({
         description:
-          "How the layer's `reduce` splits events into windows; one global window when unset.",
+          'Stages in the layer: 2 for `partition`, `shuffle`, `merge` and `boundedJoin`, 1 for a source, when unset.',
       }),
-    key: zFunction<(event: unknown) => unknown>().optional().meta({
-      description:
-        'Events with the same key go to the same stage, in order; the event itself is the key when neither `key` nor `hash` is set.',
-    }),
-    hash: zFunction<(event: unknown) => number>().optional().meta({
-      description: 'Or choose the stage yourself: an integer, taken modulo `stages`.',
-    }),
-    mode: z.enum(['partition', 'shuffle']).optional().meta({
-      description:
-        '`Flow.merge` only: `partition` (when unset) routes by `key` or `hash`; `shuffle` sends each event to whichever stage has demand.',
-    }),
-  })
-  .strict()
-  .refine((o) => o.key === undefined || o.hash === undefined, {
-    message: 'give key or hash, not both',
-    path: ['hash'],
-  })
-  .refine((o) => o.minDemand === undefined || o.minDemand < o.maxDemand, {
-    message: 'expected less than maxDemand',
-    path: ['minDemand'],
-  })
-  .transform((o) => ({
-    ...o,
-    minDemand: o.minDemand ?? Math.floor(o.maxDemand / 2),
-    window: o.window ?? Window.global(),
-  }));
+      maxDemand: positiveInt.default(DEFAULT_MAX_DEMAND).meta({
+        description: 'The most events each stage has outstanding from each stage before it.',
+      }),
+      minDemand: nonNegativeInt.optional().meta({
+        description:
+          'A stage asks for more when what it is owed falls to this; less than `maxDemand`, half of it when unset.',
+      }),
+      window: z
+        .custom<WindowSpec>((v) => typeof v === 'object' && v !== null && 'kind' in v, {
+          error: 'expected a Window',
+        })
+        .optional()
+        .meta({
+          description:
+            "How the layer's `reduce` splits events into windows; one global window when unset.",
+        }),
+      key: zFunction<(event: unknown) => unknown>().optional().meta({
+        description:
+          'Events with the same key go to the same stage, in order; the event itself is the key when neither `key` nor `hash` is set.',
+      }),
+      hash: zFunction<(event: unknown) => number>().optional().meta({
+        description: 'Or choose the stage yourself: an integer, taken modulo `stages`.',
+      }),
+      mode: z.enum(['partition', 'shuffle']).optional().meta({
+        description:
+          '`Flow.merge` only: `partition` (when unset) routes by `key` or `hash`; `shuffle` sends each event to whichever stage has demand.',
+      }),
+    })
+    .strict()
+    .refine((o) => o.key === undefined || o.hash === undefined, {
+      message: 'give key or hash, not both',
+      path: ['hash'],
+    })
+    .refine((o) => o.minDemand === undefined || o.minDemand < o.maxDemand, {
+      message: 'expected less than maxDemand',
+      path: ['minDemand'],
+    })
+    .transform((o) => ({
+      ...o,
+      minDemand: o.minDemand ?? Math.floor(o.maxDemand / 2),
+      window: o.window ?? Window.global(),
+    }));
+});
 
-type LayerInput = z.input<typeof layerSchema>;
+type LayerInput = z.input<ReturnType<typeof layerSchema>>;
 
 /** Options of a layer: {@link Flow.shuffle} and the sources (described in `layerSchema`). */
 export type LayerOptions = Pick<LayerInput, 'stages' | 'maxDemand' | 'minDemand' | 'window'>;
@@ -132,7 +137,7 @@ export function newLayer(
   routing: Routing,
   defaultStages: number,
 ): Layer {
-  const o = parseOptions(layerSchema, options, `${what} options`);
+  const o = parseOptions(layerSchema(), options, `${what} options`);
   return {
     stages: o.stages ?? defaultStages,
     routing,

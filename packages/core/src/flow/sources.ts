@@ -20,9 +20,9 @@ import type { Agrees, Assert } from '../internal/agrees.ts';
 
 /** Options of {@link Flow.merge}: a partitioned layer, or with `mode: 'shuffle'` a shuffled one. */
 export interface MergeOptions<T>
-  extends PartitionOptions<T>, Pick<z.input<typeof layerSchema>, 'mode'> {}
+  extends PartitionOptions<T>, Pick<z.input<ReturnType<typeof layerSchema>>, 'mode'> {}
 
-type _Agrees = Assert<Agrees<MergeOptions<unknown>, z.input<typeof layerSchema>>>;
+type _Agrees = Assert<Agrees<MergeOptions<unknown>, z.input<ReturnType<typeof layerSchema>>>>;
 
 function nonEmpty(list: readonly unknown[], what: string, expected: string): void {
   if (list.length === 0) {

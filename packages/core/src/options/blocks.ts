@@ -1,31 +1,17 @@
-/** zod building blocks shared by the option schemas, with Sluice's wording. */
-import { z } from 'zod';
+/**
+ * zod building blocks shared by the option schemas, with Sluice's wording.
+ * {@link optionBlocks} builds them on first use, so that importing a module
+ * whose schemas use them does not load zod (`@sluice/core/options` exports
+ * them built).
+ */
 import type { Logger } from '../logger.ts';
-
-/** A count: an integer, 1 or more. */
-export const positiveInt = z
-  .int({ error: 'expected a positive integer' })
-  .positive({ error: 'expected a positive integer' });
-
-/** A count that may be 0: an integer, 0 or more. */
-export const nonNegativeInt = z
-  .int({ error: 'expected a non-negative integer' })
-  .nonnegative({ error: 'expected a non-negative integer' });
+import { lazily, zod } from './zod.ts';
 
 /**
  * The longest delay a Node timer keeps: a longer one fires after 1 ms
  * (with a warning), so every duration option stops here.
  */
 export const MAX_TIMER_MS = 2_147_483_647;
-
-/** A duration in ms: a finite positive number, at most {@link MAX_TIMER_MS}. */
-export const positiveMs = z
-  .number({ error: 'expected a positive number of ms' })
-  .positive({ error: 'expected a positive number of ms' })
-  .finite({ error: 'expected a positive number of ms' })
-  .max(MAX_TIMER_MS, {
-    error: `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node keeps)`,
-  });
 
 /**
  * The most instances of one stage group: producers, processors, or a
@@ -44,23 +30,57 @@ export const MAX_CONCURRENCY = 10_000;
  */
 export const MAX_SUBSCRIPTIONS = 100_000;
 
-/** A `concurrency` option: a positive integer up to {@link MAX_CONCURRENCY}. */
-export const concurrencyInt = positiveInt.max(MAX_CONCURRENCY, {
-  error: `expected at most ${MAX_CONCURRENCY} (each one is a stage; see docs/architecture.md, "Limits")`,
-});
+/** The building blocks, built (and zod loaded) on the first call. */
+export const optionBlocks = lazily(() => {
+  const z = zod();
 
-/** A queue, exchange, topic, group or pipeline name: a non-empty string. */
-export const name = z
-  .string({ error: 'expected a non-empty string' })
-  .min(1, { error: 'expected a non-empty string' });
+  /** A count: an integer, 1 or more. */
+  const positiveInt = z
+    .int({ error: 'expected a positive integer' })
+    .positive({ error: 'expected a positive integer' });
 
-/** A `logger` option: a pino logger (or anything with pino's `child`, `warn`, `error`…). */
-export const pinoLogger = z.custom<Logger>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function',
-  { error: 'expected a pino logger' },
-);
+  /** A count that may be 0: an integer, 0 or more. */
+  const nonNegativeInt = z
+    .int({ error: 'expected a non-negative integer' })
+    .nonnegative({ error: 'expected a non-negative integer' });
 
-/** A `signal` option: an AbortSignal. */
-export const abortSignal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
-  error: 'expected an AbortSignal',
+  /** A duration in ms: a finite positive number, at most {@link MAX_TIMER_MS}. */
+  const positiveMs = z
+    .number({ error: 'expected a positive number of ms' })
+    .positive({ error: 'expected a positive number of ms' })
+    .finite({ error: 'expected a positive number of ms' })
+    .max(MAX_TIMER_MS, {
+      error: `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node keeps)`,
+    });
+
+  /** A `concurrency` option: a positive integer up to {@link MAX_CONCURRENCY}. */
+  const concurrencyInt = positiveInt.max(MAX_CONCURRENCY, {
+    error: `expected at most ${MAX_CONCURRENCY} (each one is a stage; see docs/architecture.md, "Limits")`,
+  });
+
+  /** A queue, exchange, topic, group or pipeline name: a non-empty string. */
+  const name = z
+    .string({ error: 'expected a non-empty string' })
+    .min(1, { error: 'expected a non-empty string' });
+
+  /** A `logger` option: a pino logger (or anything with pino's `child`, `warn`, `error`…). */
+  const pinoLogger = z.custom<Logger>(
+    (v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function',
+    { error: 'expected a pino logger' },
+  );
+
+  /** A `signal` option: an AbortSignal. */
+  const abortSignal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
+    error: 'expected an AbortSignal',
+  });
+
+  return {
+    positiveInt,
+    nonNegativeInt,
+    positiveMs,
+    concurrencyInt,
+    name,
+    pinoLogger,
+    abortSignal,
+  };
 });

@@ -4,9 +4,10 @@
  * value given. Stage and pipeline code only ever sees the parsed result.
  */
 import { inspect } from 'node:util';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { InvalidOptionsError, type OptionIssue } from '../errors.ts';
 import { isRedacted, redact, redactWithin } from '../internal/redact.ts';
+import { zod } from './zod.ts';
 
 type Issue = z.core.$ZodIssue;
 
@@ -145,5 +146,5 @@ export function show(value: unknown, path: readonly PropertyKey[] = []): string 
 export function zFunction<
   F extends (...args: never[]) => unknown = (...args: never[]) => unknown,
 >() {
-  return z.custom<F>((v) => typeof v === 'function', { error: 'expected a function' });
+  return zod().custom<F>((v) => typeof v === 'function', { error: 'expected a function' });
 }

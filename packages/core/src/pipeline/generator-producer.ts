@@ -2,9 +2,10 @@
  * `generatorProducer`: synthetic messages, for demos, load tests and the
  * embedded default of `npm start`. No broker needed.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { parseOptions, zFunction } from '../options/parse.ts';
-import { nonNegativeInt } from '../options/blocks.ts';
+import { optionBlocks } from '../options/blocks.ts';
+import { lazily, zod } from '../options/zod.ts';
 import type { Agrees, Assert } from '../internal/agrees.ts';
 import { Message, type Acknowledger } from './message.ts';
 import type { ProducerContext, ProducerModule } from './producer-module.ts';
@@ -13,37 +14,46 @@ import type { ProducerContext, ProducerModule } from './producer-module.ts';
 const BURST_MS = 200;
 
 /** {@link generatorProducer}'s options (reused by config files). */
-export const generatorSchema = z
-  .object({
-    count: nonNegativeInt.optional().meta({
-      description:
-        'How many messages in all, shared among the producer instances. Endless when unset.',
-    }),
-    rate: z
-      .number({ error: 'expected a positive number' })
-      .positive({ error: 'expected a positive number' })
-      .finite({ error: 'expected a positive number' })
-      .optional()
-      .meta({
+export const generatorSchema = lazily(() => {
+  const z = zod();
+  const { nonNegativeInt } = optionBlocks();
+  return z
+    .object({
+      count: nonNegativeInt.optional().meta({
         description:
-          'At most this many messages per second, per pipeline (each instance takes its share). As fast as consumers ask when unset.',
+          'How many messages in all, shared among the producer instances. Endless when unset.',
       }),
-    data: zFunction<(n: number) => unknown>().optional().meta({
-      description: "Builds message `n`'s data; `{ n }` when unset.",
-    }),
-    onAck: zFunction<(successful: number, failed: number) => void>().optional().meta({
-      description: 'Called with the counts of messages acked, for progress reporting.',
-    }),
-  })
-  .strict();
+      rate: z
+        .number({ error: 'expected a positive number' })
+        .positive({ error: 'expected a positive number' })
+        .finite({ error: 'expected a positive number' })
+        .optional()
+        .meta({
+          description:
+            'At most this many messages per second, per pipeline (each instance takes its share). As fast as consumers ask when unset.',
+        }),
+      data: zFunction<(n: number) => unknown>().optional().meta({
+        description: "Builds message `n`'s data; `{ n }` when unset.",
+      }),
+      onAck: zFunction<(successful: number, failed: number) => void>().optional().meta({
+        description: 'Called with the counts of messages acked, for progress reporting.',
+      }),
+    })
+    .strict();
+});
 
 /** Options of {@link generatorProducer}. `D` is the type of each message's data. */
-export interface GeneratorOptions<D> extends Omit<z.input<typeof generatorSchema>, 'data'> {
+export interface GeneratorOptions<D> extends Omit<
+  z.input<ReturnType<typeof generatorSchema>>,
+  'data'
+> {
   /** Builds message `n`'s data. */
   readonly data?: (n: number) => D;
 }
 
-type _Agrees = Assert<Agrees<GeneratorOptions<unknown>, z.input<typeof generatorSchema>>>;
+type _Agrees = Assert<
+  Agrees<GeneratorOptions<unknown>, z.input<ReturnType<typeof generatorSchema>>>
+>;
 
 /**
  * A producer of synthetic messages `0, 1, 2, …`: `count` of them (or
@@ -59,7 +69,7 @@ type _Agrees = Assert<Agrees<GeneratorOptions<unknown>, z.input<typeof generator
 export function generatorProducer<D = { n: number }>(
   options: GeneratorOptions<D> = {},
 ): ProducerModule<D, Record<string, unknown>, never> {
-  const o = parseOptions(generatorSchema, options, 'generator options');
+  const o = parseOptions(generatorSchema(), options, 'generator options');
   const make = options.data ?? ((n: number) => ({ n }) as D);
   const acknowledger: Acknowledger = {
     ack: (_ref, successful, failed) => options.onAck?.(successful.length, failed.length),

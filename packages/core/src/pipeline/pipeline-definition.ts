@@ -11,7 +11,7 @@ import type {
   BatcherDefinition,
   ProcessorDefinition,
   ProducerDefinition,
-  pipelineDefinitionObject,
+  definitionSchemas,
 } from './definition.ts';
 import type { ProducerModule, Transformer } from './producer-module.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
@@ -37,7 +37,10 @@ export interface PipelineDefinition<
   T extends Transformer<unknown, object, object> | undefined = Transformer | undefined,
   S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
   B extends AnyMessage = PipelineMessage<P, T, S>,
-> extends Omit<z.input<typeof pipelineDefinitionObject>, Callbacks | Typed> {
+> extends Omit<
+  z.input<ReturnType<typeof definitionSchemas>['pipelineDefinitionObject']>,
+  Callbacks | Typed
+> {
   /** The source, how many instances of it run, its transformer and rate limit. */
   readonly producer: Omit<ProducerDefinition, 'module' | 'transformer'> & {
     /** The source, e.g. `sqsProducer({ queueUrl })`; its message types reach the handlers. */

@@ -345,7 +345,7 @@ class PipelineImpl<C> implements Pipeline<C> {
         `pipeline ${this.name} was defined without producer.rateLimiting`,
       );
     }
-    const parsed = parseOptions(rateLimitUpdateSchema, update, 'updateRateLimiting options');
+    const parsed = parseOptions(rateLimitUpdateSchema(), update, 'updateRateLimiting options');
     if (this.#rateLimit !== undefined) updateRateLimit(this.#rateLimit, parsed);
   }
 

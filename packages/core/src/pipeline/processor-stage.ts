@@ -29,6 +29,7 @@ import type { Batcher } from './batcher.ts';
 import { callWithTimeout } from './call-with-timeout.ts';
 import { runHandleFailed } from './handle-failed.ts';
 import { Message } from './message.ts';
+import { subscriptionOptions } from './processor-subscription.ts';
 import type { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
 
@@ -373,18 +374,8 @@ export function startProcessor(
       : checked(prepared);
   };
 
-  const subscribeTo: SubscribeTarget<Message>[] = producers.map(
-    (p) =>
-      [
-        p,
-        {
-          maxDemand: def.maxDemand,
-          minDemand: def.minDemand,
-          cancel: 'temporary',
-          ...(partitioned && { partition: index }),
-        },
-      ] as const,
-  );
+  const options = subscriptionOptions(def, partitioned ? index : undefined);
+  const subscribeTo: SubscribeTarget<Message>[] = producers.map((p) => [p, options] as const);
   return consumer<Message>(
     {
       handleEvents,

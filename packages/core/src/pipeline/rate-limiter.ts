@@ -6,30 +6,35 @@
  * An update takes effect at the next reset, unless `reset: true` asks for a
  * new interval now (Broadway's semantics).
  */
-import { z } from 'zod';
-import { positiveInt, positiveMs } from '../options/blocks.ts';
-import type { rateLimitingSchema } from './definition.ts';
+import type { z } from 'zod';
+import { optionBlocks } from '../options/blocks.ts';
+import { lazily, zod } from '../options/zod.ts';
+import type { definitionSchemas } from './definition.ts';
 
 /** `pipeline.updateRateLimiting`'s argument: every key optional, no other key allowed. */
-export const rateLimitUpdateSchema = z
-  .object({
-    allowedMessages: positiveInt.optional().meta({
-      description: 'The new budget per interval; unchanged when unset.',
-    }),
-    interval: positiveMs.optional().meta({
-      description: 'The new interval, in ms; unchanged when unset.',
-    }),
-    reset: z.boolean({ error: 'expected true or false' }).default(false).meta({
-      description: 'Starts a new interval now, with the new limit, instead of at the next one.',
-    }),
-  })
-  .strict();
+export const rateLimitUpdateSchema = lazily(() => {
+  const z = zod();
+  const { positiveInt, positiveMs } = optionBlocks();
+  return z
+    .object({
+      allowedMessages: positiveInt.optional().meta({
+        description: 'The new budget per interval; unchanged when unset.',
+      }),
+      interval: positiveMs.optional().meta({
+        description: 'The new interval, in ms; unchanged when unset.',
+      }),
+      reset: z.boolean({ error: 'expected true or false' }).default(false).meta({
+        description: 'Starts a new interval now, with the new limit, instead of at the next one.',
+      }),
+    })
+    .strict();
+});
 
 /** `pipeline.updateRateLimiting`'s argument. */
-export type RateLimitUpdate = z.input<typeof rateLimitUpdateSchema>;
+export type RateLimitUpdate = z.input<ReturnType<typeof rateLimitUpdateSchema>>;
 
 /** A rate limit in force: `allowedMessages` per `interval` ms. */
-export type RateLimit = z.output<typeof rateLimitingSchema>;
+export type RateLimit = z.output<ReturnType<typeof definitionSchemas>['rateLimitingSchema']>;
 
 export class RateLimiter {
   #limit: RateLimit;

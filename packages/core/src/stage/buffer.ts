@@ -12,10 +12,10 @@
  * is the sequence number of the oldest buffered event.
  */
 import type { z } from 'zod';
-import type { bufferKeep } from './options.ts';
+import type { StageOptionSchemas } from './options.ts';
 import { Fifo } from '../internal/fifo.ts';
 
-export type BufferKeep = z.infer<typeof bufferKeep>;
+export type BufferKeep = z.infer<StageOptionSchemas['bufferKeep']>;
 
 interface PendingInfo {
   readonly seq: number;

@@ -13,27 +13,31 @@
  */
 import { NONE, type DispatchTarget, type Dispatcher } from './dispatcher.ts';
 import { parseOptions, zFunction } from '../options/parse.ts';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazily, zod } from '../options/zod.ts';
 
 /** {@link DemandDispatcher}'s options. */
-export const demandDispatcherSchema = z
-  .object({
-    shuffleDemandsOnFirstDispatch: z.boolean().default(false).meta({
-      description:
-        'Shuffle the consumers once, before the first dispatch, so the first one to subscribe is not flooded. Broadway turns this on for its processors.',
-    }),
-    maxDemand: z.int().positive().optional().meta({
-      description:
-        'The largest ask expected from one consumer (the first ask seen when unset): a bigger one logs a warning, since unequal demands overload the greedy consumer.',
-    }),
-    random: zFunction<() => number>().optional().meta({
-      description: 'The random source for the shuffle, in [0, 1); `Math.random` when unset.',
-    }),
-  })
-  .strict();
+export const demandDispatcherSchema = lazily(() => {
+  const z = zod();
+  return z
+    .object({
+      shuffleDemandsOnFirstDispatch: z.boolean().default(false).meta({
+        description:
+          'Shuffle the consumers once, before the first dispatch, so the first one to subscribe is not flooded. Broadway turns this on for its processors.',
+      }),
+      maxDemand: z.int().positive().optional().meta({
+        description:
+          'The largest ask expected from one consumer (the first ask seen when unset): a bigger one logs a warning, since unequal demands overload the greedy consumer.',
+      }),
+      random: zFunction<() => number>().optional().meta({
+        description: 'The random source for the shuffle, in [0, 1); `Math.random` when unset.',
+      }),
+    })
+    .strict();
+});
 
 /** Options of {@link DemandDispatcher}. */
-export type DemandDispatcherOptions = z.input<typeof demandDispatcherSchema>;
+export type DemandDispatcherOptions = z.input<ReturnType<typeof demandDispatcherSchema>>;
 
 interface Entry<S> {
   readonly subscription: S;
@@ -50,7 +54,7 @@ export class DemandDispatcher<T, S = unknown> implements Dispatcher<T, S> {
   readonly #random: () => number;
 
   constructor(options: DemandDispatcherOptions = {}) {
-    const parsed = parseOptions(demandDispatcherSchema, options, 'DemandDispatcher options');
+    const parsed = parseOptions(demandDispatcherSchema(), options, 'DemandDispatcher options');
     this.#shuffle = parsed.shuffleDemandsOnFirstDispatch;
     this.#maxDemand = parsed.maxDemand;
     this.#random = parsed.random ?? Math.random;

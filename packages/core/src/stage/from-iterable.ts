@@ -9,7 +9,8 @@
  * stage: items pulled within one event-loop turn are emitted together, and
  * the pump pauses whenever demand runs out.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazily, zod } from '../options/zod.ts';
 import { parseOptions } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -18,32 +19,37 @@ import type { ProducerOptions, Subscription } from './types.ts';
 import type { Agrees, Assert } from '../internal/agrees.ts';
 
 /** {@link fromIterable}'s options. */
-export const fromIterableSchema = z
-  .object({
-    name: z.string().min(1).optional().meta({ description: 'A name for logs and telemetry.' }),
-    logger: z.custom<Logger>().optional().meta({
-      description: 'A pino-compatible logger; a quiet pino logger on stderr when unset.',
-    }),
-    dispatcher: z.custom<Dispatcher<unknown, Subscription>>().optional().meta({
-      description: 'How items are shared among consumers; a new DemandDispatcher when unset.',
-    }),
-    onCancel: z.enum(['continue', 'stop']).default('continue').meta({
-      description:
-        '`continue` keeps the producer running when its consumers cancel; `stop` stops it once the last one has.',
-    }),
-  })
-  .strict();
+export const fromIterableSchema = lazily(() => {
+  const z = zod();
+  return z
+    .object({
+      name: z.string().min(1).optional().meta({ description: 'A name for logs and telemetry.' }),
+      logger: z.custom<Logger>().optional().meta({
+        description: 'A pino-compatible logger; a quiet pino logger on stderr when unset.',
+      }),
+      dispatcher: z.custom<Dispatcher<unknown, Subscription>>().optional().meta({
+        description: 'How items are shared among consumers; a new DemandDispatcher when unset.',
+      }),
+      onCancel: z.enum(['continue', 'stop']).default('continue').meta({
+        description:
+          '`continue` keeps the producer running when its consumers cancel; `stop` stops it once the last one has.',
+      }),
+    })
+    .strict();
+});
 
 /** Options of {@link fromIterable}. `T` is the type of the items. */
 export interface FromIterableOptions<T> extends Omit<
-  z.input<typeof fromIterableSchema>,
+  z.input<ReturnType<typeof fromIterableSchema>>,
   'dispatcher'
 > {
   /** How items are shared among consumers. */
   readonly dispatcher?: Dispatcher<T, Subscription> | undefined;
 }
 
-type _Agrees = Assert<Agrees<FromIterableOptions<unknown>, z.input<typeof fromIterableSchema>>>;
+type _Agrees = Assert<
+  Agrees<FromIterableOptions<unknown>, z.input<ReturnType<typeof fromIterableSchema>>>
+>;
 
 const DONE = Symbol('done');
 const EMIT = Symbol('emit');
@@ -66,7 +72,7 @@ export function fromIterable<T>(
   source: Iterable<T> | AsyncIterable<T>,
   options: FromIterableOptions<T> = {},
 ): Stage<never, T> {
-  const parsed = parseOptions(fromIterableSchema, options, 'fromIterable options');
+  const parsed = parseOptions(fromIterableSchema(), options, 'fromIterable options');
   const producerOptions: ProducerOptions<T> = {
     ...(parsed.name !== undefined && { name: parsed.name }),
     ...(options.logger !== undefined && { logger: options.logger }),

@@ -21,11 +21,12 @@
  * takes the partition over receives those events, and infos queued behind
  * them wait for it. (GenStage drops them and asks upstream for as many.)
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SluiceError } from '../errors.ts';
 import { Fifo } from '../internal/fifo.ts';
 import type { Agrees, Assert } from '../internal/agrees.ts';
 import { parseOptions, show, zFunction } from '../options/parse.ts';
+import { lazily, zod } from '../options/zod.ts';
 import {
   NONE,
   type DispatchTarget,
@@ -34,43 +35,45 @@ import {
   type PartitionName,
 } from './dispatcher.ts';
 
-const partitionName = z.union([z.string(), z.int()]);
-
 /** {@link PartitionDispatcher}'s options. */
-export const partitionDispatcherSchema = z
-  .object({
-    partitions: z
-      .union([
-        z.int().positive({ error: 'expected a positive integer or a non-empty array of names' }),
-        z
-          .array(partitionName)
-          .min(1, { error: 'expected a non-empty array of partition names' })
-          .readonly(),
-      ])
-      .meta({
-        description: 'A partition count `n` (partitions `0..n-1`), or the partition names.',
+export const partitionDispatcherSchema = lazily(() => {
+  const z = zod();
+  const partitionName = z.union([z.string(), z.int()]);
+  return z
+    .object({
+      partitions: z
+        .union([
+          z.int().positive({ error: 'expected a positive integer or a non-empty array of names' }),
+          z
+            .array(partitionName)
+            .min(1, { error: 'expected a non-empty array of partition names' })
+            .readonly(),
+        ])
+        .meta({
+          description: 'A partition count `n` (partitions `0..n-1`), or the partition names.',
+        }),
+      hash: zFunction<(event: unknown) => PartitionName | null | undefined>().optional().meta({
+        description:
+          'Maps an event to its partition; `undefined` or `null` discards it (reported as discarded). Required when partitions are named; a hash of the event, modulo the partition count, when unset.',
       }),
-    hash: zFunction<(event: unknown) => PartitionName | null | undefined>().optional().meta({
-      description:
-        'Maps an event to its partition; `undefined` or `null` discards it (reported as discarded). Required when partitions are named; a hash of the event, modulo the partition count, when unset.',
-    }),
-  })
-  .strict()
-  .refine(
-    (o) => typeof o.partitions === 'number' || new Set(o.partitions).size === o.partitions.length,
-    {
-      message: 'partition names must be unique',
-      path: ['partitions'],
-    },
-  )
-  .refine((o) => typeof o.partitions === 'number' || o.hash !== undefined, {
-    message: 'a hash function is required when partitions are named',
-    path: ['hash'],
-  });
+    })
+    .strict()
+    .refine(
+      (o) => typeof o.partitions === 'number' || new Set(o.partitions).size === o.partitions.length,
+      {
+        message: 'partition names must be unique',
+        path: ['partitions'],
+      },
+    )
+    .refine((o) => typeof o.partitions === 'number' || o.hash !== undefined, {
+      message: 'a hash function is required when partitions are named',
+      path: ['hash'],
+    });
+});
 
 /** Options of {@link PartitionDispatcher}. `T` is the type of the events. */
 export interface PartitionDispatcherOptions<T> extends Omit<
-  z.input<typeof partitionDispatcherSchema>,
+  z.input<ReturnType<typeof partitionDispatcherSchema>>,
   'hash'
 > {
   /** Maps an event to its partition; `undefined` or `null` discards it. */
@@ -78,7 +81,7 @@ export interface PartitionDispatcherOptions<T> extends Omit<
 }
 
 type _Agrees = Assert<
-  Agrees<PartitionDispatcherOptions<unknown>, z.input<typeof partitionDispatcherSchema>>
+  Agrees<PartitionDispatcherOptions<unknown>, z.input<ReturnType<typeof partitionDispatcherSchema>>>
 >;
 
 interface Partition<T, S> {
@@ -116,7 +119,11 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
   #requested = 0;
 
   constructor(options: PartitionDispatcherOptions<T>) {
-    const parsed = parseOptions(partitionDispatcherSchema, options, 'PartitionDispatcher options');
+    const parsed = parseOptions(
+      partitionDispatcherSchema(),
+      options,
+      'PartitionDispatcher options',
+    );
     const names =
       typeof parsed.partitions === 'number' ? range(parsed.partitions) : parsed.partitions;
     for (const n of names) {

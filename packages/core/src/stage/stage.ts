@@ -21,12 +21,7 @@ import type { z } from 'zod';
 import { SluiceError } from '../errors.ts';
 import { parseOptions, show } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
-import {
-  consumerOptionsSchema,
-  producerConsumerOptionsSchema,
-  producerOptionsSchema,
-  resolveSubscriptionOptions,
-} from './options.ts';
+import { resolveSubscriptionOptions, stageOptionSchemas } from './options.ts';
 import { StageProcess } from './process.ts';
 import { Sub, type AnyCallbacks, type InternalOptions, type PendingCall } from './protocol.ts';
 import type {
@@ -260,7 +255,13 @@ export function producer<Out>(
   callbacks: ProducerCallbacks<Out>,
   options: ProducerOptions<Out> = {},
 ): Stage<never, Out> {
-  return create('producer', producerOptionsSchema, 'handleDemand', callbacks, options);
+  return create(
+    'producer',
+    stageOptionSchemas().producerOptionsSchema,
+    'handleDemand',
+    callbacks,
+    options,
+  );
 }
 
 /**
@@ -274,7 +275,7 @@ export function producerConsumer<In, Out>(
 ): Stage<In, Out> {
   return create(
     'producer_consumer',
-    producerConsumerOptionsSchema,
+    stageOptionSchemas().producerConsumerOptionsSchema,
     'handleEvents',
     callbacks,
     options,
@@ -286,7 +287,13 @@ export function consumer<In>(
   callbacks: ConsumerCallbacks<In>,
   options: ConsumerOptions<In> = {},
 ): Stage<In, never> {
-  return create('consumer', consumerOptionsSchema, 'handleEvents', callbacks, options);
+  return create(
+    'consumer',
+    stageOptionSchemas().consumerOptionsSchema,
+    'handleEvents',
+    callbacks,
+    options,
+  );
 }
 
 const FACTORY_NAMES: Record<StageKind, string> = {

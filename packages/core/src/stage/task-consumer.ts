@@ -11,7 +11,8 @@
  * happen within `maxSeconds`: then the consumer stops with the task's error,
  * as a supervisor that exceeds its restart intensity does.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazily, zod } from '../options/zod.ts';
 import { SluiceError } from '../errors.ts';
 import { parseOptions, show, zFunction } from '../options/parse.ts';
 import type { Logger } from '../logger.ts';
@@ -20,58 +21,64 @@ import type { SubscribeTarget, Subscription } from './types.ts';
 import type { Agrees, Assert } from '../internal/agrees.ts';
 
 /** {@link taskConsumer}'s options. */
-export const taskConsumerSchema = z
-  .object({
-    task: zFunction<(event: unknown, signal: AbortSignal) => unknown>().meta({
-      description: 'Runs once per event; its `signal` aborts when the consumer stops.',
-    }),
-    subscribeTo: z
-      .array(z.custom<SubscribeTarget<unknown>>())
-      .readonly()
-      .optional()
-      .meta({ description: 'Producers to subscribe to.' }),
-    maxDemand: z
-      .int()
-      .positive({ error: 'expected a positive integer' })
-      .default(10)
-      .meta({ description: 'The most tasks running at once per producer.' }),
-    minDemand: z.int().positive({ error: 'expected a positive integer' }).optional().meta({
-      description:
-        'Ask again once this many tasks have finished; at most `maxDemand`, half of it (at least 1) when unset.',
-    }),
-    restart: z.enum(['temporary', 'transient']).default('temporary').meta({
-      description: '`temporary` logs a failed task; `transient` runs it again with the same event.',
-    }),
-    maxRestarts: z.int().nonnegative().default(3).meta({
-      description:
-        "With `transient`: more restarts than this within `maxSeconds` stop the consumer with the task's error.",
-    }),
-    maxSeconds: z
-      .number()
-      .positive()
-      .default(5)
-      .meta({ description: 'The window, in seconds, in which `maxRestarts` are counted.' }),
-    name: z.string().min(1).optional().meta({ description: 'A name for logs and telemetry.' }),
-    logger: z
-      .custom<Logger>()
-      .optional()
-      .meta({ description: 'A pino-compatible logger; a quiet pino logger on stderr when unset.' }),
-  })
-  .strict()
-  .superRefine((o, ctx) => {
-    if (o.minDemand !== undefined && o.minDemand > o.maxDemand) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minDemand'],
-        message: `expected at most maxDemand (${o.maxDemand})`,
-      });
-    }
-  })
-  .transform((o) => ({ ...o, minDemand: o.minDemand ?? Math.max(1, Math.floor(o.maxDemand / 2)) }));
+export const taskConsumerSchema = lazily(() => {
+  const z = zod();
+  return z
+    .object({
+      task: zFunction<(event: unknown, signal: AbortSignal) => unknown>().meta({
+        description: 'Runs once per event; its `signal` aborts when the consumer stops.',
+      }),
+      subscribeTo: z
+        .array(z.custom<SubscribeTarget<unknown>>())
+        .readonly()
+        .optional()
+        .meta({ description: 'Producers to subscribe to.' }),
+      maxDemand: z
+        .int()
+        .positive({ error: 'expected a positive integer' })
+        .default(10)
+        .meta({ description: 'The most tasks running at once per producer.' }),
+      minDemand: z.int().positive({ error: 'expected a positive integer' }).optional().meta({
+        description:
+          'Ask again once this many tasks have finished; at most `maxDemand`, half of it (at least 1) when unset.',
+      }),
+      restart: z.enum(['temporary', 'transient']).default('temporary').meta({
+        description:
+          '`temporary` logs a failed task; `transient` runs it again with the same event.',
+      }),
+      maxRestarts: z.int().nonnegative().default(3).meta({
+        description:
+          "With `transient`: more restarts than this within `maxSeconds` stop the consumer with the task's error.",
+      }),
+      maxSeconds: z
+        .number()
+        .positive()
+        .default(5)
+        .meta({ description: 'The window, in seconds, in which `maxRestarts` are counted.' }),
+      name: z.string().min(1).optional().meta({ description: 'A name for logs and telemetry.' }),
+      logger: z.custom<Logger>().optional().meta({
+        description: 'A pino-compatible logger; a quiet pino logger on stderr when unset.',
+      }),
+    })
+    .strict()
+    .superRefine((o, ctx) => {
+      if (o.minDemand !== undefined && o.minDemand > o.maxDemand) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minDemand'],
+          message: `expected at most maxDemand (${o.maxDemand})`,
+        });
+      }
+    })
+    .transform((o) => ({
+      ...o,
+      minDemand: o.minDemand ?? Math.max(1, Math.floor(o.maxDemand / 2)),
+    }));
+});
 
 /** Options of {@link taskConsumer}. `T` is the type of the events. */
 export interface TaskConsumerOptions<T> extends Omit<
-  z.input<typeof taskConsumerSchema>,
+  z.input<ReturnType<typeof taskConsumerSchema>>,
   'task' | 'subscribeTo'
 > {
   /** Runs once per event. `signal` aborts when the consumer stops. */
@@ -80,7 +87,9 @@ export interface TaskConsumerOptions<T> extends Omit<
   readonly subscribeTo?: readonly SubscribeTarget<T>[] | undefined;
 }
 
-type _Agrees = Assert<Agrees<TaskConsumerOptions<unknown>, z.input<typeof taskConsumerSchema>>>;
+type _Agrees = Assert<
+  Agrees<TaskConsumerOptions<unknown>, z.input<ReturnType<typeof taskConsumerSchema>>>
+>;
 
 const FINISHED = Symbol('finished');
 interface Finished {
@@ -98,7 +107,7 @@ interface Finished {
  * ```
  */
 export function taskConsumer<T>(options: TaskConsumerOptions<T>): Stage<T, never> {
-  const o = parseOptions(taskConsumerSchema, options, 'taskConsumer options');
+  const o = parseOptions(taskConsumerSchema(), options, 'taskConsumer options');
   const { maxDemand, minDemand, restart, maxRestarts } = o;
   const windowMs = o.maxSeconds * 1000;
   const task = options.task;

@@ -5,14 +5,7 @@
 import type { z } from 'zod';
 import type { Agrees, Assert } from '../internal/agrees.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import type {
-  cancelMode,
-  consumerOptionsSchema,
-  demandMode,
-  producerConsumerOptionsSchema,
-  producerOptionsSchema,
-  subscriptionSchema,
-} from './options.ts';
+import type { StageOptionSchemas } from './options.ts';
 import type { Stage } from './stage.ts';
 
 /** A stage's role. Producers emit, consumers receive, producer-consumers do both. */
@@ -24,14 +17,14 @@ export type StageKind = 'producer' | 'producer_consumer' | 'consumer';
  * - `transient`: it stops unless the reason is normal (`'normal'`, `'shutdown'`, `{ shutdown }`);
  * - `temporary`: it keeps running.
  */
-export type CancelMode = z.infer<typeof cancelMode>;
+export type CancelMode = z.infer<StageOptionSchemas['cancelMode']>;
 
 /**
  * `forward` passes demand to `handleDemand` as it arrives. `accumulate`
  * holds demand and emitted events until switched to `forward`, e.g. to
  * wait until every consumer has subscribed.
  */
-export type DemandMode = z.infer<typeof demandMode>;
+export type DemandMode = z.infer<StageOptionSchemas['demandMode']>;
 
 /** `automatic` (default) lets the runtime manage demand; `manual` leaves it to `stage.ask`. */
 export type SubscribeMode = 'automatic' | 'manual';
@@ -44,7 +37,7 @@ export interface Cancellation {
 
 /** Options of one consumer→producer subscription (described in stage/options.ts). */
 export interface SubscriptionOptions<T = unknown> extends Omit<
-  z.input<typeof subscriptionSchema>,
+  z.input<StageOptionSchemas['subscriptionSchema']>,
   'selector'
 > {
   /** For a BroadcastDispatcher producer: which events this consumer wants. */
@@ -53,7 +46,7 @@ export interface SubscriptionOptions<T = unknown> extends Omit<
 
 /** Subscription options after defaults are applied. */
 export type ResolvedSubscriptionOptions<T = unknown> = Omit<
-  z.output<typeof subscriptionSchema>,
+  z.output<StageOptionSchemas['subscriptionSchema']>,
   'selector'
 > & { readonly selector?: ((event: T) => boolean) | undefined };
 
@@ -90,24 +83,30 @@ interface Receives<In> {
 
 /** `producer()`'s options (described in stage/options.ts). */
 export interface ProducerOptions<Out>
-  extends Omit<z.input<typeof producerOptionsSchema>, 'dispatcher'>, Emits<Out> {}
+  extends Omit<z.input<StageOptionSchemas['producerOptionsSchema']>, 'dispatcher'>, Emits<Out> {}
 /** `producerConsumer()`'s options (described in stage/options.ts). */
 export interface ProducerConsumerOptions<In, Out>
   extends
-    Omit<z.input<typeof producerConsumerOptionsSchema>, 'dispatcher' | 'subscribeTo'>,
+    Omit<
+      z.input<StageOptionSchemas['producerConsumerOptionsSchema']>,
+      'dispatcher' | 'subscribeTo'
+    >,
     Emits<Out>,
     Receives<In> {}
 /** `consumer()`'s options (described in stage/options.ts). */
 export interface ConsumerOptions<In>
-  extends Omit<z.input<typeof consumerOptionsSchema>, 'subscribeTo'>, Receives<In> {}
+  extends Omit<z.input<StageOptionSchemas['consumerOptionsSchema']>, 'subscribeTo'>, Receives<In> {}
 
 type _Agree = [
-  Assert<Agrees<SubscriptionOptions, z.input<typeof subscriptionSchema>>>,
-  Assert<Agrees<ProducerOptions<unknown>, z.input<typeof producerOptionsSchema>>>,
+  Assert<Agrees<SubscriptionOptions, z.input<StageOptionSchemas['subscriptionSchema']>>>,
+  Assert<Agrees<ProducerOptions<unknown>, z.input<StageOptionSchemas['producerOptionsSchema']>>>,
   Assert<
-    Agrees<ProducerConsumerOptions<unknown, unknown>, z.input<typeof producerConsumerOptionsSchema>>
+    Agrees<
+      ProducerConsumerOptions<unknown, unknown>,
+      z.input<StageOptionSchemas['producerConsumerOptionsSchema']>
+    >
   >,
-  Assert<Agrees<ConsumerOptions<unknown>, z.input<typeof consumerOptionsSchema>>>,
+  Assert<Agrees<ConsumerOptions<unknown>, z.input<StageOptionSchemas['consumerOptionsSchema']>>>,
 ];
 
 /** Callbacks every stage kind may implement. All may be async. */

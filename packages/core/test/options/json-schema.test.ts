@@ -14,18 +14,20 @@ import {
   rateLimitingSchema,
 } from '../../src/options/index.ts';
 import { rateLimitUpdateSchema } from '../../src/pipeline/rate-limiter.ts';
-import {
-  consumerOptionsSchema,
-  producerConsumerOptionsSchema,
-  producerOptionsSchema,
-  subscriptionSchema,
-} from '../../src/stage/options.ts';
+import { stageOptionSchemas } from '../../src/stage/options.ts';
 import { demandDispatcherSchema } from '../../src/stage/demand-dispatcher.ts';
 import { partitionDispatcherSchema } from '../../src/stage/partition-dispatcher.ts';
 import { taskConsumerSchema } from '../../src/stage/task-consumer.ts';
 import { fromIterableSchema } from '../../src/stage/from-iterable.ts';
 import { layerSchema } from '../../src/flow/plan.ts';
 import { fromProducerSchema } from '../../src/flow/from-producer.ts';
+
+const {
+  consumerOptionsSchema,
+  producerConsumerOptionsSchema,
+  producerOptionsSchema,
+  subscriptionSchema,
+} = stageOptionSchemas();
 
 const schemas: Record<string, z.ZodType> = {
   pipelineDefinitionSchema,
@@ -34,17 +36,17 @@ const schemas: Record<string, z.ZodType> = {
   producerDefinitionSchema,
   rateLimitingSchema,
   generatorSchema,
-  rateLimitUpdateSchema,
+  rateLimitUpdateSchema: rateLimitUpdateSchema(),
   subscriptionSchema,
   producerOptionsSchema,
   producerConsumerOptionsSchema,
   consumerOptionsSchema,
-  demandDispatcherSchema,
-  partitionDispatcherSchema,
-  taskConsumerSchema,
-  fromIterableSchema,
-  layerSchema,
-  fromProducerSchema,
+  demandDispatcherSchema: demandDispatcherSchema(),
+  partitionDispatcherSchema: partitionDispatcherSchema(),
+  taskConsumerSchema: taskConsumerSchema(),
+  fromIterableSchema: fromIterableSchema(),
+  layerSchema: layerSchema(),
+  fromProducerSchema: fromProducerSchema(),
 };
 
 /** The paths of the properties, at any depth, that have no description. */
