@@ -2,7 +2,7 @@
 # Start, stop and inspect the message brokers that Sluice's broker tests and examples use,
 # natively, without Docker (docker-compose.yml is the Docker alternative):
 #
-#   Kafka 3.9 (KRaft, one node)  127.0.0.1:9092   jars from Maven Central, needs java
+#   Kafka 4.4 (KRaft, one node)  127.0.0.1:9092   jars from Maven Central, needs java
 #   ElasticMQ 1.7 (SQS API)      127.0.0.1:9324   jars from Maven Central, needs java
 #   RabbitMQ                     127.0.0.1:5672   the one already running, else `rabbitmq-server`
 #
@@ -158,9 +158,9 @@ ensure_java() {
   v=$("$JAVA" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)
   major=${v%%.*}
   [[ $major == 1 ]] && major=$(cut -d. -f2 <<<"$v") # 1.8.0_x -> 8
-  if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 11)); then
-    die "$JAVA is Java '${v:-unknown}'; Kafka 3.9 and ElasticMQ 1.7 need Java 11+ (17 recommended:" \
-      "apt-get install openjdk-17-jre-headless)"
+  if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 17)); then
+    die "$JAVA is Java '${v:-unknown}'; Kafka 4.x needs Java 17+ (ElasticMQ 1.7 11+):" \
+      "apt-get install openjdk-17-jre-headless, or set JAVA_HOME"
   fi
 }
 
@@ -204,7 +204,7 @@ ensure_lib() {
   mv "$tmp" "$lib"
 }
 
-# "3.9.2" from <kafka.version>3.9.2</kafka.version> in a pom.
+# "4.4.0" from <kafka.version>4.4.0</kafka.version> in a pom.
 pom_property() {
   sed -n "s:.*<$2>\([^<]*\)</$2>.*:\1:p" "$1" | head -n 1
 }
@@ -245,7 +245,7 @@ KAFKA_DIR=$STATE/kafka
 KAFKA_LOG=$KAFKA_DIR/logs/kafka.log
 KAFKA_PROPS=$KAFKA_DIR/server.properties
 KAFKA_VERSION=$(pom_property "$CONF_DIR/kafka/pom.xml" kafka.version 2>/dev/null || true)
-KAFKA_LOG4J=(-Dlog4j.configuration="file:$CONF_DIR/kafka/log4j.properties")
+KAFKA_LOG4J=(-Dlog4j2.configurationFile="$CONF_DIR/kafka/log4j2.properties")
 
 write_kafka_props() {
   cat >"$KAFKA_PROPS" <<EOF
@@ -738,12 +738,12 @@ cmd_kafka_cli() {
   shift
   case $tool in
   topics) class=org.apache.kafka.tools.TopicCommand ;;
-  console-producer) class=kafka.tools.ConsoleProducer ;;
+  console-producer) class=org.apache.kafka.tools.ConsoleProducer ;;
   console-consumer) class=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
   consumer-groups) class=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
   get-offsets) class=org.apache.kafka.tools.GetOffsetShell ;;
   metadata-quorum) class=org.apache.kafka.tools.MetadataQuorumCommand ;;
-  configs) class=kafka.admin.ConfigCommand ;;
+  configs) class=org.apache.kafka.tools.ConfigCommand ;;
   *.*) class=$tool ;;
   *) die "unknown Kafka tool '$tool' (run 'scripts/brokers.sh kafka-cli' for the list)" ;;
   esac
