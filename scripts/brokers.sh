@@ -276,6 +276,15 @@ num.partitions=1
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
 
+# KIP-848 (consumer protocol) groups take heartbeat and session times from the broker, not the
+# client. Kafka's defaults, also its minimums (5 s heartbeats, 45 s sessions), make a partition
+# wait up to a heartbeat to move and a crashed member's partitions 45 s; a development broker
+# answers faster. Classic groups still use the client's sessionTimeout and heartbeatInterval.
+group.consumer.min.heartbeat.interval.ms=500
+group.consumer.heartbeat.interval.ms=1000
+group.consumer.min.session.timeout.ms=6000
+group.consumer.session.timeout.ms=10000
+
 # Sized for a small (2-core) development machine.
 num.network.threads=2
 num.io.threads=2
