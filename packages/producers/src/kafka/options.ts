@@ -139,7 +139,7 @@ export const kafkaOptionsObject = z
     }),
     groupInstanceId: name.optional().meta({
       description:
-        "Static membership: a member that restarts with the same id within `sessionTimeout` gets its partitions back without a rebalance. Producer instance i > 0 appends `-i`. Unset: the pod's `HOSTNAME` inside Kubernetes (`KUBERNETES_SERVICE_HOST` set), else none. Not with `client: 'kafkajs'`.",
+        "Static membership: a member that restarts with the same id before its session expires gets its partitions back without a rebalance. Producer instance i > 0 appends `-i`. Unset: the pod's `HOSTNAME` inside Kubernetes (`KUBERNETES_SERVICE_HOST` set), else none. Not with `client: 'kafkajs'`.",
     }),
     groupProtocol: kafkaGroupProtocol.default('auto').meta({
       description:
