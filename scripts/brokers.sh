@@ -2,7 +2,7 @@
 # Start, stop and inspect the message brokers that Sluice's broker tests and examples use,
 # natively, without Docker (docker-compose.yml is the Docker alternative):
 #
-#   Kafka 3.9 (KRaft, one node)  127.0.0.1:9092   jars from Maven Central, needs java
+#   Kafka 4.4 (KRaft, one node)  127.0.0.1:9092   jars from Maven Central, needs java
 #   ElasticMQ 1.7 (SQS API)      127.0.0.1:9324   jars from Maven Central, needs java
 #   RabbitMQ                     127.0.0.1:5672   the one already running, else `rabbitmq-server`
 #
@@ -158,9 +158,9 @@ ensure_java() {
   v=$("$JAVA" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)
   major=${v%%.*}
   [[ $major == 1 ]] && major=$(cut -d. -f2 <<<"$v") # 1.8.0_x -> 8
-  if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 11)); then
-    die "$JAVA is Java '${v:-unknown}'; Kafka 3.9 and ElasticMQ 1.7 need Java 11+ (17 recommended:" \
-      "apt-get install openjdk-17-jre-headless)"
+  if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 17)); then
+    die "$JAVA is Java '${v:-unknown}'; Kafka 4.x needs Java 17+ (ElasticMQ 1.7 11+):" \
+      "apt-get install openjdk-17-jre-headless, or set JAVA_HOME"
   fi
 }
 
@@ -204,7 +204,7 @@ ensure_lib() {
   mv "$tmp" "$lib"
 }
 
-# "3.9.2" from <kafka.version>3.9.2</kafka.version> in a pom.
+# "4.4.0" from <kafka.version>4.4.0</kafka.version> in a pom.
 pom_property() {
   sed -n "s:.*<$2>\([^<]*\)</$2>.*:\1:p" "$1" | head -n 1
 }
@@ -245,7 +245,7 @@ KAFKA_DIR=$STATE/kafka
 KAFKA_LOG=$KAFKA_DIR/logs/kafka.log
 KAFKA_PROPS=$KAFKA_DIR/server.properties
 KAFKA_VERSION=$(pom_property "$CONF_DIR/kafka/pom.xml" kafka.version 2>/dev/null || true)
-KAFKA_LOG4J=(-Dlog4j.configuration="file:$CONF_DIR/kafka/log4j.properties")
+KAFKA_LOG4J=(-Dlog4j2.configurationFile="$CONF_DIR/kafka/log4j2.properties")
 
 write_kafka_props() {
   cat >"$KAFKA_PROPS" <<EOF
@@ -275,6 +275,15 @@ num.partitions=1
 # Tests create their topics explicitly, and consumer groups should not wait 3 s to form.
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
+
+# KIP-848 (consumer protocol) groups take heartbeat and session times from the broker, not the
+# client. Kafka's defaults, also its minimums (5 s heartbeats, 45 s sessions), make a partition
+# wait up to a heartbeat to move and a crashed member's partitions 45 s; a development broker
+# answers faster. Classic groups still use the client's sessionTimeout and heartbeatInterval.
+group.consumer.min.heartbeat.interval.ms=500
+group.consumer.heartbeat.interval.ms=1000
+group.consumer.min.session.timeout.ms=6000
+group.consumer.session.timeout.ms=10000
 
 # Sized for a small (2-core) development machine.
 num.network.threads=2
@@ -738,12 +747,12 @@ cmd_kafka_cli() {
   shift
   case $tool in
   topics) class=org.apache.kafka.tools.TopicCommand ;;
-  console-producer) class=kafka.tools.ConsoleProducer ;;
+  console-producer) class=org.apache.kafka.tools.ConsoleProducer ;;
   console-consumer) class=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
   consumer-groups) class=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
   get-offsets) class=org.apache.kafka.tools.GetOffsetShell ;;
   metadata-quorum) class=org.apache.kafka.tools.MetadataQuorumCommand ;;
-  configs) class=kafka.admin.ConfigCommand ;;
+  configs) class=org.apache.kafka.tools.ConfigCommand ;;
   *.*) class=$tool ;;
   *) die "unknown Kafka tool '$tool' (run 'scripts/brokers.sh kafka-cli' for the list)" ;;
   esac

@@ -3,7 +3,9 @@
  * rebalance: at the start it stops handing out, commits, and waits (at most
  * `revokeTimeout`) for in-flight messages; on the new assignment it keeps
  * what it still owns, drops the buffers of what it lost, and takes on new
- * partitions from the group's committed offsets.
+ * partitions from the group's committed offsets. Under KIP-848 only the
+ * partitions that move are revoked ({@link Assignment.onRevoke}); the rest
+ * never stop.
  */
 import type { Logger } from '@sluice/core';
 import type { KafkaGroupConsumer, KafkaTopicPartition } from './client.ts';
@@ -19,7 +21,7 @@ export interface AssignmentContext {
   readonly revokeTimeout: number;
   /** Messages of one unit out at once (see PartitionQueue). */
   readonly unitLimit: number;
-  readonly commit: (reason: CommitReason) => Promise<void>;
+  readonly commit: (reason: CommitReason, only?: ReadonlySet<PartitionState>) => Promise<void>;
   /** Messages handed out and not acked yet, retries waiting included. */
   readonly inFlight: () => number;
   readonly draining: () => boolean;
@@ -35,6 +37,8 @@ export class Assignment {
   #rebalanceStartedAt = 0;
   #rebalanceWait: { promise: Promise<void>; resolve: () => void } | undefined;
   #generation = 0;
+  /** Revocations of some partitions waiting for their in-flight messages. */
+  readonly #revokeWaits = new Set<() => boolean>();
 
   constructor(context: AssignmentContext) {
     this.#c = context;
@@ -60,6 +64,46 @@ export class Assignment {
     if (this.#rebalanceWait !== undefined && this.#c.inFlight() === 0) {
       this.#rebalanceWait.resolve();
     }
+    for (const done of this.#revokeWaits) if (done()) this.#revokeWaits.delete(done);
+  }
+
+  /**
+   * Only `partitions` are being taken away (KIP-848): the others keep
+   * going. Stops fetching and handing them out, drops their buffers, waits
+   * at most `revokeTimeout` for their in-flight messages, then commits
+   * them alone. `onAssignment` closes them.
+   */
+  async onRevoke(partitions: readonly KafkaTopicPartition[]): Promise<void> {
+    const states = new Set<PartitionState>();
+    for (const p of partitions) {
+      const s = this.get(p.topic, p.partition);
+      if (s === undefined || s.revoking) continue;
+      s.revoking = true;
+      s.queue.clear();
+      states.add(s);
+    }
+    if (states.size === 0) return;
+    this.#c.consumer.pause([...states].map(topicPartition));
+    const inFlight = () => {
+      let n = 0;
+      for (const s of states) n += s.queue.inFlight;
+      return n;
+    };
+    await new Promise<void>((resolve) => {
+      if (inFlight() === 0) return resolve();
+      const timer = setTimeout(() => {
+        this.#revokeWaits.delete(done);
+        resolve();
+      }, this.#c.revokeTimeout);
+      const done = () => {
+        if (inFlight() > 0) return false;
+        clearTimeout(timer);
+        resolve();
+        return true;
+      };
+      this.#revokeWaits.add(done);
+    });
+    await this.#c.commit('rebalance', states);
   }
 
   onRebalanceStart(): Promise<void> {
@@ -142,7 +186,8 @@ export class Assignment {
     let dropped = 0;
     let inFlight = 0;
     for (const s of this.#order) {
-      if (next.has(s.id)) {
+      // One being revoked lost its buffer: if it stays, it starts afresh.
+      if (next.has(s.id) && !s.revoking) {
         s.tracker.generation = generation;
         continue;
       }

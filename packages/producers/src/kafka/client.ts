@@ -16,6 +16,8 @@
  * `ERR_BROKER_REQUEST`).
  */
 
+import type { KafkaGroupProtocol } from './membership.ts';
+
 /** What the Kafka producer needs from a client library. */
 export interface KafkaClient {
   /**
@@ -60,6 +62,10 @@ export interface KafkaGroupPartitionOffsets {
 /** How a {@link KafkaGroupConsumer} joins and fetches. */
 export interface KafkaConsumerOptions {
   readonly groupId: string;
+  /** Static membership: this member's id across restarts; none for a dynamic member. */
+  readonly groupInstanceId?: string | undefined;
+  /** Which group protocol to speak; a client that has only the classic one ignores it. */
+  readonly groupProtocol?: KafkaGroupProtocol;
   readonly topics: readonly string[];
   /** Where partitions without a committed offset start: earliest (true) or latest. */
   readonly fromBeginning: boolean;
@@ -120,6 +126,14 @@ export interface KafkaConsumerHandlers {
    * bounds it) before it rejoins; kafkajs cannot wait and rejoins at once.
    */
   onRebalanceStart(): void | Promise<void>;
+  /**
+   * Only these partitions are being taken away; the others stay and keep
+   * going (KIP-848, cooperative). The producer stops handing them out,
+   * waits for their in-flight messages (at most `revokeTimeout`) and
+   * commits them; a client that can hold the revocation back awaits it.
+   * An `onAssignment` without them follows.
+   */
+  onRevoke(partitions: readonly KafkaTopicPartition[]): Promise<void>;
   /** The member (re)joined the group with these partitions, in a new generation. */
   onAssignment(generation: number, partitions: readonly KafkaTopicPartition[]): void;
   /** An error the consumer recovers from by itself (it reconnects and rejoins). */

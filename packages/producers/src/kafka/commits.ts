@@ -57,15 +57,18 @@ export class Committer {
     return this.#lastError;
   }
 
-  /** Commits every partition whose contiguous acked prefix moved. One commit at a time. */
-  commit(reason: CommitReason): Promise<void> {
+  /**
+   * Commits every partition whose contiguous acked prefix moved, or only
+   * those of `only` (partitions being revoked). One commit at a time.
+   */
+  commit(reason: CommitReason, only?: ReadonlySet<PartitionState>): Promise<void> {
     if (this.#committing !== undefined) {
-      return this.#committing.then(() => this.commit(reason));
+      return this.#committing.then(() => this.commit(reason, only));
     }
     const offsets: { topic: string; partition: number; offset: string }[] = [];
     // With each offset, how many acks it covers (all passed at the front).
     const states: [PartitionState, number, number][] = [];
-    for (const s of this.#c.partitions()) {
+    for (const s of only ?? this.#c.partitions()) {
       if (!s.tracker.needsCommit) continue;
       const offset = s.tracker.committable as number;
       offsets.push({ topic: s.topic, partition: s.partition, offset: String(offset) });

@@ -16,6 +16,8 @@ import { isDrained, isFull } from './buffer-bounds.ts';
 import type { KafkaClient, KafkaFetchedBatch, KafkaGroupConsumer } from './client.ts';
 import { Committer } from './commits.ts';
 import { Failures } from './failures.ts';
+import { LateAcks } from './late-acks.ts';
+import { memberInstanceId } from './membership.ts';
 import { toMessage, type HaltedPartition } from './message.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
 import { topicPartition, type Entry, type PartitionState } from './partition-state.ts';
@@ -63,8 +65,7 @@ export class KafkaConsumer {
   #drainStarted = 0;
   #finished = false;
   #cancelJoin: (() => void) | undefined;
-  /** Revoked partitions that got acks since the last report. */
-  readonly #revokedWithLate = new Set<PartitionState>();
+  readonly #lateAcks: LateAcks;
 
   constructor(context: ConsumerContext) {
     this.#c = context;
@@ -77,9 +78,12 @@ export class KafkaConsumer {
     const timed = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
       withTimeout({ broker: 'kafka', operation, timeoutMs: o.requestTimeout }, run);
     this.#acknowledger = { ack: (_ref, ok, failed) => this.#ack(ok, failed) };
+    this.#lateAcks = new LateAcks(base, context.logger);
     this.#consumer = context.client.consumer(
       {
         groupId: o.groupId,
+        groupInstanceId: memberInstanceId(o.groupInstanceId, context.index),
+        groupProtocol: o.groupProtocol,
         topics: o.topics,
         fromBeginning: o.fromBeginning,
         sessionTimeout: o.sessionTimeout,
@@ -90,6 +94,7 @@ export class KafkaConsumer {
       {
         onBatch: (batch) => this.#onBatch(batch),
         onRebalanceStart: () => this.#assignment.onRebalanceStart(),
+        onRevoke: (partitions) => this.#assignment.onRevoke(partitions),
         onAssignment: (generation, partitions) => {
           this.#rr = 0;
           this.#assignment.onAssignment(generation, partitions);
@@ -112,7 +117,7 @@ export class KafkaConsumer {
       // it (retries, halt): then one message per partition at a time.
       unitLimit:
         o.ordering === 'key' || o.retry.maxAttempts > 1 || o.onFailure === 'halt' ? 1 : Infinity,
-      commit: (reason) => this.commit(reason),
+      commit: (reason, only) => this.#committer.commit(reason, only),
       inFlight: () => this.#inFlight(),
       draining: () => this.#draining,
       emitNow: () => this.#emitNow(),
@@ -309,7 +314,7 @@ export class KafkaConsumer {
       let i = 0;
       for (; i < ready.length && entries.length < this.#wanted; i++) {
         const e = ready[i] as Entry;
-        if (!e.state.tracker.closed) entries.push(e);
+        if (!e.state.tracker.closed && !e.state.revoking) entries.push(e);
       }
       this.#retryReady = ready.slice(i);
     }
@@ -320,7 +325,7 @@ export class KafkaConsumer {
       const share = Math.max(1, Math.ceil((this.#wanted - entries.length) / order.length));
       for (let k = 0; k < order.length && entries.length < this.#wanted; k++) {
         const s = order[(this.#rr + k) % order.length] as PartitionState;
-        if (s.halted !== undefined) continue;
+        if (s.halted !== undefined || s.revoking) continue;
         const want = Math.min(share, this.#wanted - entries.length);
         if (s.queue.take(want, entries) > 0) {
           progress = true;
@@ -345,7 +350,7 @@ export class KafkaConsumer {
     for (const m of successful) this.#complete(m.ackData as Entry);
     for (const m of failed) {
       const e = m.ackData as Entry;
-      if (this.#late(e)) continue;
+      if (this.#lateAcks.late(e)) continue;
       const p = this.#failures.fail(e, failureReason(m.status));
       if (p !== undefined) (pending ??= []).push(p);
     }
@@ -356,40 +361,15 @@ export class KafkaConsumer {
   }
 
   #afterAcks(): void {
-    this.#flushLate();
+    this.#lateAcks.flush();
     this.#assignment.settled();
     this.#emitNow();
   }
 
   #complete(e: Entry): void {
-    if (this.#late(e)) return;
+    if (this.#lateAcks.late(e)) return;
     e.state.queue.done(e.unit);
     e.state.tracker.ack(e.offset);
-  }
-
-  /** True (and counted) when `e`'s partition was revoked: its ack is dropped. */
-  #late(e: Entry): boolean {
-    const s = e.state;
-    if (!s.tracker.closed) return false;
-    s.late++;
-    this.#revokedWithLate.add(s);
-    return true;
-  }
-
-  #flushLate(): void {
-    for (const s of this.#revokedWithLate) {
-      this.#revokedWithLate.delete(s);
-      if (s.late === 0) continue;
-      const count = s.late;
-      s.late = 0;
-      this.#c.logger.debug(
-        { topic: s.topic, partition: s.partition, count },
-        'kafka: dropped acks for a partition no longer owned',
-      );
-      if (channels.lateAck.hasSubscribers) {
-        channels.lateAck.publish({ ...this.#base, topic: s.topic, partition: s.partition, count });
-      }
-    }
   }
 
   #inFlight(): number {

@@ -19,6 +19,7 @@ import {
   kafkaBrokersFromEnv,
 } from './brokers.ts';
 import type { KafkaClient } from './client.ts';
+import { podInstanceId } from './membership.ts';
 
 /** How messages are kept in order: per `'partition'`, or per `'key'`. */
 export const kafkaOrdering = z.enum(['partition', 'key']);
@@ -41,6 +42,9 @@ const sasl = z
 /** The client libraries the producer can build its client on. */
 export const kafkaClientLibrary = z.enum(['kafkajs', 'platformatic']);
 export type KafkaClientLibrary = z.infer<typeof kafkaClientLibrary>;
+
+/** The consumer-group protocol: KIP-848 `'consumer'`, `'classic'`, or `'auto'` (the first the broker has). */
+export const kafkaGroupProtocol = z.enum(['auto', 'classic', 'consumer']);
 
 /** SASL credentials, passed through to the client library as they are. */
 export type KafkaSasl = z.input<typeof sasl>;
@@ -132,6 +136,14 @@ export const kafkaOptionsObject = z
     }),
     rebalanceTimeout: positiveMs.default(60_000).meta({
       description: 'ms the group waits for its members to rejoin in a rebalance.',
+    }),
+    groupInstanceId: name.optional().meta({
+      description:
+        "Static membership: a member that restarts with the same id before its session expires gets its partitions back without a rebalance. Producer instance i > 0 appends `-i`. Unset: the pod's `HOSTNAME` inside Kubernetes (`KUBERNETES_SERVICE_HOST` set), else none. Not with `client: 'kafkajs'`.",
+    }),
+    groupProtocol: kafkaGroupProtocol.default('auto').meta({
+      description:
+        "`'consumer'`: KIP-848, the broker assigns and a rebalance pauses only the partitions that move (Kafka 4.0+). `'classic'`: JoinGroup/SyncGroup, every member rejoins. `'auto'`: `'consumer'` where the broker has it, else `'classic'`. kafkajs speaks only `'classic'`.",
     }),
     fetch: z
       .object({
@@ -233,6 +245,18 @@ export function kafkaOptionsRules(
   if (o.heartbeatInterval >= o.sessionTimeout) {
     issue('heartbeatInterval', `expected less than sessionTimeout (${o.sessionTimeout})`);
   }
+  if (o.client === 'kafkajs' && o.groupInstanceId !== undefined) {
+    issue(
+      'groupInstanceId',
+      "kafkajs has no static membership: use client: 'platformatic', or leave groupInstanceId unset",
+    );
+  }
+  if (o.client === 'kafkajs' && o.groupProtocol === 'consumer') {
+    issue(
+      'groupProtocol',
+      "kafkajs speaks only the classic protocol: use client: 'platformatic' for 'consumer' (KIP-848), or 'auto'",
+    );
+  }
   if (o.revokeTimeout !== undefined && o.revokeTimeout >= o.rebalanceTimeout) {
     issue('revokeTimeout', `expected less than rebalanceTimeout (${o.rebalanceTimeout})`);
   }
@@ -245,6 +269,8 @@ export const kafkaOptionsSchema = kafkaOptionsObject
     ...o,
     brokers: o.brokers ?? kafkaBrokersFromEnv(),
     revokeTimeout: o.revokeTimeout ?? Math.min(10_000, Math.floor(o.rebalanceTimeout / 3)),
+    // kafkajs cannot be a static member: the pod default applies to the others.
+    groupInstanceId: o.groupInstanceId ?? (o.client === 'kafkajs' ? undefined : podInstanceId()),
   }));
 
 /** Options of `kafkaProducer`; docs/producers/kafka.md has the table. */

@@ -18,6 +18,8 @@ export interface PartitionState {
   readonly queue: PartitionQueue<Entry>;
   fetchPaused: boolean;
   halted: { entry: Entry; reason: unknown } | undefined;
+  /** Being revoked: nothing more is handed out; its in-flight messages finish. */
+  revoking: boolean;
   /** Acks that came after the partition was revoked, not yet reported. */
   late: number;
   /** Acks covered by a successful commit (the tracker's passedCount then). */
@@ -57,6 +59,7 @@ export function newPartitionState(
     queue: new PartitionQueue<Entry>(unitLimit, entryBytes),
     fetchPaused: false,
     halted: undefined,
+    revoking: false,
     late: 0,
     confirmed: 0,
   };

@@ -4,7 +4,9 @@
  * when the group rebalances), and {@link Fetcher} fetches. A rebalance shows
  * as the library's `consumer:group:rebalance` event and the new assignment
  * as `consumer:group:join`; like kafkajs, the classic protocol here rejoins
- * at once, so a revoke callback cannot hold it back. When the library gives
+ * at once, so a revoke callback cannot hold it back. Under the KIP-848
+ * consumer protocol ({@link IncrementalAssignment}) only the partitions that
+ * move are revoked, each change after a heartbeat. When the library gives
  * up rejoining, this class joins again, backing off (jittered) from 1 s up
  * to 30 s.
  */
@@ -18,6 +20,11 @@ import type {
   KafkaTopicPartition,
 } from './client.ts';
 import { Fetcher } from './platformatic-fetcher.ts';
+import {
+  chooseProtocol,
+  IncrementalAssignment,
+  joinConsumerProtocol,
+} from './platformatic-membership.ts';
 import {
   connectionOptions,
   loadPlatformatic,
@@ -60,9 +67,17 @@ export class PlatformaticGroupConsumer implements KafkaGroupConsumer {
     const lib = loadPlatformatic();
     const o = this.#options;
     const base = connectionOptions(this.#connection);
+    let protocol: 'classic' | 'consumer';
+    try {
+      protocol = await chooseProtocol(lib, base, o.groupId, o.groupProtocol);
+    } catch (error) {
+      throw this.#toError(error, 'start');
+    }
     const consumer = new lib.Consumer({
       ...(base as { clientId: string; bootstrapBrokers: string[] }),
       groupId: o.groupId,
+      ...(o.groupInstanceId === undefined ? {} : { groupInstanceId: o.groupInstanceId }),
+      groupProtocol: protocol,
       sessionTimeout: o.sessionTimeout,
       heartbeatInterval: o.heartbeatInterval,
       rebalanceTimeout: o.rebalanceTimeout,
@@ -86,10 +101,18 @@ export class PlatformaticGroupConsumer implements KafkaGroupConsumer {
     this.#pool = pool;
     this.#fetcher = fetcher;
     consumer.on('consumer:group:rebalance', () => this.#rebalanceStart());
+    const incremental =
+      protocol === 'consumer'
+        ? new IncrementalAssignment(this.#handlers, (p) => fetcher.assign(p))
+        : undefined;
+    if (incremental !== undefined) {
+      consumer.on('consumer:heartbeat:end', () => incremental.update(consumer.assignments));
+    }
     consumer.on('consumer:group:join', (event) => {
       this.#joined = true;
       this.#rejoins = 0;
       this.#lastError = undefined;
+      if (incremental !== undefined) return; // assignments come with heartbeats
       const partitions: KafkaTopicPartition[] = [];
       for (const a of event.assignments ?? []) {
         for (const partition of a.partitions) partitions.push({ topic: a.topic, partition });
@@ -109,7 +132,8 @@ export class PlatformaticGroupConsumer implements KafkaGroupConsumer {
     });
     try {
       for (const topic of o.topics) consumer.topics.track(topic);
-      await consumer.joinGroup({});
+      if (protocol === 'consumer') await joinConsumerProtocol(consumer, o.topics);
+      else await consumer.joinGroup({});
     } catch (error) {
       this.#consumer = undefined;
       fetcher.stop();

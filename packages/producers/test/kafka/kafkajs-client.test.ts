@@ -35,6 +35,7 @@ function listeningConsumer(client: KafkaJsClient, heard: unknown[]) {
     {
       onBatch: () => undefined,
       onRebalanceStart: () => undefined,
+      onRevoke: () => Promise.resolve(),
       onAssignment: () => undefined,
       onError: (error) => heard.push(error),
     },

@@ -37,6 +37,7 @@ describe('kafka producer options', () => {
       revokeTimeout: 10_000,
       requestTimeout: 30_000,
       client: 'kafkajs',
+      groupProtocol: 'auto',
     });
   });
 

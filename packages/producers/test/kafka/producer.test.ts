@@ -307,6 +307,41 @@ describe('kafkaProducer', () => {
     expect(commits.length).toBeGreaterThan(0);
   });
 
+  it('on a KIP-848 revoke, drains and commits only the revoked partition while the others go on', async () => {
+    const fake = fakeKafka();
+    const commits = listen(kafkaChannels.commit) as { reason: string; offsets: unknown[] }[];
+    const releases: (() => void)[] = [];
+    const handled: string[] = [];
+    await run(fake, { commitInterval: 60_000, revokeTimeout: 10_000 }, async (m) => {
+      if ((m.metadata as unknown as KafkaMessageMetadata).partition === 1) {
+        await new Promise<void>((r) => releases.push(r));
+      }
+      handled.push(String(m.id));
+      return m;
+    });
+    const h = fake.state.handlers as KafkaConsumerHandlers;
+    h.onAssignment(1, [
+      { topic: 'orders', partition: 0 },
+      { topic: 'orders', partition: 1 },
+    ]);
+    fake.deliver(1, 0, 1);
+    await waitFor(() => releases.length === 1, 'partition 1 in flight');
+    const revoked = h.onRevoke([{ topic: 'orders', partition: 1 }]);
+    fake.deliver(1, 1, 2); // fetched before the pause took effect: dropped, never handed out
+    fake.deliver(0, 0, 3);
+    // partition 0 keeps going while partition 1 drains
+    await waitFor(() => handled.length === 3, 'partition 0 handled during the revoke');
+    expect(fake.state.paused).toContain('orders/1');
+    expect(commits.filter((c) => c.reason === 'rebalance')).toHaveLength(0);
+    releases[0]?.();
+    await revoked;
+    expect(commits.filter((c) => c.reason === 'rebalance').map((c) => c.offsets)).toEqual([
+      [{ topic: 'orders', partition: 1, offset: '1' }],
+    ]);
+    h.onAssignment(2, [{ topic: 'orders', partition: 0 }]);
+    expect(handled).toEqual(['orders/0/0', 'orders/0/1', 'orders/0/2', 'orders/1/0']);
+  });
+
   it('tries the final commit again while the client cannot reach Kafka, and stops with everything committed', async () => {
     const fake = fakeKafka();
     const handled: string[] = [];

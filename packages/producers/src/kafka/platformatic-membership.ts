@@ -1,0 +1,119 @@
+/**
+ * Group membership under the KIP-848 consumer protocol on @platformatic/kafka:
+ * choosing the protocol, joining, and turning the library's assignment
+ * (which changes after a heartbeat, with no event of its own) into
+ * `onRevoke` for the partitions that move away and `onAssignment`, so the
+ * partitions that stay never stop.
+ */
+import type { Consumer } from '@platformatic/kafka';
+import type { KafkaConsumerHandlers, KafkaTopicPartition } from './client.ts';
+import { brokerHasConsumerProtocol, type KafkaGroupProtocol } from './membership.ts';
+import type { Platformatic } from './platformatic-support.ts';
+
+/**
+ * The protocol to speak: `'consumer'` or `'classic'` as asked; for `'auto'`,
+ * `'consumer'` when the broker has KIP-848 (asked once, with a short-lived client).
+ */
+export async function chooseProtocol(
+  lib: Platformatic,
+  base: Record<string, unknown>,
+  groupId: string,
+  wanted: KafkaGroupProtocol | undefined,
+): Promise<'classic' | 'consumer'> {
+  if (wanted === 'classic' || wanted === 'consumer') return wanted;
+  const probe = new lib.Consumer({
+    ...(base as { clientId: string; bootstrapBrokers: string[] }),
+    groupId,
+  });
+  try {
+    const apis = await probe.listApis();
+    const heartbeat = apis.find((a) => a.name === 'ConsumerGroupHeartbeat');
+    return brokerHasConsumerProtocol(heartbeat?.maxVersion) ? 'consumer' : 'classic';
+  } finally {
+    await new Promise<void>((resolve) => probe.close(true, () => resolve()));
+  }
+}
+
+/**
+ * Joins under the consumer protocol. The library joins only when a stream
+ * starts consuming; the adapter fetches by itself, so it opens a stream that
+ * stops after one tiny fetch. The topics were tracked before (the library
+ * counts), so the stream's end does not unsubscribe them.
+ */
+export async function joinConsumerProtocol(
+  consumer: Consumer,
+  topics: readonly string[],
+): Promise<void> {
+  const stream = await consumer.consume({
+    topics: [...topics],
+    autocommit: false,
+    maxFetches: 1,
+    maxBytes: 1,
+    maxWaitTime: 1,
+  });
+  await new Promise<void>((resolve) => {
+    stream.once('close', () => resolve());
+    stream.close(() => resolve());
+  });
+}
+
+/**
+ * Follows the member's assignment: each change revokes what moved away
+ * (awaiting `onRevoke`, which drains and commits just those) and then
+ * reports the new assignment. Changes are applied one at a time, in order.
+ */
+export class IncrementalAssignment {
+  readonly #handlers: KafkaConsumerHandlers;
+  readonly #assign: (partitions: readonly KafkaTopicPartition[]) => void;
+  #owned = new Set<string>();
+  #generation = 0;
+  #queue: Promise<void> = Promise.resolve();
+  #last = '';
+
+  constructor(
+    handlers: KafkaConsumerHandlers,
+    assign: (partitions: readonly KafkaTopicPartition[]) => void,
+  ) {
+    this.#handlers = handlers;
+    this.#assign = assign;
+  }
+
+  /** The library's assignment now (after a heartbeat). */
+  update(assignments: readonly { topic: string; partitions: readonly number[] }[] | null): void {
+    if (assignments === null) return;
+    const next: KafkaTopicPartition[] = [];
+    for (const a of assignments) {
+      if (a.topic === undefined) continue; // metadata not caught up yet
+      for (const partition of a.partitions) next.push({ topic: a.topic, partition });
+    }
+    const key = next
+      .map((p) => `${p.topic}:${p.partition}`)
+      .sort()
+      .join(',');
+    if (key === this.#last) return;
+    this.#last = key;
+    this.#queue = this.#queue.then(() => this.#apply(next));
+  }
+
+  async #apply(next: readonly KafkaTopicPartition[]): Promise<void> {
+    const ids = new Set(next.map((p) => `${p.topic}:${p.partition}`));
+    const revoked: KafkaTopicPartition[] = [];
+    const kept: KafkaTopicPartition[] = [];
+    for (const id of this.#owned) {
+      const at = id.lastIndexOf(':');
+      const p = { topic: id.slice(0, at), partition: Number(id.slice(at + 1)) };
+      (ids.has(id) ? kept : revoked).push(p);
+    }
+    if (revoked.length > 0) {
+      this.#assign(kept); // stop fetching them now
+      try {
+        await this.#handlers.onRevoke(revoked);
+      } catch {
+        // the producer reports its own failures; the revocation goes on
+      }
+    }
+    this.#owned = ids;
+    this.#handlers.onAssignment(++this.#generation, next);
+    this.#assign(next);
+  }
+}
