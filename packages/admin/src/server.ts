@@ -39,6 +39,27 @@ function authorized(request: IncomingMessage, token: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+/** Bodies above this are refused: the routes take a few small fields. */
+const MAX_BODY = 16 * 1024;
+
+/** The request's JSON body, or undefined when empty; rejects naming what is wrong with it. */
+async function readBody(request: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new Error(`request body over ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`request body is not JSON (${(error as Error).message})`, { cause: error });
+  }
+}
+
 /**
  * Serves health probes, stats, topology and metrics of `pipeline`, and
  * pause/resume, over HTTP. Resolves once listening. Throws
@@ -48,7 +69,7 @@ function authorized(request: IncomingMessage, token: string): boolean {
  * @example
  * ```ts
  * const admin = await startAdminServer(pipeline, { port: 9465, token: process.env.ADMIN_TOKEN });
- * // GET /livez, /readyz, /stats, /topology, /metrics; POST /pause, /resume
+ * // GET /livez, /readyz, /stats, /topology, /metrics; POST /pause, /resume, /concurrency, /rate-limit
  * ```
  */
 export async function startAdminServer(
@@ -113,7 +134,17 @@ export async function startAdminServer(
           body: { error: `POST ${path} needs the header Authorization: Bearer <token>` },
         });
       }
-      return json(response, write(pipeline));
+      readBody(request).then(
+        (body) => json(response, write(pipeline, body)),
+        (error: unknown) =>
+          json(response, {
+            status: 400,
+            body: {
+              error: `POST ${path}: ${error instanceof Error ? error.message : String(error)}`,
+            },
+          }),
+      );
+      return;
     }
     const known = read !== undefined || write !== undefined || routes.includes(`GET ${path}`);
     return json(response, {
