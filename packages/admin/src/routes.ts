@@ -60,7 +60,8 @@ export const writes: Readonly<Record<string, (p: Pipeline, body: unknown) => Rep
     }),
   '/rate-limit': (p, body) =>
     attempt(() => {
-      p.updateRateLimiting((body ?? {}) as Parameters<Pipeline['updateRateLimiting']>[0]);
+      // updateRateLimiting checks the body itself, naming each bad field.
+      p.updateRateLimiting(body ?? {});
       return { rateLimiting: p.getRateLimiting() };
     }),
 };
@@ -90,10 +91,10 @@ function attempt(change: () => object): Reply {
     return { status: 200, body: change() };
   } catch (error) {
     if (error instanceof SluiceError && error.code === 'ERR_PIPELINE_STATE') {
-      return { status: 409, body: { error: error.message, code: error.code } };
+      return { status: 409, body: { error: error.message, code: 'ERR_PIPELINE_STATE' } };
     }
     if (error instanceof SluiceError && error.code === 'ERR_INVALID_OPTIONS') {
-      return { status: 400, body: { error: error.message, code: error.code } };
+      return { status: 400, body: { error: error.message, code: 'ERR_INVALID_OPTIONS' } };
     }
     throw error;
   }
