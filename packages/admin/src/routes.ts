@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { SluiceError, type Pipeline } from '@sluice/core';
 import { parseOptions } from '@sluice/core/options';
+import type { StageCounters } from './stage-stats.ts';
 
 /** A route's answer. */
 export interface Reply {
@@ -13,7 +14,7 @@ export interface Reply {
 }
 
 /** `GET` routes that answer JSON. */
-export const reads: Readonly<Record<string, (p: Pipeline) => Reply>> = {
+export const reads: Readonly<Record<string, (p: Pipeline, stages: StageCounters) => Reply>> = {
   '/livez': (p) => {
     const h = p.health();
     return {
@@ -28,12 +29,12 @@ export const reads: Readonly<Record<string, (p: Pipeline) => Reply>> = {
       body: { ready: h.ready, state: h.state, paused: h.paused, reasons: h.reasons },
     };
   },
-  '/stats': (p) => ({ status: 200, body: snapshot(p) }),
+  '/stats': (p, stages) => ({ status: 200, body: snapshot(p, stages) }),
   '/topology': (p) => ({ status: 200, body: { pipeline: p.name, ...p.topology() } }),
 };
 
 /** What `/stats` and each `/events` tick carry. */
-export function snapshot(p: Pipeline): unknown {
+export function snapshot(p: Pipeline, stages: StageCounters): unknown {
   const h = p.health();
   return {
     pipeline: p.name,
@@ -43,6 +44,7 @@ export function snapshot(p: Pipeline): unknown {
     live: h.live,
     stuck: h.stuck,
     ...p.stats(),
+    stages: stages.read(),
   };
 }
 

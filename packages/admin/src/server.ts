@@ -12,6 +12,7 @@ import { metricsSource } from './metrics.ts';
 import { adminOptionsSchema, type AdminServerOptions } from './options.ts';
 import { PAGE } from './page.ts';
 import { reads, snapshot, writes, type Reply } from './routes.ts';
+import { StageCounters } from './stage-stats.ts';
 
 /** A listening admin server. */
 export interface AdminServer {
@@ -78,12 +79,13 @@ export async function startAdminServer(
 ): Promise<AdminServer> {
   const o = parseOptions(adminOptionsSchema, options, 'startAdminServer options');
   const metrics = await metricsSource(o.registry);
+  const stages = new StageCounters(pipeline);
   const routes = ['/', ...Object.keys(reads), '/metrics', '/events'].map((r) => `GET ${r}`);
   /** Open `/events` streams: each gets the stats every second. */
   const streams = new Set<ServerResponse>();
   const ticker = setInterval(() => {
     if (streams.size === 0) return;
-    const line = `data: ${JSON.stringify(snapshot(pipeline), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n\n`;
+    const line = `data: ${JSON.stringify(snapshot(pipeline, stages), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n\n`;
     for (const s of streams) s.write(line);
   }, 1000);
   ticker.unref();
@@ -93,7 +95,8 @@ export async function startAdminServer(
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const read = reads[path];
     const write = writes[path];
-    if (request.method === 'GET' && read !== undefined) return json(response, read(pipeline));
+    if (request.method === 'GET' && read !== undefined)
+      return json(response, read(pipeline, stages));
     if (request.method === 'GET' && path === '/') {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
       return;
@@ -104,7 +107,7 @@ export async function startAdminServer(
         'cache-control': 'no-store',
         connection: 'keep-alive',
       });
-      response.write(`data: ${JSON.stringify(snapshot(pipeline))}\n\n`);
+      response.write(`data: ${JSON.stringify(snapshot(pipeline, stages))}\n\n`);
       streams.add(response);
       request.on('close', () => streams.delete(response));
       return;
@@ -177,6 +180,7 @@ export async function startAdminServer(
   } catch (error) {
     clearInterval(ticker);
     metrics.close();
+    stages.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -188,6 +192,7 @@ export async function startAdminServer(
       new Promise<void>((resolve) => {
         clearInterval(ticker);
         metrics.close();
+        stages.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

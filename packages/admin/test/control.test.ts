@@ -158,3 +158,45 @@ describe('POST /rate-limit', () => {
     });
   });
 });
+
+describe('/stats stages', () => {
+  it('lists every stage with its concurrency, handled, failed, in flight and batch fill', async () => {
+    const { admin, emit, acked } = await setUp();
+    emit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    for (let i = 0; i < 1000 && acked.length < 20; i++) await new Promise(setImmediate);
+    const stats = (await (await fetch(`${admin.url}/stats`)).json()) as { stages: unknown[] };
+    expect(stats.stages).toEqual([
+      {
+        name: 'control-test.producer',
+        kind: 'producer',
+        concurrency: 1,
+        handled: 20,
+        failed: 0,
+        inFlight: 0,
+      },
+      {
+        name: 'control-test.processor.default',
+        kind: 'processor',
+        concurrency: 2,
+        handled: 20,
+        failed: 0,
+        inFlight: 0,
+      },
+      {
+        name: 'control-test.batcher.out',
+        kind: 'batcher',
+        concurrency: 1,
+        handled: 20,
+        failed: 0,
+        inFlight: 0,
+        // Two full batches, unless the 10 ms batchTimeout closed one early.
+        batches: expect.any(Number) as unknown,
+        batchFill: expect.any(Number) as unknown,
+        batchSize: 10,
+      },
+    ]);
+    const batcher = stats.stages[2] as { batches: number; batchFill: number };
+    expect(batcher.batches).toBeGreaterThanOrEqual(2);
+    expect(batcher.batchFill).toBeCloseTo(20 / 10 / batcher.batches);
+  });
+});
