@@ -95,8 +95,9 @@ export async function startAdminServer(
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const read = reads[path];
     const write = writes[path];
-    if (request.method === 'GET' && read !== undefined)
+    if (request.method === 'GET' && read !== undefined) {
       return json(response, read(pipeline, stages));
+    }
     if (request.method === 'GET' && path === '/') {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
       return;
