@@ -35,6 +35,7 @@ export class Assignment {
   #rebalanceStartedAt = 0;
   #rebalanceWait: { promise: Promise<void>; resolve: () => void } | undefined;
   #generation = 0;
+  #everAssigned = false;
 
   constructor(context: AssignmentContext) {
     this.#c = context;
@@ -43,6 +44,11 @@ export class Assignment {
   /** The partitions owned now, in the order they are served. */
   get partitions(): readonly PartitionState[] {
     return this.#order;
+  }
+
+  /** True once the group gave this member an assignment (even an empty one) and no rebalance is under way. */
+  get assigned(): boolean {
+    return this.#everAssigned && !this.#rebalancing;
   }
 
   /** True from the start of a rebalance until the new assignment. */
@@ -92,6 +98,7 @@ export class Assignment {
 
   onAssignment(generation: number, partitions: readonly KafkaTopicPartition[]): void {
     this.#generation = generation;
+    this.#everAssigned = true;
     const durationMs = this.#rebalancing ? performance.now() - this.#rebalanceStartedAt : 0;
     const { revoked, dropped, inFlight } = this.#revokeAllBut(generation, partitions);
     for (const p of partitions) {
