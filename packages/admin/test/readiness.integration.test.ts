@@ -82,7 +82,7 @@ describeWithBroker('rabbitmq', '/readyz against a real RabbitMQ', () => {
     cleanups.push(() => cutter.close());
     url.host = `127.0.0.1:${cutter.port}`;
     const handled = new Map<unknown, number>();
-    let hold: Promise<void> | undefined;
+    const gate: { hold?: Promise<void> } = {};
     const pipeline: Pipeline = createPipeline({
       name: 'readyz-rabbitmq',
       logger: quiet,
@@ -95,7 +95,7 @@ describeWithBroker('rabbitmq', '/readyz against a real RabbitMQ', () => {
       },
       processors: { default: { concurrency: 2 } },
       handleMessage: async (_k, m) => {
-        if (hold !== undefined) await hold;
+        if (gate.hold !== undefined) await gate.hold;
         const body = String(m.data);
         handled.set(body, (handled.get(body) ?? 0) + 1);
         return m;
@@ -127,7 +127,7 @@ describeWithBroker('rabbitmq', '/readyz against a real RabbitMQ', () => {
     );
 
     let release!: () => void;
-    hold = new Promise((r) => (release = r));
+    gate.hold = new Promise((r) => (release = r));
     await queue.publish(N / 2, { body: (i) => `second-${i}` });
     await waitFor('a message held', () => pipeline.stats().inFlight > 0);
     const stopping = pipeline.stop();
