@@ -77,7 +77,9 @@ describeWithBroker('sqs', '/readyz against a real SQS endpoint', () => {
   let queue: SqsTestQueue;
   const cleanups: (() => Promise<unknown>)[] = [];
   beforeEach(async () => {
-    queue = await createTestQueue();
+    // A long poll cut by the outage may still take messages at the endpoint:
+    // they come back after the visibility timeout, kept short here.
+    queue = await createTestQueue({ attributes: { VisibilityTimeout: '2' } });
   });
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
