@@ -58,7 +58,7 @@ export class ProcessorPool {
   #nextIndex = 0;
   /** The processors taking work now. */
   readonly active: Stage<Message, never>[] = [];
-  /** Every processor started, retired ones included. */
+  /** Every processor started and not yet stopped, retired ones included. */
   readonly all: Stage<Message, never>[] = [];
 
   constructor(
@@ -89,7 +89,17 @@ export class ProcessorPool {
       this.all.push(stage);
       this.#started(stage);
     }
-    for (const stage of this.active.splice(concurrency)) stage.send(RETIRE);
+    for (const stage of this.active.splice(concurrency)) {
+      stage.send(RETIRE);
+      // Once it has stopped, nothing is left to wait for or to watch.
+      void stage
+        .join()
+        .catch(() => undefined)
+        .then(() => {
+          this.all.splice(this.all.indexOf(stage), 1);
+          this.#rt.stalls.forget(stage.name);
+        });
+    }
   }
 
   /** Resolves once every processor ever started has stopped. */
