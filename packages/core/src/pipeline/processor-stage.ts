@@ -33,10 +33,7 @@ import type { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
 
 const DONE = Symbol('done');
-/**
- * Sent by resize.ts to a processor it removes: it cancels its
- * subscriptions, handles what was already sent to it, then stops.
- */
+/** resize.ts retires a processor: it cancels its subscriptions, handles what was sent, stops. */
 export const RETIRE = Symbol('retire');
 /** start() filed the message already (it failed before or in the call). */
 const SKIPPED = Symbol('skipped');
@@ -404,8 +401,7 @@ export function startProcessor(
       },
       handleInfo(message, stage) {
         if (message === DONE) void stage.stop('shutdown');
-        // Cancelled from this side: the producers send nothing more, what
-        // they sent arrives first, then handleCancel for each (GenStage).
+        // What the producers sent arrives before their cancel (GenStage).
         else if (message === RETIRE) for (const s of upstream) stage.cancel(s);
       },
     },
