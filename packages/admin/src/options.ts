@@ -47,7 +47,7 @@ export const adminOptionsSchema = z
       .optional()
       .meta({
         description:
-          'The bearer token the mutating routes (`POST /pause`, `/resume`) require in `Authorization: Bearer <token>`. Without one they answer 403.',
+          'The bearer token the mutating routes (`POST /pause`, `/resume`, `/concurrency`, `/rate-limit`) require in `Authorization: Bearer <token>`. Without one they answer 403.',
       }),
     registry: registry.optional().meta({
       description:

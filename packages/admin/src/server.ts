@@ -12,6 +12,7 @@ import { metricsSource } from './metrics.ts';
 import { adminOptionsSchema, type AdminServerOptions } from './options.ts';
 import { PAGE } from './page.ts';
 import { reads, snapshot, writes, type Reply } from './routes.ts';
+import { StageCounters } from './stage-stats.ts';
 
 /** A listening admin server. */
 export interface AdminServer {
@@ -39,6 +40,27 @@ function authorized(request: IncomingMessage, token: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+/** Bodies above this are refused: the routes take a few small fields. */
+const MAX_BODY = 16 * 1024;
+
+/** The request's JSON body, or undefined when empty; rejects naming what is wrong with it. */
+async function readBody(request: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new Error(`request body over ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`request body is not JSON (${(error as Error).message})`, { cause: error });
+  }
+}
+
 /**
  * Serves health probes, stats, topology and metrics of `pipeline`, and
  * pause/resume, over HTTP. Resolves once listening. Throws
@@ -48,7 +70,7 @@ function authorized(request: IncomingMessage, token: string): boolean {
  * @example
  * ```ts
  * const admin = await startAdminServer(pipeline, { port: 9465, token: process.env.ADMIN_TOKEN });
- * // GET /livez, /readyz, /stats, /topology, /metrics; POST /pause, /resume
+ * // GET /livez, /readyz, /stats, /topology, /metrics; POST /pause, /resume, /concurrency, /rate-limit
  * ```
  */
 export async function startAdminServer(
@@ -57,12 +79,13 @@ export async function startAdminServer(
 ): Promise<AdminServer> {
   const o = parseOptions(adminOptionsSchema, options, 'startAdminServer options');
   const metrics = await metricsSource(o.registry);
+  const stages = new StageCounters(pipeline);
   const routes = ['/', ...Object.keys(reads), '/metrics', '/events'].map((r) => `GET ${r}`);
   /** Open `/events` streams: each gets the stats every second. */
   const streams = new Set<ServerResponse>();
   const ticker = setInterval(() => {
     if (streams.size === 0) return;
-    const line = `data: ${JSON.stringify(snapshot(pipeline), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n\n`;
+    const line = `data: ${JSON.stringify(snapshot(pipeline, stages), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n\n`;
     for (const s of streams) s.write(line);
   }, 1000);
   ticker.unref();
@@ -72,7 +95,9 @@ export async function startAdminServer(
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const read = reads[path];
     const write = writes[path];
-    if (request.method === 'GET' && read !== undefined) return json(response, read(pipeline));
+    if (request.method === 'GET' && read !== undefined) {
+      return json(response, read(pipeline, stages));
+    }
     if (request.method === 'GET' && path === '/') {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
       return;
@@ -83,7 +108,7 @@ export async function startAdminServer(
         'cache-control': 'no-store',
         connection: 'keep-alive',
       });
-      response.write(`data: ${JSON.stringify(snapshot(pipeline))}\n\n`);
+      response.write(`data: ${JSON.stringify(snapshot(pipeline, stages))}\n\n`);
       streams.add(response);
       request.on('close', () => streams.delete(response));
       return;
@@ -113,7 +138,17 @@ export async function startAdminServer(
           body: { error: `POST ${path} needs the header Authorization: Bearer <token>` },
         });
       }
-      return json(response, write(pipeline));
+      readBody(request).then(
+        (body) => json(response, write(pipeline, body)),
+        (error: unknown) =>
+          json(response, {
+            status: 400,
+            body: {
+              error: `POST ${path}: ${error instanceof Error ? error.message : String(error)}`,
+            },
+          }),
+      );
+      return;
     }
     const known = read !== undefined || write !== undefined || routes.includes(`GET ${path}`);
     return json(response, {
@@ -146,6 +181,7 @@ export async function startAdminServer(
   } catch (error) {
     clearInterval(ticker);
     metrics.close();
+    stages.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -157,6 +193,7 @@ export async function startAdminServer(
       new Promise<void>((resolve) => {
         clearInterval(ticker);
         metrics.close();
+        stages.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

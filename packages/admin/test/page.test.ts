@@ -58,7 +58,7 @@ describe.skipIf(!present && !required)('the live page in Chromium', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  it('shows every stage, rising counters, and Pause/Resume stop and restart the acked count', async () => {
+  it('shows every stage, rising counters, Pause/Resume stop and restart the acked count, and a resize shows', async () => {
     expect(present, `${CHROMIUM} is missing: run \`apt-get install chromium\``).toBe(true);
     const pipeline = createPipeline({
       name: 'page-test',
@@ -95,6 +95,15 @@ describe.skipIf(!present && !required)('the live page in Chromium', () => {
     await expect.poll(acked, { timeout: 10_000 }).toBeGreaterThan(0);
     const first = await acked();
     await expect.poll(acked, { timeout: 10_000 }).toBeGreaterThan(first);
+    // Per-stage numbers: a message rate on the processors, batch fill on the batcher.
+    await expect
+      .poll(() => page.locator('#box-page-test-processor-default .line-1').textContent(), {
+        timeout: 10_000,
+      })
+      .toMatch(/^[1-9]\d* msg\/s$/);
+    await expect
+      .poll(() => page.locator('#box-page-test-batcher-sink').textContent(), { timeout: 10_000 })
+      .toMatch(/batch fill \d+% of 10 \([1-9]\d* batches\)/);
 
     await page.fill('#token', TOKEN);
     await page.click('#pause');
@@ -116,5 +125,26 @@ describe.skipIf(!present && !required)('the live page in Chromium', () => {
 
     await page.click('#resume');
     await expect.poll(acked, { timeout: 10_000 }).toBeGreaterThan(paused);
+
+    // Resize from the page: the processor box shows the new concurrency.
+    const processor = '#box-page-test-processor-default';
+    expect(await page.locator(`${processor} .line-0`).textContent()).toBe('concurrency 2');
+    await page.fill('#concurrency-page-test-processor-default', '4');
+    await page.click('#set-page-test-processor-default');
+    await expect
+      .poll(() => page.locator('#result').textContent(), { timeout: 10_000 })
+      .toBe('page-test.processor.default: 2 → 4');
+    await expect
+      .poll(() => page.locator(`${processor} .line-0`).textContent(), { timeout: 10_000 })
+      .toBe('concurrency 4');
+    expect(pipeline.topology().processors[0]?.concurrency).toBe(4);
+    await page.fill('#concurrency-page-test-batcher-sink', '3');
+    await page.click('#set-page-test-batcher-sink');
+    await expect
+      .poll(() => page.locator('#box-page-test-batcher-sink .line-0').textContent(), {
+        timeout: 10_000,
+      })
+      .toBe('concurrency 3');
+    await expect.poll(acked, { timeout: 10_000 }).toBeGreaterThan(await acked());
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { run } from './commands/run.ts';
 import { schema } from './commands/schema.ts';
 import { test } from './commands/test.ts';
 import { topology } from './commands/topology.ts';
+import { top } from './commands/top.ts';
 import { validateAll } from './commands/validate.ts';
 import { HELP } from './help.ts';
 import { exitWhenDone } from './lifecycle.ts';
@@ -28,6 +29,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   },
   topology: { 'env-file': { type: 'string', multiple: true } },
   test: { tests: { type: 'string' }, 'env-file': { type: 'string', multiple: true } },
+  top: { once: { type: 'boolean' } },
 };
 
 /** This package's version, from its package.json (one folder above src/ and dist/). */
@@ -101,6 +103,14 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     return schema();
+  }
+  if (command === 'top') {
+    const [url, ...extra] = parsed.positionals;
+    if (url === undefined || extra.length > 0) {
+      console.error(`sluice top: expected one admin server URL\n\n${usage}`);
+      return 2;
+    }
+    return top(url, { once: (parsed.values as { once?: boolean }).once === true });
   }
   const logLevel = (parsed.values as { 'log-level'?: string })['log-level'] ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {

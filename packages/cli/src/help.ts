@@ -11,6 +11,7 @@ Commands:
   topology <file>   draw the stage graph
   test <file>       run the file's config-level tests through the real handlers
   schema            print the file's JSON Schema (for editors)
+  top <url>         the live view of a pipeline run elsewhere, from its admin server
 
 Options:
   -h, --help        help for a command: sluice run --help
@@ -115,4 +116,17 @@ first line "# yaml-language-server: $schema=./pipeline.schema.json".
 
 Example:
   sluice schema > pipeline.schema.json`,
+  top: `Usage: sluice top [--once] <url>
+
+Shows the live view \`sluice run\` draws (messages per second, acked, failed,
+in flight, each stage's concurrency and rate, the broker backlog, stuck
+stages) for a pipeline running elsewhere, read every second from the /stats
+route of its admin server (sluice run --admin-port N, or startAdminServer).
+Runs until Ctrl-C; --once prints one frame to stdout and exits.
+
+Exit codes: 0 done; 1 the server could not be read (--once); 2 bad usage.
+
+Examples:
+  sluice top http://127.0.0.1:9465
+  sluice top --once http://10.0.0.7:9465`,
 };

@@ -66,6 +66,7 @@ export type {
   Transformer,
 } from './pipeline/producer-module.ts';
 export { generatorProducer, type GeneratorOptions } from './pipeline/generator-producer.ts';
+export type { ResizeResult } from './pipeline/resize.ts';
 
 // Telemetry: diagnostics_channel events
 export { pipelineChannels } from './pipeline/telemetry.ts';
@@ -84,6 +85,7 @@ export type {
   PipelineEventBase,
   PipelineStopEvent,
   PipelinePauseEvent,
+  PipelineResizeEvent,
   ProcessorStartEvent,
   ProcessorStopEvent,
   ProducerErrorEvent,

@@ -29,7 +29,7 @@ export async function serveAdmin(
   });
   logger.info(
     { url: server.url, mutating: token !== undefined && token !== '' },
-    `admin server at ${server.url} (/livez, /readyz, /stats, /topology, /metrics; POST /pause, /resume ${token ? 'with SLUICE_ADMIN_TOKEN' : 'disabled: set SLUICE_ADMIN_TOKEN'})`,
+    `admin server at ${server.url} (/livez, /readyz, /stats, /topology, /metrics; POST /pause, /resume, /concurrency, /rate-limit ${token ? 'with SLUICE_ADMIN_TOKEN' : 'disabled: set SLUICE_ADMIN_TOKEN'})`,
   );
   return server;
 }

@@ -58,6 +58,8 @@ export class Batcher {
   #idleWaiters: (() => void)[] = [];
   #pumping = false;
   #closed = false;
+  /** The index the next lane added by {@link resize} gets (indices are never reused). */
+  #nextLane: number;
 
   constructor(rt: PipelineRuntime, def: ResolvedBatcher) {
     this.key = def.key;
@@ -70,6 +72,7 @@ export class Batcher {
       busy: false,
       queue: new Fifo<EmittedBatch>(),
     }));
+    this.#nextLane = def.concurrency;
     // A partitionBy bug fails the message, not the batcher: it is still
     // batched (in partition 0) and acked as failed.
     this.#partitionFor =
@@ -141,6 +144,26 @@ export class Batcher {
     this.#pump();
     if (this.#waiting === 0 && this.#running === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** How many lanes run batches now. */
+  get concurrency(): number {
+    return this.#lanes.length;
+  }
+
+  /**
+   * Runs up to `concurrency` batches at once from now on
+   * (`pipeline.resize`, resize.ts). A lane removed while it runs a batch
+   * finishes it, and the batch is acked as usual. Only for batchers
+   * without `partitionBy`, whose lanes share one queue.
+   */
+  resize(concurrency: number): void {
+    const lanes = this.#lanes;
+    if (lanes.length > concurrency) lanes.length = concurrency;
+    while (lanes.length < concurrency) {
+      lanes.push({ index: this.#nextLane++, busy: false, queue: new Fifo<EmittedBatch>() });
+    }
+    this.#pump();
   }
 
   /** Stops at once (teardown): timers cleared, waiting batches left un-acked. */

@@ -86,6 +86,12 @@ export class StallWatch {
     return progress;
   }
 
+  /** Stops watching the stage named `stage` (a processor removed by a resize, once it stopped). */
+  forget(stage: string): void {
+    const i = this.#watched.findIndex((w) => w.progress.stage === stage);
+    if (i >= 0) this.#watched.splice(i, 1);
+  }
+
   /** Starts sampling in the background (the timer never keeps the process alive). */
   start(): void {
     if (this.#timer !== undefined) return;

@@ -13,7 +13,7 @@
  * thing, including the shutdown order.
  */
 import { SluiceError } from '../errors.ts';
-import { parseOptions, show } from '../options/parse.ts';
+import { show } from '../options/parse.ts';
 import { defaultLogger } from '../logger.ts';
 import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
 import type { Dispatcher } from '../stage/dispatcher.ts';
@@ -32,12 +32,12 @@ import { Message } from './message.ts';
 import type { ProducerModule, Transformer } from './producer-module.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
 import { partitioner } from './partition.ts';
-import { startProcessor } from './processor-stage.ts';
+import { ProcessorPool, resizeStage, type ResizeResult } from './resize.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
 import { startRateLimit, updateRateLimit, type RunningRateLimit } from './rate-limit-clock.ts';
-import { rateLimitUpdateSchema, type RateLimit, type RateLimitUpdate } from './rate-limiter.ts';
+import type { RateLimit, RateLimitUpdate } from './rate-limiter.ts';
 import { BacklogBoard } from './backlog.ts';
-import { PipelineRuntime } from './runtime.ts';
+import { NO_COUNTS, PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
 import { PauseControl } from './control.ts';
 import { assessHealth, type PipelineHealth } from './health.ts';
@@ -111,9 +111,8 @@ class PipelineImpl<C> implements Pipeline<C> {
   #state: PipelineState = 'created';
   #runtime: PipelineRuntime<C> | undefined;
   #producers: ProducerHandle[] = [];
-  #processors: Stage<never, unknown>[] = [];
+  #processors: ProcessorPool | undefined;
   #batchers: Batcher[] = [];
-  #allStages: Stage<never, unknown>[] = [];
   #rateLimit: RunningRateLimit | undefined;
   #cleanup: (() => void | PromiseLike<void>) | undefined;
   #starting: Promise<void> | undefined;
@@ -196,29 +195,19 @@ class PipelineImpl<C> implements Pipeline<C> {
     const producerStages = this.#producers.map((p) => p.stage);
     this.#batchers = d.batchers.map((b) => new Batcher(rt as PipelineRuntime, b));
     const batchers = new Map(this.#batchers.map((b) => [b.key, b]));
-    const processors = Array.from({ length: processor.concurrency }, (_, i) =>
-      startProcessor(rt as PipelineRuntime, i, producerStages, partitionBy !== undefined, batchers),
-    );
-    this.#processors = processors;
-    // Not push(...stages): spreading 125,000 arguments overflows the stack.
-    this.#allStages = [
-      ...(producerStages as Stage<never, unknown>[]),
-      ...(processors as Stage<never, unknown>[]),
-    ];
-
     // A stage that crashes is a bug (user code is contained per message):
     // log it, and stop the pipeline rather than run on half a topology.
-    for (const stage of this.#allStages) {
+    const watch = (stage: Stage<never, unknown>): void => {
       stage.join().catch((error: unknown) => {
-        if (this.#state === 'running') {
-          logger.error(
-            { err: error, stage: stage.name },
-            `stage ${stage.name} crashed; stopping pipeline ${d.name}`,
-          );
-          void this.stop();
-        }
+        if (this.#state !== 'running') return;
+        logger.error({ err: error, stage: stage.name }, `stage ${stage.name} crashed; stopping`);
+        void this.stop();
       });
-    }
+    };
+    for (const stage of producerStages) watch(stage);
+    const pool = new ProcessorPool(rt, producerStages, partitionBy !== undefined, batchers, watch);
+    this.#processors = pool;
+    pool.resize(processor.concurrency);
 
     await Promise.all(this.#producers.map((p) => p.ready));
     rt.stalls.start();
@@ -257,7 +246,7 @@ class PipelineImpl<C> implements Pipeline<C> {
 
     const drained = (async () => {
       await Promise.all(this.#producers.map((p) => p.drain()));
-      await Promise.all(this.#processors.map((s) => s.join().catch(() => undefined)));
+      await this.#processors?.join();
       // Every processor has stopped: batchers flush and run what they hold.
       await Promise.all(this.#batchers.map((b) => b.finish()));
       await rt.settleAcks();
@@ -319,7 +308,7 @@ class PipelineImpl<C> implements Pipeline<C> {
     this.#rateLimit?.clock.stop();
     this.#runtime?.stalls.stop();
     for (const b of this.#batchers) b.close();
-    await Promise.all(this.#allStages.map((s) => s.kill('shutdown')));
+    await Promise.all((this.#processors?.all ?? []).map((s) => s.kill('shutdown')));
     await Promise.all(this.#producers.map((p) => p.stage.kill('shutdown')));
     await this.#runtime?.settleAcks();
     await Promise.all(this.#producers.map((p) => p.close('shutdown')));
@@ -331,7 +320,17 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   topology(): Topology {
-    return topologyOf(this.definition);
+    const live = { processors: this.#processors?.active.length, batchers: this.#batchers };
+    return topologyOf(this.definition, live);
+  }
+
+  resize(name: string, concurrency: number): ResizeResult {
+    const [rt, processors, batchers] = [this.#runtime, this.#processors, this.#batchers];
+    return resizeStage(
+      { pipeline: this.name, state: this.#state, rt, processors, batchers },
+      name,
+      concurrency,
+    );
   }
 
   getRateLimiting(): RateLimit | undefined {
@@ -339,6 +338,7 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   updateRateLimiting(update: RateLimitUpdate): void {
+<<<<<<< HEAD
     if (this.getRateLimiting() === undefined) {
       throw new SluiceError(
         'ERR_PIPELINE_STATE',
@@ -347,6 +347,10 @@ class PipelineImpl<C> implements Pipeline<C> {
     }
     const parsed = parseOptions(rateLimitUpdateSchema(), update, 'updateRateLimiting options');
     if (this.#rateLimit !== undefined) updateRateLimit(this.#rateLimit, parsed);
+=======
+    const defined = this.definition.producer.rateLimiting;
+    updateRateLimit(this.#rateLimit, defined, this.name, update);
+>>>>>>> admin
   }
 
   pushMessages(messages: readonly Message[]): void {
@@ -393,13 +397,6 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   stats(): PipelineStats {
-    const counts = this.#runtime?.stats ?? {
-      received: 0,
-      successful: 0,
-      failed: 0,
-      inFlight: 0,
-      ackErrors: 0,
-    };
-    return { ...counts, backlog: this.#backlog.read() };
+    return { ...(this.#runtime?.stats ?? NO_COUNTS), backlog: this.#backlog.read() };
   }
 }

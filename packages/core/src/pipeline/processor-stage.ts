@@ -24,7 +24,7 @@ import { show } from '../options/parse.ts';
 import { isThenable } from '../internal/thenable.ts';
 import { withSchema } from './validate-data.ts';
 import { consumer, type Stage } from '../stage/stage.ts';
-import type { SubscribeTarget } from '../stage/types.ts';
+import type { SubscribeTarget, Subscription } from '../stage/types.ts';
 import type { Batcher } from './batcher.ts';
 import { callWithTimeout } from './call-with-timeout.ts';
 import { runHandleFailed } from './handle-failed.ts';
@@ -34,6 +34,8 @@ import type { PipelineRuntime } from './runtime.ts';
 import { channels } from './telemetry.ts';
 
 const DONE = Symbol('done');
+/** resize.ts retires a processor: it cancels its subscriptions, handles what was sent, stops. */
+export const RETIRE = Symbol('retire');
 /** start() filed the message already (it failed before or in the call). */
 const SKIPPED = Symbol('skipped');
 
@@ -70,6 +72,7 @@ export function startProcessor(
   const onlyKey = onlyBatcher?.key;
   const timeout = def.timeout;
   let activeProducers = producers.length;
+  const upstream: Subscription[] = [];
   /** The chunk being handled, for the idle flush. */
   let current: Outcome | undefined;
   let idleFlushArmed = false;
@@ -379,6 +382,9 @@ export function startProcessor(
   return consumer<Message>(
     {
       handleEvents,
+      handleSubscribe(_as, _options, subscription) {
+        upstream.push(subscription);
+      },
       handleCancel(_c, _s, stage) {
         activeProducers--;
         // Every producer is gone: finish what was sent, then stop.
@@ -386,6 +392,8 @@ export function startProcessor(
       },
       handleInfo(message, stage) {
         if (message === DONE) void stage.stop('shutdown');
+        // What the producers sent arrives before their cancel (GenStage).
+        else if (message === RETIRE) for (const s of upstream) stage.cancel(s);
       },
     },
     { name: `${rt.name}.processor.${key}.${index}`, logger: rt.logger, subscribeTo },

@@ -4,7 +4,14 @@
  * `interval` ms (the interval in force when the last one opened), and on
  * demand at once. The bookkeeping is the {@link RateLimiter}'s.
  */
-import { RateLimiter, type RateLimit, type RateLimitUpdate } from './rate-limiter.ts';
+import { SluiceError } from '../errors.ts';
+import { parseOptions } from '../options/parse.ts';
+import {
+  RateLimiter,
+  rateLimitUpdateSchema,
+  type RateLimit,
+  type RateLimitUpdate,
+} from './rate-limiter.ts';
 import { channels } from './telemetry.ts';
 
 /** A pipeline's rate limit while it runs: the budget and its clock. */
@@ -34,14 +41,31 @@ export function startRateLimit(
   return { limiter, clock };
 }
 
-/** Applies a checked `updateRateLimiting` call: from the next interval, or now with `reset`. */
-export function updateRateLimit(running: RunningRateLimit, update: RateLimitUpdate): void {
+/**
+ * `pipeline.updateRateLimiting(update)`: checks `update`, then applies it
+ * from the next interval, or now with `reset`. Throws when the pipeline
+ * (`defined` is its definition's limit) has no rate limit.
+ */
+export function updateRateLimit(
+  running: RunningRateLimit | undefined,
+  defined: RateLimit | undefined,
+  pipeline: string,
+  input: RateLimitUpdate,
+): void {
+  if (running === undefined && defined === undefined) {
+    throw new SluiceError(
+      'ERR_PIPELINE_STATE',
+      `pipeline ${pipeline} was defined without producer.rateLimiting`,
+    );
+  }
+  const update = parseOptions(rateLimitUpdateSchema, input, 'updateRateLimiting options');
+  if (running === undefined) return;
   const current = running.limiter.limit;
   running.limiter.update({
     allowedMessages: update.allowedMessages ?? current.allowedMessages,
     interval: update.interval ?? current.interval,
   });
-  if (update.reset === true) running.clock.resetNow();
+  if (update.reset) running.clock.resetNow();
 }
 
 export class RateLimitClock {

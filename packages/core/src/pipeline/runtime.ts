@@ -24,6 +24,15 @@ export interface MessageCounts {
   readonly ackErrors: number;
 }
 
+/** The counts of a pipeline that has not started. */
+export const NO_COUNTS: MessageCounts = {
+  received: 0,
+  successful: 0,
+  failed: 0,
+  inFlight: 0,
+  ackErrors: 0,
+};
+
 export class PipelineRuntime<C = unknown> {
   readonly definition: ResolvedDefinition<C>;
   readonly name: string;

@@ -31,6 +31,7 @@ export const pipelineChannels = {
   producerError: 'sluice:producer:error',
   backlog: 'sluice:backlog',
   pipelinePause: 'sluice:pipeline:pause',
+  pipelineResize: 'sluice:pipeline:resize',
 } as const;
 
 /** Fields every pipeline event carries. */
@@ -141,6 +142,16 @@ export interface PipelinePauseEvent extends PipelineEventBase {
   readonly paused: boolean;
 }
 
+/** `pipeline.resize()` changed a processor group's or batcher's concurrency (`sluice:pipeline:resize`). */
+export interface PipelineResizeEvent extends PipelineEventBase {
+  /** The stage group's topology name, e.g. `orders.processor.default`. */
+  readonly stage: string;
+  readonly kind: 'processor' | 'batcher';
+  readonly key: string;
+  readonly from: number;
+  readonly to: number;
+}
+
 /** The channel objects, created once. */
 export const channels = {
   topologyInit: diagnostics.channel(pipelineChannels.topologyInit),
@@ -163,4 +174,5 @@ export const channels = {
   producerError: diagnostics.channel(pipelineChannels.producerError),
   backlog: diagnostics.channel(pipelineChannels.backlog),
   pipelinePause: diagnostics.channel(pipelineChannels.pipelinePause),
+  pipelineResize: diagnostics.channel(pipelineChannels.pipelineResize),
 };

@@ -8,6 +8,7 @@ import type { RateLimit, RateLimitUpdate } from './rate-limiter.ts';
 import type { BacklogSample } from './backlog.ts';
 import type { MessageCounts } from './runtime.ts';
 import type { PipelineHealth } from './health.ts';
+import type { ResizeResult } from './resize.ts';
 
 /** What `pipeline.stats()` reports: message counters and the broker's backlog. */
 export interface PipelineStats extends MessageCounts {
@@ -98,6 +99,16 @@ export interface Pipeline<C = unknown> {
   resume(): boolean;
   /** True between `pause()` and `resume()`. */
   readonly paused: boolean;
+  /**
+   * Changes the concurrency of the processor group or the batcher named
+   * `name` (its key, or its name in `topology()`) while running. New
+   * processors subscribe with the same demand settings; removed ones
+   * finish and ack what they were given before they stop; a batcher's
+   * removed lanes finish their batch. Refused for a partitioned group
+   * (`partitionBy`), whose per-key order it could not keep. Publishes
+   * `sluice:pipeline:resize`. Throws unless running.
+   */
+  resize(name: string, concurrency: number): ResizeResult;
   /** The validated definition, with defaults. */
   readonly definition: ResolvedDefinition<C>;
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Message, type ProducerModule } from '../../src/index.ts';
 import { deferred, settle } from '../helpers.ts';
 import { advance, fakeTimers, idle, pipeline, recordingAcknowledger, stopAll } from './support.ts';
+import { StallWatch } from '../../src/pipeline/health.ts';
 
 afterEach(stopAll);
 
@@ -137,5 +138,24 @@ describe('pipeline.health(): liveness', () => {
         handleMessage: (_k, m) => m,
       }),
     ).toThrow(/stallTimeout.*positive number of ms/s);
+  });
+});
+
+describe('StallWatch.forget', () => {
+  it('stops reporting a stage it forgot (a processor removed by a resize)', () => {
+    let now = 0;
+    const watch = new StallWatch(100, () => now);
+    const kept = watch.watch('p.processor.default.0');
+    const gone = watch.watch('p.processor.default.1');
+    kept.take(1);
+    gone.take(1);
+    watch.sample();
+    now = 200;
+    expect(watch.stuck().map((s) => s.stage)).toEqual([
+      'p.processor.default.0',
+      'p.processor.default.1',
+    ]);
+    watch.forget('p.processor.default.1');
+    expect(watch.stuck().map((s) => s.stage)).toEqual(['p.processor.default.0']);
   });
 });

@@ -39,6 +39,7 @@ export class Assignment {
   #generation = 0;
   /** Revocations of some partitions waiting for their in-flight messages. */
   readonly #revokeWaits = new Set<() => boolean>();
+  #everAssigned = false;
 
   constructor(context: AssignmentContext) {
     this.#c = context;
@@ -47,6 +48,11 @@ export class Assignment {
   /** The partitions owned now, in the order they are served. */
   get partitions(): readonly PartitionState[] {
     return this.#order;
+  }
+
+  /** True once the group gave this member an assignment (even an empty one) and no rebalance is under way. */
+  get assigned(): boolean {
+    return this.#everAssigned && !this.#rebalancing;
   }
 
   /** True from the start of a rebalance until the new assignment. */
@@ -136,6 +142,7 @@ export class Assignment {
 
   onAssignment(generation: number, partitions: readonly KafkaTopicPartition[]): void {
     this.#generation = generation;
+    this.#everAssigned = true;
     const durationMs = this.#rebalancing ? performance.now() - this.#rebalanceStartedAt : 0;
     const { revoked, dropped, inFlight } = this.#revokeAllBut(generation, partitions);
     for (const p of partitions) {

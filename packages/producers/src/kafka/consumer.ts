@@ -146,6 +146,11 @@ export class KafkaConsumer {
     });
   }
 
+  /** In the group with partitions assigned, no rebalance under way (for `pipeline.health()` readiness). */
+  connected(): boolean {
+    return this.#assignment.assigned;
+  }
+
   /** Demand from the producer stage: returns what can go out now. */
   handleDemand(demand: number): Message[] {
     this.#wanted += demand;

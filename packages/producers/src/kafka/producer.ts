@@ -145,6 +145,7 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
         handleDemand: (demand) => member.handleDemand(demand),
         prepareForDraining: () => member.prepareForDraining(),
         unconfirmed: () => member.unconfirmed(),
+        connected: () => member.connected(),
       };
     },
     halted: () => members.flatMap((m) => m.halted()),

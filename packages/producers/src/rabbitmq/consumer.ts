@@ -196,6 +196,11 @@ export class RabbitMqConsumer {
     return this.#current?.dead === false ? this.#current.connection : undefined;
   }
 
+  /** True while a channel is open and consuming (for `pipeline.health()` readiness). */
+  connected(): boolean {
+    return this.#current !== undefined && !this.#current.dead;
+  }
+
   /** Deliveries of the current channel not yet settled on the wire. */
   unsettled(): number {
     return this.#current?.tracker.unsettled ?? 0;

@@ -107,6 +107,7 @@ export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProd
         prepareForDraining: () => consumer.prepareForDraining(),
         terminate: () => consumer.terminate(),
         unconfirmed: () => consumer.unconfirmed(),
+        connected: () => consumer.connected(),
       };
     },
   };

@@ -51,6 +51,11 @@ export class SqsConsumer implements ProducerInstance {
     this.#receiver.demand(demand);
   }
 
+  /** False while receives fail (the endpoint is unreachable or refuses), until one succeeds. */
+  connected(): boolean {
+    return this.#receiver.connected;
+  }
+
   prepareForDraining(): Promise<void> {
     return this.#receiver.drain();
   }

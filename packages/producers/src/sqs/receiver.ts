@@ -58,6 +58,11 @@ export class Receiver {
     this.#plan.starved = true;
   }
 
+  /** False from a failed receive until one succeeds (for `pipeline.health()` readiness). */
+  get connected(): boolean {
+    return this.#errors === 0;
+  }
+
   /** The demand not yet met, for tests and diagnostics. */
   get unmet(): number {
     return this.#plan.unmet;

@@ -4,11 +4,12 @@
  * producer stage, un-acked at the broker), and after resume every message
  * is handled exactly once and the queue ends empty.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { createPipeline } from '@sluice/core';
 import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { rabbitmqProducer } from '../../src/rabbitmq/index.ts';
+import { rabbitmqChannels, rabbitmqProducer } from '../../src/rabbitmq/index.ts';
 import { AMQP_URL, memoryLogger, waitFor } from './support.ts';
 
 const N = 2000;
@@ -39,6 +40,11 @@ describeWithBroker('rabbitmq', 'pipeline.pause() / resume() over a real RabbitMQ
         return m;
       },
     });
+    const connections: string[] = [];
+    const onOpen = () => void connections.push('open');
+    const onClose = () => void connections.push('close');
+    diagnostics.subscribe(rabbitmqChannels.connectionOpen, onOpen);
+    diagnostics.subscribe(rabbitmqChannels.connectionClose, onClose);
     await pipeline.start();
     try {
       await waitFor('200 messages acked', () => pipeline.stats().successful >= 200);
@@ -53,10 +59,15 @@ describeWithBroker('rabbitmq', 'pipeline.pause() / resume() over a real RabbitMQ
       expect(handled.size).toBe(atPause);
       expect(pipeline.health()).toMatchObject({ ready: true, live: true, paused: true });
 
+      // The channel stayed open through the pause: no reconnect, still connected.
+      expect(connections).toEqual(['open']);
+
       expect(pipeline.resume()).toBe(true);
       await waitFor(`all ${N} acked`, () => pipeline.stats().successful === N, 30_000);
     } finally {
       expect(await pipeline.stop()).toEqual({ unacked: 0, timedOut: false });
+      diagnostics.unsubscribe(rabbitmqChannels.connectionOpen, onOpen);
+      diagnostics.unsubscribe(rabbitmqChannels.connectionClose, onClose);
     }
     expect(handled.size).toBe(N);
     expect([...handled.values()].every((n) => n === 1)).toBe(true);
