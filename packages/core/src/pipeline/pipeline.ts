@@ -338,19 +338,8 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   updateRateLimiting(update: RateLimitUpdate): void {
-<<<<<<< HEAD
-    if (this.getRateLimiting() === undefined) {
-      throw new SluiceError(
-        'ERR_PIPELINE_STATE',
-        `pipeline ${this.name} was defined without producer.rateLimiting`,
-      );
-    }
-    const parsed = parseOptions(rateLimitUpdateSchema(), update, 'updateRateLimiting options');
-    if (this.#rateLimit !== undefined) updateRateLimit(this.#rateLimit, parsed);
-=======
     const defined = this.definition.producer.rateLimiting;
     updateRateLimit(this.#rateLimit, defined, this.name, update);
->>>>>>> admin
   }
 
   pushMessages(messages: readonly Message[]): void {

@@ -58,7 +58,7 @@ export function updateRateLimit(
       `pipeline ${pipeline} was defined without producer.rateLimiting`,
     );
   }
-  const update = parseOptions(rateLimitUpdateSchema, input, 'updateRateLimiting options');
+  const update = parseOptions(rateLimitUpdateSchema(), input, 'updateRateLimiting options');
   if (running === undefined) return;
   const current = running.limiter.limit;
   running.limiter.update({

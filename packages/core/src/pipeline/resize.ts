@@ -25,7 +25,7 @@
  */
 import { SluiceError } from '../errors.ts';
 import { parseOptions, show } from '../options/parse.ts';
-import { concurrencyInt } from '../options/blocks.ts';
+import { optionBlocks } from '../options/blocks.ts';
 import type { Stage } from '../stage/stage.ts';
 import type { Batcher } from './batcher.ts';
 import type { Message } from './message.ts';
@@ -131,7 +131,11 @@ export function resizeStage(on: Resizable, name: string, concurrency: number): R
     );
   }
   const d = rt.definition;
-  const to = parseOptions(concurrencyInt, concurrency, `resize ${show(name)}: concurrency`);
+  const to = parseOptions(
+    optionBlocks().concurrencyInt,
+    concurrency,
+    `resize ${show(name)}: concurrency`,
+  );
   const processorName = `${d.name}.processor.${d.processor.key}`;
   const isProcessor = name === processorName || name === d.processor.key;
   const batcher = on.batchers.find((b) => name === `${d.name}.batcher.${b.key}` || name === b.key);
