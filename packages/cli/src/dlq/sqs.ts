@@ -10,8 +10,12 @@ import { pacer, type DeadLetter, type DlqAdapter, type ReplayOptions } from './t
 
 type SqsConfig = Extract<PipelineConfig['producer'], { type: 'sqs' }>;
 
-/** How long a replay or a look holds a message before SQS would hand it out again, in s. */
-const HOLD_SECONDS = 60;
+/**
+ * How long a look holds the messages it received before SQS would hand
+ * them out again, in s (it releases them at once when done). A replay holds
+ * a batch for as long as sending it takes at its rate, plus this.
+ */
+const HOLD_SECONDS = 10;
 
 /** The URL of the queue an ARN names, on the same endpoint as `like`. */
 function urlOfArn(arn: string, like: string): string {
@@ -54,11 +58,11 @@ export async function sqsDlq(producer: SqsConfig, dlq: string | undefined): Prom
       source,
     };
   };
-  const receive = (): Promise<SqsMessage[]> =>
+  const receive = (batch = 10, holdSeconds = HOLD_SECONDS): Promise<SqsMessage[]> =>
     client.receiveMessages(dlqUrl, {
-      maxNumberOfMessages: 10,
+      maxNumberOfMessages: batch,
       waitTimeSeconds: 1,
-      visibilityTimeout: HOLD_SECONDS,
+      visibilityTimeout: holdSeconds,
       attributeNames: ['All'],
       messageAttributeNames: ['All'],
     });
@@ -105,13 +109,21 @@ export async function sqsDlq(producer: SqsConfig, dlq: string | undefined): Prom
     },
     async replay(o: ReplayOptions) {
       const pace = pacer(o.rate);
+      // About a second's worth at the rate: a killed replay leaves few messages held, briefly.
+      const batch = o.rate === undefined ? 10 : Math.min(10, Math.ceil(o.rate));
+      const hold = HOLD_SECONDS + (o.rate === undefined ? 0 : Math.ceil(batch / o.rate));
       const held: SqsMessage[] = [];
       const seen = new Set<string>();
       let replayed = 0;
       try {
-        for (;;) {
-          const got = (await receive()).filter((m) => !seen.has(m.messageId));
-          if (got.length === 0) break;
+        // Ends when the queue has nothing visible, or only what this replay left there.
+        for (let onlySeen = 0; onlySeen < 3;) {
+          const received = await receive(batch, hold);
+          if (received.length === 0) break;
+          const got = received.filter((m) => !seen.has(m.messageId));
+          // Seen again: left by this replay and visible again; released at the end.
+          held.push(...received.filter((m) => seen.has(m.messageId)));
+          onlySeen = got.length === 0 ? onlySeen + 1 : 0;
           const chosen: SqsMessage[] = [];
           for (const m of got) {
             seen.add(m.messageId);
