@@ -89,7 +89,10 @@ async function act(
           `by reason (of ${letters.length} read${filters.length > 0 ? ', filtered' : ''}):`,
         );
       }
-      for (const [reason, n] of sorted) console.log(`  ${String(n).padStart(6)}  ${reason}`);
+      for (const [reason, n] of sorted.slice(0, 20)) {
+        console.log(`  ${String(n).padStart(6)}  ${reason}`);
+      }
+      if (sorted.length > 20) console.log(`  … and ${sorted.length - 20} more reasons`);
       return 0;
     }
     case 'show': {

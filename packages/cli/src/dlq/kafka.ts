@@ -10,33 +10,26 @@
  * out: records replayed after it stay listed, and a later replay sends them
  * again (at least once, never lost).
  */
-import {
-  ATTEMPTS_HEADER,
-  FAILURE_REASON_HEADER,
-  KafkaJsClient,
-  type KafkaAdminClient,
-  type KafkaRecord,
-} from '@sluice/producers/kafka';
+import type { KafkaAdminClient, KafkaRecord } from '@sluice/producers/kafka';
 import type { PipelineConfig } from '../config/schema.ts';
 import { pacer, type DeadLetter, type DlqAdapter, type ReplayOptions } from './types.ts';
 
 type KafkaConfig = Extract<PipelineConfig['producer'], { type: 'kafka' }>;
 
-/** The headers the dead-lettering added, left off a replayed record. */
-const ADDED = new Set([
-  FAILURE_REASON_HEADER,
-  ATTEMPTS_HEADER,
-  'sluice-topic',
-  'sluice-partition',
-  'sluice-offset',
-]);
+/** Where a dead letter came from: headers the dead-lettering adds besides the reason and attempts. */
+const ORIGIN_HEADERS = ['sluice-topic', 'sluice-partition', 'sluice-offset'];
 
 /** The Kafka adapter; `dlq` and `group` override the topic and the consumer group. */
-export function kafkaDlq(
+export async function kafkaDlq(
   producer: KafkaConfig,
   dlq: string | undefined,
   group: string | undefined,
-): DlqAdapter {
+): Promise<DlqAdapter> {
+  // Loaded here, not at the top: the CLI loads a wire library only for its broker's pipelines.
+  const { ATTEMPTS_HEADER, FAILURE_REASON_HEADER, KafkaJsClient } =
+    await import('@sluice/producers/kafka');
+  /** Left off a replayed record. */
+  const added = new Set([FAILURE_REASON_HEADER, ATTEMPTS_HEADER, ...ORIGIN_HEADERS]);
   const topic = dlq ?? producer.dlq?.topic;
   if (topic === undefined) {
     throw new Error(
@@ -119,7 +112,7 @@ export function kafkaDlq(
           }
           await pace();
           const headers = Object.fromEntries(
-            Object.entries(r.headers).filter(([name]) => !ADDED.has(name)),
+            Object.entries(r.headers).filter(([name]) => !added.has(name)),
           );
           // acks=all: the source topic has it before the dead-letter offset moves.
           await publisher.send(d.source, [{ key: r.key, value: r.value, headers }]);

@@ -9,7 +9,6 @@
  * replay dies).
  */
 import type { ConfirmChannel, GetMessage } from 'amqplib';
-import { ATTEMPTS_HEADER } from '@sluice/producers/rabbitmq';
 import type { PipelineConfig } from '../config/schema.ts';
 import { pacer, type DeadLetter, type DlqAdapter, type ReplayOptions } from './types.ts';
 
@@ -54,6 +53,8 @@ export async function rabbitmqDlq(
   }
   const url = producer.url ?? process.env['AMQP_URL'];
   if (url === undefined) throw new Error('no RabbitMQ URL: give producer.url or set AMQP_URL');
+  // Loaded here, not at the top: the CLI loads a wire library only for its broker's pipelines.
+  const { ATTEMPTS_HEADER } = await import('@sluice/producers/rabbitmq');
   const amqplib = await import('amqplib');
   const connection = await amqplib.connect(url);
   const channel: ConfirmChannel = await connection.createConfirmChannel();

@@ -3,7 +3,6 @@
  * redrive policy names. A replay sends each message to the source queue,
  * then deletes it from the dead-letter queue once the send succeeded.
  */
-import { ATTEMPTS_ATTRIBUTE, AwsSqsClient, FAILURE_REASON_ATTRIBUTE } from '@sluice/producers/sqs';
 import type { SqsMessage, SqsMessageAttribute } from '@sluice/producers/sqs';
 import type { PipelineConfig } from '../config/schema.ts';
 import { pacer, type DeadLetter, type DlqAdapter, type ReplayOptions } from './types.ts';
@@ -26,6 +25,18 @@ function urlOfArn(arn: string, like: string): string {
 
 /** The SQS adapter for a pipeline's producer; `dlq` overrides where the dead letters are. */
 export async function sqsDlq(producer: SqsConfig, dlq: string | undefined): Promise<DlqAdapter> {
+  // Loaded here, not at the top: the CLI loads a wire library only for its broker's pipelines.
+  const { ATTEMPTS_ATTRIBUTE, AwsSqsClient, FAILURE_REASON_ATTRIBUTE } =
+    await import('@sluice/producers/sqs');
+  /** The message's own attributes, without what the dead-lettering added. */
+  const withoutFailure = (
+    attributes: Readonly<Record<string, SqsMessageAttribute>>,
+  ): Record<string, SqsMessageAttribute> => {
+    const out = { ...attributes };
+    delete out[FAILURE_REASON_ATTRIBUTE];
+    delete out[ATTEMPTS_ATTRIBUTE];
+    return out;
+  };
   // In a file, `client` can only be the SDK's config (endpoint, region…).
   const client = new AwsSqsClient(producer.client ?? {});
   const source = producer.queueUrl;
@@ -176,14 +187,4 @@ export async function sqsDlq(producer: SqsConfig, dlq: string | undefined): Prom
       return Promise.resolve();
     },
   };
-}
-
-/** The message's own attributes, without what the dead-lettering added. */
-function withoutFailure(
-  attributes: Readonly<Record<string, SqsMessageAttribute>>,
-): Record<string, SqsMessageAttribute> {
-  const out = { ...attributes };
-  delete out[FAILURE_REASON_ATTRIBUTE];
-  delete out[ATTEMPTS_ATTRIBUTE];
-  return out;
 }
