@@ -4,7 +4,7 @@
  * (../dlq/).
  */
 import { loadConfig } from '../config/load.ts';
-import { openDlq, type DeadLetter, type DlqAdapter } from '../dlq/index.ts';
+import { DlqConfigError, openDlq, type DeadLetter, type DlqAdapter } from '../dlq/index.ts';
 import { reportInvalid } from './report.ts';
 
 /** The command's flags, for parseArgs. */
@@ -154,7 +154,7 @@ export async function dlq(
     });
     return await act(action as Action, adapter, values);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof DlqConfigError) {
       console.error(`sluice dlq ${action}: ${error.message}`);
       return 2;
     }

@@ -1,8 +1,9 @@
 /** Opens the dead-letter adapter for a pipeline file's producer. */
 import type { PipelineConfig } from '../config/schema.ts';
-import type { DlqAdapter } from './types.ts';
+import { DlqConfigError, type DlqAdapter } from './types.ts';
 
 export type { DeadLetter, DlqAdapter, ReplayOptions, ReplayResult } from './types.ts';
+export { DlqConfigError } from './types.ts';
 
 /** Where the dead letters are, when the file does not say. */
 export interface DlqTarget {
@@ -23,7 +24,7 @@ export async function openDlq(config: PipelineConfig, target: DlqTarget): Promis
     case 'rabbitmq':
       return (await import('./rabbitmq.ts')).rabbitmqDlq(p, target.dlq);
     default:
-      throw new Error(
+      throw new DlqConfigError(
         `producer type '${p.type}': sluice dlq works with sqs, kafka and rabbitmq dead letters`,
       );
   }

@@ -12,7 +12,13 @@
  */
 import type { KafkaAdminClient, KafkaRecord } from '@sluice/producers/kafka';
 import type { PipelineConfig } from '../config/schema.ts';
-import { pacer, type DeadLetter, type DlqAdapter, type ReplayOptions } from './types.ts';
+import {
+  DlqConfigError,
+  pacer,
+  type DeadLetter,
+  type DlqAdapter,
+  type ReplayOptions,
+} from './types.ts';
 
 type KafkaConfig = Extract<PipelineConfig['producer'], { type: 'kafka' }>;
 
@@ -32,7 +38,7 @@ export async function kafkaDlq(
   const added = new Set([FAILURE_REASON_HEADER, ATTEMPTS_HEADER, ...ORIGIN_HEADERS]);
   const topic = dlq ?? producer.dlq?.topic;
   if (topic === undefined) {
-    throw new Error(
+    throw new DlqConfigError(
       "the Kafka producer has no dlq.topic in the file (onFailure: 'dlq'): pass --dlq TOPIC",
     );
   }

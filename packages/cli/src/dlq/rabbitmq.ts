@@ -10,7 +10,13 @@
  */
 import type { ConfirmChannel, GetMessage } from 'amqplib';
 import type { PipelineConfig } from '../config/schema.ts';
-import { pacer, type DeadLetter, type DlqAdapter, type ReplayOptions } from './types.ts';
+import {
+  DlqConfigError,
+  pacer,
+  type DeadLetter,
+  type DlqAdapter,
+  type ReplayOptions,
+} from './types.ts';
 
 type RabbitConfig = Extract<PipelineConfig['producer'], { type: 'rabbitmq' }>;
 
@@ -47,12 +53,14 @@ export async function rabbitmqDlq(
 ): Promise<DlqAdapter> {
   const queue = dlq ?? dlqOf(producer);
   if (queue === undefined) {
-    throw new Error(
+    throw new DlqConfigError(
       `RabbitMQ queue ${producer.queue}: the file does not name its dead-letter queue (declare.arguments with x-dead-letter-exchange '' and x-dead-letter-routing-key): pass --dlq QUEUE`,
     );
   }
   const url = producer.url ?? process.env['AMQP_URL'];
-  if (url === undefined) throw new Error('no RabbitMQ URL: give producer.url or set AMQP_URL');
+  if (url === undefined) {
+    throw new DlqConfigError('no RabbitMQ URL: give producer.url or set AMQP_URL');
+  }
   // Loaded here, not at the top: the CLI loads a wire library only for its broker's pipelines.
   const { ATTEMPTS_HEADER } = await import('@sluice/producers/rabbitmq');
   const amqplib = await import('amqplib');

@@ -5,7 +5,13 @@
  */
 import type { SqsMessage, SqsMessageAttribute } from '@sluice/producers/sqs';
 import type { PipelineConfig } from '../config/schema.ts';
-import { pacer, type DeadLetter, type DlqAdapter, type ReplayOptions } from './types.ts';
+import {
+  DlqConfigError,
+  pacer,
+  type DeadLetter,
+  type DlqAdapter,
+  type ReplayOptions,
+} from './types.ts';
 
 type SqsConfig = Extract<PipelineConfig['producer'], { type: 'sqs' }>;
 
@@ -49,7 +55,7 @@ export async function sqsDlq(producer: SqsConfig, dlq: string | undefined): Prom
         : (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
     if (arn === undefined) {
       client.close();
-      throw new Error(
+      throw new DlqConfigError(
         `SQS queue ${source} has no deadLetterQueueUrl in the file and no redrive policy: pass --dlq URL`,
       );
     }

@@ -5,6 +5,12 @@
  * source, and empty it.
  */
 
+/**
+ * The file does not say enough to find the dead letters (no dead-letter
+ * queue or topic, a producer without one): `sluice dlq` exits 2.
+ */
+export class DlqConfigError extends Error {}
+
 /** A message in a dead-letter destination, with what Sluice recorded about its failure. */
 export interface DeadLetter {
   /** The broker's id: SQS message id, Kafka `partition:offset`, RabbitMQ message id (or `#n`). */

@@ -264,4 +264,27 @@ describe('sluice k8s', { timeout: 60_000 }, () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nowhere.yaml');
   });
+
+  it('explains k8s and dlq with examples, and refuses a dlq action it does not know', async () => {
+    for (const command of ['k8s', 'dlq']) {
+      const help = await sluice([command, '--help'], dir);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: sluice /);
+      expect(help.stdout).toMatch(/Examples?:/);
+    }
+    const main = await sluice(['--help'], dir);
+    expect(main.stdout).toContain('k8s <file>');
+    expect(main.stdout).toContain('dlq <action> <file>');
+    const bad = await sluice(['dlq', 'drop', 'p.yaml'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      "sluice dlq: expected an action (list, show, replay, purge) and one pipeline file, got 'drop' 'p.yaml'",
+    );
+    writeFileSync(join(dir, 'gen2.yaml'), 'name: gen\nproducer: { type: generator, count: 1 }\n');
+    const gen = await sluice(['dlq', 'list', 'gen2.yaml'], dir);
+    expect(gen.code).toBe(2);
+    expect(gen.stderr).toContain(
+      "sluice dlq list: producer type 'generator': sluice dlq works with sqs, kafka and rabbitmq dead letters",
+    );
+  });
 });
