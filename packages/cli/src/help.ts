@@ -17,7 +17,7 @@ Commands:
 Options:
   -h, --help        help for a command: sluice run --help
   -v, --version     print the version
-  --env-file FILE   (run, validate, topology, test) read environment
+  --env-file FILE   (run, validate, topology, test, k8s, dlq) read environment
                     variables from FILE first; variables already set win;
                     may be given more than once
 
