@@ -9,6 +9,8 @@ import { topology } from './commands/topology.ts';
 import { top } from './commands/top.ts';
 import { validateAll } from './commands/validate.ts';
 import { HELP } from './help.ts';
+import { k8s, K8S_OPTIONS } from './commands/k8s.ts';
+import { dlq, DLQ_OPTIONS } from './commands/dlq.ts';
 import { exitWhenDone } from './lifecycle.ts';
 import { pino } from 'pino';
 
@@ -30,6 +32,8 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   topology: { 'env-file': { type: 'string', multiple: true } },
   test: { tests: { type: 'string' }, 'env-file': { type: 'string', multiple: true } },
   top: { once: { type: 'boolean' } },
+  k8s: K8S_OPTIONS,
+  dlq: DLQ_OPTIONS,
 };
 
 /** This package's version, from its package.json (one folder above src/ and dist/). */
@@ -125,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`sluice ${command}: ${envProblem}\n\n${usage}`);
     return 2;
   }
+  if (command === 'dlq') return dlq(parsed.positionals, parsed.values, usage);
   if (command === 'validate' && parsed.positionals.length > 0) {
     return validateAll(parsed.positionals, {
       print: (parsed.values as { print?: boolean }).print === true,
@@ -156,6 +161,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return run(file, { tty: process.stderr.isTTY, logLevel, adminPort });
     }
+    case 'k8s':
+      return k8s(file, parsed.values);
     case 'topology':
       return topology(file);
     case 'test': {

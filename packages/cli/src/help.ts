@@ -12,11 +12,13 @@ Commands:
   test <file>       run the file's config-level tests through the real handlers
   schema            print the file's JSON Schema (for editors)
   top <url>         the live view of a pipeline run elsewhere, from its admin server
+  k8s <file>        print a Kubernetes Deployment and KEDA ScaledObject
+  dlq <action> <file>  list, show, replay or purge the broker's dead letters
 
 Options:
   -h, --help        help for a command: sluice run --help
   -v, --version     print the version
-  --env-file FILE   (run, validate, topology, test) read environment
+  --env-file FILE   (run, validate, topology, test, k8s, dlq) read environment
                     variables from FILE first; variables already set win;
                     may be given more than once
 
@@ -129,4 +131,67 @@ Exit codes: 0 done; 1 the server could not be read (--once); 2 bad usage.
 Examples:
   sluice top http://127.0.0.1:9465
   sluice top --once http://10.0.0.7:9465`,
+  k8s: `Usage: sluice k8s [options] <file>
+
+Prints YAML for Kubernetes: a Deployment whose container runs
+sluice run <file> --admin-port N, with its liveness probe on /livez and its
+readiness probe on /readyz, terminationGracePeriodSeconds of
+2 × shutdownTimeout + 10 s (the drain, then teardown, each bounded by
+shutdownTimeout), and every \${VAR} of the file from the Secret <name>-env;
+and a KEDA ScaledObject on the broker's backlog (SQS queue length, Kafka lag,
+RabbitMQ queue length, Redis Streams lag, NATS JetStream lag). See
+docs/kubernetes.md.
+
+Options:
+  --image IMAGE          the container image (default <name>:latest)
+  --namespace NS         the manifests' namespace
+  --replicas N           the Deployment's replicas (default 1), also KEDA's
+                         minimum unless --min-replicas
+  --min-replicas N       KEDA's minReplicaCount
+  --max-replicas N       KEDA's maxReplicaCount (default 10)
+  --admin-port N         the admin server's port (default 9465)
+  --threshold N          backlog per replica (default: what one replica holds,
+                         processors' concurrency × maxDemand plus batchers'
+                         concurrency × batchSize)
+  --workdir DIR          where the file is in the image (default /app)
+  --nats-monitoring H:P  NATS monitoring endpoint (default <server>:8222)
+  --env-file FILE        read environment variables from FILE first
+
+Exit codes: 0 printed; 2 invalid file or option.
+
+Examples:
+  sluice k8s --image registry.example.com/orders:1.4 pipeline.yaml > k8s.yaml
+  sluice k8s --min-replicas 0 --max-replicas 20 pipeline.yaml`,
+  dlq: `Usage: sluice dlq <list|show|replay|purge> [options] <file>
+
+Works on the dead letters of the file's broker: the SQS dead-letter queue
+(deadLetterQueueUrl, or the source queue's redrive policy), the Kafka dlq
+topic (what its consumer group, <groupId>-dlq, has not committed past), or
+the RabbitMQ queue the source dead-letters into. See docs/dlq.md.
+
+  list    count, and the failure reasons with their counts
+  show    the messages: id, key, attempts, reason, body
+  replay  send messages back to their source; each leaves the dead letters
+          only once the source confirmed it, so an interrupted replay loses
+          nothing (run it again)
+  purge   delete them all (needs --yes)
+
+Options:
+  --filter F     reason=TEXT (reason contains TEXT), key=KEY or id=ID;
+                 may be given more than once (all must match)
+  --limit N      at most N messages (show: 100 by default)
+  --rate R       replay at most R messages per second
+  --dlq NAME     the dead-letter queue URL, topic or queue, if the file
+                 does not say
+  --group G      Kafka: the consumer group that tracks replays
+  --yes          purge: yes, delete them
+  --env-file FILE  read environment variables from FILE first
+
+Exit codes: 0 done; 1 a broker error; 2 invalid file or option.
+
+Examples:
+  sluice dlq list pipeline.yaml
+  sluice dlq show --filter reason=timeout pipeline.yaml
+  sluice dlq replay --filter reason=timeout --rate 50 pipeline.yaml
+  sluice dlq purge --yes pipeline.yaml`,
 };

@@ -9,7 +9,7 @@ import { openWithTimeout } from '../internal/timeout.ts';
 import { outgoingHeaders } from '../internal/outgoing.ts';
 import { retryDelay } from '../internal/retry.ts';
 import type { KafkaClient, KafkaGroupConsumer, KafkaPublisher } from './client.ts';
-import { FAILURE_REASON_HEADER, describeReason, toHeaders } from './headers.ts';
+import { ATTEMPTS_HEADER, FAILURE_REASON_HEADER, describeReason, toHeaders } from './headers.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
 import { topicPartition, type Entry, type PartitionState } from './partition-state.ts';
 import { channels, publishPause, type KafkaEventBase } from './telemetry.ts';
@@ -132,6 +132,7 @@ export class Failures {
             headers: {
               ...toHeaders(e.record.headers),
               [FAILURE_REASON_HEADER]: describeReason(reason),
+              [ATTEMPTS_HEADER]: String(e.attempts),
               'sluice-topic': s.topic,
               'sluice-partition': String(s.partition),
               'sluice-offset': e.record.offset,

@@ -7,6 +7,9 @@ import type { RawHeaderValue } from './client.ts';
  */
 export const FAILURE_REASON_HEADER = 'sluice-failure-reason';
 
+/** The header a dead letter carries how many times it was handled in, failures all. */
+export const ATTEMPTS_HEADER = 'sluice-attempts';
+
 /** Shared by every record without headers: no allocation on the common path. */
 const NO_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze({});
 

@@ -56,3 +56,4 @@ export type {
 } from './admin.ts';
 export { KafkaJsClient } from './kafkajs-client.ts';
 export { PlatformaticClient, type PlatformaticClientConfig } from './platformatic-client.ts';
+export { ATTEMPTS_HEADER, FAILURE_REASON_HEADER } from './headers.ts';

@@ -15,6 +15,12 @@ import { channels } from './telemetry.ts';
 /** The message attribute that carries why a message was dead-lettered. */
 export const FAILURE_REASON_ATTRIBUTE = 'sluice-failure-reason';
 
+/**
+ * The message attribute that carries how many times the message was
+ * received before it was dead-lettered (SQS's `ApproximateReceiveCount`).
+ */
+export const ATTEMPTS_ATTRIBUTE = 'sluice-attempts';
+
 /** SQS allows at most this many message attributes. */
 const MAX_ATTRIBUTES = 10;
 const MAX_REASON_LENGTH = 1024;
@@ -55,6 +61,7 @@ export async function sendToDeadLetterQueue(
                 entry.message.messageAttributes,
                 entry.reason,
                 outgoingHeaders('aws_sqs', o.deadLetterQueueUrl, 'dead-letter', entry.source),
+                entry.message.attributes['ApproximateReceiveCount'],
               ),
               ...(fifo && {
                 messageGroupId: entry.message.attributes['MessageGroupId'] ?? 'sluice-dead-letter',
@@ -98,8 +105,16 @@ function withReason(
   attributes: Readonly<Record<string, SqsMessageAttribute>>,
   reason: unknown,
   extra: Readonly<Record<string, string>> | undefined,
+  attempts: string | undefined,
 ): Record<string, SqsMessageAttribute> {
   const out = { ...attributes };
+  // The attempts before the outgoing headers, the reason always: what `sluice dlq` shows.
+  if (
+    attempts !== undefined &&
+    (Object.keys(out).length < MAX_ATTRIBUTES - 1 || ATTEMPTS_ATTRIBUTE in out)
+  ) {
+    out[ATTEMPTS_ATTRIBUTE] = { dataType: 'Number', stringValue: attempts };
+  }
   for (const name in extra) {
     if (Object.keys(out).length < MAX_ATTRIBUTES - 1 || name in out) {
       out[name] = { dataType: 'String', stringValue: extra[name] as string };

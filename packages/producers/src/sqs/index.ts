@@ -6,7 +6,7 @@ export { sqsProducer, sqsSource, type SqsAckOptions, type SqsProducerModule } fr
 export type { SqsMetadata } from './run.ts';
 export type { SqsClientInput, SqsOnFailure, SqsOnSuccess, SqsProducerOptions } from './options.ts';
 export type { SqsAckData } from './acknowledger.ts';
-export { FAILURE_REASON_ATTRIBUTE } from './dead-letter.ts';
+export { ATTEMPTS_ATTRIBUTE, FAILURE_REASON_ATTRIBUTE } from './dead-letter.ts';
 export {
   sqsChannels,
   type SqsDeadLetterEvent,

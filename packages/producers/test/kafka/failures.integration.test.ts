@@ -111,6 +111,7 @@ forEachKafkaClient((client, group) =>
         expect(dead[0]?.value).toBe('message-1');
         expect(dead[0]?.headers).toMatchObject({
           'sluice-failure-reason': 'Error: bad order',
+          'sluice-attempts': '2',
           'sluice-topic': topic.name,
           'sluice-partition': '0',
           'sluice-offset': '1',

@@ -9,6 +9,7 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BrokerError } from '../../src/errors.ts';
 import {
+  ATTEMPTS_ATTRIBUTE,
   FAILURE_REASON_ATTRIBUTE,
   sqsChannels,
   sqsProducer,
@@ -292,6 +293,7 @@ describe('sqsProducer against a fake client', () => {
             body: 'body-1',
             messageAttributes: {
               kind: { dataType: 'String', stringValue: 'order' },
+              [ATTEMPTS_ATTRIBUTE]: { dataType: 'Number', stringValue: '1' },
               [FAILURE_REASON_ATTRIBUTE]: {
                 dataType: 'String',
                 stringValue: 'TypeError: bad order',
