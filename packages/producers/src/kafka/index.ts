@@ -41,6 +41,7 @@ export type {
   KafkaMetadataClient,
   KafkaOutgoingMessage,
   KafkaPublisher,
+  KafkaPublisherOptions,
   KafkaRecordMetadata,
   RawHeaderValue,
   KafkaTopicPartition,
