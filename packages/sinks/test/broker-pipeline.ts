@@ -44,3 +44,7 @@ export function traceOutgoing(): () => void {
   diagnostics.subscribe(OUTGOING_CHANNEL, listener);
   return () => diagnostics.unsubscribe(OUTGOING_CHANNEL, listener);
 }
+
+/** A published test message's body, parsed. */
+export const json = (text: string): { id: number } & Record<string, unknown> =>
+  JSON.parse(text) as { id: number } & Record<string, unknown>;

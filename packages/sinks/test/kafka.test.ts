@@ -14,7 +14,7 @@ import { testBatch } from '@sluice/testing';
 import { afterEach, expect, it } from 'vitest';
 import type { Sink } from '../src/index.ts';
 import { kafkaSink, type KafkaSinkOptions } from '../src/kafka/index.ts';
-import { sinkPipeline, traceOutgoing, traceparentOf } from './broker-pipeline.ts';
+import { json, sinkPipeline, traceOutgoing, traceparentOf } from './broker-pipeline.ts';
 
 describeWithBroker('kafka', 'kafka sink', () => {
   const open: { pipeline?: Pipeline; sink?: Sink; topic?: KafkaTestTopic; untrace?: () => void } =
@@ -50,11 +50,11 @@ describeWithBroker('kafka', 'kafka sink', () => {
     expect(successful).toHaveLength(200);
     const records = await open.topic!.read();
     expect(records).toHaveLength(200);
-    const byId = new Map(records.map((r) => [JSON.parse(r.value!).id as number, r]));
+    const byId = new Map(records.map((r) => [json(r.value!).id, r]));
     expect([...byId.keys()].sort((a, b) => a - b)).toEqual(data.map((d) => d.id));
     for (const d of data) {
       const r = byId.get(d.id)!;
-      expect(JSON.parse(r.value!)).toEqual(d);
+      expect(json(r.value!)).toEqual(d);
       expect(r.key).toBe(d.customer);
       expect(r.headers['traceparent']).toBe(traceparentOf(d.id));
     }
@@ -81,18 +81,18 @@ describeWithBroker('kafka', 'kafka sink', () => {
     expect(reason.message).toMatch(
       /^Kafka topic .*: the brokers refused the send \(.*larger than the max message size.*\)/,
     );
-    const ids = (await open.topic!.read()).map((r) => JSON.parse(r.value!).id as number);
+    const ids = (await open.topic!.read()).map((r) => json(r.value!).id);
     expect(ids.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
   it('fails a message without the key its path names, alone, naming the path', async () => {
     const pipeline = await start(3, { key: 'customer' });
     const { successful, failed } = await testBatch(pipeline, [order(1), { id: 2 }, order(3)]);
-    expect(successful.map((m) => (m.data as { id: number }).id)).toEqual([1, 3]);
+    expect(successful.map((m) => m.data.id)).toEqual([1, 3]);
     const reason = (failed[0]?.status as { reason: Error & { code: string } }).reason;
     expect(reason.code).toBe('ERR_SINK_DATA');
     expect(reason.message).toMatch(/its data has no key at 'customer'/);
-    expect((await open.topic!.read()).map((r) => JSON.parse(r.value!).id)).toEqual(
+    expect((await open.topic!.read()).map((r) => json(r.value!).id)).toEqual(
       expect.arrayContaining([1, 3]),
     );
     expect(await open.topic!.read()).toHaveLength(2);
@@ -111,7 +111,5 @@ describeWithBroker('kafka', 'kafka sink', () => {
 });
 
 it('rejects bad kafka sink options naming the option and the value', () => {
-  expect(() => kafkaSink({ topic: '', retries: 0 } as KafkaSinkOptions)).toThrow(
-    /topic.*retries|retries.*topic/s,
-  );
+  expect(() => kafkaSink({ topic: '', retries: 0 })).toThrow(/topic.*retries|retries.*topic/s);
 });

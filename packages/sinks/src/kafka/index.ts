@@ -96,8 +96,9 @@ export function kafkaSink(input: KafkaSinkOptions, dependencies: KafkaSinkDepend
           );
         }
       }
-      for (const o of chunk)
+      for (const o of chunk) {
         outcomes[o.index] = failure === undefined ? WRITTEN : failedWith(failure);
+      }
     }
     return outcomes;
   };

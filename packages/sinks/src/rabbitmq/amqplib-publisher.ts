@@ -74,8 +74,11 @@ export async function openConfirmPublisher(url: string): Promise<ConfirmPublishe
   channel.on('return', (message: Amqplib.Message) => {
     const id = (message.properties.headers ?? {})[PUBLISH_ID] as unknown;
     if (typeof id === 'string') {
-      const { replyCode, replyText } = message.fields as unknown as Record<string, unknown>;
-      returned.set(id, `${String(replyCode ?? 312)} ${String(replyText ?? 'NO_ROUTE')}`);
+      const { replyCode, replyText } = message.fields as unknown as {
+        replyCode?: number;
+        replyText?: string;
+      };
+      returned.set(id, `${replyCode ?? 312} ${replyText ?? 'NO_ROUTE'}`);
     }
   });
 
@@ -104,11 +107,11 @@ export async function openConfirmPublisher(url: string): Promise<ConfirmPublishe
           (error: unknown) => {
             const bounced = returned.get(id);
             returned.delete(id);
-            if (error)
+            if (error) {
               reject(new Error(`the broker did not confirm it (${(error as Error).message})`));
-            else if (bounced !== undefined)
+            } else if (bounced !== undefined) {
               reject(new Error(`the broker returned it as unroutable (${bounced})`));
-            else resolve();
+            } else resolve();
           },
         );
       });

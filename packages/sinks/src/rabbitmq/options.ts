@@ -18,24 +18,15 @@ export const rabbitMqSinkOptionsObject = z
       description:
         "The exchange published to; `''` (the default exchange) routes by queue name, so `routingKey` is the queue.",
     }),
-    routingKey: z
-      .string({ error: 'expected a routing key' })
-      .meta({
-        description: 'The routing key of every message (the queue name on the default exchange).',
-      }),
-    persistent: z
-      .boolean({ error: 'expected true or false' })
-      .default(true)
-      .meta({
-        description:
-          'Mark messages persistent: durable queues write them to disk before confirming.',
-      }),
-    contentType: z
-      .string({ error: 'expected a MIME type' })
-      .optional()
-      .meta({
-        description: 'The `content-type` property of every message, e.g. `application/json`.',
-      }),
+    routingKey: z.string({ error: 'expected a routing key' }).meta({
+      description: 'The routing key of every message (the queue name on the default exchange).',
+    }),
+    persistent: z.boolean({ error: 'expected true or false' }).default(true).meta({
+      description: 'Mark messages persistent: durable queues write them to disk before confirming.',
+    }),
+    contentType: z.string({ error: 'expected a MIME type' }).optional().meta({
+      description: 'The `content-type` property of every message, e.g. `application/json`.',
+    }),
   })
   .strict();
 

@@ -68,7 +68,7 @@ export function sqsSink(input: SqsSinkOptions, dependencies: SqsSinkDependencies
       ...(options.region !== undefined && { region: options.region }),
       ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
     });
-    owned = aws as unknown as { close(): void };
+    owned = aws;
     return (client = aws);
   };
 
@@ -103,8 +103,9 @@ export function sqsSink(input: SqsSinkOptions, dependencies: SqsSinkDependencies
       const sqs = await getClient();
       await sqs.getQueueAttributes(options.queueUrl, ['QueueArn']);
     },
-    close: async () => {
+    close: () => {
       owned?.close();
+      return Promise.resolve();
     },
   };
 }
@@ -149,8 +150,9 @@ async function send(
         byId.delete(f.id);
       }
       const retriable = result.failed.filter((f) => !f.senderFault);
-      if (retriable.length > 0)
+      if (retriable.length > 0) {
         last = `SQS failed the entry: ${retriable[0]?.code} (${retriable[0]?.message})`;
+      }
       cause = undefined;
       // Entries in neither list are unconfirmed: they are sent again too.
       pending = [...byId.values()];
