@@ -17,7 +17,7 @@ import { sinkHandler, type Sink } from '../src/index.ts';
 import { httpSink } from '../src/http/index.ts';
 import { postgresSink } from '../src/postgres/index.ts';
 import { postgresUrl, queryPostgres } from '../src/testing.ts';
-import { describeWithPostgres } from './describe-postgres.ts';
+import { describeWithPostgres } from '../src/testing-vitest.ts';
 
 type Order = { id: number };
 const orders = (from: number, to: number): Order[] =>

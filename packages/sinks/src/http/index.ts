@@ -73,7 +73,19 @@ export function httpSink(input: HttpSinkOptions): Sink {
     return outcomes;
   };
 
-  return { name, write, close: async () => {} };
+  // Any answer to a HEAD request means the server is there; nothing is sent.
+  const probe = async (): Promise<void> => {
+    const response = await fetch(options.url, {
+      method: 'HEAD',
+      headers: options.headers,
+      signal: AbortSignal.timeout(options.timeout),
+    }).catch((error: unknown) => {
+      throw new SinkError('ERR_SINK_UNAVAILABLE', name, describe(error), { cause: error });
+    });
+    await response.body?.cancel();
+  };
+
+  return { name, write, probe, close: async () => {} };
 }
 
 /** One request, retried as the options say; resolves with its outcome, never rejects. */
