@@ -24,7 +24,9 @@ const orders = (from: number, to: number): Order[] =>
   Array.from({ length: to - from }, (_, i) => ({ id: from + i }));
 const ids = (messages: readonly Message<Order>[]) => messages.map((m) => m.data.id);
 
-const open: { pipeline?: Pipeline; sink?: Sink; servers: Server[] } = { servers: [] };
+const open: { pipeline?: Pipeline | undefined; sink?: Sink | undefined; servers: Server[] } = {
+  servers: [],
+};
 afterEach(async () => {
   await open.pipeline?.stop();
   await open.sink?.close();

@@ -57,7 +57,7 @@ export function sourceProbe(producer: Producer): Probe {
         run: async () => {
           const { KafkaJsClient, PlatformaticClient } = await import('@sluice/producers/kafka');
           const config = {
-            clientId: String(p['clientId'] ?? 'sluice'),
+            clientId: (p['clientId'] as string | undefined) ?? 'sluice',
             ...(p['brokers'] !== undefined && { brokers: [...(p['brokers'] as string[])] }),
             ...(p['ssl'] !== undefined && { ssl: p['ssl'] as never }),
             ...(p['sasl'] !== undefined && { sasl: p['sasl'] as never }),
