@@ -102,7 +102,7 @@ async function sluice(from: string, to: string): Promise<number> {
     },
     processors: { default: { concurrency: 10 } },
     batchers: { out: { batchSize: 100, batchTimeout: 5 } },
-    handleMessage: (_p, m) => m.putData(transform(m.data as string)).putBatcher('out'),
+    handleMessage: (_p, m) => m.putData(transform(m.data)).putBatcher('out'),
     handleBatch: sinkHandler(sink),
   });
   await pipeline.start();
@@ -148,8 +148,9 @@ if (!(await childRun(CASES))) {
       try {
         const left = (await from!.count()).visible;
         const out = (await to!.count()).visible;
-        if (left !== 0 || out < N)
+        if (left !== 0 || out < N) {
           throw new Error(`after a run: ${left} left, ${out} of ${N} sent on`);
+        }
       } finally {
         await from?.delete();
         await to?.delete();
