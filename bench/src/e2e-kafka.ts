@@ -9,7 +9,7 @@
  * run, each run in a fresh process, timed from connecting to the last
  * record confirmed. Target: Sluice ≥ 1.0×.
  *
- *   BENCH_E2E_KAFKA_N  records per run (default 50,000), 3 partitions
+ *   BENCH_E2E_KAFKA_N  records per run (default 20,000), 3 partitions
  *   BENCH_RUNS         counted runs per case (default 3)
  *   --smoke            tiny N, one run each, no judging
  */
@@ -24,7 +24,7 @@ import { childRun, freshRuns, type BenchCase } from './fresh-runs.ts';
 
 const smoke = process.argv.includes('--smoke');
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
-const N = smoke ? 2_000 : Number(process.env['BENCH_E2E_KAFKA_N'] ?? 50_000);
+const N = smoke ? 2_000 : Number(process.env['BENCH_E2E_KAFKA_N'] ?? 20_000);
 const RUNS = smoke ? 1 : Number(process.env['BENCH_RUNS'] ?? 3);
 const PARTITIONS = 3;
 
