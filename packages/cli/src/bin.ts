@@ -2,6 +2,7 @@
 /** The `sluice` command. */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { dryRun } from './commands/dry-run.ts';
 import { run } from './commands/run.ts';
 import { schema } from './commands/schema.ts';
 import { test } from './commands/test.ts';
@@ -30,6 +31,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     'env-file': { type: 'string', multiple: true },
   },
   topology: { 'env-file': { type: 'string', multiple: true } },
+  'dry-run': { 'env-file': { type: 'string', multiple: true } },
   test: { tests: { type: 'string' }, 'env-file': { type: 'string', multiple: true } },
   top: { once: { type: 'boolean' } },
   k8s: K8S_OPTIONS,
@@ -165,6 +167,8 @@ async function main(argv: string[]): Promise<number> {
       return k8s(file, parsed.values);
     case 'topology':
       return topology(file);
+    case 'dry-run':
+      return dryRun(file);
     case 'test': {
       const tests = (parsed.values as { tests?: string }).tests;
       return test(file, tests !== undefined ? { tests } : {});

@@ -9,6 +9,7 @@ Commands:
   run <file>        start the pipeline; drain on SIGTERM/SIGINT
   validate <file>…  report every problem in each file, with line and column
   topology <file>   draw the stage graph
+  dry-run <file>    connect to the source and every sink; consume nothing
   test <file>       run the file's config-level tests through the real handlers
   schema            print the file's JSON Schema (for editors)
   top <url>         the live view of a pipeline run elsewhere, from its admin server
@@ -26,6 +27,18 @@ Examples:
   sluice validate pipeline.yaml
   ORDERS_QUEUE_URL=http://127.0.0.1:9324/000000000000/orders sluice run pipeline.yaml
   sluice schema > pipeline.schema.json`,
+  'dry-run': `Usage: sluice dry-run [--env-file FILE] <file>
+
+Validates the file, then connects to its source and to every sink and says,
+one line each, what it reached: the topics, the queue, the table. It starts
+no pipeline: nothing is consumed, acked or written. Each check has 15 s.
+
+Exit codes: 0 everything answered; 1 something could not be reached;
+2 invalid file.
+
+Examples:
+  sluice dry-run pipeline.yaml
+  sluice dry-run --env-file .env pipeline.yaml`,
   run: `Usage: sluice run [--log-level LEVEL] [--env-file FILE] [--admin-port N] <file>
 
 Starts the pipeline. It runs until its source is exhausted (a generator with

@@ -1,7 +1,7 @@
 /**
  * The sinks a pipeline file names, as `@sluice/sinks` Sinks: `stdout` and
  * `file` write each message's data as a JSON line (bytes as text when they
- * are UTF-8, else as base64); `postgres` and `http` are the package's own,
+ * are UTF-8, else as base64); `kafka`, `sqs`, `rabbitmq`, `postgres` and `http` are the package's own,
  * imported when a pipeline that uses them is built.
  */
 import { appendFile } from 'node:fs/promises';
@@ -78,6 +78,21 @@ export async function batcherSink(config: BatcherSinkConfig): Promise<Sink> {
       const { type: _type, ...options } = config;
       const { httpSink } = await import('@sluice/sinks/http');
       return httpSink(options);
+    }
+    case 'kafka': {
+      const { type: _type, ...options } = config;
+      const { kafkaSink } = await import('@sluice/sinks/kafka');
+      return kafkaSink(options);
+    }
+    case 'sqs': {
+      const { type: _type, ...options } = config;
+      const { sqsSink } = await import('@sluice/sinks/sqs');
+      return sqsSink(options);
+    }
+    case 'rabbitmq': {
+      const { type: _type, ...options } = config;
+      const { rabbitMqSink } = await import('@sluice/sinks/rabbitmq');
+      return rabbitMqSink(options);
     }
   }
 }

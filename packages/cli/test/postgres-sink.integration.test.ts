@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkPostgres, postgresUrl, queryPostgres } from '@sluice/sinks/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresUrl, queryPostgres } from '@sluice/sinks/testing';
+import { describeWithPostgres } from '@sluice/sinks/testing/vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, '../dist/bin.js');
 
@@ -28,19 +29,7 @@ function sluice(args: string[], cwd: string): Promise<{ code: number | null; std
 
 const sql = <T>(text: string): Promise<T[]> => queryPostgres<T>(text);
 
-describe('sluice run, postgres batcher sink', async () => {
-  const decision = await checkPostgres();
-  if (decision.action !== 'run') {
-    if (decision.action === 'fail') {
-      it('reaches PostgreSQL', () => {
-        throw new Error(decision.message);
-      });
-    } else console.warn(decision.message);
-    // Listed as skipped under a name that says why (SLUICE_REQUIRE_BROKERS
-    // makes the test above fail instead).
-    it.skip('needs PostgreSQL', () => {});
-    return;
-  }
+describeWithPostgres('sluice run, postgres batcher sink', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-pg-'));
   const table = `sluice_cli_${process.pid}_${Date.now()}`;
   beforeAll(() => sql(`CREATE TABLE ${table} (n int PRIMARY KEY CHECK (n <> 250), doc jsonb)`));

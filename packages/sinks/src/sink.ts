@@ -29,6 +29,12 @@ export interface Sink<D = unknown> {
   write(messages: readonly Message<D>[], signal?: AbortSignal): Promise<readonly SinkOutcome[]>;
   /** Releases connections; pending writes finish first. */
   close(): Promise<void>;
+  /**
+   * Connects and checks that the destination is there (a topic, a queue, a
+   * table), writing nothing; rejects saying why not. `sluice dry-run` calls
+   * it. Optional: a sink without it is reported as not checked.
+   */
+  probe?(): Promise<void>;
 }
 
 /**

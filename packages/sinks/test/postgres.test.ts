@@ -11,7 +11,7 @@ import { sinkHandler, type Sink } from '../src/index.ts';
 import { createPgPool, type PgPool } from '../src/postgres/pg-client.ts';
 import { postgresSink } from '../src/postgres/index.ts';
 import { postgresUrl } from '../src/testing.ts';
-import { describeWithPostgres } from './describe-postgres.ts';
+import { describeWithPostgres } from '../src/testing-vitest.ts';
 
 interface Row {
   id: number;

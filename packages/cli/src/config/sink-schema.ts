@@ -6,6 +6,9 @@
  * nothing here re-declares one.
  */
 import { httpSinkOptionsObject } from '@sluice/sinks/http/options';
+import { kafkaSinkOptionsObject } from '@sluice/sinks/kafka/options';
+import { rabbitMqSinkOptionsObject } from '@sluice/sinks/rabbitmq/options';
+import { sqsSinkOptionsObject } from '@sluice/sinks/sqs/options';
 import { postgresSinkOptionsObject } from '@sluice/sinks/postgres/options';
 import { z } from 'zod';
 
@@ -34,7 +37,44 @@ export const sinkSchema = z
       "Writes each batch as JSON lines, one per message's data, when the handlers export no `handleBatch`; with no `batchers`, a `default` batcher is added.",
   });
 
-export const BATCHER_SINK_TYPES = ['postgres', 'http', 'file', 'stdout'] as const;
+export const BATCHER_SINK_TYPES = [
+  'kafka',
+  'sqs',
+  'rabbitmq',
+  'postgres',
+  'http',
+  'file',
+  'stdout',
+] as const;
+
+export const kafkaSinkSchema = kafkaSinkOptionsObject
+  .extend({
+    type: z.literal('kafka').meta({ description: '`kafka`: records of a Kafka topic.' }),
+  })
+  .meta({
+    description:
+      'Publishes one record per message through an idempotent producer (acks all): see docs/sinks.md for every option.',
+  });
+
+export const sqsSinkSchema = sqsSinkOptionsObject
+  .extend({
+    type: z.literal('sqs').meta({ description: '`sqs`: messages of an SQS queue.' }),
+  })
+  .meta({
+    description:
+      'Sends one SQS message per message with SendMessageBatch, each entry its own outcome: see docs/sinks.md for every option.',
+  });
+
+export const rabbitMqSinkSchema = rabbitMqSinkOptionsObject
+  .extend({
+    type: z
+      .literal('rabbitmq')
+      .meta({ description: '`rabbitmq`: messages published to RabbitMQ.' }),
+  })
+  .meta({
+    description:
+      'Publishes one message per message with publisher confirms: see docs/sinks.md for every option.',
+  });
 
 export const postgresSinkSchema = postgresSinkOptionsObject
   .extend({
@@ -56,12 +96,24 @@ export const httpSinkSchema = httpSinkOptionsObject
 
 /** A batcher's sink: writes that batcher's batches, failing exactly the messages not written. */
 export const batcherSinkSchema = z
-  .discriminatedUnion('type', [postgresSinkSchema, httpSinkSchema, fileSink, stdoutSink], {
-    error: (issue) =>
-      issue.code === 'invalid_union'
-        ? `expected a sink type, one of ${BATCHER_SINK_TYPES.map((t) => `'${t}'`).join(', ')}`
-        : undefined,
-  })
+  .discriminatedUnion(
+    'type',
+    [
+      kafkaSinkSchema,
+      sqsSinkSchema,
+      rabbitMqSinkSchema,
+      postgresSinkSchema,
+      httpSinkSchema,
+      fileSink,
+      stdoutSink,
+    ],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? `expected a sink type, one of ${BATCHER_SINK_TYPES.map((t) => `'${t}'`).join(', ')}`
+          : undefined,
+    },
+  )
   .meta({
     description:
       "Where this batcher's batches are written, instead of `handleBatch`: messages whose write failed are failed (through `handleFailed` and the producer's failure policy), the rest acked. `type` picks the sink; see docs/sinks.md.",

@@ -15,6 +15,9 @@ import { sqsOptionsObject } from '@sluice/producers/sqs/options';
 import { exporterOptionsSchema, serverOptionsSchema } from '@sluice/prometheus/options';
 import { otelOptionsSchema } from '@sluice/otel/options';
 import { httpSinkOptionsObject } from '@sluice/sinks/http/options';
+import { kafkaSinkOptionsObject } from '@sluice/sinks/kafka/options';
+import { rabbitMqSinkOptionsObject } from '@sluice/sinks/rabbitmq/options';
+import { sqsSinkOptionsObject } from '@sluice/sinks/sqs/options';
 import { postgresSinkOptionsObject } from '@sluice/sinks/postgres/options';
 import type { z } from 'zod';
 import { producerCommonOptions } from '../config/producer-schema.ts';
@@ -39,6 +42,9 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { name: 'otel', doc: 'docs/otel.md', schema: otelOptionsSchema },
   { name: 'postgres-sink', doc: 'docs/sinks.md', schema: postgresSinkOptionsObject },
   { name: 'http-sink', doc: 'docs/sinks.md', schema: httpSinkOptionsObject },
+  { name: 'kafka-sink', doc: 'docs/sinks.md', schema: kafkaSinkOptionsObject },
+  { name: 'sqs-sink', doc: 'docs/sinks.md', schema: sqsSinkOptionsObject },
+  { name: 'rabbitmq-sink', doc: 'docs/sinks.md', schema: rabbitMqSinkOptionsObject },
   // The file's own keys; processors, batchers and producers have their tables.
   { name: 'pipeline', doc: 'docs/config.md', schema: configSchema, shallow: true },
   { name: 'processor', doc: 'docs/config.md', schema: processorSchema },

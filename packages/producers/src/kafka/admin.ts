@@ -4,14 +4,19 @@
  * examples and tools use. The producer does not: its seam is
  * {@link KafkaClient} in client.ts. `KafkaJsClient` implements both.
  */
-import type { KafkaClient, KafkaMetadataClient, KafkaPublisher } from './client.ts';
+import type {
+  KafkaClient,
+  KafkaMetadataClient,
+  KafkaPublisher,
+  KafkaPublisherOptions,
+} from './client.ts';
 
 /** A {@link KafkaClient} that also administers the cluster and reads topics. */
 export interface KafkaAdmin extends KafkaClient {
   /** A connected admin client. Close it when done. */
   admin(): Promise<KafkaAdminClient>;
   /** A connected publisher. Close it when done. */
-  publisher(): Promise<KafkaPublisher>;
+  publisher(options?: KafkaPublisherOptions): Promise<KafkaPublisher>;
   /**
    * Every record in `topic` from the earliest offset up to the high watermark
    * at the time of the call, sorted by partition and offset. Commits nothing

@@ -25,8 +25,12 @@ export interface KafkaClient {
    * that its topics exist. Close it when done.
    */
   admin(): Promise<KafkaMetadataClient>;
-  /** A connected publisher, for the dead-letter topic. Close it when done. */
-  publisher(): Promise<KafkaPublisher>;
+  /**
+   * A connected publisher (the dead-letter topic, a sink). Close it when
+   * done. With `idempotent`, the brokers drop the duplicates a retried
+   * send would make (one producer id, sequence numbers per partition).
+   */
+  publisher(options?: KafkaPublisherOptions): Promise<KafkaPublisher>;
   /**
    * A consumer-group member, not connected yet: `start()` joins the group.
    * It calls `handlers` as batches arrive and the group rebalances.
@@ -157,6 +161,14 @@ export interface KafkaGroupConsumer {
   ): Promise<void>;
   /** Leaves the group and disconnects. Safe to call more than once. */
   stop(): Promise<void>;
+}
+
+/** How {@link KafkaClient.publisher} sends. */
+export interface KafkaPublisherOptions {
+  /** An idempotent producer (acks=all, retries without duplicates). @defaultValue false */
+  readonly idempotent?: boolean;
+  /** How often the client retries a failed send before rejecting it. @defaultValue the library's */
+  readonly retries?: number;
 }
 
 /** Sends records. */

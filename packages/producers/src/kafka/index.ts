@@ -42,6 +42,7 @@ export type {
   KafkaMetadataClient,
   KafkaOutgoingMessage,
   KafkaPublisher,
+  KafkaPublisherOptions,
   KafkaRecordMetadata,
   RawHeaderValue,
   KafkaTopicPartition,

@@ -19,6 +19,7 @@ import type {
   KafkaConsumerOptions,
   KafkaGroupConsumer,
   KafkaPublisher,
+  KafkaPublisherOptions,
 } from './client.ts';
 import { connectKafkaJsAdmin } from './kafkajs-admin.ts';
 import { KafkaJsGroupConsumer } from './kafkajs-consumer.ts';
@@ -84,11 +85,13 @@ export class KafkaJsClient implements KafkaClient, KafkaAdmin {
     return connectKafkaJsAdmin(this.#context);
   }
 
-  async publisher(): Promise<KafkaPublisher> {
+  async publisher(options: KafkaPublisherOptions = {}): Promise<KafkaPublisher> {
     const { kafka, call } = this.#context;
     const producer = kafka.producer({
       allowAutoTopicCreation: false,
       createPartitioner: loadKafkaJs().Partitioners.DefaultPartitioner,
+      ...(options.idempotent === true && { idempotent: true, maxInFlightRequests: 1 }),
+      ...(options.retries !== undefined && { retry: { retries: options.retries } }),
     });
     await call('connect', undefined, () => producer.connect());
     return new KafkaJsPublisher(producer, call);

@@ -17,6 +17,7 @@ import type {
   KafkaGroupConsumer,
   KafkaMetadataClient,
   KafkaPublisher,
+  KafkaPublisherOptions,
 } from './client.ts';
 import { PlatformaticMetadata } from './platformatic-admin.ts';
 import { PlatformaticGroupConsumer } from './platformatic-consumer.ts';
@@ -87,8 +88,13 @@ export class PlatformaticClient implements KafkaClient {
     );
   }
 
-  publisher(): Promise<KafkaPublisher> {
-    const options = { ...connectionOptions(this.#connection), autocreateTopics: false };
+  publisher(publisherOptions: KafkaPublisherOptions = {}): Promise<KafkaPublisher> {
+    const options = {
+      ...connectionOptions(this.#connection),
+      autocreateTopics: false,
+      ...(publisherOptions.idempotent === true && { idempotent: true }),
+      ...(publisherOptions.retries !== undefined && { retries: publisherOptions.retries }),
+    };
     const producer = new (loadPlatformatic().Producer)(options as never);
     return Promise.resolve(
       new PlatformaticPublisher(producer, (error, operation, topic) =>

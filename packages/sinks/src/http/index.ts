@@ -8,6 +8,7 @@
  */
 import type { Message } from '@sluice/core';
 import { SinkError } from '../errors.ts';
+import { backoffDelay, sleep } from '../internal/backoff.ts';
 import { jsonData } from '../internal/data.ts';
 import { limit } from '../internal/limit.ts';
 import { failedWith, WRITTEN, type Sink, type SinkOutcome } from '../sink.ts';
@@ -72,7 +73,19 @@ export function httpSink(input: HttpSinkOptions): Sink {
     return outcomes;
   };
 
-  return { name, write, close: async () => {} };
+  // Any answer to a HEAD request means the server is there; nothing is sent.
+  const probe = async (): Promise<void> => {
+    const response = await fetch(options.url, {
+      method: 'HEAD',
+      headers: options.headers,
+      signal: AbortSignal.timeout(options.timeout),
+    }).catch((error: unknown) => {
+      throw new SinkError('ERR_SINK_UNAVAILABLE', name, describe(error), { cause: error });
+    });
+    await response.body?.cancel();
+  };
+
+  return { name, write, probe, close: async () => {} };
 }
 
 /** One request, retried as the options say; resolves with its outcome, never rejects. */
@@ -85,11 +98,7 @@ async function request(
   let last: { why: string; cause?: unknown } | undefined;
   for (let attempt = 0; attempt <= options.retries; attempt++) {
     if (attempt > 0) {
-      const delay = Math.min(
-        options.retryBackoff.max,
-        options.retryBackoff.initial * 2 ** (attempt - 1),
-      );
-      if (!(await sleep(delay, signal))) break;
+      if (!(await sleep(backoffDelay(options.retryBackoff, attempt), signal))) break;
     }
     if (signal?.aborted === true) break;
     const timeout = AbortSignal.timeout(options.timeout);
@@ -137,22 +146,6 @@ const aborted = (signal: AbortSignal | undefined): boolean => signal?.aborted ==
 function describe(error: unknown): string {
   const cause = (error as { cause?: { message?: string } } | null)?.cause;
   return cause?.message ?? (error as Error)?.message ?? String(error);
-}
-
-/** Waits `ms`; false when `signal` aborts first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve(false);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The URL without its credentials, for names and errors. */

@@ -5,6 +5,7 @@
  */
 import { parseOptions } from '@sluice/core/options';
 import { z } from 'zod';
+import { retryBackoffSchema } from '../internal/backoff.ts';
 
 const ms = (error: string) => z.number({ error }).positive({ error }).finite({ error });
 
@@ -41,18 +42,7 @@ export const httpSinkOptionsObject = z
         description:
           'Retries of a request that got a 5xx, 408 or 429, timed out, or could not connect; a 4xx is not retried.',
       }),
-    retryBackoff: z
-      .object({
-        initial: ms('expected a positive number of ms')
-          .default(200)
-          .meta({ description: 'The delay before the first retry, in ms; each next one doubles.' }),
-        max: ms('expected a positive number of ms')
-          .default(10_000)
-          .meta({ description: 'The longest delay between retries, in ms.' }),
-      })
-      .strict()
-      .prefault({})
-      .meta({ description: 'Exponential backoff between retries.' }),
+    retryBackoff: retryBackoffSchema,
     timeout: ms('expected a positive number of ms').default(10_000).meta({
       description: 'How long one request may take, in ms, before it is retried or fails.',
     }),

@@ -17,7 +17,7 @@ import {
   type ResolvedPostgresSinkOptions,
 } from './options.ts';
 import { createPgPool, type PgConnection, type PgPool } from './pg-client.ts';
-import { insertSql } from './sql.ts';
+import { insertSql, quote, quoteTable } from './sql.ts';
 
 export {
   onConflictSchema,
@@ -115,6 +115,16 @@ export function postgresSink(
   return {
     name,
     write: (messages) => gate.run(() => write(messages)),
+    // The table and its columns exist: a SELECT of no rows.
+    probe: async () => {
+      const connection = await pool.connect();
+      try {
+        const list = Object.keys(options.columns).map(quote).join(',');
+        await connection.query(`SELECT ${list} FROM ${quoteTable(options.table)} LIMIT 0`);
+      } finally {
+        connection.release();
+      }
+    },
     close: () => pool.end(),
   };
 }

@@ -1,5 +1,9 @@
+/**
+ * PostgreSQL-dependent suites for vitest (an optional peer dependency;
+ * only this module imports it), for the sinks' tests and the CLI's.
+ */
 import { describe, it } from 'vitest';
-import { checkPostgres } from '../src/testing.ts';
+import { checkPostgres } from './testing.ts';
 
 const decision = checkPostgres();
 

@@ -1,0 +1,179 @@
+/**
+ * The Kafka sink: publishes each message as a record of one topic through
+ * an idempotent producer with `acks: all`, so a record is confirmed only
+ * once every in-sync replica has it and a retried send writes no
+ * duplicate. A batch goes out in sends of at most `maxSendBytes`, one
+ * after the other; when a send fails, its records and every later one
+ * fail (nothing after a gap is written, which keeps a key's records in
+ * order), those before are written and acked. A message whose data or key
+ * cannot be encoded fails alone.
+ */
+import type { Message } from '@sluice/core';
+import type { KafkaClient, KafkaOutgoingMessage, KafkaPublisher } from '@sluice/producers/kafka';
+import { SinkError } from '../errors.ts';
+import { jsonData, pick } from '../internal/data.ts';
+import { outgoingHeaders } from '../internal/outgoing.ts';
+import { payload } from '../internal/payload.ts';
+import { failedWith, WRITTEN, type Sink, type SinkOutcome } from '../sink.ts';
+import {
+  parseKafkaSinkOptions,
+  type KafkaSinkOptions,
+  type ResolvedKafkaSinkOptions,
+} from './options.ts';
+
+export {
+  kafkaSinkOptionsObject,
+  parseKafkaSinkOptions,
+  type KafkaSinkOptions,
+  type ResolvedKafkaSinkOptions,
+} from './options.ts';
+
+/** What {@link kafkaSink} may be given instead of building its own client (tests, a shared client). */
+export interface KafkaSinkDependencies {
+  readonly client?: KafkaClient;
+}
+
+/** A record ready to send, with the index of its message in the batch. */
+interface Outgoing {
+  readonly index: number;
+  readonly record: KafkaOutgoingMessage;
+  readonly bytes: number;
+}
+
+/**
+ * A sink that publishes every message to `topic`.
+ *
+ * @example
+ * ```ts
+ * const enriched = kafkaSink({ brokers: ['127.0.0.1:9092'], topic: 'orders.enriched', key: 'customerId' });
+ * // in createPipeline: handleBatch: sinkHandler(enriched)
+ * ```
+ */
+export function kafkaSink(input: KafkaSinkOptions, dependencies: KafkaSinkDependencies = {}): Sink {
+  const options = parseKafkaSinkOptions(input);
+  const name = `Kafka topic ${options.topic}`;
+  let client = dependencies.client;
+  let publisher: Promise<KafkaPublisher> | undefined;
+  const getClient = async (): Promise<KafkaClient> => (client ??= await buildClient(options));
+  const getPublisher = (): Promise<KafkaPublisher> => {
+    publisher ??= getClient()
+      .then((c) => c.publisher({ idempotent: true, retries: options.retries }))
+      .catch((error: unknown) => {
+        publisher = undefined; // the next batch tries again
+        throw error;
+      });
+    return publisher;
+  };
+
+  const write = async (messages: readonly Message[]): Promise<readonly SinkOutcome[]> => {
+    const outcomes = new Array<SinkOutcome>(messages.length);
+    const ready: Outgoing[] = [];
+    messages.forEach((message, index) => {
+      try {
+        ready.push(encode(message, index, options));
+      } catch (error) {
+        outcomes[index] = failedWith(
+          new SinkError('ERR_SINK_DATA', name, (error as Error).message, { cause: error }),
+        );
+      }
+    });
+    let failure: SinkError | undefined;
+    for (const chunk of chunks(ready, options.maxSendBytes)) {
+      if (failure === undefined) {
+        try {
+          const p = await getPublisher();
+          await p.send(
+            options.topic,
+            chunk.map((o) => o.record),
+          );
+        } catch (error) {
+          const refused = (error as { code?: unknown }).code === 'ERR_BROKER_REQUEST';
+          failure = new SinkError(
+            refused ? 'ERR_SINK_REFUSED' : 'ERR_SINK_UNAVAILABLE',
+            name,
+            `the brokers ${refused ? 'refused' : 'did not confirm'} the send (${(error as Error).message})`,
+            { cause: error },
+          );
+        }
+      }
+      for (const o of chunk) {
+        outcomes[o.index] = failure === undefined ? WRITTEN : failedWith(failure);
+      }
+    }
+    return outcomes;
+  };
+
+  return {
+    name,
+    write,
+    probe: async () => {
+      const admin = await (await getClient()).admin();
+      try {
+        const topics = await admin.listTopics();
+        if (!topics.includes(options.topic)) {
+          throw new SinkError('ERR_SINK_UNAVAILABLE', name, 'the topic does not exist');
+        }
+      } finally {
+        await admin.close();
+      }
+    },
+    close: async () => {
+      const p = publisher;
+      publisher = undefined;
+      if (p !== undefined) await (await p.catch(() => undefined))?.close();
+    },
+  };
+}
+
+/** The record for `message`: its data as the value, the key its path names, trace headers. */
+function encode(message: Message, index: number, options: ResolvedKafkaSinkOptions): Outgoing {
+  const value = payload(message);
+  let key: string | undefined;
+  if (options.key !== undefined) {
+    const found = pick(jsonData(message), options.key);
+    if (found === undefined || found === null) {
+      const id = message.id === undefined ? '' : `message ${String(message.id)}: `;
+      throw new Error(`${id}its data has no key at '${options.key}'`);
+    }
+    key = typeof found === 'string' ? found : JSON.stringify(found);
+  }
+  const headers = outgoingHeaders('kafka', options.topic, message);
+  const record: KafkaOutgoingMessage = {
+    value,
+    ...(key !== undefined && { key }),
+    ...(headers !== undefined && { headers }),
+  };
+  return {
+    index,
+    record,
+    bytes: value.byteLength + (key === undefined ? 0 : Buffer.byteLength(key)),
+  };
+}
+
+/** `records` in runs of at most `max` bytes (a bigger record goes alone). */
+function* chunks(records: readonly Outgoing[], max: number): Generator<Outgoing[]> {
+  let chunk: Outgoing[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    if (chunk.length > 0 && bytes + r.bytes > max) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(r);
+    bytes += r.bytes;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** The client the options name. */
+async function buildClient(o: ResolvedKafkaSinkOptions): Promise<KafkaClient> {
+  const { KafkaJsClient, PlatformaticClient } = await import('@sluice/producers/kafka');
+  const config = {
+    clientId: o.clientId,
+    ...(o.brokers !== undefined && { brokers: [...o.brokers] }),
+    ...(o.ssl !== undefined && { ssl: o.ssl as never }),
+    ...(o.sasl !== undefined && { sasl: o.sasl as never }),
+  };
+  return o.client === 'platformatic' ? new PlatformaticClient(config) : new KafkaJsClient(config);
+}
