@@ -137,8 +137,8 @@ describe('sluice k8s', { timeout: 60_000 }, () => {
     );
     expect(deployment.metadata.name).toBe('clicks-stream');
     expect(deployment.spec['replicas']).toBe(2);
-    // Core's default shutdownTimeout, 30 s: 2 × 30 + 10.
-    expect(container(deployment).pod.terminationGracePeriodSeconds).toBe(70);
+    // Core's default shutdownTimeout, 10 s: 2 × 10 + 10.
+    expect(container(deployment).pod.terminationGracePeriodSeconds).toBe(30);
     expect(scaledObject.spec['minReplicaCount']).toBe(0);
     expect(scaledObject.spec['maxReplicaCount']).toBe(12);
     expect(scaledObject.spec['triggers']).toEqual([

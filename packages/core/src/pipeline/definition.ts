@@ -232,8 +232,9 @@ export const definitionSchemas = lazily(() => {
         description:
           'A Standard Schema validator (zod, valibot, arktype…) that parses `message.data` before `handleMessage`; a mismatch fails the message with `ERR_INVALID_DATA`.',
       }),
-      shutdownTimeout: positiveMs.default(30_000).meta({
-        description: 'How long `stop()` may drain, in ms, before it stops anyway.',
+      shutdownTimeout: positiveMs.default(10_000).meta({
+        description:
+          'How long `stop()` may drain, in ms, before it stops anyway. The default lets drain, teardown and exit fit in the 30 s grace period of Kubernetes and ECS.',
       }),
       stallTimeout: positiveMs.default(60_000).meta({
         description:

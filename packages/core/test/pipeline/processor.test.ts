@@ -108,14 +108,14 @@ describe('createPipeline', () => {
     );
   });
 
-  it('fills in defaults: 2 × cores processors, 30 s shutdown, about 400 messages of demand', () => {
+  it('fills in defaults: 2 × cores processors, 10 s shutdown, about 400 messages of demand', () => {
     const p = pipeline({
       producer: { module: idle() },
       processors: { default: {} },
       handleMessage: (_p, m) => m,
     });
     expect(p.definition.processor.concurrency).toBeGreaterThanOrEqual(2);
-    expect(p.definition.shutdownTimeout).toBe(30_000);
+    expect(p.definition.shutdownTimeout).toBe(10_000);
     const demand = (concurrency: number) => {
       const q = pipeline({
         producer: { module: idle() },
