@@ -11,6 +11,7 @@ import type { Backoff } from '../internal/retry.ts';
 import { checkNatsAckOptions, type NatsAckOptions } from './ack-options.ts';
 import type { NatsClient, NatsMessage } from './client.ts';
 import { deadLetterHeaders, describeReason, failureAction } from './failures.ts';
+import { Flusher } from './flusher.ts';
 import type { Heartbeats } from './heartbeats.ts';
 import { channels } from './telemetry.ts';
 
@@ -36,9 +37,11 @@ export interface NatsAcknowledgerOptions {
 /** The acknowledger of every message one producer run emits. */
 export class NatsAcknowledger implements Acknowledger {
   readonly #o: NatsAcknowledgerOptions;
+  readonly #flusher: Flusher;
 
   constructor(options: NatsAcknowledgerOptions) {
     this.#o = options;
+    this.#flusher = new Flusher(() => options.client.flush());
   }
 
   configure(_ref: unknown, ackData: unknown, options: Readonly<Record<string, unknown>>) {
@@ -67,7 +70,7 @@ export class NatsAcknowledger implements Acknowledger {
   }
 
   async #ackAll(messages: NatsMessage[]): Promise<void> {
-    const { client, heartbeats, confirmAcks, requestTimeout } = this.#o;
+    const { heartbeats, confirmAcks, requestTimeout } = this.#o;
     for (const m of messages) heartbeats.release(m);
     if (confirmAcks) {
       const results = await Promise.all(messages.map((m) => m.ackAck(requestTimeout)));
@@ -80,9 +83,9 @@ export class NatsAcknowledger implements Acknowledger {
       }
     } else {
       for (const m of messages) m.ack();
-      // One round trip for the whole group: once the server has answered
-      // the ping, it has read every ack written before it.
-      await client.flush();
+      // Once the server has answered a ping sent after them, it has read
+      // these acks; ack calls meanwhile share one (flusher.ts).
+      await this.#flusher.flush();
     }
     if (channels.ack.hasSubscribers) {
       channels.ack.publish({
