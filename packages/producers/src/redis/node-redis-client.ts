@@ -173,6 +173,8 @@ export class NodeRedisClient implements RedisClient {
     const perStream = Array.isArray(reply)
       ? (reply as [string, RawEntry[]][]).map(([, entries]) => entries)
       : Object.values(reply as Record<string, RawEntry[]>);
+    // One stream is read: no need to join.
+    if (perStream.length === 1) return toEntries(perStream[0] as RawEntry[]);
     return perStream.flatMap((entries) => toEntries(entries));
   }
 

@@ -23,10 +23,14 @@ import type { Backoff } from '../internal/retry.ts';
 
 /** Reads in flight at once on the reading connection. */
 const MAX_READS = 2;
+/** How long a drain waits for the reads in flight to end, in ms. */
+const DRAIN_WAIT_MS = 2000;
 
 export interface ReaderOptions {
   /** For acks and claims, shared by the instances. */
   readonly client: RedisClient;
+  /** For the blocking reads, this reader's own. @defaultValue `client.duplicate()` */
+  readonly connection?: RedisClient;
   readonly stream: string;
   readonly group: string;
   readonly consumer: string;
@@ -65,7 +69,7 @@ export class Reader {
 
   constructor(options: ReaderOptions) {
     this.#o = options;
-    this.#reader = options.client.duplicate();
+    this.#reader = options.connection ?? options.client.duplicate();
     this.retries = new RetryQueue(() => this.#wakeUp(), options.timers);
     this.#claimer = new IdleClaimer(
       this.#target(),
@@ -89,17 +93,31 @@ export class Reader {
   }
 
   /**
-   * Stops reading: closes the blocking connection (an XREADGROUP waiting
-   * on it is abandoned) and resolves once the loop has ended. Failed
-   * entries waiting for their retry stay pending, for `claimIdle`.
+   * Stops reading: ends the reads in flight (CLIENT UNBLOCK, see
+   * client.ts) and hands on what they bring, so nothing they took is left
+   * pending; after {@link DRAIN_WAIT_MS} (a server that does not answer)
+   * the connection is closed, abandoning them. Resolves once the loop has
+   * ended. Failed entries waiting for their retry stay pending, for
+   * `claimIdle`.
    */
   async drain(): Promise<void> {
     if (this.#draining) return this.#loop;
     this.#draining = true;
     this.retries.clear();
+    this.#unblock.abort();
     this.#wakeUp();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#readsSettled(),
+      new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
     await this.#reader.close({ abandon: true });
     await this.#loop;
+  }
+
+  async #readsSettled(): Promise<void> {
+    while (this.#reads.size > 0) await Promise.all([...this.#reads]);
   }
 
   #target(): ClaimTarget {
@@ -150,7 +168,7 @@ export class Reader {
       // Until demand, a read's end or a retry wakes the loop.
       await this.#sleep(undefined);
     }
-    while (this.#reads.size > 0) await Promise.all([...this.#reads]);
+    await this.#readsSettled();
   }
 
   /** Claims due retries, then idle entries when a claim is due; true if it made a call. */
