@@ -11,7 +11,6 @@ import type { Backoff } from '../internal/retry.ts';
 import { checkNatsAckOptions, type NatsAckOptions } from './ack-options.ts';
 import type { NatsClient, NatsMessage } from './client.ts';
 import { deadLetterHeaders, describeReason, failureAction } from './failures.ts';
-import { Flusher } from './flusher.ts';
 import type { Heartbeats } from './heartbeats.ts';
 import { channels } from './telemetry.ts';
 
@@ -37,11 +36,9 @@ export interface NatsAcknowledgerOptions {
 /** The acknowledger of every message one producer run emits. */
 export class NatsAcknowledger implements Acknowledger {
   readonly #o: NatsAcknowledgerOptions;
-  readonly #flusher: Flusher;
 
   constructor(options: NatsAcknowledgerOptions) {
     this.#o = options;
-    this.#flusher = new Flusher(() => options.client.flush());
   }
 
   configure(_ref: unknown, ackData: unknown, options: Readonly<Record<string, unknown>>) {
@@ -83,9 +80,9 @@ export class NatsAcknowledger implements Acknowledger {
       }
     } else {
       for (const m of messages) m.ack();
-      // Once the server has answered a ping sent after them, it has read
-      // these acks; ack calls meanwhile share one (flusher.ts).
-      await this.#flusher.flush();
+      // One round trip for the whole group: once the server has answered
+      // the ping, it has read every ack written before it.
+      await this.#o.client.flush();
     }
     if (channels.ack.hasSubscribers) {
       channels.ack.publish({

@@ -2,11 +2,7 @@
  * The pull loop of one producer instance: pulls (`fetch`) ask for the
  * demand not yet asked for, at most `maxMessages` each and at most
  * `maxConcurrentFetches` at once, and each message is handed on as it
- * arrives. Demand that trickles in (many processors asking a few each) is
- * collected before it is pulled: with no pull in flight it is pulled at
- * once; otherwise the demand that arrives within one event-loop turn is
- * added up, and a further pull goes out once it comes to a quarter of
- * `maxMessages`, or when a pull ends. A failed pull backs off with jitter and is reported, never
+ * arrives. A failed pull backs off with jitter and is reported, never
  * thrown; the connection's own reconnect brings the next one through.
  * Draining aborts the pulls in flight.
  */
@@ -45,8 +41,6 @@ export class Fetcher {
   #draining = false;
   #errors = 0;
   #pause: NodeJS.Timeout | undefined;
-  /** A pump after the demand of this event-loop turn has been added up. */
-  #tick: NodeJS.Immediate | undefined;
 
   constructor(options: FetcherOptions) {
     this.#o = options;
@@ -60,25 +54,12 @@ export class Fetcher {
   /** The pipeline wants `demand` more messages. */
   demand(demand: number): void {
     this.#unmet += demand;
-    if (this.#pulls.size === 0) this.#pump();
-    else this.#tick ??= setImmediate(() => this.#pumpLater());
-  }
-
-  /** The least a pull asks for while another is in flight. */
-  get #minPull(): number {
-    return Math.ceil(this.#o.maxMessages / 4);
-  }
-
-  #pumpLater(): void {
-    this.#tick = undefined;
     this.#pump();
   }
 
   /** Stops pulling: aborts the pulls in flight and resolves once they have ended. */
   async drain(): Promise<void> {
     this.#draining = true;
-    clearImmediate(this.#tick);
-    this.#tick = undefined;
     clearTimeout(this.#pause);
     this.#pause = undefined;
     this.#abort.abort();
@@ -92,8 +73,6 @@ export class Fetcher {
       this.#pulls.size < this.#o.maxConcurrentFetches &&
       this.#unmet - this.#asked > 0
     ) {
-      // With a pull in flight, wait for enough demand to make another worth it.
-      if (this.#pulls.size > 0 && this.#unmet - this.#asked < this.#minPull) return;
       const ask = Math.min(this.#unmet - this.#asked, this.#o.maxMessages);
       this.#asked += ask;
       const pull = this.#pull(ask).finally(() => {

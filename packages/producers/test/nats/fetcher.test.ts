@@ -42,24 +42,6 @@ describe('Fetcher', () => {
     expect(client.queue).toHaveLength(5);
   });
 
-  it('adds up demand that trickles in while a pull is in flight, rather than a small pull for each', async () => {
-    const client = new FakeNatsClient();
-    client.queue.push(...Array.from({ length: 30 }, (_, i) => fakeMessage(`m${i}`)));
-    const got: NatsMessage[] = [];
-    // maxMessages 40: with a pull in flight, the next asks for at least 10.
-    const f = fetcher(client, got, 40, 4);
-    f.demand(3);
-    f.demand(2);
-    f.demand(2);
-    f.demand(2);
-    await until(() => got.length === 9);
-    f.demand(12);
-    await until(() => got.length === 21);
-    await f.drain();
-    // No pull in flight: the first 3 at once; the three 2s together once it ended; 12 is enough for its own.
-    expect(client.pulls).toEqual([3, 6, 12]);
-  });
-
   it('runs up to maxConcurrentFetches pulls at once, each for demand the others have not asked for', async () => {
     const client = new FakeNatsClient();
     client.queue.push(...Array.from({ length: 30 }, (_, i) => fakeMessage(`m${i}`)));
