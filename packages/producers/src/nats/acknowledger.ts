@@ -3,16 +3,19 @@
  * (plain acks flushed once per group, or confirmed acks), failures go
  * through the failure policy (failures.ts): `nak` with a delay, or, once
  * `maxAttempts` is spent, published to the dead-letter subject and `term`ed.
+ * `message.configureAck({ onSuccess, onFailure })` changes that for one
+ * message (ack-options.ts). Every settled message leaves the heartbeats.
  */
 import { failureReason, type Acknowledger, type Logger, type Message } from '@sluice/core';
 import type { Backoff } from '../internal/retry.ts';
+import { checkNatsAckOptions, type NatsAckOptions } from './ack-options.ts';
 import type { NatsClient, NatsMessage } from './client.ts';
 import { deadLetterHeaders, describeReason, failureAction } from './failures.ts';
 import type { Heartbeats } from './heartbeats.ts';
 import { channels } from './telemetry.ts';
 
-/** What a NATS message carries in `message.ackData`. */
-export interface NatsAckData {
+/** What a NATS message carries in `message.ackData`: the pulled message, and its own ack options. */
+export interface NatsAckData extends NatsAckOptions {
   readonly message: NatsMessage;
 }
 
@@ -38,17 +41,33 @@ export class NatsAcknowledger implements Acknowledger {
     this.#o = options;
   }
 
+  configure(_ref: unknown, ackData: unknown, options: Readonly<Record<string, unknown>>) {
+    return { ...(ackData as NatsAckData), ...checkNatsAckOptions(options) };
+  }
+
   async ack(_ref: unknown, successful: Message[], failed: Message[]): Promise<void> {
     const work: Promise<void>[] = [];
-    if (successful.length > 0) work.push(this.#ackAll(successful.map(natsMessageOf)));
-    for (const m of failed) work.push(this.#fail(natsMessageOf(m), failureReason(m.status)));
+    const toAck: NatsMessage[] = [];
+    for (const m of successful) {
+      const data = m.ackData as NatsAckData;
+      if ((data.onSuccess ?? 'ack') === 'ack') toAck.push(data.message);
+      // 'noop': left unacked, delivered again after ackWait.
+      else this.#o.heartbeats.release(data.message);
+    }
+    for (const m of failed) {
+      const data = m.ackData as NatsAckData;
+      const onFailure = data.onFailure ?? 'retry';
+      if (onFailure === 'ack') toAck.push(data.message);
+      else work.push(this.#fail(data.message, failureReason(m.status), onFailure === 'deadLetter'));
+    }
+    if (toAck.length > 0) work.push(this.#ackAll(toAck));
     const outcomes = await Promise.allSettled(work);
     const rejected = outcomes.find((o) => o.status === 'rejected');
     if (rejected !== undefined) throw rejected.reason;
   }
 
   async #ackAll(messages: NatsMessage[]): Promise<void> {
-    const { client, heartbeats, confirmAcks, requestTimeout } = this.#o;
+    const { heartbeats, confirmAcks, requestTimeout } = this.#o;
     for (const m of messages) heartbeats.release(m);
     if (confirmAcks) {
       const results = await Promise.all(messages.map((m) => m.ackAck(requestTimeout)));
@@ -63,7 +82,7 @@ export class NatsAcknowledger implements Acknowledger {
       for (const m of messages) m.ack();
       // One round trip for the whole group: once the server has answered
       // the ping, it has read every ack written before it.
-      await client.flush();
+      await this.#o.client.flush();
     }
     if (channels.ack.hasSubscribers) {
       channels.ack.publish({
@@ -75,10 +94,13 @@ export class NatsAcknowledger implements Acknowledger {
     }
   }
 
-  async #fail(m: NatsMessage, reason: unknown): Promise<void> {
+  /** Naks `m` for a retry, or gives it up (at its last attempt, or `now`). */
+  async #fail(m: NatsMessage, reason: unknown, now: boolean): Promise<void> {
     const { stream, consumer, heartbeats, deadLetterSubject, logger } = this.#o;
     heartbeats.release(m);
-    const action = failureAction(m.deliveryCount, this.#o.maxAttempts, this.#o.retryBackoff);
+    const action = now
+      ? ({ kind: 'give-up' } as const)
+      : failureAction(m.deliveryCount, this.#o.maxAttempts, this.#o.retryBackoff);
     if (action.kind === 'nak') {
       m.nak(action.delayMs);
       if (channels.nak.hasSubscribers) {
@@ -127,8 +149,4 @@ export class NatsAcknowledger implements Acknowledger {
       published,
     });
   }
-}
-
-function natsMessageOf(message: Message): NatsMessage {
-  return (message.ackData as NatsAckData).message;
 }

@@ -2,7 +2,9 @@
  * The pull loop of one producer instance: pulls (`fetch`) ask for the
  * demand not yet asked for, at most `maxMessages` each and at most
  * `maxConcurrentFetches` at once, and each message is handed on as it
- * arrives. A failed pull backs off with jitter and is reported, never
+ * arrives. Demand that arrives within one event-loop turn (processors
+ * finishing together each ask for a few more) is added up into one pull
+ * rather than a small pull each. A failed pull backs off with jitter and is reported, never
  * thrown; the connection's own reconnect brings the next one through.
  * Draining aborts the pulls in flight.
  */
@@ -41,6 +43,8 @@ export class Fetcher {
   #draining = false;
   #errors = 0;
   #pause: NodeJS.Timeout | undefined;
+  /** Pulls once the demand of this event-loop turn has been added up. */
+  #tick: NodeJS.Immediate | undefined;
 
   constructor(options: FetcherOptions) {
     this.#o = options;
@@ -54,12 +58,17 @@ export class Fetcher {
   /** The pipeline wants `demand` more messages. */
   demand(demand: number): void {
     this.#unmet += demand;
-    this.#pump();
+    this.#tick ??= setImmediate(() => {
+      this.#tick = undefined;
+      this.#pump();
+    });
   }
 
   /** Stops pulling: aborts the pulls in flight and resolves once they have ended. */
   async drain(): Promise<void> {
     this.#draining = true;
+    clearImmediate(this.#tick);
+    this.#tick = undefined;
     clearTimeout(this.#pause);
     this.#pause = undefined;
     this.#abort.abort();

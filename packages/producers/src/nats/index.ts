@@ -3,7 +3,14 @@
  * {@link NatsClient} seam it reads through, and the seam's adapter over
  * the official `@nats-io/jetstream` client.
  */
-export { natsProducer, natsSource } from './producer.ts';
+export { natsProducer, natsSource, type NatsProducerModule } from './producer.ts';
+export {
+  NATS_ON_FAILURE,
+  NATS_ON_SUCCESS,
+  type NatsAckOptions,
+  type NatsOnFailure,
+  type NatsOnSuccess,
+} from './ack-options.ts';
 export type { NatsMetadata } from './run.ts';
 export type { NatsAckData } from './acknowledger.ts';
 export type { NatsDecode, NatsPartitionBy, NatsProducerOptions } from './options.ts';

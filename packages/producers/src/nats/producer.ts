@@ -21,7 +21,15 @@ import {
   type ResolvedNatsOptions,
 } from './options.ts';
 import { NatsRun, openClient, type NatsMetadata } from './run.ts';
+import type { NatsAckOptions } from './ack-options.ts';
 import type { Logger } from '@sluice/core';
+
+/**
+ * The NATS producer module: its messages are
+ * `Message<unknown, NatsMetadata, NatsAckOptions>` (the data as `decode`
+ * says), so `message.configureAck` takes {@link NatsAckOptions}.
+ */
+export type NatsProducerModule = ProducerModule<unknown, NatsMetadata, NatsAckOptions>;
 
 /**
  * A producer that reads a JetStream stream through a durable pull
@@ -40,13 +48,13 @@ import type { Logger } from '@sluice/core';
  * });
  * ```
  */
-export function natsProducer(input: NatsProducerOptions): ProducerModule {
+export function natsProducer(input: NatsProducerOptions): NatsProducerModule {
   const options = resolveNatsOptions(input);
   // Without a NatsClient of its own, the producer needs the NATS libraries: say so now.
   if (options.client === undefined) loadNats();
   let run: NatsRun | undefined;
 
-  const module: ProducerModule = {
+  const module: NatsProducerModule = {
     async prepareForStart(context: PrepareContext) {
       const r = await startRun(options, context.logger);
       run = r;

@@ -6,6 +6,7 @@
  */
 import { Message, type Logger } from '@sluice/core';
 import { NatsAcknowledger, type NatsAckData } from './acknowledger.ts';
+import type { NatsAckOptions } from './ack-options.ts';
 import type { NatsClient, NatsHeaders, NatsMessage } from './client.ts';
 import { Heartbeats } from './heartbeats.ts';
 import { NatsJsClient } from './nats-client.ts';
@@ -70,9 +71,9 @@ export class NatsRun {
   }
 
   /** A pulled message as a pipeline message, held (heartbeats) until it is settled. */
-  toMessage(m: NatsMessage): Message<unknown, NatsMetadata> {
+  toMessage(m: NatsMessage): NatsPipelineMessage {
     this.heartbeats.hold(m);
-    const message = new Message<unknown, NatsMetadata>({
+    const message = new Message<unknown, NatsMetadata, NatsAckOptions>({
       data: m.data,
       id: `${this.#options.stream}:${m.streamSequence}`,
       acknowledger: this.acknowledger,
@@ -97,10 +98,13 @@ export class NatsRun {
   }
 }
 
+/** A message from JetStream in the pipeline. */
+type NatsPipelineMessage = Message<unknown, NatsMetadata, NatsAckOptions>;
+
 function decode(
-  message: Message<unknown, NatsMetadata>,
+  message: NatsPipelineMessage,
   how: ResolvedNatsOptions['decode'],
-): Message<unknown, NatsMetadata> {
+): NatsPipelineMessage {
   if (how === 'bytes') return message;
   const text = decoder.decode(message.data as Uint8Array);
   if (how === 'string') return message.putData(text);

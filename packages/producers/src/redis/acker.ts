@@ -9,16 +9,24 @@
 import type { Logger } from '@sluice/core';
 import { jitteredDelay, type Backoff } from '../internal/retry.ts';
 import type { RedisClient } from './client.ts';
-import { Coalescer } from '../internal/coalescer.ts';
 import { channels } from './telemetry.ts';
 
 /** Calls per XACK, the first included, when it fails (a reconnect, a timeout). */
 const ACK_ATTEMPTS = 3;
 const ACK_BACKOFF: Backoff = { initial: 100, max: 2000 };
 
-interface Pending {
-  readonly id: string;
-  readonly settle: (error: unknown) => void;
+/** One `ack()` call: how many of its ids are still unconfirmed, and its promise's ends. */
+interface Waiter {
+  left: number;
+  failure: unknown;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** `n` consecutive ids of the queue, all of one waiter. */
+interface Part {
+  readonly waiter: Waiter;
+  n: number;
 }
 
 export interface AckerOptions {
@@ -34,14 +42,15 @@ export interface AckerOptions {
 
 export class Acker {
   readonly #o: AckerOptions;
-  readonly #coalescer: Coalescer<Pending>;
   readonly #calls = new Set<Promise<void>>();
+  /** Ids waiting for their XACK, in order, and whose they are (a run of ids per part). */
+  readonly #ids: string[] = [];
+  readonly #parts: Part[] = [];
   #timer: NodeJS.Timeout | undefined;
   #unconfirmed = 0;
 
   constructor(options: AckerOptions) {
     this.#o = options;
-    this.#coalescer = new Coalescer(options.batchSize);
   }
 
   /** Ids acked by the pipeline and not yet confirmed by Redis (waiting or sent). */
@@ -54,26 +63,20 @@ export class Acker {
     if (ids.length === 0) return Promise.resolve();
     this.#unconfirmed += ids.length;
     return new Promise((resolve, reject) => {
-      let left = ids.length;
-      let failure: unknown;
-      const settle = (error: unknown): void => {
-        this.#unconfirmed -= 1;
-        if (error !== undefined) failure ??= error;
-        if (--left > 0) return;
-        if (failure === undefined) resolve();
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a BrokerError from the client
-        else reject(failure);
-      };
-      for (const chunk of this.#coalescer.add(ids.map((id) => ({ id, settle })))) {
-        this.#send(chunk);
-      }
-      if (this.#coalescer.pending === 0) {
+      this.#parts.push({
+        waiter: { left: ids.length, failure: undefined, resolve, reject },
+        n: ids.length,
+      });
+      for (const id of ids) this.#ids.push(id);
+      const size = this.#o.batchSize;
+      while (this.#ids.length >= size) this.#send(size);
+      if (this.#ids.length === 0) {
         clearTimeout(this.#timer);
         this.#timer = undefined;
       } else if (this.#timer === undefined) {
         this.#timer = setTimeout(() => {
           this.#timer = undefined;
-          for (const chunk of this.#coalescer.flush()) this.#send(chunk);
+          this.#sendAll();
         }, this.#o.windowMs);
       }
     });
@@ -83,16 +86,45 @@ export class Acker {
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const chunk of this.#coalescer.flush()) this.#send(chunk);
+    this.#sendAll();
     while (this.#calls.size > 0) await Promise.all([...this.#calls]);
   }
 
-  #send(chunk: Pending[]): void {
-    const call = this.#xack(chunk.map((p) => p.id)).then((error) => {
-      for (const p of chunk) p.settle(error);
+  #sendAll(): void {
+    while (this.#ids.length > 0) this.#send(Math.min(this.#ids.length, this.#o.batchSize));
+  }
+
+  /** XACKs the first `count` ids waiting; settles their waiters' shares when Redis answers. */
+  #send(count: number): void {
+    const ids = this.#ids.splice(0, count);
+    const parts: Part[] = [];
+    let need = count;
+    while (need > 0) {
+      const part = this.#parts[0] as Part;
+      if (part.n <= need) {
+        this.#parts.shift();
+        parts.push(part);
+        need -= part.n;
+      } else {
+        parts.push({ waiter: part.waiter, n: need });
+        part.n -= need;
+        need = 0;
+      }
+    }
+    const call = this.#xack(ids).then((error) => {
+      for (const part of parts) this.#settle(part, error);
     });
     this.#calls.add(call);
     void call.finally(() => this.#calls.delete(call));
+  }
+
+  #settle({ waiter, n }: Part, error: unknown): void {
+    this.#unconfirmed -= n;
+    if (error !== undefined) waiter.failure ??= error;
+    waiter.left -= n;
+    if (waiter.left > 0) return;
+    if (waiter.failure === undefined) waiter.resolve();
+    else waiter.reject(waiter.failure);
   }
 
   /** Resolves to undefined once acked, or to the last error after {@link ACK_ATTEMPTS} calls. */

@@ -37,6 +37,13 @@ export interface RedisReadGroup {
   readonly count: number;
   /** BLOCK, in ms. */
   readonly block: number;
+  /**
+   * Ends the BLOCK early when aborted: the read then resolves with what it
+   * has, usually nothing. Only a connection made by
+   * {@link RedisClient.duplicate} can do this (it asks through the one it
+   * was made from); elsewhere the read blocks on.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A Redis connection the producer reads and acks through. */

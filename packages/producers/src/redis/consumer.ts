@@ -32,6 +32,7 @@ export class RedisConsumer implements ProducerInstance {
     this.#onTerminate = onTerminate;
     this.#reader = new Reader({
       client: run.client,
+      connection: run.readerConnection(),
       stream: o.stream,
       group: o.group,
       consumer,

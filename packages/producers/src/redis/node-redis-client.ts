@@ -79,17 +79,33 @@ export function openNodeRedis(url: string, options: NodeRedisClientOptions): Nod
   return { client, ready };
 }
 
+/** CLIENT UNBLOCKs sent for one read, at most (see {@link NodeRedisClient.readGroup}). */
+const UNBLOCK_ATTEMPTS = 100;
+/** Between them, in ms: the read has not reached the server yet. */
+const UNBLOCK_PAUSE_MS = 5;
+
 /** A {@link RedisClient} on one node-redis connection. */
 export class NodeRedisClient implements RedisClient {
   readonly #url: string;
   readonly #options: NodeRedisClientOptions;
   readonly #connection: NodeRedisConnection;
+  /** The connection this one was duplicated from: it ends this one's blocked reads. */
+  readonly #control: NodeRedisClient | undefined;
+  /** CLIENT ID of this connection, asked once per (re)connect. */
+  #id: Promise<number> | undefined;
 
-  /** Connects to `url` (`redis://`, or `rediss://` for TLS) at once, in the background. */
-  constructor(url: string, options: NodeRedisClientOptions = {}) {
+  /**
+   * Connects to `url` (`redis://`, or `rediss://` for TLS) at once, in the
+   * background. `control`, when given, is the connection that ends this
+   * one's blocked reads (see `signal` in {@link RedisReadGroup}).
+   */
+  constructor(url: string, options: NodeRedisClientOptions = {}, control?: NodeRedisClient) {
     this.#url = url;
     this.#options = options;
+    this.#control = control;
     this.#connection = openNodeRedis(url, options);
+    // A new connection has a new id.
+    this.#connection.client.on('ready', () => (this.#id = undefined));
   }
 
   /** The node-redis client, e.g. for calls the seam does not cover. */
@@ -97,7 +113,48 @@ export class NodeRedisClient implements RedisClient {
     return this.#connection.client;
   }
 
+  /**
+   * XREADGROUP … BLOCK. With a `signal` on a duplicated connection, the
+   * connection's CLIENT ID is asked first (pipelined, once per connect);
+   * an abort then sends CLIENT UNBLOCK … TIMEOUT on the connection it was
+   * duplicated from, until the read has returned: a read that has not
+   * reached the server yet is unblocked once it has.
+   */
   async readGroup(a: RedisReadGroup): Promise<RedisEntry[]> {
+    const settled = a.signal === undefined ? undefined : this.#unblockOnAbort(a.signal);
+    try {
+      return await this.#readGroup(a);
+    } finally {
+      settled?.();
+    }
+  }
+
+  /** Ends the read on this connection when `signal` aborts; call the result once it has returned. */
+  #unblockOnAbort(signal: AbortSignal): (() => void) | undefined {
+    const control = this.#control;
+    if (control === undefined) return undefined;
+    const id = (this.#id ??= this.#call('CLIENT ID', ['CLIENT', 'ID']).then(Number));
+    id.catch(() => undefined);
+    let done = false;
+    const unblock = async (): Promise<void> => {
+      const serverId = String(await id);
+      for (let i = 0; i < UNBLOCK_ATTEMPTS && !done; i++) {
+        const n = await control.#call('CLIENT UNBLOCK', ['CLIENT', 'UNBLOCK', serverId, 'TIMEOUT']);
+        if (done) return;
+        // 0: not blocked (yet); 1: a read ended, perhaps one queued before ours.
+        if (Number(n) === 0) await pause(UNBLOCK_PAUSE_MS);
+      }
+    };
+    const onAbort = (): void => void unblock().catch(() => undefined);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+    };
+  }
+
+  async #readGroup(a: RedisReadGroup): Promise<RedisEntry[]> {
     const reply = await this.#call(`XREADGROUP on ${a.stream}`, [
       'XREADGROUP',
       'GROUP',
@@ -116,6 +173,8 @@ export class NodeRedisClient implements RedisClient {
     const perStream = Array.isArray(reply)
       ? (reply as [string, RawEntry[]][]).map(([, entries]) => entries)
       : Object.values(reply as Record<string, RawEntry[]>);
+    // One stream is read: no need to join.
+    if (perStream.length === 1) return toEntries(perStream[0] as RawEntry[]);
     return perStream.flatMap((entries) => toEntries(entries));
   }
 
@@ -242,7 +301,7 @@ export class NodeRedisClient implements RedisClient {
   }
 
   duplicate(): RedisClient {
-    return new NodeRedisClient(this.#url, this.#options);
+    return new NodeRedisClient(this.#url, this.#options, this);
   }
 
   /**
@@ -274,6 +333,10 @@ export class NodeRedisClient implements RedisClient {
 }
 
 type RawEntry = [string, string[] | null];
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
 
 /** A group's name from an XINFO GROUPS item: a flat [key, value, …] array or an object. */
 function groupName(item: unknown): unknown {

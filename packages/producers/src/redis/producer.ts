@@ -59,13 +59,15 @@ export function redisProducer(input: RedisProducerOptions): RedisProducerModule 
   return {
     async prepareForStart(context: PrepareContext) {
       const client = openClient(options, `sluice:${context.pipeline}`, context.logger);
+      // The first instance's reading connection connects while the group is checked.
+      const spare = client.duplicate();
       try {
         await checkGroup(client, options);
       } catch (error) {
-        await client.close();
+        await Promise.all([client.close(), spare.close({ abandon: true })]);
         throw error;
       }
-      const r = new RedisRun(options, client, context.logger);
+      const r = new RedisRun(options, client, context.logger, spare);
       run = r;
       return async () => {
         if (run === r) run = undefined;

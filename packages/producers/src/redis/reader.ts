@@ -3,20 +3,34 @@
  * entries it takes, in this order: its own failed entries whose backoff has
  * passed (XCLAIM), idle entries of any consumer once per `claimInterval`
  * (XAUTOCLAIM), then new entries (XREADGROUP … BLOCK), each call sized by
- * the unmet demand. Blocking reads run on a connection of their own.
+ * the unmet demand.
+ *
+ * Blocking reads run on a connection of their own, so claims and acks
+ * never queue behind them. While the stream has a backlog (the last read
+ * filled its COUNT) a second read is sent before the first returns, so the
+ * next entries are on their way while the last are handled. A retry that
+ * becomes due while a read blocks and no demand is left ends that read
+ * early (its signal; see client.ts), so it never waits for `block`.
  * Failures are reported and paced by reconnect.ts, never thrown.
  */
 import type { Logger } from '@sluice/core';
 import { claimRetries, IdleClaimer, type ClaimTarget, type DeliveredEntry } from './claims.ts';
 import type { RedisClient } from './client.ts';
 import { needsNewConnection, ReadBackoff } from './reconnect.ts';
-import { RetryQueue } from './retries.ts';
+import { RetryQueue, type RetryTimers } from './retries.ts';
 import { channels } from './telemetry.ts';
 import type { Backoff } from '../internal/retry.ts';
+
+/** Reads in flight at once on the reading connection. */
+const MAX_READS = 2;
+/** How long a drain waits for the reads in flight to end, in ms. */
+const DRAIN_WAIT_MS = 2000;
 
 export interface ReaderOptions {
   /** For acks and claims, shared by the instances. */
   readonly client: RedisClient;
+  /** For the blocking reads, this reader's own. @defaultValue `client.duplicate()` */
+  readonly connection?: RedisClient;
   readonly stream: string;
   readonly group: string;
   readonly consumer: string;
@@ -28,6 +42,8 @@ export interface ReaderOptions {
   readonly logger: Logger;
   /** Gets entries within the demand. */
   readonly onEntries: (entries: DeliveredEntry[], retries: RetryQueue) => void;
+  /** The retry timers (tests pass fakes). */
+  readonly timers?: RetryTimers;
 }
 
 export class Reader {
@@ -35,16 +51,26 @@ export class Reader {
   readonly retries: RetryQueue;
   readonly #claimer: IdleClaimer;
   readonly #backoff: ReadBackoff;
+  readonly #reads = new Set<Promise<void>>();
   #reader: RedisClient;
+  /** Demand not yet met. */
   #unmet = 0;
+  /** What the reads in flight asked for: demand they may still meet. */
+  #reserved = 0;
+  /** The last read filled its COUNT: the stream has a backlog. */
+  #full = false;
+  /** A read that failed, for the loop to report and pace. */
+  #readError: unknown;
+  /** Ends the reads in flight early. */
+  #unblock = new AbortController();
   #draining = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(options: ReaderOptions) {
     this.#o = options;
-    this.#reader = options.client.duplicate();
-    this.retries = new RetryQueue(() => this.#wakeUp());
+    this.#reader = options.connection ?? options.client.duplicate();
+    this.retries = new RetryQueue(() => this.#wakeUp(), options.timers);
     this.#claimer = new IdleClaimer(
       this.#target(),
       options.claimIdle,
@@ -67,17 +93,31 @@ export class Reader {
   }
 
   /**
-   * Stops reading: closes the blocking connection (an XREADGROUP waiting
-   * on it is abandoned) and resolves once the loop has ended. Failed
-   * entries waiting for their retry stay pending, for `claimIdle`.
+   * Stops reading: ends the reads in flight (CLIENT UNBLOCK, see
+   * client.ts) and hands on what they bring, so nothing they took is left
+   * pending; after {@link DRAIN_WAIT_MS} (a server that does not answer)
+   * the connection is closed, abandoning them. Resolves once the loop has
+   * ended. Failed entries waiting for their retry stay pending, for
+   * `claimIdle`.
    */
   async drain(): Promise<void> {
     if (this.#draining) return this.#loop;
     this.#draining = true;
     this.retries.clear();
+    this.#unblock.abort();
     this.#wakeUp();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#readsSettled(),
+      new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
     await this.#reader.close({ abandon: true });
     await this.#loop;
+  }
+
+  async #readsSettled(): Promise<void> {
+    while (this.#reads.size > 0) await Promise.all([...this.#reads]);
   }
 
   #target(): ClaimTarget {
@@ -103,42 +143,88 @@ export class Reader {
 
   async #run(): Promise<void> {
     while (!this.#draining) {
-      if (this.#unmet === 0) {
-        await this.#sleep(undefined);
+      if (this.#readError !== undefined) {
+        const error = this.#readError;
+        this.#readError = undefined;
+        await this.#failed(error);
         continue;
       }
+      const free = this.#unmet - this.#reserved;
       try {
-        const entries = await this.#next(this.#unmet);
-        if (this.#draining && entries.length === 0) break;
-        this.#backoff.succeeded();
-        this.#emit(entries);
+        if (free > 0 && (await this.#claim(free))) continue;
       } catch (error) {
         if (this.#draining) break;
         await this.#failed(error);
+        continue;
       }
+      if (free > 0 && this.#mayRead(free)) {
+        this.#startRead(Math.min(free, this.#o.count));
+        continue;
+      }
+      // A due retry, and all the demand is with blocked reads: end them.
+      if (this.retries.ready > 0 && this.#reads.size > 0 && !this.#unblock.signal.aborted) {
+        this.#unblock.abort();
+      }
+      // Until demand, a read's end or a retry wakes the loop.
+      await this.#sleep(undefined);
     }
+    await this.#readsSettled();
   }
 
-  async #next(unmet: number): Promise<DeliveredEntry[]> {
-    const ask = Math.min(unmet, this.#o.count);
+  /** Claims due retries, then idle entries when a claim is due; true if it made a call. */
+  async #claim(free: number): Promise<boolean> {
+    const ask = Math.min(free, this.#o.count);
     const ready = this.retries.take(ask);
     // Retries not claimed back (a failed call) stay pending: an idle claim finds them.
-    if (ready.length > 0) return claimRetries(this.#target(), ready);
-    const now = performance.now();
-    if (this.#claimer.due(now)) {
-      const claimed = await this.#claimer.claim(ask, now);
-      if (claimed.length > 0) return claimed;
+    if (ready.length > 0) {
+      this.#emit(await claimRetries(this.#target(), ready));
+      this.#backoff.succeeded();
+      return true;
     }
-    return this.#read(ask);
+    const now = performance.now();
+    if (!this.#claimer.due(now)) return false;
+    const claimed = await this.#claimer.claim(ask, now);
+    this.#backoff.succeeded();
+    this.#emit(claimed);
+    return true;
   }
 
-  async #read(ask: number): Promise<DeliveredEntry[]> {
+  /** One read at a time; a second only while the stream has a backlog. */
+  #mayRead(free: number): boolean {
+    if (this.#reads.size === 0) return true;
+    return this.#reads.size < MAX_READS && this.#full && free >= this.#o.count;
+  }
+
+  #startRead(ask: number): void {
+    this.#reserved += ask;
+    if (this.#unblock.signal.aborted) this.#unblock = new AbortController();
+    const read: Promise<void> = this.#read(ask, this.#unblock.signal).then(
+      (entries) => {
+        this.#reserved -= ask;
+        this.#full = entries.length >= ask;
+        this.#backoff.succeeded();
+        this.#emit(entries);
+      },
+      (error: unknown) => {
+        this.#reserved -= ask;
+        this.#full = false;
+        if (!this.#draining) this.#readError ??= error;
+      },
+    );
+    this.#reads.add(read);
+    void read.finally(() => {
+      this.#reads.delete(read);
+      this.#wakeUp();
+    });
+  }
+
+  async #read(ask: number, signal: AbortSignal): Promise<DeliveredEntry[]> {
     const { stream, group, consumer, block } = this.#o;
     if (channels.readStart.hasSubscribers) {
       channels.readStart.publish({ stream, group, consumer, demand: ask });
     }
     const started = performance.now();
-    // Never block past the next idle claim (a ready retry waits for the read to return).
+    // Never block past the next idle claim.
     const wait = Math.max(1, Math.min(block, Math.ceil(this.#claimer.msUntilDue(started))));
     const entries = await this.#reader.readGroup({
       stream,
@@ -146,6 +232,7 @@ export class Reader {
       consumer,
       count: ask,
       block: wait,
+      signal,
     });
     if (channels.readStop.hasSubscribers) {
       channels.readStop.publish({
@@ -158,13 +245,14 @@ export class Reader {
       });
     }
     // XREADGROUP with `>` delivers entries for the first time.
-    return entries.map((e) => ({ ...e, deliveryCount: 1 }));
+    return entries.map((e) => ({ id: e.id, fields: e.fields, deliveryCount: 1 }));
   }
 
   #emit(entries: DeliveredEntry[]): void {
     if (entries.length === 0) return;
-    // Redis never returns more than COUNT; guard anyway, demand is a promise to the pipeline.
-    const within = entries.slice(0, this.#unmet);
+    // Redis never returns more than COUNT, and reads and claims never ask
+    // past the demand; guard anyway, demand is a promise to the pipeline.
+    const within = entries.length <= this.#unmet ? entries : entries.slice(0, this.#unmet);
     this.#unmet -= within.length;
     this.#o.onEntries(within, this.retries);
   }

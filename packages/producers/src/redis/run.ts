@@ -41,10 +41,19 @@ export class RedisRun {
   readonly holds: Holds;
   readonly acknowledger: RedisAcknowledger;
   readonly options: ResolvedRedisOptions;
+  /** A reading connection opened ahead, for the first instance. */
+  #spare: RedisClient | undefined;
 
-  constructor(options: ResolvedRedisOptions, client: RedisClient, logger: Logger) {
+  /** @param spare a connection made with `client.duplicate()` ahead of time, for the first reader */
+  constructor(
+    options: ResolvedRedisOptions,
+    client: RedisClient,
+    logger: Logger,
+    spare?: RedisClient,
+  ) {
     this.options = options;
     this.client = client;
+    this.#spare = spare;
     const { stream, group } = options;
     this.acker = new Acker({
       client,
@@ -66,6 +75,13 @@ export class RedisRun {
       retryBackoff: options.retryBackoff,
       logger,
     });
+  }
+
+  /** A connection of its own for an instance's blocking reads: the spare one first. */
+  readerConnection(): RedisClient {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    return spare ?? this.client.duplicate();
   }
 
   /** An entry as a pipeline message, acked through this run. */
@@ -97,6 +113,8 @@ export class RedisRun {
 
   /** Stops the heartbeat, sends the acks still waiting, then closes the connection. */
   async close(): Promise<void> {
+    await this.#spare?.close({ abandon: true });
+    this.#spare = undefined;
     this.holds.stop();
     await this.acker.flush();
     await this.client.close();

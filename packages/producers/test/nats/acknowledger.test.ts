@@ -1,5 +1,6 @@
-import { Message, type Logger } from '@sluice/core';
+import { Message, SluiceError, type Logger } from '@sluice/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { NatsAckOptions } from '../../src/nats/ack-options.ts';
 import { NatsAcknowledger } from '../../src/nats/acknowledger.ts';
 import { Heartbeats } from '../../src/nats/heartbeats.ts';
 import { FakeNatsClient, fakeMessage, type FakeMessage } from './fake-nats.ts';
@@ -25,7 +26,11 @@ function setup(overrides: { deadLetterSubject?: string; confirmAcks?: boolean } 
   });
   const wrap = (m: FakeMessage) => {
     heartbeats.hold(m);
-    return new Message({ data: m.data, acknowledger, ackData: { message: m } });
+    return new Message<Uint8Array, Record<string, unknown>, NatsAckOptions>({
+      data: m.data,
+      acknowledger,
+      ackData: { message: m },
+    });
   };
   return { client, heartbeats, acknowledger, wrap };
 }
@@ -89,5 +94,57 @@ describe('NatsAcknowledger', () => {
     await acknowledger.ack(undefined, [], [wrap(m).fail('x')]);
     expect(m.calls).toEqual([]);
     expect(errorLog).toHaveBeenCalledTimes(1);
+  });
+
+  it("configureAck({ onSuccess: 'noop' }) leaves a success unacked and stops its heartbeat", async () => {
+    const { client, heartbeats, acknowledger, wrap } = setup();
+    const kept = fakeMessage('a');
+    const acked = fakeMessage('b');
+    await acknowledger.ack(
+      undefined,
+      [wrap(kept).configureAck({ onSuccess: 'noop' }), wrap(acked)],
+      [],
+    );
+    expect(kept.calls).toEqual([]);
+    expect(acked.calls).toEqual(['ack']);
+    expect(client.flushes).toBe(1);
+    expect(heartbeats.size).toBe(0);
+    heartbeats.stop();
+  });
+
+  it("configureAck({ onFailure }) gives a failure up at once ('deadLetter') or acks it ('ack')", async () => {
+    const { client, heartbeats, acknowledger, wrap } = setup({ deadLetterSubject: 'orders.dlq' });
+    const dead = fakeMessage('a', { deliveryCount: 1 });
+    const dropped = fakeMessage('b', { deliveryCount: 1 });
+    const retried = fakeMessage('c', { deliveryCount: 1 });
+    await acknowledger.ack(
+      undefined,
+      [],
+      [
+        wrap(dead).configureAck({ onFailure: 'deadLetter' }).fail(new Error('bad')),
+        wrap(dropped).configureAck({ onFailure: 'ack' }).fail(new Error('skip')),
+        wrap(retried).configureAck({ onFailure: 'retry' }).fail(new Error('later')),
+      ],
+    );
+    expect(client.published.map((p) => p.subject)).toEqual(['orders.dlq']);
+    expect(dead.calls).toEqual(['term Error: bad']);
+    expect(dropped.calls).toEqual(['ack']);
+    expect(retried.calls).toEqual(['nak 100']);
+    expect(client.flushes).toBe(1);
+    expect(heartbeats.size).toBe(0);
+    heartbeats.stop();
+  });
+
+  it('configureAck names a bad option or value (ERR_INVALID_OPTIONS)', () => {
+    const { wrap } = setup();
+    const m = wrap(fakeMessage('a'));
+    // @ts-expect-error -- not a NATS onFailure
+    expect(() => m.configureAck({ onFailure: 'nak' })).toThrow(
+      "configureAck: onFailure: expected one of 'retry', 'deadLetter', 'ack', got \"nak\"",
+    );
+    // @ts-expect-error -- not a NATS ack option
+    expect(() => m.configureAck({ visibility: 1 })).toThrow(SluiceError);
+    // @ts-expect-error -- not a NATS ack option
+    expect(() => m.configureAck({ visibility: 1 })).toThrow('unknown NATS ack option visibility');
   });
 });

@@ -42,12 +42,28 @@ describe('Fetcher', () => {
     expect(client.queue).toHaveLength(5);
   });
 
+  it('adds up the demand of one event-loop turn into one pull, rather than a small pull for each', async () => {
+    const client = new FakeNatsClient();
+    client.queue.push(...Array.from({ length: 30 }, (_, i) => fakeMessage(`m${i}`)));
+    const got: NatsMessage[] = [];
+    const f = fetcher(client, got, 40, 4);
+    for (let i = 0; i < 5; i++) f.demand(2);
+    await until(() => got.length === 10);
+    f.demand(3);
+    f.demand(3);
+    await until(() => got.length === 16);
+    await f.drain();
+    expect(client.pulls).toEqual([10, 6]);
+  });
+
   it('runs up to maxConcurrentFetches pulls at once, each for demand the others have not asked for', async () => {
     const client = new FakeNatsClient();
     client.queue.push(...Array.from({ length: 30 }, (_, i) => fakeMessage(`m${i}`)));
     const got: NatsMessage[] = [];
     const f = fetcher(client, got, 10, 2);
     f.demand(25);
+    // Pulled once the event-loop turn's demand is added up.
+    await until(() => client.pulls.length === 2);
     expect(client.pulls).toEqual([10, 10]);
     await until(() => got.length === 25);
     await f.drain();

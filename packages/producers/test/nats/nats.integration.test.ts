@@ -1,7 +1,11 @@
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
 import { afterEach, expect, it } from 'vitest';
 import type { Message, Pipeline } from '@sluice/core';
-import { FAILURE_REASON_HEADER } from '../../src/nats/index.ts';
+import {
+  FAILURE_REASON_HEADER,
+  type NatsAckOptions,
+  type NatsMetadata,
+} from '../../src/nats/index.ts';
 import { createTestStream, type NatsTestStream } from '../../src/nats/testing.ts';
 import { natsPipeline, until } from './support.ts';
 
@@ -76,6 +80,46 @@ describeWithBroker('nats', 'natsProducer on NATS JetStream', () => {
     expect(attempts.get('message-0')).toEqual([1]);
     expect(attempts.get('message-2')).toEqual([1]);
   }, 15_000);
+
+  it('follows configureAck per message: noop leaves it for redelivery, deadLetter gives it up at once, ack drops a failure', async () => {
+    s = await createTestStream({ ackWaitMs: 1000 });
+    await s.publish(4);
+    const attempts = new Map<string, number[]>();
+    pipeline = natsPipeline(
+      s,
+      { decode: 'string', maxAttempts: 5, deadLetterSubject: s.deadLetterSubject },
+      {
+        processors: { default: { concurrency: 2 } },
+        handleMessage: (_p, message) => {
+          const m = message as Message<string, NatsMetadata, NatsAckOptions>;
+          const tries = [...(attempts.get(m.data) ?? []), m.metadata.deliveryCount];
+          attempts.set(m.data, tries);
+          if (m.data === 'message-0' && tries.length === 1) {
+            return m.configureAck({ onSuccess: 'noop' });
+          }
+          if (m.data === 'message-1') {
+            return m.configureAck({ onFailure: 'deadLetter' }).fail(new Error('refused'));
+          }
+          if (m.data === 'message-2') return m.configureAck({ onFailure: 'ack' }).fail('skip');
+          return m;
+        },
+      },
+    );
+    await pipeline.start();
+    // message-0 comes back once its ackWait (1 s) has passed, and is acked then.
+    await until(() => attempts.get('message-0')?.length === 2, 'message-0 redelivered');
+    await until(async () => (await s!.counts()).ackPending === 0, 'no unacked message');
+    expect(await s.counts()).toMatchObject({ pending: 0, ackPending: 0 });
+    expect(Object.fromEntries(attempts)).toEqual({
+      'message-0': [1, 2],
+      'message-1': [1],
+      'message-2': [1],
+      'message-3': [1],
+    });
+    const letters = await s.deadLetters();
+    expect(letters.map((l) => decoder.decode(l.data))).toEqual(['message-1']);
+    expect(letters[0]!.headers[FAILURE_REASON_HEADER]).toEqual(['Error: refused']);
+  }, 25_000);
 
   it('keeps a slow message from redelivery with working() heartbeats (ackWait 1 s, handler 3 s)', async () => {
     s = await createTestStream({ ackWaitMs: 1000 });

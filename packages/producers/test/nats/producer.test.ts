@@ -58,7 +58,7 @@ describe('natsProducer with a fake client', () => {
       },
       processors: { default: { concurrency: 4 } },
       handleMessage: async (_p, m) => {
-        const meta = m.metadata as NatsMetadata;
+        const meta = m.metadata;
         await new Promise((r) => setTimeout(r, Math.random() * 2));
         order.set(meta.subject, [...(order.get(meta.subject) ?? []), meta.streamSequence]);
         return m;

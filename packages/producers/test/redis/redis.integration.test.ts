@@ -83,6 +83,37 @@ describeWithBroker('redis', 'redisProducer on a real Redis', () => {
     await waitFor('nothing pending', async () => (await s.pending()) === 0);
   });
 
+  it('claims a due retry while XREADGROUP blocks (block 60 s), not after the block', async () => {
+    await s.add([{ n: 'flaky' }]);
+    const deliveries: number[] = [];
+    pipeline = createPipeline({
+      name: 'redis-retry-unblock',
+      producer: {
+        module: redisProducer({
+          ...s.options,
+          block: 60_000,
+          claimInterval: 600_000,
+          retryBackoff: { initial: 50, max: 50 },
+        }),
+      },
+      // One message held at a time: after the failure all the demand is with the blocked read.
+      processors: { default: { concurrency: 1, maxDemand: 1 } },
+      logger: memoryLogger(),
+      handleMessage: (_p, message) => {
+        const m = message as RedisMessage;
+        deliveries.push(m.metadata.deliveryCount);
+        return deliveries.length === 1 ? m.fail(new Error('not yet')) : m;
+      },
+    });
+    await pipeline.start();
+    // Before the fix the retry waited for the 60 s BLOCK; waitFor gives up after 10 s.
+    await waitFor('the retry', () => deliveries.length === 2);
+    expect(deliveries).toEqual([1, 2]);
+    await waitFor('nothing pending', async () => (await s.pending()) === 0);
+    expect(await pipeline.stop()).toEqual({ unacked: 0, timedOut: false });
+    pipeline = undefined;
+  }, 15_000);
+
   it("claims a dead consumer's pending entries after claimIdle", async () => {
     await s.add(5);
     // A consumer that reads and dies: its entries stay pending.
