@@ -54,6 +54,11 @@ export class NatsConsumer implements ProducerInstance {
     this.#emitPending();
   }
 
+  /** For `pipeline.health()`: false while pulls fail, until one succeeds. */
+  connected(): boolean {
+    return this.#fetcher.connected;
+  }
+
   async terminate(): Promise<void> {
     await this.#fetcher.drain();
     this.#emitPending();

@@ -55,6 +55,11 @@ export class Fetcher {
     return this.#unmet;
   }
 
+  /** False from a failed pull until a pull succeeds: the server cannot be reached. */
+  get connected(): boolean {
+    return this.#errors === 0;
+  }
+
   /** The pipeline wants `demand` more messages. */
   demand(demand: number): void {
     this.#unmet += demand;

@@ -56,6 +56,11 @@ export class RedisConsumer implements ProducerInstance {
     return this.#reader.drain();
   }
 
+  /** For `pipeline.health()`: false while reads fail, until one succeeds. */
+  connected(): boolean {
+    return this.#reader.connected;
+  }
+
   /**
    * Acks taken by the pipeline that Redis has not confirmed. The instances
    * share one XACK coalescer, so instance 0 reports for all of them.

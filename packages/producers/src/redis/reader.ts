@@ -85,6 +85,11 @@ export class Reader {
     return this.#unmet;
   }
 
+  /** False from a failed read until a read succeeds: the server cannot be reached. */
+  get connected(): boolean {
+    return this.#backoff.failures === 0;
+  }
+
   /** The pipeline wants `demand` more entries. */
   demand(demand: number): void {
     this.#unmet += demand;

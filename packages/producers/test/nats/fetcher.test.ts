@@ -82,6 +82,20 @@ describe('Fetcher', () => {
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
+  it('reports not connected from a failed pull until a pull succeeds', async () => {
+    const client = new FakeNatsClient();
+    client.failures.push(new Error('connection lost'));
+    const got: NatsMessage[] = [];
+    const f = fetcher(client, got);
+    expect(f.connected).toBe(true);
+    f.demand(1);
+    await until(() => !f.connected);
+    client.queue.push(fakeMessage('a'));
+    await until(() => got.length === 1);
+    await until(() => f.connected);
+    await f.drain();
+  });
+
   it('drain() ends a pull that waits for messages', async () => {
     const client = new FakeNatsClient();
     const f = fetcher(client, []);

@@ -15,6 +15,7 @@ import { memoryLogger } from './support.ts';
 interface PendingRead {
   readonly args: RedisReadGroup;
   readonly answer: (entries: RedisEntry[]) => void;
+  readonly fail: (error: Error) => void;
 }
 
 /** A client whose XREADGROUP blocks until the test answers it (or its signal aborts). */
@@ -33,7 +34,11 @@ function blockingClient() {
           done = true;
           resolve(entries);
         };
-        reads.push({ args, answer: settle });
+        const fail = (error: Error): void => {
+          done = true;
+          reject(error);
+        };
+        reads.push({ args, answer: settle, fail });
         args.signal?.addEventListener('abort', () => {
           if (done) return;
           calls.push('unblocked');
@@ -133,6 +138,26 @@ describe('Reader', () => {
     expect(c.reads[3]?.args.count).toBe(6);
     expect(r.unmet).toBe(6);
     expect(emitted.flat()).toHaveLength(24);
+    await r.drain();
+  });
+
+  it('reports not connected from a failed read until a read succeeds', async () => {
+    vi.useFakeTimers();
+    const c = blockingClient();
+    const emitted: DeliveredEntry[][] = [];
+    const r = reader(c, emitted);
+    expect(r.connected).toBe(true);
+    r.demand(1);
+    await vi.waitFor(() => expect(c.reads).toHaveLength(1));
+    c.reads[0]?.fail(new Error('connection lost'));
+    await vi.waitFor(() => expect(r.connected).toBe(false));
+    // The next read goes out after the backoff (at most reconnectBackoff.max).
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.waitFor(() => expect(c.reads).toHaveLength(2));
+    expect(r.connected).toBe(false);
+    c.reads[1]?.answer(entries(1, 1));
+    await vi.waitFor(() => expect(emitted).toHaveLength(1));
+    expect(r.connected).toBe(true);
     await r.drain();
   });
 });
