@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createPipeline,
   Message,
@@ -93,7 +93,8 @@ describe('POST /concurrency', () => {
     const t = await topology(admin);
     expect([t.processors[0]?.concurrency, t.batchers[0]?.concurrency]).toEqual([5, 3]);
     emit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    for (let i = 0; i < 1000 && acked.length < 12; i++) await new Promise(setImmediate);
+    // Batches that do not fill wait for batchTimeout (10 ms): wait for the acks, not for a number of turns.
+    await vi.waitFor(() => expect(acked).toHaveLength(12), { timeout: 10_000 });
     expect((acked as number[]).sort((a, b) => a - b)).toEqual([
       1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
     ]);
@@ -163,7 +164,7 @@ describe('/stats stages', () => {
   it('lists every stage with its concurrency, handled, failed, in flight and batch fill', async () => {
     const { admin, emit, acked } = await setUp();
     emit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
-    for (let i = 0; i < 1000 && acked.length < 20; i++) await new Promise(setImmediate);
+    await vi.waitFor(() => expect(acked).toHaveLength(20), { timeout: 10_000 });
     const stats = (await (await fetch(`${admin.url}/stats`)).json()) as { stages: unknown[] };
     expect(stats.stages).toEqual([
       {
