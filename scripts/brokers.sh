@@ -332,6 +332,7 @@ kafka_start() {
       show_log_tail "$KAFKA_DIR/logs/format.log"
       die "kafka: formatting the data dir failed"
     fi
+    printf '%s\n' "$(kafka_release)" >"$KAFKA_DIR/data/$KAFKA_RELEASE_FILE"
   fi
   rotate_log "$KAFKA_LOG"
   # setsid: its own session, so Ctrl-C or a hang-up in the terminal that ran `up` does not
@@ -344,6 +345,26 @@ kafka_start() {
     -Djava.awt.headless=true -Dsluice.kafka.log.level=INFO "${KAFKA_LOG4J[@]}" \
     -cp "$KAFKA_DIR/lib/*" kafka.Kafka "$KAFKA_PROPS" \
     </dev/null >>"$KAFKA_LOG" 2>&1 9>&- &
+}
+
+# The data dir records the release whose features it has (metadata.version, group.version…).
+KAFKA_RELEASE_FILE=sluice-features-release
+kafka_release() { printf '%s' "${KAFKA_VERSION%.*}"; } # 4.4.0 -> 4.4
+
+# Once Kafka is ready: a data dir formatted by an older release keeps that release's features
+# until upgraded (from 3.9: group.version 0, so a 4.x broker offers KIP-848's heartbeat and
+# refuses it). Bring it to this release's features, as a fresh format has; once per release.
+kafka_after_ready() {
+  local release marker=$KAFKA_DIR/data/$KAFKA_RELEASE_FILE
+  release=$(kafka_release)
+  [[ -n $release && $(cat "$marker" 2>/dev/null) != "$release" ]] || return 0
+  if kafka_tool_java org.apache.kafka.tools.FeatureCommand --bootstrap-server \
+    "$HOST:$KAFKA_PORT" upgrade --release-version "$release" >"$KAFKA_DIR/logs/features.log" 2>&1; then
+    printf '%s\n' "$release" >"$marker"
+    say "kafka: upgraded the data dir's features to Kafka $release (it was formatted by an older Kafka)"
+  else
+    warn "kafka: could not upgrade the data dir's features to Kafka $release; see $(rel "$KAFKA_DIR/logs/features.log")"
+  fi
 }
 
 kafka_address() { printf '%s:%s' "$HOST" "$KAFKA_PORT"; }
@@ -641,6 +662,7 @@ cmd_up() {
         [[ ${state[$b]} == started ]] && rabbitmq_record_owned
         pids=$(rabbitmq_pid)
       fi
+      [[ $b == kafka && ${state[$b]} == started ]] && kafka_after_ready
       local how
       how="ready in $(secs_since "$t0")"
       [[ ${state[$b]} == running ]] && how="already running"
