@@ -86,7 +86,14 @@ describe.skipIf(skip !== undefined)('the packed packages, in an app of their own
       app,
     );
     const tree = await ok('npm', ['ls', '--all', '--parseable'], app);
-    for (const library of ['kafkajs', 'amqplib', '@aws-sdk', 'tsx', 'esbuild']) {
+    for (const library of [
+      'kafkajs',
+      '@platformatic/kafka',
+      'amqplib',
+      '@aws-sdk',
+      'tsx',
+      'esbuild',
+    ]) {
       expect(tree).not.toContain(`node_modules/${library}`);
     }
     writeFileSync(

@@ -20,6 +20,8 @@
  *
  *   BENCH_KAFKA_N       messages for A (default 200,000); B uses N / 40 (at least 300)
  *   BENCH_KAFKA_ROUNDS  runs per side (default 3)
+ *   BENCH_KAFKA_SIDES   only these sides, comma-separated (e.g.
+ *                       `sluice-kafkajs,sluice-platformatic`; `java` for the Java consumer)
  *   --smoke             tiny counts, one round, no Java, no judging
  */
 import { execFile } from 'node:child_process';
@@ -33,6 +35,8 @@ const smoke = process.argv.includes('--smoke');
 const N = smoke ? 2_000 : Number(process.env['BENCH_KAFKA_N'] ?? 200_000);
 const NB = Math.max(300, Math.floor(N / 40));
 const ROUNDS = smoke ? 1 : Number(process.env['BENCH_KAFKA_ROUNDS'] ?? 3);
+const only = process.env['BENCH_KAFKA_SIDES']?.split(',').map((s) => s.trim());
+const wanted = (side: string) => only === undefined || only.includes(side);
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const client = new KafkaJsClient({ brokers });
 const runner = fileURLToPath(new URL('./kafka-bench-run.js', import.meta.url));
@@ -159,10 +163,12 @@ async function main(): Promise<void> {
       'platformatic-stream',
       'sluice-kafkajs',
       'sluice-platformatic',
-    ];
-    const A = await measure(sidesA, a, N, !smoke);
-    console.log('B: 5 ms handler, 1,000 keys');
-    const sidesB = ['kafkajs-each-5ms', 'sluice-kafkajs-5ms', 'sluice-platformatic-5ms'];
+    ].filter(wanted);
+    const A = await measure(sidesA, a, N, !smoke && wanted('java'));
+    const sidesB = ['kafkajs-each-5ms', 'sluice-kafkajs-5ms', 'sluice-platformatic-5ms'].filter(
+      wanted,
+    );
+    if (sidesB.length > 0) console.log('B: 5 ms handler, 1,000 keys');
     const B = await measure(sidesB, b, NB, false);
 
     const rate = (m: Map<string, Sample[]>, side: string) => med(m.get(side), (s) => s.rate);

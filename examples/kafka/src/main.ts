@@ -7,8 +7,13 @@
  *   node examples/kafka/dist/main.js          # 10,000 orders, then stops
  *   ORDERS=0 node examples/kafka/dist/main.js # just consume, until Ctrl-C
  */
+import { Admin } from '@platformatic/kafka';
 import { createPipeline, stopOnSignals, type Message } from '@sluice/core';
-import { KafkaJsClient, kafkaProducer, type KafkaMessageMetadata } from '@sluice/producers/kafka';
+import {
+  PlatformaticClient,
+  kafkaProducer,
+  type KafkaMessageMetadata,
+} from '@sluice/producers/kafka';
 
 const topic = 'sluice-example-orders';
 const dlqTopic = 'sluice-example-orders-dlq';
@@ -16,15 +21,18 @@ const count = Number(process.env['ORDERS'] ?? 10_000);
 
 // The producer has no broker default: KAFKA_BROKERS, else the local Kafka of `npm run brokers:up`.
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
-const client = new KafkaJsClient({ brokers });
-const admin = await client.admin();
-await admin.createTopics([
-  { topic, numPartitions: 6 },
-  { topic: dlqTopic, numPartitions: 1 },
-]);
+// Topics are set up with @platformatic/kafka itself, the library the producer runs on by default.
+const admin = new Admin({ clientId: 'sluice-example', bootstrapBrokers: brokers });
+const existing = new Set(await admin.listTopics());
+for (const [name, partitions] of [
+  [topic, 6],
+  [dlqTopic, 1],
+] as const) {
+  if (!existing.has(name)) await admin.createTopics({ topics: [name], partitions, replicas: 1 });
+}
 await admin.close();
 if (count > 0) {
-  const publisher = await client.publisher();
+  const publisher = await new PlatformaticClient({ brokers }).publisher();
   for (let i = 0; i < count; i += 1000) {
     await publisher.send(
       topic,
@@ -47,7 +55,7 @@ interface Order {
 let handled = 0;
 let written = 0;
 const orders = kafkaProducer({
-  client,
+  brokers, // client: 'platformatic' (@platformatic/kafka), the default
   groupId: 'sluice-example-billing',
   topics: [topic],
   fromBeginning: true,

@@ -1,6 +1,6 @@
 /**
  * A broker's client library loads only when a pipeline of that broker is
- * built: the built `sluice`, run with kafkajs, amqplib, redis, the NATS
+ * built: the built `sluice`, run with kafkajs, @platformatic/kafka, amqplib, redis, the NATS
  * client, prom-client (and the AWS SDK)
  * made unresolvable, still prints its schema, checks files and runs
  * pipelines of other producers.
@@ -15,6 +15,7 @@ const BIN = resolve(import.meta.dirname, '../dist/bin.js');
 const HIDE = resolve(import.meta.dirname, 'fixtures/hide-packages.js');
 const ALL = [
   'kafkajs',
+  '@platformatic/kafka',
   'amqplib',
   '@aws-sdk/client-sqs',
   'redis',
@@ -95,7 +96,7 @@ describe('sluice without the wire libraries', () => {
     );
     const { code, stderr } = await node(
       [BIN, 'validate', '--no-handlers', f],
-      ['kafkajs', 'amqplib'],
+      ['kafkajs', '@platformatic/kafka', 'amqplib'],
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);

@@ -212,10 +212,10 @@ export const kafkaOptionsObject = z
         ],
         { error: "expected 'kafkajs', 'platformatic' or a KafkaClient" },
       )
-      .default('kafkajs')
+      .default('platformatic')
       .meta({
         description:
-          "The client library: `'kafkajs'` (kafkajs 2.2), `'platformatic'` (@platformatic/kafka 1.x, install it beside Sluice), or a `KafkaClient` of your own, used instead of one built from the options above.",
+          "The client library, installed beside Sluice: `'platformatic'` (@platformatic/kafka 1.x: KIP-848, static membership), `'kafkajs'` (kafkajs 2.2; deprecated: unmaintained, classic protocol only, warns once with `SLUICE_DEP_KAFKA_CLIENT_KAFKAJS`), or a `KafkaClient` of your own, used instead of one built from the options above.",
       }),
   })
   .strict();

@@ -8,11 +8,12 @@
 import type { Consumer } from '@platformatic/kafka';
 import type { KafkaConsumerHandlers, KafkaTopicPartition } from './client.ts';
 import { brokerHasConsumerProtocol, type KafkaGroupProtocol } from './membership.ts';
-import type { Platformatic } from './platformatic-support.ts';
+import { hasApiId, type Platformatic } from './platformatic-support.ts';
 
 /**
  * The protocol to speak: `'consumer'` or `'classic'` as asked; for `'auto'`,
- * `'consumer'` when the broker has KIP-848 (asked once, with a short-lived client).
+ * `'consumer'` when the broker has KIP-848 (asked once, with a short-lived client)
+ * and has it switched on (see {@link consumerProtocolEnabled}).
  */
 export async function chooseProtocol(
   lib: Platformatic,
@@ -28,10 +29,48 @@ export async function chooseProtocol(
   try {
     const apis = await probe.listApis();
     const heartbeat = apis.find((a) => a.name === 'ConsumerGroupHeartbeat');
-    return brokerHasConsumerProtocol(heartbeat?.maxVersion) ? 'consumer' : 'classic';
+    if (!brokerHasConsumerProtocol(heartbeat?.maxVersion)) return 'classic';
   } finally {
     await new Promise<void>((resolve) => probe.close(true, () => resolve()));
   }
+  return (await consumerProtocolEnabled(lib, base, groupId)) ? 'consumer' : 'classic';
+}
+
+/**
+ * Whether a broker that lists ConsumerGroupHeartbeat accepts it. A 4.x broker
+ * lists it even when KIP-848 is off: its cluster still runs at an older
+ * `group.version` (a cluster upgraded from 3.x whose features were not
+ * upgraded) or `group.coordinator.rebalance.protocols` leaves `consumer` out;
+ * it then answers every group request of the new protocol with
+ * UNSUPPORTED_VERSION. A ConsumerGroupDescribe of the group, which changes
+ * nothing, gets the same answer, so it tells the two apart; any other
+ * answer (the group, GROUP_ID_NOT_FOUND, NOT_COORDINATOR) means it is on.
+ */
+async function consumerProtocolEnabled(
+  lib: Platformatic,
+  base: Record<string, unknown>,
+  groupId: string,
+): Promise<boolean> {
+  const { clientId, bootstrapBrokers } = base as { clientId: string; bootstrapBrokers: string[] };
+  const pool = new lib.ConnectionPool(clientId, base);
+  try {
+    const connection = await pool.getFirstAvailable(bootstrapBrokers.map(parseBroker));
+    await lib.consumerGroupDescribeV0.api.async(connection, [groupId], false);
+    return true;
+  } catch (error) {
+    if (hasApiId(error, 'UNSUPPORTED_VERSION')) return false;
+    if ((error as { response?: unknown } | null)?.response !== undefined) return true;
+    throw error;
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+}
+
+/** `host:port` (or `[v6]:port`) as the library's broker object. */
+function parseBroker(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(address.slice(at + 1)) };
 }
 
 /** Kafka's UNSUPPORTED_VERSION error code. */

@@ -5,6 +5,7 @@
  * topic or halt on failure. docs/producers/kafka.md is the guide.
  */
 import type { Message, PartitionBy, ProducerModule } from '@sluice/core';
+import { warnDeprecated } from '@sluice/core/options';
 import { BrokerError } from '../errors.ts';
 import { openWithTimeout, withTimeout } from '../internal/timeout.ts';
 import { pollKafkaBacklog } from './backlog.ts';
@@ -44,6 +45,12 @@ export interface KafkaProducerModule extends ProducerModule<
   resume(filter?: { readonly topic?: string; readonly partition?: number }): number;
 }
 
+const KAFKAJS_DEPRECATION = 'SLUICE_DEP_KAFKA_CLIENT_KAFKAJS';
+const KAFKAJS_DEPRECATED =
+  "kafka producer client 'kafkajs' is deprecated: kafkajs is unmaintained and speaks only the classic group protocol; use client: 'platformatic' (the default; npm install @platformatic/kafka@^1.35.0)";
+/** Whether a pipeline's log has had the kafkajs warning (once per process). */
+let kafkaJsLogged = false;
+
 /**
  * A source reading `topics` as consumer group `groupId`. Messages carry the
  * record's value as `data` (a Buffer, or null), `metadata` with topic,
@@ -59,7 +66,10 @@ export interface KafkaProducerModule extends ProducerModule<
 export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModule {
   const o = resolveKafkaOptions(options);
   // A missing library is reported here, where the producer is written, not at start.
-  if (o.client === 'kafkajs') loadKafkaJs();
+  if (o.client === 'kafkajs') {
+    loadKafkaJs();
+    warnDeprecated(KAFKAJS_DEPRECATION, KAFKAJS_DEPRECATED);
+  }
   if (o.client === 'platformatic') loadPlatformatic();
   const members: KafkaConsumer[] = [];
   let client: KafkaClient | undefined = typeof o.client === 'string' ? undefined : o.client;
@@ -82,6 +92,10 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
     partitionBy,
     async prepareForStart(context) {
       const { logger } = context;
+      if (o.client === 'kafkajs' && !kafkaJsLogged) {
+        kafkaJsLogged = true;
+        logger.warn({ code: KAFKAJS_DEPRECATION }, KAFKAJS_DEPRECATED);
+      }
       const timed = (operation: string) =>
         ({ broker: 'kafka', operation, timeoutMs: o.requestTimeout }) as const;
       const admin = await openWithTimeout(

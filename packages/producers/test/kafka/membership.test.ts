@@ -25,6 +25,7 @@ describe('kafka group membership options', () => {
     expect(resolveKafkaOptions({ ...base, client: 'platformatic' }).groupInstanceId).toBe(
       'billing-2',
     );
+    expect(resolveKafkaOptions(base).groupInstanceId).toBe('billing-2');
     expect(resolveKafkaOptions({ ...base, client: 'kafkajs' }).groupInstanceId).toBeUndefined();
     expect(
       resolveKafkaOptions({ ...base, client: 'platformatic', groupInstanceId: 'mine' })

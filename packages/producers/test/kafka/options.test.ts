@@ -36,7 +36,7 @@ describe('kafka producer options', () => {
       commitInterval: 1_000,
       revokeTimeout: 10_000,
       requestTimeout: 30_000,
-      client: 'kafkajs',
+      client: 'platformatic',
       groupProtocol: 'auto',
     });
   });
