@@ -24,7 +24,6 @@ import {
   chooseProtocol,
   IncrementalAssignment,
   joinConsumerProtocol,
-  refusesConsumerProtocol,
 } from './platformatic-membership.ts';
 import {
   connectionOptions,
@@ -48,8 +47,6 @@ export class PlatformaticGroupConsumer implements KafkaGroupConsumer {
   #joined = false;
   #stopped = false;
   #rejoins = 0;
-  /** `'auto'` chose KIP-848 and the broker refused its heartbeat: speak classic. */
-  #consumerProtocolRefused = false;
   #rejoinTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -72,8 +69,7 @@ export class PlatformaticGroupConsumer implements KafkaGroupConsumer {
     const base = connectionOptions(this.#connection);
     let protocol: 'classic' | 'consumer';
     try {
-      const wanted = this.#consumerProtocolRefused ? 'classic' : o.groupProtocol;
-      protocol = await chooseProtocol(lib, base, o.groupId, wanted);
+      protocol = await chooseProtocol(lib, base, o.groupId, o.groupProtocol);
     } catch (error) {
       throw this.#toError(error, 'start');
     }
@@ -142,13 +138,6 @@ export class PlatformaticGroupConsumer implements KafkaGroupConsumer {
       this.#consumer = undefined;
       fetcher.stop();
       await Promise.all([closeConsumer(consumer), closePool(pool)]);
-      if (o.groupProtocol === 'auto' && protocol === 'consumer' && refusesConsumerProtocol(error)) {
-        // A Kafka 4 binary whose cluster has not enabled group.version 1 (data
-        // from 3.x, not upgraded with kafka-features) offers the heartbeat API
-        // but refuses it: the classic protocol still works there.
-        this.#consumerProtocolRefused = true;
-        return this.start();
-      }
       throw this.#toError(error, 'start');
     }
   }

@@ -73,33 +73,6 @@ function parseBroker(address: string): { host: string; port: number } {
   return { host, port: Number(address.slice(at + 1)) };
 }
 
-/** Kafka's UNSUPPORTED_VERSION error code. */
-const UNSUPPORTED_VERSION = 35;
-
-/**
- * Whether `error` (from joining under the consumer protocol) is the broker
- * refusing ConsumerGroupHeartbeat with UNSUPPORTED_VERSION: a Kafka 4 broker
- * offers the API in ApiVersions even while its cluster's `group.version`
- * feature is 0 (a cluster formatted by 3.x and not upgraded), and refuses
- * every heartbeat then. The library nests the broker's errors in `errors`.
- */
-export function refusesConsumerProtocol(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  const visit = (e: unknown): boolean => {
-    if (typeof e !== 'object' || e === null || seen.has(e)) return false;
-    seen.add(e);
-    const { apiCode, errors, cause } = e as {
-      apiCode?: unknown;
-      errors?: unknown;
-      cause?: unknown;
-    };
-    if (apiCode === UNSUPPORTED_VERSION) return true;
-    if (Array.isArray(errors) && errors.some(visit)) return true;
-    return visit(cause);
-  };
-  return visit(error);
-}
-
 /**
  * Joins under the consumer protocol. The library joins only when a stream
  * starts consuming; the adapter fetches by itself, so it opens a stream that

@@ -7,10 +7,7 @@ import {
   podInstanceId,
 } from '../../src/kafka/membership.ts';
 import { resolveKafkaOptions } from '../../src/kafka/options.ts';
-import {
-  IncrementalAssignment,
-  refusesConsumerProtocol,
-} from '../../src/kafka/platformatic-membership.ts';
+import { IncrementalAssignment } from '../../src/kafka/platformatic-membership.ts';
 
 const base = { brokers: ['kafka-1:9092'], groupId: 'billing', topics: ['orders'] };
 
@@ -98,30 +95,5 @@ describe('IncrementalAssignment (KIP-848 on @platformatic/kafka)', () => {
     await vi.waitFor(() => expect(calls.at(-1)).toBe('assign#2 0,1'));
     a.update(null); // no assignment known: nothing changes
     expect(calls).toHaveLength(3);
-  });
-});
-
-describe("groupProtocol 'auto' on a broker that refuses KIP-848", () => {
-  it('recognises the refused ConsumerGroupHeartbeat (UNSUPPORTED_VERSION, nested as the library nests it)', () => {
-    // As @platformatic/kafka 1.35 reports it: a response error holding the broker's protocol errors.
-    const refused = Object.assign(
-      new Error('Received response with error while executing API ConsumerGroupHeartbeat(v1)'),
-      {
-        code: 'PLT_KFK_RESPONSE',
-        errors: [
-          Object.assign(new Error('The version of API is not supported.'), {
-            code: 'PLT_KFK_PROTOCOL',
-            apiCode: 35,
-          }),
-        ],
-      },
-    );
-    expect(refusesConsumerProtocol(refused)).toBe(true);
-    expect(refusesConsumerProtocol(new Error('wrapped', { cause: refused }))).toBe(true);
-    const other = Object.assign(new Error('coordinator not available'), {
-      errors: [{ apiCode: 15 }],
-    });
-    expect(refusesConsumerProtocol(other)).toBe(false);
-    expect(refusesConsumerProtocol(undefined)).toBe(false);
   });
 });
