@@ -45,10 +45,9 @@ interface Entry {
   readonly message: Message;
   readonly resolve: (message: Message) => void;
   readonly signal: AbortSignal | undefined;
-  /** Set once its batch has been handed to the sink. */
-  sent: boolean;
+  /** Set once its batch has been handed to the sink: tells that batch the caller gave up. */
+  giveUp?: (reason: unknown) => void;
   done: boolean;
-  onAbort?: () => void;
 }
 
 const positiveInteger = (name: string, value: number): number => {
@@ -84,11 +83,50 @@ export function sinkWriter<D>(sink: Sink<D>, options: SinkWriterOptions = {}): S
   let scheduled = false;
   let closed = false;
 
+  /**
+   * The callers waiting, per abort signal: one listener per signal, however
+   * many callers share it (a pipeline passes one signal to every call).
+   */
+  const watched = new Map<AbortSignal, { entries: Set<Entry>; listener: () => void }>();
+
+  const watch = (entry: Entry, signal: AbortSignal): void => {
+    let watch = watched.get(signal);
+    if (watch === undefined) {
+      const entries = new Set<Entry>();
+      const listener = (): void => {
+        for (const e of [...entries]) abandon(e, signal.reason);
+      };
+      watch = { entries, listener };
+      watched.set(signal, watch);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    watch.entries.add(entry);
+  };
+
   const settle = (entry: Entry, message: Message): void => {
     if (entry.done) return;
     entry.done = true;
-    if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort);
+    const watch = entry.signal === undefined ? undefined : watched.get(entry.signal);
+    if (watch !== undefined && entry.signal !== undefined) {
+      watch.entries.delete(entry);
+      if (watch.entries.size === 0) {
+        entry.signal.removeEventListener('abort', watch.listener);
+        watched.delete(entry.signal);
+      }
+    }
     entry.resolve(message);
+  };
+
+  /**
+   * The caller gave up. Not yet handed to the sink: taken out of the line.
+   * Already handed: the caller stops waiting; the message may still be
+   * written, and failing it means a redelivery, never a loss.
+   */
+  const abandon = (entry: Entry, reason: unknown): void => {
+    if (entry.giveUp !== undefined) entry.giveUp(reason);
+    else if (!remove(queue, entry)) remove(admissions, entry);
+    settle(entry, entry.message.fail(reason));
+    admit();
   };
 
   const remove = (list: Entry[], entry: Entry): boolean => {
@@ -130,34 +168,18 @@ export function sinkWriter<D>(sink: Sink<D>, options: SinkWriterOptions = {}): S
   const send = async (batch: Entry[]): Promise<void> => {
     // The write is abandoned only when every caller in it has given up.
     const controller = new AbortController();
-    let giving = batch.length;
-    const gaveUp = (reason: unknown): void => {
-      giving -= 1;
-      if (giving === 0) controller.abort(reason);
+    let staying = batch.length;
+    const giveUp = (reason: unknown): void => {
+      staying -= 1;
+      if (staying === 0) controller.abort(reason);
     };
-    const listening: (() => void)[] = [];
-    for (const entry of batch) {
-      entry.sent = true;
-      const signal = entry.signal;
-      if (signal === undefined) continue;
-      if (signal.aborted) {
-        gaveUp(signal.reason);
-        continue;
-      }
-      const onAbort = (): void => gaveUp(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      listening.push(() => signal.removeEventListener('abort', onAbort));
-    }
-    try {
-      const result = await writeBatch(
-        sink,
-        batch.map((e) => e.message as Message<D>),
-        controller.signal,
-      );
-      batch.forEach((entry, i) => settle(entry, result[i] as Message));
-    } finally {
-      for (const stop of listening) stop();
-    }
+    for (const entry of batch) entry.giveUp = giveUp;
+    const result = await writeBatch(
+      sink,
+      batch.map((e) => e.message as Message<D>),
+      controller.signal,
+    );
+    batch.forEach((entry, i) => settle(entry, result[i] as Message));
   };
 
   const closedError = (): SinkError =>
@@ -176,24 +198,8 @@ export function sinkWriter<D>(sink: Sink<D>, options: SinkWriterOptions = {}): S
         return Promise.resolve(message.fail(signal.reason) as unknown as T);
       }
       return new Promise<T>((resolve) => {
-        const entry: Entry = {
-          message,
-          resolve: (m) => resolve(m as T),
-          signal,
-          sent: false,
-          done: false,
-        };
-        if (signal !== undefined) {
-          // Not yet handed to the sink: taken out of the line. Already
-          // handed: the caller stops waiting; the message may still be
-          // written, and failing it means a redelivery, never a loss.
-          entry.onAbort = () => {
-            if (!entry.sent && !remove(queue, entry)) remove(admissions, entry);
-            settle(entry, message.fail(signal.reason));
-            admit();
-          };
-          signal.addEventListener('abort', entry.onAbort, { once: true });
-        }
+        const entry: Entry = { message, resolve: (m) => resolve(m as T), signal, done: false };
+        if (signal !== undefined) watch(entry, signal);
         if (queue.length < maxBatchSize && admissions.length === 0) queue.push(entry);
         else admissions.push(entry);
         schedule();
