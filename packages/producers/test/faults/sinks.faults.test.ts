@@ -33,6 +33,10 @@ const unavailable = privateBrokerUnavailable();
 // Ports apart from the other fault suites' (19092, 19324), so no two runs share a broker.
 const KAFKA_PORT = 19292;
 const SQS_PORT = 19524;
+const only = process.env['SLUICE_KAFKA_CLIENTS']?.split(',').map((c) => c.trim());
+const kafkaClients = (['kafkajs', 'platformatic'] as const).filter(
+  (c) => only === undefined || only.includes(c),
+);
 
 const ids = (bodies: readonly (string | undefined)[]): number[] =>
   bodies.map((b) => (JSON.parse(b ?? 'null') as { id: number }).id);
@@ -65,31 +69,33 @@ describeFaults('sink faults', unavailable, () => {
       await topic?.delete().catch(() => undefined);
     });
 
-    it('the broker restarts mid-run: nothing lost, duplicates only of unconfirmed writes', async () => {
-      requireBrokers(unavailable);
-      const broker = (open.broker = startPrivateKafka(KAFKA_PORT));
-      topic = await createTestTopic({
-        client: new KafkaJsClient({ brokers: [broker.address] }),
-        partitions: 3,
-      });
-      open.sink = kafkaSink({ brokers: [broker.address], topic: topic.name, retries: 3 });
-      const total = 2000;
-      const run = await writeThroughRestart({
-        sink: open.sink,
-        broker,
-        port: KAFKA_PORT,
-        total,
-        batchSize: 50,
-        restartAtBatch: 10,
-      });
-      const records = await topic.read({ timeoutMs: 60_000 });
-      check(
-        'kafka sink, broker restarted',
-        total,
-        run,
-        ids(records.map((r) => r.value ?? undefined)),
-      );
-    }, 300_000);
+    for (const client of kafkaClients) {
+      it(`the broker restarts mid-run: nothing lost, duplicates only of unconfirmed writes [${client}]`, async () => {
+        requireBrokers(unavailable);
+        const broker = (open.broker = startPrivateKafka(KAFKA_PORT));
+        topic = await createTestTopic({
+          client: new KafkaJsClient({ brokers: [broker.address] }),
+          partitions: 3,
+        });
+        open.sink = kafkaSink({ brokers: [broker.address], topic: topic.name, client, retries: 1 });
+        const total = 2000;
+        const run = await writeThroughRestart({
+          sink: open.sink,
+          broker,
+          port: KAFKA_PORT,
+          total,
+          batchSize: 50,
+          restartAtBatch: 10,
+        });
+        const records = await topic.read({ timeoutMs: 60_000 });
+        check(
+          `kafka sink [${client}], broker restarted`,
+          total,
+          run,
+          ids(records.map((r) => r.value ?? undefined)),
+        );
+      }, 300_000);
+    }
   });
 
   describe('sqs sink', () => {
