@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { createPipeline, type Message } from '@sluice/core';
 import { sinkHandler, type Sink } from '@sluice/sinks';
 import { testBatch, testProducer } from '@sluice/testing';
-import type { PrivateBroker } from './private-brokers.ts';
 
 /** What {@link writeThroughRestart} saw. */
 export interface SinkRun {
@@ -46,7 +45,8 @@ async function closed(port: number): Promise<boolean> {
  */
 export async function writeThroughRestart(options: {
   sink: Sink;
-  broker: PrivateBroker;
+  /** A private broker: a Kafka, an ElasticMQ, a RabbitMQ node. */
+  broker: { restart(): Promise<void> };
   port: number;
   total: number;
   batchSize: number;

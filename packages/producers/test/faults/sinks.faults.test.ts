@@ -1,6 +1,6 @@
 /**
  * Sink fault injection (`npm run test:faults`): a pipeline writes through
- * the Kafka sink, then the SQS sink, to a broker of the suite's own that is
+ * the Kafka sink, the SQS sink, then the RabbitMQ sink, to a broker of the suite's own that is
  * restarted mid-run (scripts/brokers.sh with its own state and ports, not
  * the shared brokers). What the pipeline fails is redelivered until it is
  * acked. Asserted: every message is in the topic or queue (nothing lost),
@@ -10,6 +10,11 @@
  */
 import { AwsSqsClient } from '@sluice/producers/sqs';
 import { KafkaJsClient } from '@sluice/producers/kafka';
+import { AmqplibClient } from '@sluice/producers/rabbitmq';
+import {
+  createTestQueue as createRabbitMqQueue,
+  readAll,
+} from '@sluice/producers/rabbitmq/testing';
 import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
 import {
   createTestQueue,
@@ -18,6 +23,7 @@ import {
 } from '@sluice/producers/sqs/testing';
 import type { Sink } from '@sluice/sinks';
 import { kafkaSink } from '@sluice/sinks/kafka';
+import { rabbitMqSink } from '@sluice/sinks/rabbitmq';
 import { sqsSink } from '@sluice/sinks/sqs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { describeFaults, requireBrokers } from './ledger.ts';
@@ -27,12 +33,18 @@ import {
   startPrivateKafka,
   type PrivateBroker,
 } from './private-brokers.ts';
+import {
+  privateRabbitMqUnavailable,
+  startPrivateRabbitMq,
+  type PrivateRabbitMq,
+} from './private-rabbitmq.ts';
 import { audit, writeThroughRestart, type SinkRun } from './sink-scenario.ts';
 
 const unavailable = privateBrokerUnavailable();
 // Ports apart from the other fault suites' (19092, 19324), so no two runs share a broker.
 const KAFKA_PORT = 19292;
 const SQS_PORT = 19524;
+const AMQP_PORT = 5689;
 const only = process.env['SLUICE_KAFKA_CLIENTS']?.split(',').map((c) => c.trim());
 const kafkaClients = (['kafkajs', 'platformatic'] as const).filter(
   (c) => only === undefined || only.includes(c),
@@ -127,4 +139,46 @@ describeFaults('sink faults', unavailable, () => {
       check('sqs sink, endpoint restarted', total, run, ids(received.map((m) => m.body)));
     }, 300_000);
   });
+});
+
+const rabbitMqUnavailable = privateRabbitMqUnavailable();
+
+describeFaults('RabbitMQ sink faults', rabbitMqUnavailable, () => {
+  const open: { sink?: Sink; node?: PrivateRabbitMq } = {};
+  afterAll(async () => {
+    await open.sink?.close();
+    open.node?.stop();
+  }, 60_000);
+
+  it('the broker application restarts mid-run: nothing lost, duplicates only of unconfirmed writes', async () => {
+    requireBrokers(rabbitMqUnavailable);
+    const node = (open.node = await startPrivateRabbitMq(AMQP_PORT));
+    const queue = await createRabbitMqQueue({ url: node.url });
+    open.sink = rabbitMqSink({ url: node.url, routingKey: queue.name });
+    const total = 1000;
+    const run = await writeThroughRestart({
+      sink: open.sink,
+      broker: node,
+      port: AMQP_PORT,
+      total,
+      batchSize: 20,
+      restartAtBatch: 10,
+    });
+    // The queue's own connection died in the restart: read on a new one.
+    const connection = await new AmqplibClient().connect(node.url, {
+      connectionName: 'sluice-test-read',
+    });
+    try {
+      const channel = await connection.createChannel({ confirm: false });
+      const messages = await readAll(channel, queue.name);
+      check(
+        'rabbitmq sink, broker restarted',
+        total,
+        run,
+        ids(messages.map((m) => m.content.toString())),
+      );
+    } finally {
+      await connection.close();
+    }
+  }, 300_000);
 });
