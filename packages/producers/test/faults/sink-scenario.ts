@@ -1,5 +1,6 @@
 /**
- * A pipeline writing through a broker sink while the broker restarts: the
+ * A pipeline writing through a broker sink while the broker restarts, or
+ * freezes during a write: the
  * sink fault scenarios (sinks.faults.test.ts). Messages are pushed as a
  * producer would deliver them; what the pipeline fails is pushed again, as
  * a producer redelivers it, until everything is acked. The restart starts
@@ -21,7 +22,7 @@ export interface SinkRun {
   readonly failed: Set<number>;
   /** Rounds of delivery it took (1 when nothing failed). */
   readonly rounds: number;
-  /** Milliseconds the restart took. */
+  /** Milliseconds the restart (or the freeze) took. */
   readonly restartMs: number;
 }
 
@@ -46,7 +47,13 @@ async function closed(port: number): Promise<boolean> {
 export async function writeThroughRestart(options: {
   sink: Sink;
   /** A private broker: a Kafka, an ElasticMQ, a RabbitMQ node. */
-  broker: { restart(): Promise<void> };
+  broker: { restart(): Promise<void>; freeze?(): void; thaw?(): void };
+  /**
+   * `'restart'` (default): the broker restarts at batch `restartAtBatch`.
+   * `'freeze'`: it is frozen (SIGSTOP) for that batch's write, so the
+   * write is in flight, unanswered, until the client gives up; then thawed.
+   */
+  outage?: 'restart' | 'freeze';
   port: number;
   total: number;
   batchSize: number;
@@ -65,6 +72,16 @@ export async function writeThroughRestart(options: {
     handleMessage: (_p, m) => m.putBatcher('out'),
     handleBatch: async (batcher, messages, info, context, signal) => {
       batches += 1;
+      if (batches === restartAtBatch && options.outage === 'freeze') {
+        const startedAt = performance.now();
+        broker.freeze?.();
+        try {
+          return await write(batcher, messages, info, context, signal);
+        } finally {
+          broker.thaw?.();
+          restarting = Promise.resolve(performance.now() - startedAt);
+        }
+      }
       if (batches === restartAtBatch) {
         const startedAt = performance.now();
         restarting = broker.restart().then(() => performance.now() - startedAt);

@@ -110,6 +110,42 @@ describeFaults('sink faults', unavailable, () => {
     }
   });
 
+  describe('kafka sink, frozen', () => {
+    let topic: KafkaTestTopic | undefined;
+    afterEach(async () => {
+      await topic?.delete().catch(() => undefined);
+    });
+
+    for (const client of kafkaClients) {
+      it(`the broker freezes during a write: that batch fails, is redelivered, and only it may be written twice [${client}]`, async () => {
+        requireBrokers(unavailable);
+        const broker = (open.broker = startPrivateKafka(KAFKA_PORT));
+        topic = await createTestTopic({
+          client: new KafkaJsClient({ brokers: [broker.address] }),
+          partitions: 3,
+        });
+        open.sink = kafkaSink({ brokers: [broker.address], topic: topic.name, client, retries: 1 });
+        const total = 1000;
+        const run = await writeThroughRestart({
+          sink: open.sink,
+          broker,
+          port: KAFKA_PORT,
+          total,
+          batchSize: 50,
+          restartAtBatch: 5,
+          outage: 'freeze',
+        });
+        const records = await topic.read({ timeoutMs: 60_000 });
+        check(
+          `kafka sink [${client}], broker frozen during a write`,
+          total,
+          run,
+          ids(records.map((r) => r.value ?? undefined)),
+        );
+      }, 300_000);
+    }
+  });
+
   describe('sqs sink', () => {
     let queue: SqsTestQueue | undefined;
     afterEach(async () => {
