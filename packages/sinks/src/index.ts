@@ -13,3 +13,4 @@ export {
 } from './sink.ts';
 export { SinkError, type SinkErrorCode } from './errors.ts';
 export { limit, type Limit } from './internal/limit.ts';
+export { sinkWriter, type SinkWriter, type SinkWriterOptions } from './writer.ts';

@@ -65,6 +65,21 @@ export function kafkaSink(input: KafkaSinkOptions, dependencies: KafkaSinkDepend
     return publisher;
   };
 
+  /**
+   * Drops a publisher whose send failed. An idempotent producer numbers its
+   * records per partition; after a send it does not know the fate of (a
+   * timeout, a lost connection), the broker may still have appended it, and
+   * the next send, numbered the same, would be taken for its duplicate and
+   * dropped while confirmed: acked, never written. A fresh producer (a new
+   * producer id) starts a new numbering; the failed records are redelivered
+   * and at worst written twice, never lost.
+   */
+  const discard = (failed: Promise<KafkaPublisher>): void => {
+    if (publisher !== failed) return;
+    publisher = undefined;
+    void failed.then((p) => p.close()).catch(() => undefined);
+  };
+
   const write = async (messages: readonly Message[]): Promise<readonly SinkOutcome[]> => {
     const outcomes = new Array<SinkOutcome>(messages.length);
     const ready: Outgoing[] = [];
@@ -80,13 +95,16 @@ export function kafkaSink(input: KafkaSinkOptions, dependencies: KafkaSinkDepend
     let failure: SinkError | undefined;
     for (const chunk of chunks(ready, options.maxSendBytes)) {
       if (failure === undefined) {
+        const current = getPublisher();
         try {
-          const p = await getPublisher();
-          await p.send(
+          await (
+            await current
+          ).send(
             options.topic,
             chunk.map((o) => o.record),
           );
         } catch (error) {
+          discard(current);
           const refused = (error as { code?: unknown }).code === 'ERR_BROKER_REQUEST';
           failure = new SinkError(
             refused ? 'ERR_SINK_REFUSED' : 'ERR_SINK_UNAVAILABLE',
