@@ -14,6 +14,8 @@ import { pino, type Logger } from 'pino';
 interface Destination {
   write(line: string): unknown;
   flush?(): void;
+  /** pino's asynchronous destination: writes what it buffers now, before `process.exit`. */
+  flushSync?(): void;
 }
 
 /** A stream that can hold records back while the pipeline starts. */
@@ -31,7 +33,21 @@ class HeldStream implements Destination {
     else this.#target.write(line);
   }
 
+  /**
+   * Writes out what the destination buffers. `flush()` of pino's
+   * asynchronous destination only starts a write, which `process.exit`
+   * can cut short (a run's summary, its last line, was lost that way under
+   * load), so its synchronous flush comes first.
+   */
   flush(): void {
+    if (this.#target.flushSync !== undefined) {
+      try {
+        this.#target.flushSync();
+        return;
+      } catch {
+        // not open yet: the asynchronous flush below is all there is
+      }
+    }
     this.#target.flush?.();
   }
 
