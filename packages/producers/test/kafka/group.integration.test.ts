@@ -38,6 +38,11 @@ function spawnMember(topic: string, groupId: string, delayMs: number, client: st
   return member;
 }
 
+// Each handler waits this long, so the first process cannot finish the topic before the
+// second joins: under KIP-848 its partitions keep flowing while the second is assigned
+// (classic stopped the whole group, which used to leave work over by itself).
+const HANDLER_DELAY_MS = 3;
+
 forEachKafkaClient((client) =>
   describeWithBroker(
     'kafka',
@@ -60,13 +65,18 @@ forEachKafkaClient((client) =>
         // A message's id is topic/partition/offset.
         const ids = records.map((r) => `${topic.name}/${r.partition}/${r.offset}`);
         const groupId = `${topic.name}-group`;
-        const first = spawnMember(topic.name, groupId, 1, client);
+        const first = spawnMember(topic.name, groupId, HANDLER_DELAY_MS, client);
         members.push(first);
         await waitFor(() => first.handled.length >= 2000, 'the first process to get going');
-        const second = spawnMember(topic.name, groupId, 1, client);
+        const second = spawnMember(topic.name, groupId, HANDLER_DELAY_MS, client);
         members.push(second);
         // The rebalance gives the second process some partitions.
-        await waitFor(() => second.handled.length >= 500, 'the second process to get partitions');
+        await waitFor(
+          () => second.handled.length >= 500,
+          () =>
+            `the second process to get partitions (first handled ${first.handled.length}, ` +
+            `second ${second.handled.length}, of ${count})`,
+        );
         first.child.kill('SIGKILL');
         const distinct = () => new Set([...first.handled, ...second.handled]).size;
         const missing = () => {
