@@ -26,24 +26,18 @@ import diagnostics from 'node:diagnostics_channel';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { propagation } from '@opentelemetry/api';
-import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
-  type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import {
-  createPipeline,
-  generatorProducer,
-  pipelineChannels,
-  silentLogger,
-  type Message,
-} from '@sluice/core';
+import { pipelineChannels } from '@sluice/core';
 import { instrumentSluice } from '@sluice/otel';
 import { median, table } from './stats.ts';
+import { IdleReader, dropAll, runTracedPipeline } from './traced-pipeline.ts';
 
 const smoke = process.argv.includes('--smoke');
 const N = smoke ? 2_000 : Number(process.env['BENCH_N'] ?? 200_000);
@@ -58,23 +52,6 @@ const SCENARIOS = [
   'spans-in+metrics',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
-
-const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-
-/** Drops every span: the cost measured is Sluice's and the SDK's, not an exporter's. */
-const dropAll: SpanExporter = {
-  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
-  shutdown: () => Promise.resolve(),
-};
-
-class IdleReader extends MetricReader {
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 function instrument(scenario: Scenario): void {
   if (scenario === 'none') return;
@@ -108,45 +85,13 @@ function instrument(scenario: Scenario): void {
   });
 }
 
-/** One run of `n` messages through the pipeline; resolves when all are acked. */
-async function run(n: number): Promise<void> {
-  let acked = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const pipeline = createPipeline({
-    name: 'otel-bench',
-    logger: silentLogger,
-    producer: {
-      module: generatorProducer({
-        count: n,
-        onAck: (s, f) => {
-          acked += s + f;
-          if (acked === n) done();
-        },
-      }),
-      transformer: (event) => {
-        const message = event as Message<{ n: number }>;
-        message.metadata = { headers: { traceparent: TRACEPARENT } };
-        return message;
-      },
-    },
-    processors: { default: { concurrency: 2 } },
-    batchers: { default: { batchSize: 100, batchTimeout: 10 } },
-    handleMessage: (_p, m) => m,
-    handleBatch: (_b, messages) => messages,
-  });
-  await pipeline.start();
-  await finished;
-  await pipeline.stop();
-}
-
 async function child(scenario: Scenario): Promise<void> {
   instrument(scenario);
-  await run(N);
+  await runTracedPipeline('otel-bench', N);
   const samples: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const before = process.cpuUsage();
-    await run(N);
+    await runTracedPipeline('otel-bench', N);
     const cpu = process.cpuUsage(before);
     samples.push((cpu.user + cpu.system) / N);
   }

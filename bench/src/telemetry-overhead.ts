@@ -33,27 +33,19 @@ import { fork } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import { ROOT_CONTEXT, SpanKind, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
-  type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import {
-  createPipeline,
-  generatorProducer,
-  pipelineChannels,
-  silentLogger,
-  type Message,
-  type MessageStartEvent,
-  type MessageStopEvent,
-} from '@sluice/core';
+import { pipelineChannels, type MessageStartEvent, type MessageStopEvent } from '@sluice/core';
 import { instrumentSluice } from '@sluice/otel';
 import { prometheusExporter } from '@sluice/prometheus';
 import { median, table } from './stats.ts';
+import { IdleReader, dropAll, runTracedPipeline } from './traced-pipeline.ts';
 
 const SCENARIOS = [
   'none',
@@ -70,7 +62,6 @@ const SCENARIOS = [
 type Scenario = (typeof SCENARIOS)[number];
 
 const GOALS: Partial<Record<Scenario, number>> = { 'spans-out': 1, 'spans-in': 3 };
-const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 /** What a process span of the bench pipeline starts with. */
 const PROCESS_ATTRIBUTES = {
   'messaging.system': 'sluice',
@@ -79,20 +70,6 @@ const PROCESS_ATTRIBUTES = {
   'sluice.pipeline': 'telemetry-overhead',
   'sluice.processor': 'default',
 };
-
-const dropAll: SpanExporter = {
-  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
-  shutdown: () => Promise.resolve(),
-};
-
-class IdleReader extends MetricReader {
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 function tracerProvider(sampledIn: boolean): BasicTracerProvider {
   return new BasicTracerProvider({
@@ -150,44 +127,12 @@ function instrument(scenario: Scenario): void {
   });
 }
 
-/** One run of `n` messages; resolves when all are acked. */
-async function run(n: number): Promise<void> {
-  let acked = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const pipeline = createPipeline({
-    name: 'telemetry-overhead',
-    logger: silentLogger,
-    producer: {
-      module: generatorProducer({
-        count: n,
-        onAck: (s, f) => {
-          acked += s + f;
-          if (acked === n) done();
-        },
-      }),
-      transformer: (event) => {
-        const message = event as Message<{ n: number }>;
-        message.metadata = { headers: { traceparent: TRACEPARENT } };
-        return message;
-      },
-    },
-    processors: { default: { concurrency: 2 } },
-    batchers: { default: { batchSize: 100, batchTimeout: 10 } },
-    handleMessage: (_p, m) => m,
-    handleBatch: (_b, messages) => messages,
-  });
-  await pipeline.start();
-  await finished;
-  await pipeline.stop();
-}
-
 /** In the child: a warm-up run, then one counted run; sends CPU µs per message. */
 async function child(scenario: Scenario, n: number): Promise<void> {
   instrument(scenario);
-  await run(Math.min(n, 20_000));
+  await runTracedPipeline('telemetry-overhead', Math.min(n, 20_000));
   const before = process.cpuUsage();
-  await run(n);
+  await runTracedPipeline('telemetry-overhead', n);
   const cpu = process.cpuUsage(before);
   process.send?.((cpu.user + cpu.system) / n);
 }
