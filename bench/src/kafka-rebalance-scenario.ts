@@ -70,7 +70,7 @@ export async function runRebalanceScenario(
   const rate = o.rate ?? 600;
   const settleMs = o.settleMs ?? 3_000;
   const stepTimeout = o.stepTimeoutMs ?? 60_000;
-  const groupProtocol = o.groupProtocol ?? 'classic';
+  const groupProtocol = o.groupProtocol ?? 'auto';
   const log = o.log ?? (() => undefined);
   const topic = await createTestTopic({ partitions });
   const groupId = `${topic.name}-g`;

@@ -36,6 +36,14 @@ export interface KafkaClient {
    * It calls `handlers` as batches arrive and the group rebalances.
    */
   consumer(options: KafkaConsumerOptions, handlers: KafkaConsumerHandlers): KafkaGroupConsumer;
+  /**
+   * Checks before the producer starts that the brokers accept `protocol`
+   * for `groupId`: an explicit `'consumer'` on brokers that refuse KIP-848
+   * fails with `ERR_INVALID_OPTIONS` naming their refusal (each member
+   * would otherwise be refused on every try to join). Absent on a client
+   * that speaks only one protocol.
+   */
+  checkGroupProtocol?(groupId: string, protocol: KafkaGroupProtocol): Promise<void>;
 }
 
 /** Cluster metadata, from {@link KafkaClient.admin}. */

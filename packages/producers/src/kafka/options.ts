@@ -141,9 +141,9 @@ export const kafkaOptionsObject = z
       description:
         "Static membership: a member that restarts with the same id before its session expires gets its partitions back without a rebalance. Producer instance i > 0 appends `-i`. Unset: the pod's `HOSTNAME` inside Kubernetes (`KUBERNETES_SERVICE_HOST` set), else none. Not with `client: 'kafkajs'`.",
     }),
-    groupProtocol: kafkaGroupProtocol.default('classic').meta({
+    groupProtocol: kafkaGroupProtocol.default('auto').meta({
       description:
-        "`'classic'`: JoinGroup/SyncGroup, every member rejoins. `'consumer'` (experimental): KIP-848, the broker assigns and a rebalance pauses only the partitions that move (Kafka 4.0+); a member joining a busy group can get no partitions (see the Kafka docs). `'auto'`: `'consumer'` where the broker has it, else `'classic'`. kafkajs speaks only `'classic'`.",
+        "`'auto'`: `'consumer'` where the brokers run it (Kafka 4.0+ with `group.version` 1), else `'classic'`. `'consumer'`: KIP-848, the broker assigns and a rebalance pauses only the partitions that move; start-up fails if the brokers refuse it. `'classic'`: JoinGroup/SyncGroup, every member rejoins. kafkajs speaks only `'classic'`.",
     }),
     fetch: z
       .object({

@@ -20,7 +20,9 @@ import type {
   KafkaPublisherOptions,
 } from './client.ts';
 import { PlatformaticMetadata } from './platformatic-admin.ts';
+import type { KafkaGroupProtocol } from './membership.ts';
 import { PlatformaticGroupConsumer } from './platformatic-consumer.ts';
+import { chooseProtocol } from './platformatic-membership.ts';
 import { PlatformaticPublisher } from './platformatic-publisher.ts';
 import {
   connectionOptions,
@@ -101,6 +103,17 @@ export class PlatformaticClient implements KafkaClient {
         toBrokerError(error, operation, topic, this.#brokers),
       ),
     );
+  }
+
+  async checkGroupProtocol(groupId: string, protocol: KafkaGroupProtocol): Promise<void> {
+    if (protocol !== 'consumer') return;
+    const lib = loadPlatformatic();
+    try {
+      await chooseProtocol(lib, connectionOptions(this.#connection), groupId, protocol);
+    } catch (error) {
+      if (error instanceof InvalidOptionsError) throw error;
+      throw toBrokerError(error, 'check groupProtocol', undefined, this.#brokers);
+    }
   }
 
   consumer(options: KafkaConsumerOptions, handlers: KafkaConsumerHandlers): KafkaGroupConsumer {

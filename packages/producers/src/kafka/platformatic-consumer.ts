@@ -11,6 +11,7 @@
  * to 30 s.
  */
 import type { ConnectionPool, Consumer } from '@platformatic/kafka';
+import { InvalidOptionsError } from '@sluice/core';
 import { BrokerError } from '../errors.ts';
 import { jitteredDelay, type Backoff } from '../internal/retry.ts';
 import type {
@@ -71,6 +72,8 @@ export class PlatformaticGroupConsumer implements KafkaGroupConsumer {
     try {
       protocol = await chooseProtocol(lib, base, o.groupId, o.groupProtocol);
     } catch (error) {
+      // The brokers refuse an explicit 'consumer': say so as it is.
+      if (error instanceof InvalidOptionsError) throw error;
       throw this.#toError(error, 'start');
     }
     const consumer = new lib.Consumer({

@@ -6,14 +6,16 @@
  * partitions that stay never stop.
  */
 import type { Consumer } from '@platformatic/kafka';
+import { InvalidOptionsError } from '@sluice/core';
 import type { KafkaConsumerHandlers, KafkaTopicPartition } from './client.ts';
 import { brokerHasConsumerProtocol, type KafkaGroupProtocol } from './membership.ts';
-import { hasApiId, type Platformatic } from './platformatic-support.ts';
+import type { Platformatic } from './platformatic-support.ts';
 
 /**
- * The protocol to speak: `'consumer'` or `'classic'` as asked; for `'auto'`,
- * `'consumer'` when the broker has KIP-848 (asked once, with a short-lived client)
- * and has it switched on (see {@link consumerProtocolEnabled}).
+ * The protocol to speak: `'classic'` as asked; `'consumer'` when the broker
+ * runs KIP-848, else (asked once, with short-lived clients) `'classic'` for
+ * `'auto'` and an `ERR_INVALID_OPTIONS` error naming the broker's refusal for
+ * an explicit `'consumer'`, which would otherwise be refused on every try to join.
  */
 export async function chooseProtocol(
   lib: Platformatic,
@@ -21,7 +23,24 @@ export async function chooseProtocol(
   groupId: string,
   wanted: KafkaGroupProtocol | undefined,
 ): Promise<'classic' | 'consumer'> {
-  if (wanted === 'classic' || wanted === 'consumer') return wanted;
+  if (wanted === 'classic') return 'classic';
+  const refusal = await consumerProtocolRefusal(lib, base, groupId);
+  if (refusal === undefined) return 'consumer';
+  if (wanted !== 'consumer') return 'classic';
+  const message = `the brokers refuse the consumer group protocol (KIP-848): ${refusal}; use 'auto' or 'classic'`;
+  throw new InvalidOptionsError(
+    'kafka producer options',
+    [{ path: 'groupProtocol', message, value: wanted }],
+    [`groupProtocol: ${message}, got 'consumer'`],
+  );
+}
+
+/** Why the brokers cannot run KIP-848 for `groupId`, or undefined when they can. */
+async function consumerProtocolRefusal(
+  lib: Platformatic,
+  base: Record<string, unknown>,
+  groupId: string,
+): Promise<string | undefined> {
   const probe = new lib.Consumer({
     ...(base as { clientId: string; bootstrapBrokers: string[] }),
     groupId,
@@ -29,11 +48,18 @@ export async function chooseProtocol(
   try {
     const apis = await probe.listApis();
     const heartbeat = apis.find((a) => a.name === 'ConsumerGroupHeartbeat');
-    if (!brokerHasConsumerProtocol(heartbeat?.maxVersion)) return 'classic';
+    if (!brokerHasConsumerProtocol(heartbeat?.maxVersion)) {
+      const offered = heartbeat === undefined ? 'none' : `up to v${heartbeat.maxVersion}`;
+      return `they offer ConsumerGroupHeartbeat ${offered}, and KIP-848 needs v1 (Kafka 4.0 or later)`;
+    }
   } finally {
     await new Promise<void>((resolve) => probe.close(true, () => resolve()));
   }
-  return (await consumerProtocolEnabled(lib, base, groupId)) ? 'consumer' : 'classic';
+  if (await consumerProtocolEnabled(lib, base, groupId)) return undefined;
+  return (
+    'they answer its requests with UNSUPPORTED_VERSION (the cluster runs group.version 0, e.g. formatted ' +
+    "by Kafka 3.x and its features not upgraded, or group.coordinator.rebalance.protocols leaves out 'consumer')"
+  );
 }
 
 /**
@@ -45,6 +71,11 @@ export async function chooseProtocol(
  * UNSUPPORTED_VERSION. A ConsumerGroupDescribe of the group, which changes
  * nothing, gets the same answer, so it tells the two apart; any other
  * answer (the group, GROUP_ID_NOT_FOUND, NOT_COORDINATOR) means it is on.
+ *
+ * Only the answer's error code is read ({@link readDescribeErrorCode}): the
+ * library's own reader of this answer fails on a group that has members
+ * (1.35 reads their topic names as one string), which made every member
+ * after the first fail to start, and so get no partitions, under `'auto'`.
  */
 async function consumerProtocolEnabled(
   lib: Platformatic,
@@ -55,15 +86,37 @@ async function consumerProtocolEnabled(
   const pool = new lib.ConnectionPool(clientId, base);
   try {
     const connection = await pool.getFirstAvailable(bootstrapBrokers.map(parseBroker));
-    await lib.consumerGroupDescribeV0.api.async(connection, [groupId], false);
-    return true;
-  } catch (error) {
-    if (hasApiId(error, 'UNSUPPORTED_VERSION')) return false;
-    if ((error as { response?: unknown } | null)?.response !== undefined) return true;
-    throw error;
+    const describe = lib.createAPI<[string[], boolean], number>(
+      CONSUMER_GROUP_DESCRIBE,
+      0,
+      lib.consumerGroupDescribeV0.createRequest,
+      readDescribeErrorCode,
+    );
+    const code = await describe.async(connection, [groupId], false);
+    return code !== UNSUPPORTED_VERSION;
   } finally {
     await pool.close().catch(() => undefined);
   }
+}
+
+/** ConsumerGroupDescribe's API key, and the protocol's UNSUPPORTED_VERSION code. */
+const CONSUMER_GROUP_DESCRIBE = 69;
+const UNSUPPORTED_VERSION = 35;
+
+/**
+ * Reads a ConsumerGroupDescribe v0 answer for one group only as far as the
+ * group's error code (0 when the broker described it): throttle time, the
+ * compact array's length, then the first group's code. The rest is left unread.
+ */
+export function readDescribeErrorCode(
+  _correlationId: number,
+  _apiKey: number,
+  _apiVersion: number,
+  reader: { readInt32(): number; readUnsignedVarInt(): number; readInt16(): number },
+): number {
+  reader.readInt32(); // throttle_time_ms
+  const groups = reader.readUnsignedVarInt() - 1; // compact array: length + 1
+  return groups > 0 ? reader.readInt16() : 0;
 }
 
 /** `host:port` (or `[v6]:port`) as the library's broker object. */

@@ -117,6 +117,12 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
       } finally {
         await withTimeout(timed('disconnect (admin)'), () => admin.close()).catch(() => undefined);
       }
+      const checkProtocol = getClient().checkGroupProtocol?.bind(getClient());
+      if (checkProtocol !== undefined) {
+        await withTimeout(timed('check groupProtocol'), () =>
+          checkProtocol(o.groupId, o.groupProtocol),
+        );
+      }
       const stopBacklog = pollKafkaBacklog(context, {
         openAdmin: () => getClient().admin(),
         groupId: o.groupId,

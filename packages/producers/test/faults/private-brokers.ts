@@ -26,6 +26,8 @@ export interface PrivateBroker {
   restart(): Promise<void>;
   /** Stops it and deletes its folder. */
   stop(): void;
+  /** Runs a Kafka CLI tool against it (`brokers.sh kafka-cli TOOL ARGS…`); returns its output. */
+  kafkaCli(tool: string, ...args: string[]): string;
 }
 
 /** Why a private broker cannot start here, or undefined when it can. */
@@ -80,6 +82,8 @@ function start(
       spawnSync('bash', [script, 'down', '--clean', broker], { env, stdio: 'ignore' });
       rmSync(state, { recursive: true, force: true });
     },
+    kafkaCli: (tool, ...args) =>
+      execFileSync('bash', [script, 'kafka-cli', tool, ...args], { env }).toString(),
   };
 }
 

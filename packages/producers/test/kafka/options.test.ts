@@ -37,7 +37,7 @@ describe('kafka producer options', () => {
       revokeTimeout: 10_000,
       requestTimeout: 30_000,
       client: 'platformatic',
-      groupProtocol: 'classic',
+      groupProtocol: 'auto',
     });
   });
 

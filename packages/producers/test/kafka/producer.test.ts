@@ -170,6 +170,49 @@ describe('kafkaProducer', () => {
     expect((error as BrokerError).message).toContain('nope');
   });
 
+  it("fails start() with the client's refusal of groupProtocol, before any member tries to join", async () => {
+    const fake = fakeKafka(['orders']);
+    const asked: unknown[][] = [];
+    const message = 'the brokers refuse the consumer group protocol (KIP-848): UNSUPPORTED_VERSION';
+    const client: KafkaClient = {
+      ...fake.client,
+      checkGroupProtocol: (...args) => {
+        asked.push(args);
+        return Promise.reject(
+          new InvalidOptionsError(
+            'kafka producer options',
+            [{ path: 'groupProtocol', message, value: 'consumer' }],
+            [`groupProtocol: ${message}, got 'consumer'`],
+          ),
+        );
+      },
+    };
+    const module = kafkaProducer({
+      client,
+      groupId: 'g',
+      topics: ['orders'],
+      groupProtocol: 'consumer',
+    });
+    const p = createPipeline({
+      name: 'refused',
+      logger: quietLogger(),
+      producer: { module },
+      processors: { default: {} },
+      handleMessage: (_p, m) => m,
+    });
+    const error = await p.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as InvalidOptionsError).code).toBe('ERR_INVALID_OPTIONS');
+    expect((error as Error).message).toBe(
+      `invalid kafka producer options: groupProtocol: ${message}, got 'consumer'`,
+    );
+    expect(asked).toEqual([['g', 'consumer']]);
+    expect(fake.state.handlers).toBeUndefined();
+  });
+
   it('gives messages their metadata, id topic/partition/offset and batch key topic/partition', async () => {
     const fake = fakeKafka();
     const seen: Message[] = [];
