@@ -21,7 +21,14 @@ import type {
 } from './client.ts';
 import { PlatformaticMetadata } from './platformatic-admin.ts';
 import { PlatformaticGroupConsumer } from './platformatic-consumer.ts';
-import { PlatformaticPublisher } from './platformatic-publisher.ts';
+import {
+  PlatformaticPublisher,
+  PlatformaticTransactionalPublisher,
+} from './platformatic-publisher.ts';
+import type {
+  KafkaTransactionalPublisher,
+  KafkaTransactionalPublisherOptions,
+} from './transactions.ts';
 import {
   connectionOptions,
   loadPlatformatic,
@@ -99,6 +106,29 @@ export class PlatformaticClient implements KafkaClient {
     return Promise.resolve(
       new PlatformaticPublisher(producer, (error, operation, topic) =>
         toBrokerError(error, operation, topic, this.#brokers),
+      ),
+    );
+  }
+
+  transactionalPublisher(
+    options: KafkaTransactionalPublisherOptions,
+  ): Promise<KafkaTransactionalPublisher> {
+    const lib = loadPlatformatic();
+    const base = connectionOptions(this.#connection);
+    const producer = new lib.Producer({
+      ...base,
+      autocreateTopics: false,
+      idempotent: true,
+      transactionalId: options.transactionalId,
+      // The library sends its request timeout as the transaction timeout.
+      timeout: options.transactionTimeout,
+      ...(options.retries !== undefined && { retries: options.retries }),
+    } as never);
+    return Promise.resolve(
+      new PlatformaticTransactionalPublisher(
+        producer,
+        () => new lib.Admin(base as never),
+        (error, operation, topic) => toBrokerError(error, operation, topic, this.#brokers),
       ),
     );
   }

@@ -19,6 +19,10 @@ export const kafkaSinkOptionsObject = kafkaOptionsObject
     client: kafkaClientLibrary.default('kafkajs').meta({
       description: "The client library: `'kafkajs'` or `'platformatic'` (@platformatic/kafka).",
     }),
+    exactlyOnce: z.boolean().default(false).meta({
+      description:
+        "Exactly-once from a Kafka source: each message's record and its consumed offset are committed in one Kafka transaction, once per the source's `commitInterval`, so a reader with `isolation.level=read_committed` sees every input record's output once, even after a crash. The messages must come from `kafkaProducer` (classic group protocol); docs/sinks.md explains the rules.",
+    }),
     retries: z
       .int({ error: 'expected an integer from 1 to 1000' })
       .min(1, { error: 'expected an integer from 1 to 1000' })
