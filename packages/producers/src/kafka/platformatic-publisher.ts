@@ -3,7 +3,7 @@
  * with acks=all; and its transactional sibling.
  */
 import type { Admin, Producer } from '@platformatic/kafka';
-import type { BrokerError } from '../errors.ts';
+import { BrokerError } from '../errors.ts';
 import type { KafkaOutgoingMessage, KafkaPublisher, KafkaRecordMetadata } from './client.ts';
 import type { KafkaTransaction, KafkaTransactionalPublisher } from './transactions.ts';
 
@@ -33,7 +33,7 @@ export class PlatformaticPublisher implements KafkaPublisher {
         messages: messages.map((m) => toRecord(topic, m)),
       });
     } catch (error) {
-      throw this.#toError(error, 'send', topic);
+      throw withProtocolReason(this.#toError(error, 'send', topic), error);
     }
     return (result.offsets ?? []).map((o) => ({
       topic: o.topic,
@@ -96,7 +96,7 @@ export class PlatformaticTransactionalPublisher implements KafkaTransactionalPub
         try {
           await txn.send({ acks: ACKS_ALL, messages: messages.map((m) => toRecord(topic, m)) });
         } catch (error) {
-          throw this.#toError(error, 'transactional send', topic);
+          throw withProtocolReason(this.#toError(error, 'transactional send', topic), error);
         }
       },
       sendOffsets: async (groupId, offsets) => {
@@ -171,4 +171,38 @@ function toRecord(topic: string, m: KafkaOutgoingMessage) {
       ),
     }),
   };
+}
+
+/**
+ * `error` with the broker's own reason appended when the library buried it
+ * (a send's error wraps a response error that wraps, per partition, the
+ * protocol error saying why, e.g. MESSAGE_TOO_LARGE).
+ */
+function withProtocolReason(error: BrokerError, raw: unknown): BrokerError {
+  const found = protocolError(raw, 0);
+  if (found === undefined || error.message.includes(found.message)) return error;
+  return new BrokerError(
+    error.code,
+    error.broker,
+    `${error.message} (${found.apiId}: ${found.message})`,
+    {
+      cause: raw,
+    },
+  );
+}
+
+function protocolError(e: unknown, depth: number): { apiId: string; message: string } | undefined {
+  if (e === null || typeof e !== 'object' || depth > 6) return undefined;
+  const { apiId, message, errors, cause } = e as {
+    apiId?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
+  if (typeof apiId === 'string' && typeof message === 'string') return { apiId, message };
+  for (const inner of Array.isArray(errors) ? errors : []) {
+    const found = protocolError(inner, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return protocolError(cause, depth + 1);
 }

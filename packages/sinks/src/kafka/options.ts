@@ -16,8 +16,9 @@ export const kafkaSinkOptionsObject = kafkaOptionsObject
       description:
         "A dotted path into each message's data (parsed as JSON) whose value is the record key, e.g. `customer.id`: records with one key go to one partition, in order. Without it, records have no key.",
     }),
-    client: kafkaClientLibrary.default('kafkajs').meta({
-      description: "The client library: `'kafkajs'` or `'platformatic'` (@platformatic/kafka).",
+    client: kafkaClientLibrary.default('platformatic').meta({
+      description:
+        "The client library: `'platformatic'` (@platformatic/kafka) or `'kafkajs'`. Both publish through an idempotent producer with `acks: all`.",
     }),
     exactlyOnce: z.boolean().default(false).meta({
       description:
