@@ -71,7 +71,7 @@ async function sluice(from: string, to: string): Promise<number> {
   let written = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  const sink = kafkaSink({ brokers, topic: to });
+  const sink = kafkaSink({ brokers, topic: to, client: 'kafkajs' });
   const pipeline = createPipeline({
     name: 'e2e',
     producer: {

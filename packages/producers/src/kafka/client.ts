@@ -17,6 +17,10 @@
  */
 
 import type { KafkaGroupProtocol } from './membership.ts';
+import type {
+  KafkaTransactionalPublisher,
+  KafkaTransactionalPublisherOptions,
+} from './transactions.ts';
 
 /** What the Kafka producer needs from a client library. */
 export interface KafkaClient {
@@ -31,6 +35,14 @@ export interface KafkaClient {
    * send would make (one producer id, sequence numbers per partition).
    */
   publisher(options?: KafkaPublisherOptions): Promise<KafkaPublisher>;
+  /**
+   * A transactional producer (exactly-once sinks): records and the group's
+   * offsets committed together or not at all. Optional: a client without
+   * it cannot back `exactlyOnce`.
+   */
+  transactionalPublisher?(
+    options: KafkaTransactionalPublisherOptions,
+  ): Promise<KafkaTransactionalPublisher>;
   /**
    * A consumer-group member, not connected yet: `start()` joins the group.
    * It calls `handlers` as batches arrive and the group rebalances.

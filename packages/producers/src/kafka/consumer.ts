@@ -19,6 +19,7 @@ import { Failures } from './failures.ts';
 import { LateAcks } from './late-acks.ts';
 import { memberInstanceId } from './membership.ts';
 import { toMessage, type HaltedPartition } from './message.ts';
+import type { MemberTransactions } from './transactions.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
 import { topicPartition, type Entry, type PartitionState } from './partition-state.ts';
 import { joinInBackground } from './reconnect.ts';
@@ -105,6 +106,7 @@ export class KafkaConsumer {
     const shared = { base, logger: context.logger, consumer: this.#consumer };
     this.#committer = new Committer({
       ...shared,
+      instanceId: memberInstanceId(o.groupInstanceId, context.index),
       commitInterval: o.commitInterval,
       partitions: () => this.#assignment.partitions,
       timed,
@@ -144,6 +146,11 @@ export class KafkaConsumer {
       onJoined: () => this.#committer.startInterval(),
       onError: (error) => this.#onError(error),
     });
+  }
+
+  /** This member's transactions: an exactly-once sink writes its messages' output through them. */
+  get transactions(): MemberTransactions {
+    return this.#committer.transactions;
   }
 
   /** In the group with partitions assigned, no rebalance under way (for `pipeline.health()` readiness). */
@@ -204,6 +211,7 @@ export class KafkaConsumer {
         () => this.#consumer.stop(),
       ),
       this.#failures.close(),
+      this.#committer.transactions.close(),
     ]);
   }
 

@@ -57,4 +57,13 @@ export type {
 } from './admin.ts';
 export { KafkaJsClient } from './kafkajs-client.ts';
 export { PlatformaticClient, type PlatformaticClientConfig } from './platformatic-client.ts';
+export {
+  kafkaTransactionalSource,
+  MemberTransactions,
+  type CommitOffset,
+  type KafkaTransaction,
+  type KafkaTransactionalPublisher,
+  type KafkaTransactionalPublisherOptions,
+  type KafkaTransactionalSource,
+} from './transactions.ts';
 export { ATTEMPTS_HEADER, FAILURE_REASON_HEADER } from './headers.ts';

@@ -23,7 +23,11 @@ import type {
 } from './client.ts';
 import { connectKafkaJsAdmin } from './kafkajs-admin.ts';
 import { KafkaJsGroupConsumer } from './kafkajs-consumer.ts';
-import { KafkaJsPublisher } from './kafkajs-publisher.ts';
+import { KafkaJsPublisher, KafkaJsTransactionalPublisher } from './kafkajs-publisher.ts';
+import type {
+  KafkaTransactionalPublisher,
+  KafkaTransactionalPublisherOptions,
+} from './transactions.ts';
 import { readKafkaTopic } from './kafkajs-reader.ts';
 import { loadKafkaJs, toBrokerError, type KafkaJsContext } from './kafkajs-support.ts';
 import { DEFAULT_CLIENT_ID, kafkaBrokersFromEnv, MISSING_BROKERS } from './brokers.ts';
@@ -95,6 +99,23 @@ export class KafkaJsClient implements KafkaClient, KafkaAdmin {
     });
     await call('connect', undefined, () => producer.connect());
     return new KafkaJsPublisher(producer, call);
+  }
+
+  async transactionalPublisher(
+    options: KafkaTransactionalPublisherOptions,
+  ): Promise<KafkaTransactionalPublisher> {
+    const { kafka, call } = this.#context;
+    const producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: loadKafkaJs().Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionalId: options.transactionalId,
+      transactionTimeout: options.transactionTimeout,
+      ...(options.retries !== undefined && { retry: { retries: options.retries } }),
+    });
+    await call('connect', undefined, () => producer.connect());
+    return new KafkaJsTransactionalPublisher(producer, call);
   }
 
   consumer(options: KafkaConsumerOptions, handlers: KafkaConsumerHandlers): KafkaGroupConsumer {

@@ -69,6 +69,25 @@ export class OffsetTracker {
     return this.#passed;
   }
 
+  /**
+   * The offset to commit were the offsets in `done` acked too (records
+   * whose output sits in an open transaction), or undefined before any
+   * fetch. Walks from the first unacked offset: as long as the gap.
+   */
+  committableWith(done: ReadonlySet<number>): number | undefined {
+    if (done.size === 0) return this.committable;
+    const offsets = this.#offsets;
+    let i = this.#head;
+    let passed = this.#passed;
+    while (i < offsets.length) {
+      const offset = offsets[i] as number;
+      if (this.#acked[i] !== true && !done.has(offset)) return offset;
+      passed = offset + 1;
+      i++;
+    }
+    return passed;
+  }
+
   /** True when {@link committable} is ahead of the last commit. */
   get needsCommit(): boolean {
     const c = this.committable;

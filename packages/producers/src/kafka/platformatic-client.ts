@@ -23,7 +23,14 @@ import { PlatformaticMetadata } from './platformatic-admin.ts';
 import type { KafkaGroupProtocol } from './membership.ts';
 import { PlatformaticGroupConsumer } from './platformatic-consumer.ts';
 import { chooseProtocol } from './platformatic-membership.ts';
-import { PlatformaticPublisher } from './platformatic-publisher.ts';
+import {
+  PlatformaticPublisher,
+  PlatformaticTransactionalPublisher,
+} from './platformatic-publisher.ts';
+import type {
+  KafkaTransactionalPublisher,
+  KafkaTransactionalPublisherOptions,
+} from './transactions.ts';
 import {
   connectionOptions,
   loadPlatformatic,
@@ -114,6 +121,29 @@ export class PlatformaticClient implements KafkaClient {
       if (error instanceof InvalidOptionsError) throw error;
       throw toBrokerError(error, 'check groupProtocol', undefined, this.#brokers);
     }
+  }
+
+  transactionalPublisher(
+    options: KafkaTransactionalPublisherOptions,
+  ): Promise<KafkaTransactionalPublisher> {
+    const lib = loadPlatformatic();
+    const base = connectionOptions(this.#connection);
+    const producer = new lib.Producer({
+      ...base,
+      autocreateTopics: false,
+      idempotent: true,
+      transactionalId: options.transactionalId,
+      // The library sends its request timeout as the transaction timeout.
+      timeout: options.transactionTimeout,
+      ...(options.retries !== undefined && { retries: options.retries }),
+    } as never);
+    return Promise.resolve(
+      new PlatformaticTransactionalPublisher(
+        producer,
+        () => new lib.Admin(base as never),
+        (error, operation, topic) => toBrokerError(error, operation, topic, this.#brokers),
+      ),
+    );
   }
 
   consumer(options: KafkaConsumerOptions, handlers: KafkaConsumerHandlers): KafkaGroupConsumer {

@@ -7,9 +7,19 @@
  * fail (nothing after a gap is written, which keeps a key's records in
  * order), those before are written and acked. A message whose data or key
  * cannot be encoded fails alone.
+ *
+ * With `exactlyOnce`, records go into the Kafka transaction of the source
+ * member that consumed each message, committed with its offsets (see
+ * `MemberTransactions` in @sluice/producers/kafka and docs/sinks.md).
  */
 import type { Message } from '@sluice/core';
-import type { KafkaClient, KafkaOutgoingMessage, KafkaPublisher } from '@sluice/producers/kafka';
+import type {
+  KafkaClient,
+  KafkaOutgoingMessage,
+  KafkaPublisher,
+  KafkaTransactionalSource,
+  MemberTransactions,
+} from '@sluice/producers/kafka';
 import { SinkError } from '../errors.ts';
 import { jsonData, pick } from '../internal/data.ts';
 import { outgoingHeaders } from '../internal/outgoing.ts';
@@ -80,8 +90,8 @@ export function kafkaSink(input: KafkaSinkOptions, dependencies: KafkaSinkDepend
     void failed.then((p) => p.close()).catch(() => undefined);
   };
 
-  const write = async (messages: readonly Message[]): Promise<readonly SinkOutcome[]> => {
-    const outcomes = new Array<SinkOutcome>(messages.length);
+  /** Encodes every message; those that cannot be get their failed outcome. */
+  const prepare = (messages: readonly Message[], outcomes: SinkOutcome[]): Outgoing[] => {
     const ready: Outgoing[] = [];
     messages.forEach((message, index) => {
       try {
@@ -92,6 +102,16 @@ export function kafkaSink(input: KafkaSinkOptions, dependencies: KafkaSinkDepend
         );
       }
     });
+    return ready;
+  };
+
+  const write = async (messages: readonly Message[]): Promise<readonly SinkOutcome[]> => {
+    const outcomes = new Array<SinkOutcome>(messages.length);
+    const ready = prepare(messages, outcomes);
+    if (options.exactlyOnce) {
+      await writeTransactional(name, options, messages, ready, outcomes, getClient);
+      return outcomes;
+    }
     let failure: SinkError | undefined;
     for (const chunk of chunks(ready, options.maxSendBytes)) {
       if (failure === undefined) {
@@ -143,6 +163,73 @@ export function kafkaSink(input: KafkaSinkOptions, dependencies: KafkaSinkDepend
   };
 }
 
+/**
+ * Exactly-once: each message's record goes into the open transaction of
+ * the Kafka source member that handed the message out; that member commits
+ * it with its offsets. Per member, in sends of at most `maxSendBytes`; a
+ * failed send fails its records and the member's later ones.
+ */
+async function writeTransactional(
+  name: string,
+  options: ResolvedKafkaSinkOptions,
+  messages: readonly Message[],
+  ready: readonly Outgoing[],
+  outcomes: SinkOutcome[],
+  getClient: () => Promise<KafkaClient>,
+): Promise<void> {
+  const { kafkaTransactionalSource } = await import('@sluice/producers/kafka');
+  const members = new Map<
+    MemberTransactions,
+    { outgoing: Outgoing; entry: KafkaTransactionalSource['entry'] }[]
+  >();
+  for (const outgoing of ready) {
+    const message = messages[outgoing.index] as Message;
+    const source = kafkaTransactionalSource(message);
+    if (source === undefined) {
+      const id = message.id === undefined ? 'a message' : `message ${String(message.id)}`;
+      outcomes[outgoing.index] = failedWith(
+        new SinkError(
+          'ERR_SINK_DATA',
+          name,
+          `exactlyOnce: ${id} did not come from a Kafka source (kafkaProducer), so its offset cannot be committed with its record`,
+        ),
+      );
+      continue;
+    }
+    const list = members.get(source.transactions) ?? [];
+    list.push({ outgoing, entry: source.entry });
+    members.set(source.transactions, list);
+  }
+  if (members.size === 0) return;
+  const client = await getClient();
+  await Promise.all(
+    [...members].map(async ([transactions, list]) => {
+      let failure: SinkError | undefined;
+      for (const chunk of chunks(list, options.maxSendBytes)) {
+        if (failure === undefined) {
+          try {
+            await transactions.send(
+              client,
+              options.topic,
+              chunk.map((c) => ({ entry: c.entry, record: c.outgoing.record })),
+            );
+          } catch (error) {
+            failure = new SinkError(
+              'ERR_SINK_UNAVAILABLE',
+              name,
+              `the transactional send failed; the transaction is aborted (${(error as Error).message})`,
+              { cause: error },
+            );
+          }
+        }
+        for (const c of chunk) {
+          outcomes[c.outgoing.index] = failure === undefined ? WRITTEN : failedWith(failure);
+        }
+      }
+    }),
+  );
+}
+
 /** The record for `message`: its data as the value, the key its path names, trace headers. */
 function encode(message: Message, index: number, options: ResolvedKafkaSinkOptions): Outgoing {
   const value = payload(message);
@@ -169,17 +256,21 @@ function encode(message: Message, index: number, options: ResolvedKafkaSinkOptio
 }
 
 /** `records` in runs of at most `max` bytes (a bigger record goes alone). */
-function* chunks(records: readonly Outgoing[], max: number): Generator<Outgoing[]> {
-  let chunk: Outgoing[] = [];
+function* chunks<T extends { readonly bytes: number } | { readonly outgoing: Outgoing }>(
+  records: readonly T[],
+  max: number,
+): Generator<T[]> {
+  let chunk: T[] = [];
   let bytes = 0;
   for (const r of records) {
-    if (chunk.length > 0 && bytes + r.bytes > max) {
+    const size = 'bytes' in r ? r.bytes : r.outgoing.bytes;
+    if (chunk.length > 0 && bytes + size > max) {
       yield chunk;
       chunk = [];
       bytes = 0;
     }
     chunk.push(r);
-    bytes += r.bytes;
+    bytes += size;
   }
   if (chunk.length > 0) yield chunk;
 }

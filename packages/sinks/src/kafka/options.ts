@@ -16,8 +16,13 @@ export const kafkaSinkOptionsObject = kafkaOptionsObject
       description:
         "A dotted path into each message's data (parsed as JSON) whose value is the record key, e.g. `customer.id`: records with one key go to one partition, in order. Without it, records have no key.",
     }),
-    client: kafkaClientLibrary.default('kafkajs').meta({
-      description: "The client library: `'kafkajs'` or `'platformatic'` (@platformatic/kafka).",
+    client: kafkaClientLibrary.default('platformatic').meta({
+      description:
+        "The client library: `'platformatic'` (@platformatic/kafka) or `'kafkajs'`. Both publish through an idempotent producer with `acks: all`.",
+    }),
+    exactlyOnce: z.boolean().default(false).meta({
+      description:
+        "Exactly-once from a Kafka source: each message's record and its consumed offset are committed in one Kafka transaction, once per the source's `commitInterval`, so a reader with `isolation.level=read_committed` sees every input record's output once, even after a crash. The messages must come from `kafkaProducer` (classic group protocol); docs/sinks.md explains the rules.",
     }),
     retries: z
       .int({ error: 'expected an integer from 1 to 1000' })
