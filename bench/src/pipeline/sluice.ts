@@ -31,23 +31,31 @@ export function recordLatencies(
 
 const maxRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
 
-/** A producer of `n` benchmark messages, as fast as it is asked. */
-function benchProducer(n: number, acknowledger: Acknowledger): ProducerModule {
-  let next = 0;
-  return {
-    init: () => ({
-      handleDemand(demand: number) {
-        const count = Math.min(demand, n - next);
-        const out = new Array<Message<Order>>(count);
-        for (let i = 0; i < count; i++) {
-          const id = next++;
-          out[i] = new Message({ data: order(id), id, acknowledger });
-        }
-        return out;
-      },
-    }),
-  };
+/** A producer of `n` benchmark messages, as fast as it is asked: a class, as a producer's is. */
+class BenchSource {
+  #next = 0;
+  readonly #n: number;
+  readonly #acknowledger: Acknowledger;
+
+  constructor(n: number, acknowledger: Acknowledger) {
+    this.#n = n;
+    this.#acknowledger = acknowledger;
+  }
+
+  handleDemand(demand: number): Message<Order>[] {
+    const count = Math.min(demand, this.#n - this.#next);
+    const out = new Array<Message<Order>>(count);
+    for (let i = 0; i < count; i++) {
+      const id = this.#next++;
+      out[i] = new Message({ data: order(id), id, acknowledger: this.#acknowledger });
+    }
+    return out;
+  }
 }
+
+const benchProducer = (n: number, acknowledger: Acknowledger): ProducerModule => ({
+  init: () => new BenchSource(n, acknowledger),
+});
 
 /**
  * G's producer: `n` messages paced at `rate` per second, whatever the
@@ -107,56 +115,96 @@ export const sluice = (over: Partial<SluiceShape>): SluiceShape => ({
   ...over,
 });
 
-/** The shape's handleMessage, written as a user would. */
+/*
+ * The handlers, written once at module level as a user's are. Every run
+ * builds a new pipeline in the same process (the warm-up, then the timed
+ * run): with a new closure per run, the timed run's first calls met code
+ * that V8 had optimized for the warm-up's function ("wrong call target"),
+ * threw it away and compiled it again while the clock ran. A service
+ * defines its handler once, so its pipeline never pays that.
+ */
+const noop = async (_p: string, m: Message): Promise<Message> => m;
+const syncNoop = (_p: string, m: Message): Message => m;
+const toJson = async (_p: string, m: Message): Promise<Message> =>
+  m.putData(JSON.stringify(m.data));
+const sleepers = new Map<number, (p: string, m: Message) => Promise<Message>>();
+
+/** The shape's handleMessage. */
 function handlerFor(shape: SluiceShape) {
   const sleep = shape.sleepMs;
-  if (shape.json) {
-    return async (_p: string, m: Message) => m.putData(JSON.stringify(m.data));
-  }
+  if (shape.json) return toJson;
   if (sleep > 0) {
-    return async (_p: string, m: Message) => {
-      await new Promise((resolve) => setTimeout(resolve, sleep));
-      return m;
-    };
+    let sleeper = sleepers.get(sleep);
+    if (sleeper === undefined) {
+      sleeper = async (_p: string, m: Message) => {
+        await new Promise((resolve) => setTimeout(resolve, sleep));
+        return m;
+      };
+      sleepers.set(sleep, sleeper);
+    }
+    return sleeper;
   }
-  if (shape.sync === true) return (_p: string, m: Message) => m;
-  return async (_p: string, m: Message) => m;
+  return shape.sync === true ? syncNoop : noop;
+}
+
+const handleBatch = async (_b: string, messages: Message[]): Promise<Message[]> => messages;
+
+/**
+ * The run's acknowledger: a class, so every run's `ack` is the same
+ * function (as a producer's acknowledger is), counting and recording the
+ * latency of what is acked.
+ */
+class CountingAcknowledger implements Acknowledger {
+  acked = 0;
+  readonly checkpoints: { at: number; maxRssBytes: number }[] = [];
+  #nextCheckpoint = 0;
+  readonly #n: number;
+  readonly #shape: SluiceShape;
+  readonly #latency: Histogram;
+  readonly #emitted: Float64Array | undefined;
+  readonly #done: () => void;
+
+  constructor(
+    n: number,
+    shape: SluiceShape,
+    latency: Histogram,
+    emitted: Float64Array | undefined,
+    done: () => void,
+  ) {
+    this.#n = n;
+    this.#shape = shape;
+    this.#latency = latency;
+    this.#emitted = emitted;
+    this.#done = done;
+  }
+
+  ack(_ref: unknown, successful: Message[], failed: Message[]): void {
+    const now = performance.now();
+    this.#record(successful, now);
+    this.#record(failed, now);
+    this.acked += successful.length + failed.length;
+    const at = this.#shape.checkpoints;
+    while (this.#nextCheckpoint < at.length && this.acked >= (at[this.#nextCheckpoint] as number)) {
+      this.checkpoints.push({ at: at[this.#nextCheckpoint] as number, maxRssBytes: maxRssBytes() });
+      this.#nextCheckpoint++;
+    }
+    if (this.acked === this.#n) this.#done();
+  }
+
+  #record(messages: Message[], now: number): void {
+    const emitted = this.#emitted;
+    if (emitted === undefined) recordLatencies(this.#latency, messages, now);
+    else for (const m of messages) this.#latency.record(now - (emitted[m.id as number] as number));
+  }
 }
 
 export async function runSluice(n: number, shape: SluiceShape): Promise<RunObservation> {
   const latency = new Histogram();
-  const checkpoints: { at: number; maxRssBytes: number }[] = [];
   const paced = shape.paced;
   const emitted = paced === undefined ? undefined : new Float64Array(n);
-  let nextCheckpoint = 0;
-  let acked = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const record =
-    emitted === undefined
-      ? (messages: Message[], now: number) => recordLatencies(latency, messages, now)
-      : (messages: Message[], now: number) => {
-          for (const m of messages) latency.record(now - (emitted[m.id as number] as number));
-        };
-  const acknowledger: Acknowledger = {
-    ack(_ref, successful, failed) {
-      const now = performance.now();
-      record(successful, now);
-      record(failed, now);
-      acked += successful.length + failed.length;
-      while (
-        nextCheckpoint < shape.checkpoints.length &&
-        acked >= (shape.checkpoints[nextCheckpoint] as number)
-      ) {
-        checkpoints.push({
-          at: shape.checkpoints[nextCheckpoint] as number,
-          maxRssBytes: maxRssBytes(),
-        });
-        nextCheckpoint++;
-      }
-      if (acked === n) done();
-    },
-  };
+  const acknowledger = new CountingAcknowledger(n, shape, latency, emitted, done);
   const pacer =
     paced === undefined || emitted === undefined
       ? undefined
@@ -174,18 +222,20 @@ export async function runSluice(n: number, shape: SluiceShape): Promise<RunObser
         ...(process.env['BENCH_MIN_DEMAND'] !== undefined && {
           minDemand: Number(process.env['BENCH_MIN_DEMAND']),
         }),
-        ...(shape.partition && { partitionBy: (m: Message) => (m.data as Order).id % 2 }),
+        ...(shape.partition && { partitionBy }),
       },
     },
     ...(shape.batcher && {
       batchers: { default: { batchSize: BATCH_SIZE, batchTimeout: 1000, concurrency: 2 } },
     }),
     handleMessage: handlerFor(shape),
-    handleBatch: async (_b, messages) => messages,
+    handleBatch,
   });
   await pipeline.start();
   pacer?.begin();
   await finished;
   await pipeline.stop();
-  return { latency, checkpoints };
+  return { latency, checkpoints: acknowledger.checkpoints };
 }
+
+const partitionBy = (m: Message): number => (m.data as Order).id % 2;
