@@ -58,7 +58,10 @@ export const writes: Readonly<Record<string, (p: Pipeline, body: unknown) => Rep
   '/concurrency': (p, body) =>
     attempt(() => {
       const { name, concurrency } = parseOptions(concurrencyBody, body, 'POST /concurrency body');
-      return p.resize(name, concurrency as number);
+      // The answer is what changed; a partitioned group applies it once its
+      // processors have finished what they hold (`applied`, not sent).
+      const { stage, kind, key, from, to } = p.resize(name, concurrency as number);
+      return { stage, kind, key, from, to };
     }),
   '/rate-limit': (p, body) =>
     attempt(() => {

@@ -36,11 +36,12 @@ export interface ResizeScenario {
   /**
    * Starts `pipeline`, resizes it as described above, waits until all `n`
    * are acked, stops it and asserts each was handled and batched once.
-   * `processorsResizable: false` (a producer that partitions its
-   * processors, as Kafka's does) expects the processor resize to be refused
-   * and resizes only the batcher.
+   * `partitioned: true` (a producer that partitions its processors, as
+   * Kafka's does): a resize of the processors waits until they have
+   * finished what they hold, so the scenario opens the gate before waiting
+   * for it, and does not expect every new processor to get work.
    */
-  run(pipeline: Pipeline, n: number, processorsResizable?: boolean): Promise<void>;
+  run(pipeline: Pipeline, n: number, partitioned?: boolean): Promise<void>;
 }
 
 /** A {@link ResizeScenario}; `idOf` names a message uniquely (its body, its broker id). */
@@ -91,14 +92,12 @@ export function resizeScenario(idOf: (m: Message) => string): ResizeScenario {
     return { processors: t.processors[0]?.concurrency, batcher: t.batchers[0]?.concurrency };
   };
 
-  async function run(pipeline: Pipeline, n: number, processorsResizable = true) {
-    const grown = processorsResizable ? 6 : 2;
-    const resizeProcessors = (to: number) => {
-      if (processorsResizable) {
-        expect(pipeline.resize(PROCESSOR, to)).toMatchObject({ kind: 'processor', to });
-      } else {
-        expect(() => pipeline.resize(PROCESSOR, to)).toThrow(/is partitioned/);
-      }
+  async function run(pipeline: Pipeline, n: number, partitioned = false) {
+    const applied: Promise<void>[] = [];
+    const resizeProcessors = (from: number, to: number) => {
+      const result = pipeline.resize(PROCESSOR, to);
+      expect(result).toMatchObject({ kind: 'processor', from, to });
+      applied.push(result.applied);
     };
     // Phase 1: the first 20% pass; then every processor waits at the gate, holding work.
     release(Math.floor(n * 0.2));
@@ -106,28 +105,25 @@ export function resizeScenario(idOf: (m: Message) => string): ResizeScenario {
     await pipeline.start();
     try {
       // A producer that partitions may give every partition to one processor.
-      await until(() => atGate(1) >= (processorsResizable ? 2 : 1), 'the processors at gate 1');
-      resizeProcessors(6);
+      await until(() => atGate(1) >= (partitioned ? 1 : 2), 'the processors at gate 1');
+      resizeProcessors(2, 6);
       expect(pipeline.resize(BATCHER, 3)).toMatchObject({ kind: 'batcher', from: 1, to: 3 });
-      expect(concurrency(pipeline)).toEqual({ processors: grown, batcher: 3 });
+      expect(concurrency(pipeline)).toEqual({ processors: 6, batcher: 3 });
       // The new processors take work too: each ends up waiting at the gate.
-      if (processorsResizable) await until(() => atGate(1) === 6, 'six processors at gate 1');
+      // (A partitioned group starts them once the others have finished.)
+      if (!partitioned) await until(() => atGate(1) === 6, 'six processors at gate 1');
       // Phase 2: up to 60% pass at the grown size, then the processors wait again.
       release(Math.floor(n * 0.6));
-      await until(() => atGate(2) >= (processorsResizable ? 6 : 1), 'the processors at gate 2');
+      if (partitioned) await applied[0];
+      await until(() => atGate(2) >= (partitioned ? 1 : 6), 'the processors at gate 2');
       expect(pipeline.stats().successful).toBeLessThan(n);
-      resizeProcessors(1);
+      resizeProcessors(6, 1);
       expect(pipeline.resize(BATCHER, 1)).toMatchObject({ kind: 'batcher', from: 3, to: 1 });
-      expect(concurrency(pipeline)).toEqual({
-        processors: processorsResizable ? 1 : 2,
-        batcher: 1,
-      });
+      expect(concurrency(pipeline)).toEqual({ processors: 1, batcher: 1 });
       release();
+      await Promise.all(applied);
       await until(() => pipeline.stats().successful >= n, `all ${n} acked`);
-      expect(concurrency(pipeline)).toEqual({
-        processors: processorsResizable ? 1 : 2,
-        batcher: 1,
-      });
+      expect(concurrency(pipeline)).toEqual({ processors: 1, batcher: 1 });
     } finally {
       release();
       expect(await pipeline.stop()).toEqual({ unacked: 0, timedOut: false });

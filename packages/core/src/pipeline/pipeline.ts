@@ -15,11 +15,7 @@
 import { SluiceError } from '../errors.ts';
 import { show } from '../options/parse.ts';
 import { defaultLogger } from '../logger.ts';
-import { DemandDispatcher } from '../stage/demand-dispatcher.ts';
-import type { Dispatcher } from '../stage/dispatcher.ts';
-import { PartitionDispatcher } from '../stage/partition-dispatcher.ts';
 import type { Stage } from '../stage/stage.ts';
-import type { Subscription } from '../stage/types.ts';
 import { Batcher } from './batcher.ts';
 import {
   resolveDefinition,
@@ -31,8 +27,7 @@ import type { PipelineMessage } from './typing.ts';
 import { Message } from './message.ts';
 import type { ProducerModule, Transformer } from './producer-module.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
-import { partitioner } from './partition.ts';
-import { ProcessorPool, resizeStage, type ResizeResult } from './resize.ts';
+import { ProcessorPool, processorDispatchers, resizeStage, type ResizeResult } from './resize.ts';
 import { startProducer, type ProducerHandle } from './producer-stage.ts';
 import { startRateLimit, updateRateLimit, type RunningRateLimit } from './rate-limit-clock.ts';
 import type { RateLimit, RateLimitUpdate } from './rate-limiter.ts';
@@ -182,14 +177,9 @@ class PipelineImpl<C> implements Pipeline<C> {
     // Producers first; every later stage subscribes to the layer before it.
     const processor = d.processor;
     const partitionBy = processor.partitionBy;
+    const dispatchers = processorDispatchers(partitionBy, processor.concurrency, logger);
     for (let i = 0; i < d.producer.concurrency; i++) {
-      const dispatcher: Dispatcher<Message, Subscription> =
-        partitionBy === undefined
-          ? new DemandDispatcher<Message>({ shuffleDemandsOnFirstDispatch: true })
-          : new PartitionDispatcher<Message>({
-              partitions: processor.concurrency,
-              hash: partitioner(partitionBy, processor.concurrency, logger),
-            });
+      const dispatcher = dispatchers.create();
       this.#producers.push(startProducer(rt, i, dispatcher, this.#rateLimit?.limiter));
     }
     const producerStages = this.#producers.map((p) => p.stage);
@@ -205,9 +195,9 @@ class PipelineImpl<C> implements Pipeline<C> {
       });
     };
     for (const stage of producerStages) watch(stage);
-    const pool = new ProcessorPool(rt, producerStages, partitionBy !== undefined, batchers, watch);
+    const pool = new ProcessorPool(rt, producerStages, dispatchers.repartition, batchers, watch);
     this.#processors = pool;
-    pool.resize(processor.concurrency);
+    void pool.resize(processor.concurrency);
 
     await Promise.all(this.#producers.map((p) => p.ready));
     rt.stalls.start();
@@ -320,7 +310,7 @@ class PipelineImpl<C> implements Pipeline<C> {
   }
 
   topology(): Topology {
-    const live = { processors: this.#processors?.active.length, batchers: this.#batchers };
+    const live = { processors: this.#processors?.concurrency, batchers: this.#batchers };
     return topologyOf(this.definition, live);
   }
 

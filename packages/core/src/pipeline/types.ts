@@ -104,9 +104,12 @@ export interface Pipeline<C = unknown> {
    * `name` (its key, or its name in `topology()`) while running. New
    * processors subscribe with the same demand settings; removed ones
    * finish and ack what they were given before they stop; a batcher's
-   * removed lanes finish their batch. Refused for a partitioned group
-   * (`partitionBy`), whose per-key order it could not keep. Publishes
-   * `sluice:pipeline:resize`. Throws unless running.
+   * removed lanes finish their batch. A partitioned processor group
+   * (`partitionBy`) first lets every processor finish what it holds while
+   * new messages wait, then routes them over the new count, so per-key
+   * order holds; `applied` resolves when that is done. Refused for a
+   * partitioned batcher. Publishes `sluice:pipeline:resize`. Throws unless
+   * running.
    */
   resize(name: string, concurrency: number): ResizeResult;
   /** The validated definition, with defaults. */

@@ -20,6 +20,10 @@
  * Unlike GenStage, a cancelled partition keeps its queue: the consumer that
  * takes the partition over receives those events, and infos queued behind
  * them wait for it. (GenStage drops them and asks upstream for as many.)
+ *
+ * {@link PartitionDispatcher.repartition} changes the partition count while
+ * no consumer is subscribed (a pipeline resizing a partitioned processor
+ * group): the queued events are routed again by the new hash.
  */
 import type { z } from 'zod';
 import { SluiceError } from '../errors.ts';
@@ -105,12 +109,12 @@ interface PendingInfo<T, S> {
 export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
   /** Leftovers wait in the producer's buffer and stay counted as asked upstream. */
   readonly leftoversCounted = true;
-  readonly #partitions = new Map<PartitionName, Partition<T, S>>();
+  #partitions = new Map<PartitionName, Partition<T, S>>();
   /** The same partitions by index, when they are named 0..n-1: cheaper than the Map per event. */
-  readonly #byIndex: (Partition<T, S> | undefined)[] = [];
+  #byIndex: (Partition<T, S> | undefined)[] = [];
   readonly #bySubscription = new Map<S, Partition<T, S>>();
-  readonly #hash: (event: T) => PartitionName | null | undefined;
-  readonly #infos: PendingInfo<T, S>[] = [];
+  #hash: (event: T) => PartitionName | null | undefined;
+  #infos: PendingInfo<T, S>[] = [];
   /** Events to route to partitions for the demand asked so far. */
   #waiting = 0;
   /** Unmet demand of cancelled consumers, already asked upstream. */
@@ -126,6 +130,16 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
     );
     const names =
       typeof parsed.partitions === 'number' ? range(parsed.partitions) : parsed.partitions;
+    this.#setPartitions(names);
+    const count = names.length;
+    this.#hash =
+      (parsed.hash as PartitionDispatcherOptions<T>['hash']) ??
+      ((event: T) => defaultHash(event) % count);
+  }
+
+  #setPartitions(names: readonly PartitionName[]): void {
+    this.#partitions = new Map();
+    this.#byIndex = [];
     for (const n of names) {
       const partition: Partition<T, S> = {
         name: n,
@@ -141,10 +155,61 @@ export class PartitionDispatcher<T, S = unknown> implements Dispatcher<T, S> {
         this.#byIndex[n] = partition;
       }
     }
-    const count = names.length;
-    this.#hash =
-      (parsed.hash as PartitionDispatcherOptions<T>['hash']) ??
-      ((event: T) => defaultHash(event) % count);
+  }
+
+  /**
+   * Replaces the partitions by `count` new ones, `0..count-1`, routed by
+   * `hash` (by default a hash of the event modulo `count`). Allowed only
+   * while no consumer is subscribed, so no event is in flight to a
+   * consumer of an old partition. The events queued for the old partitions
+   * are routed again, each old queue in its order: events that shared a
+   * partition before keep their relative order if they share one again.
+   * Infos still waiting then wait for every new partition that holds
+   * events. Throws a SluiceError, changing nothing, when a consumer is
+   * subscribed or `hash` gives a queued event no partition.
+   */
+  repartition(count: number, hash?: (event: T) => number): void {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new SluiceError(
+        'ERR_INVALID_OPTIONS',
+        `PartitionDispatcher repartition: partitions: expected a positive integer, got ${show(count)}`,
+      );
+    }
+    if (this.#bySubscription.size > 0) {
+      throw new SluiceError(
+        'ERR_PIPELINE_STATE',
+        `PartitionDispatcher repartition: ${this.#bySubscription.size} consumers are still subscribed; every consumer must cancel first`,
+      );
+    }
+    const route = hash ?? ((event: T) => defaultHash(event) % count);
+    // Route every queued event first, so a bad hash changes nothing.
+    const keys: number[] = [];
+    for (const p of this.#partitions.values()) {
+      for (const event of p.queue) {
+        const key = route(event);
+        if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key >= count) {
+          throw new SluiceError(
+            'ERR_UNKNOWN_PARTITION',
+            `PartitionDispatcher repartition: the hash returned ${show(key)} for a queued event; expected an integer 0..${count - 1}`,
+          );
+        }
+        keys.push(key);
+      }
+    }
+    const old = [...this.#partitions.values()];
+    this.#setPartitions(range(count));
+    this.#hash = route;
+    let i = 0;
+    for (const p of old) {
+      for (const event of p.queue.drain()) {
+        const to = this.#byIndex[keys[i++] as number] as Partition<T, S>;
+        to.queue.push(event);
+        to.queued++;
+      }
+    }
+    const holding: (readonly [Partition<T, S>, number])[] = [];
+    for (const p of this.#partitions.values()) if (p.queue.length > 0) holding.push([p, p.queued]);
+    this.#infos = this.#infos.map((info) => ({ message: info.message, waitFor: holding }));
   }
 
   /** The partition names, in order. */

@@ -53,7 +53,7 @@ describe('pipeline.resize()', () => {
       });
       await p.start();
       await until(() => gate.running() === 1);
-      const result = p.resize('default', 4);
+      const { applied, ...result } = p.resize('default', 4);
       expect(result).toEqual({
         stage: `${p.name}.processor.default`,
         kind: 'processor',
@@ -61,6 +61,7 @@ describe('pipeline.resize()', () => {
         from: 1,
         to: 4,
       });
+      await applied;
       expect(events).toEqual([{ pipeline: p.name, ...result }]);
       await until(() => gate.running() === 4);
       expect(p.topology().processors[0]?.concurrency).toBe(4);
@@ -144,20 +145,19 @@ describe('pipeline.resize()', () => {
     expect(await p.stop()).toEqual({ unacked: 0, timedOut: false });
   });
 
-  it('refuses a partitioned processor group or batcher, naming partitionBy', async () => {
+  it('refuses a partitioned batcher, naming partitionBy', async () => {
     const p = pipeline({
       producer: { module: idle() },
-      processors: { default: { concurrency: 2, partitionBy: (m) => Number(m.data) } },
-      batchers: { out: { partitionBy: (m) => Number(m.data) } },
+      processors: { default: { concurrency: 2 } },
+      batchers: { out: { concurrency: 2, partitionBy: (m) => Number(m.data) } },
       handleMessage: (_k, m) => m,
       handleBatch: (_k, b) => b,
     });
     await p.start();
-    expect(() => p.resize('default', 3)).toThrow(
-      /resize: test-\d+\.processor\.default is partitioned \(processors\.default\.partitionBy.*per-key order/,
+    expect(() => p.resize('out', 3)).toThrow(
+      /resize: test-\d+\.batcher\.out is partitioned \(batchers\.out\.partitionBy.*per-key order/,
     );
-    expect(() => p.resize('out', 3)).toThrow(/batchers\.out\.partitionBy/);
-    expect(p.topology().processors[0]?.concurrency).toBe(2);
+    expect(p.topology().batchers[0]?.concurrency).toBe(2);
   });
 
   it('rejects an unknown name, a bad concurrency and a pipeline that is not running', async () => {

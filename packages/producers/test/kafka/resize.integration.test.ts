@@ -1,10 +1,12 @@
 /**
  * pipeline.resize() against a real Kafka, for both client libraries. The
  * producer keeps a partition's messages in order on one processor, so the
- * processor group is partitioned and resizing it is refused (with an error
- * saying why); the batcher grows 1 → 3 → 1 while messages are in flight.
- * Every message is handled and acked exactly once and the group's committed
- * offsets end at the end of every partition.
+ * processor group is partitioned: resizing it 2 → 6 → 1 waits each time
+ * until the processors have finished what they hold, then routes the
+ * partitions over the new count. The batcher grows 1 → 3 → 1 meanwhile.
+ * Every message is handled and acked exactly once, each partition's
+ * messages are handled in offset order, and the group's committed offsets
+ * end at the end of every partition.
  */
 import { createPipeline, type Pipeline } from '@sluice/core';
 import { createTestTopic, type KafkaTestTopic } from '@sluice/producers/kafka/testing';
@@ -22,7 +24,7 @@ forEachKafkaClient((client, group) =>
     let topic: KafkaTestTopic;
     let pipeline: Pipeline | undefined;
     beforeEach(async () => {
-      topic = await createTestTopic({ partitions: PARTITIONS });
+      topic = await createTestTopic({ partitions: PARTITIONS, namePrefix: 'ops-resize' });
     });
     afterEach(async () => {
       await pipeline?.stop();
@@ -30,10 +32,13 @@ forEachKafkaClient((client, group) =>
       await topic.delete();
     });
 
-    it('resizes the batcher mid-run and refuses the partitioned processors: nothing lost or handled twice', async () => {
+    it('resizes the partitioned processors and the batcher mid-run: per-partition order kept, nothing lost or handled twice', async () => {
       await topic.publish(N, { partition: (i) => i % PARTITIONS });
       const groupId = `${topic.name}-group`;
       const scenario = resizeScenario((m) => String(m.id));
+      // Each partition's offsets, in the order handleMessage began them.
+      const seen = new Map<number, number[]>();
+      const { handleMessage } = scenario.definition;
       pipeline = createPipeline({
         name: `kafka-resize-${client}`,
         logger: quietLogger(),
@@ -41,8 +46,18 @@ forEachKafkaClient((client, group) =>
           module: kafkaProducer({ ...group, groupId, topics: [topic.name], fromBeginning: true }),
         },
         ...scenario.definition,
+        handleMessage: (key, m, ...rest) => {
+          const { partition, offset } = m.metadata as { partition: number; offset: string };
+          seen.set(partition, [...(seen.get(partition) ?? []), Number(offset)]);
+          return handleMessage(key, m, ...rest);
+        },
       });
-      await scenario.run(pipeline, N, false);
+      await scenario.run(pipeline, N, true);
+      const outOfOrder = [...seen].filter(([, offsets]) =>
+        offsets.some((o, i) => i > 0 && o < (offsets[i - 1] as number)),
+      );
+      expect(outOfOrder).toEqual([]);
+      expect([...seen.values()].flat()).toHaveLength(N);
       expect(await topic.committedOffsets(groupId)).toEqual(
         Array.from({ length: PARTITIONS }, (_, partition) => ({
           partition,
