@@ -43,7 +43,7 @@ export class RedisConsumer implements ProducerInstance {
       reconnectBackoff: o.reconnectBackoff,
       logger: context.logger,
       onEntries: (entries, retries) => {
-        context.emit(entries.map((e) => run.toMessage(e, consumer, retries)));
+        context.emit(run.toMessages(entries, consumer, retries));
       },
     });
   }

@@ -12,10 +12,10 @@ import { failureReason, type Acknowledger, type Message } from '@sluice/core';
 import type { Logger } from '@sluice/core';
 import { retryDelay, type Backoff } from '../internal/retry.ts';
 import type { Acker } from './acker.ts';
+import type { DeliveredEntry } from './claims.ts';
 import { checkRedisAckOptions, type RedisAckOptions } from './ack-options.ts';
 import type { RedisClient } from './client.ts';
-import type { Holds } from './holds.ts';
-import type { RetryQueue } from './retries.ts';
+import type { HeldLot } from './holds.ts';
 import { channels } from './telemetry.ts';
 
 /** The field of a dead-lettered entry that holds why it failed. */
@@ -25,19 +25,17 @@ export const SOURCE_STREAM_FIELD = 'sluice-source-stream';
 export const SOURCE_ID_FIELD = 'sluice-source-id';
 export const DELIVERY_COUNT_FIELD = 'sluice-delivery-count';
 
-/** A message's `ackData`: the entry, and its own ack options. */
+/** A message's `ackData`: where its entry is held, and its own ack options. */
 export interface RedisAckData extends RedisAckOptions {
-  readonly id: string;
-  readonly fields: Readonly<Record<string, string>>;
-  readonly deliveryCount: number;
-  /** The retries of the instance that read it. */
-  readonly retries: RetryQueue;
+  /** The entries read (or claimed) with it, and the consumer that holds them. */
+  readonly lot: HeldLot;
+  /** Its entry's place in `lot.entries`. */
+  readonly index: number;
 }
 
 export interface RedisAcknowledgerDeps {
   readonly client: RedisClient;
   readonly acker: Acker;
-  readonly holds: Holds;
   readonly stream: string;
   readonly group: string;
   readonly deadLetterStream: string;
@@ -83,38 +81,36 @@ export class RedisAcknowledger implements Acknowledger {
   }
 
   ack(_ackRef: unknown, successful: Message[], failed: Message[]): Promise<void> | undefined {
-    const { acker, holds, maxAttempts, retryBackoff, stream, group } = this.#d;
+    const { acker, maxAttempts, retryBackoff, stream, group } = this.#d;
     const work: Promise<void>[] = [];
-    const settled: string[] = [];
     const toAck: string[] = [];
     for (const m of successful) {
-      const data = m.ackData as RedisAckData;
-      settled.push(data.id);
-      if ((data.onSuccess ?? 'ack') === 'ack') toAck.push(data.id);
+      const { lot, index, onSuccess } = m.ackData as RedisAckData;
+      lot.settle(index);
+      if (onSuccess === undefined || onSuccess === 'ack') toAck.push(entryOf(lot, index).id);
     }
-    const dead: { data: RedisAckData; reason: unknown }[] = [];
+    const dead: { entry: DeliveredEntry; reason: unknown }[] = [];
     for (const m of failed) {
-      const data = m.ackData as RedisAckData;
-      settled.push(data.id);
-      const onFailure = data.onFailure ?? 'retry';
+      const { lot, index, onFailure = 'retry' } = m.ackData as RedisAckData;
+      lot.settle(index);
+      const entry = entryOf(lot, index);
       if (onFailure === 'ack') {
-        toAck.push(data.id);
+        toAck.push(entry.id);
         continue;
       }
       const action: FailureAction =
         onFailure === 'deadLetter'
           ? { kind: 'deadLetter' }
-          : failureAction(data.deliveryCount, maxAttempts, retryBackoff);
+          : failureAction(entry.deliveryCount, maxAttempts, retryBackoff);
       if (action.kind === 'deadLetter') {
-        dead.push({ data, reason: failureReason(m.status) });
+        dead.push({ entry, reason: failureReason(m.status) });
       } else {
-        data.retries.schedule([{ id: data.id, delayMs: action.delayMs }]);
+        lot.retries.schedule([{ id: entry.id, delayMs: action.delayMs }]);
         if (channels.retry.hasSubscribers) {
-          channels.retry.publish({ stream, group, ids: [data.id], delayMs: action.delayMs });
+          channels.retry.publish({ stream, group, ids: [entry.id], delayMs: action.delayMs });
         }
       }
     }
-    holds.release(settled);
     if (toAck.length > 0) work.push(acker.ack(toAck));
     if (dead.length > 0) work.push(this.#deadLetter(dead));
     if (work.length === 0) return undefined;
@@ -122,21 +118,21 @@ export class RedisAcknowledger implements Acknowledger {
   }
 
   /** XADD each to the dead-letter stream, then XACK those added. */
-  async #deadLetter(dead: { data: RedisAckData; reason: unknown }[]): Promise<void> {
+  async #deadLetter(dead: { entry: DeliveredEntry; reason: unknown }[]): Promise<void> {
     const { client, acker, stream, group, deadLetterStream, logger } = this.#d;
     const added: string[] = [];
     let failure: unknown;
     await Promise.all(
-      dead.map(async ({ data, reason }) => {
+      dead.map(async ({ entry, reason }) => {
         try {
           await client.add(deadLetterStream, {
-            ...data.fields,
+            ...entry.fields,
             [FAILURE_REASON_FIELD]: describeReason(reason),
             [SOURCE_STREAM_FIELD]: stream,
-            [SOURCE_ID_FIELD]: data.id,
-            [DELIVERY_COUNT_FIELD]: String(data.deliveryCount),
+            [SOURCE_ID_FIELD]: entry.id,
+            [DELIVERY_COUNT_FIELD]: String(entry.deliveryCount),
           });
-          added.push(data.id);
+          added.push(entry.id);
         } catch (error) {
           failure ??= error;
         }
@@ -154,4 +150,8 @@ export class RedisAcknowledger implements Acknowledger {
     await acker.ack(added);
     if (failure !== undefined) throw failure as Error;
   }
+}
+
+function entryOf(lot: HeldLot, index: number): DeliveredEntry {
+  return lot.entries[index] as DeliveredEntry;
 }

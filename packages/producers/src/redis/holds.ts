@@ -10,9 +10,16 @@
  * XCLAIM moves an entry to whoever asks: the reset asks for a least idle
  * time of half the heartbeat interval, so an entry another consumer took
  * since (its idle time reset by that claim) stays with that consumer.
+ *
+ * Entries are held a read (or claim) at a time, as one {@link HeldLot};
+ * each message knows its lot and its place in it, so settling an entry is
+ * a flag and a count, with no lookup by id (a map of ids cost about as much
+ * as the rest of the producer in a no-op profile).
  */
 import type { Logger } from '@sluice/core';
+import type { DeliveredEntry } from './claims.ts';
 import type { RedisClient } from './client.ts';
+import type { RetryQueue } from './retries.ts';
 
 /** The most ids one XCLAIM carries. */
 const BATCH = 500;
@@ -41,10 +48,59 @@ export interface HoldsOptions {
   readonly timers?: HoldTimers;
 }
 
-/** The entries one producer run holds, each with the consumer that holds it. */
+/**
+ * Entries one consumer handed on together (one read or claim), held until
+ * each is settled (acked, failed or dead-lettered).
+ */
+export class HeldLot {
+  readonly entries: readonly DeliveredEntry[];
+  /** The consumer that holds them. */
+  readonly consumer: string;
+  /** The retries of that consumer, for the entries that fail. */
+  readonly retries: RetryQueue;
+  readonly #holds: Holds;
+  readonly #settled: Uint8Array;
+  #left: number;
+
+  constructor(
+    holds: Holds,
+    entries: readonly DeliveredEntry[],
+    consumer: string,
+    retries: RetryQueue,
+  ) {
+    this.#holds = holds;
+    this.entries = entries;
+    this.consumer = consumer;
+    this.retries = retries;
+    this.#settled = new Uint8Array(entries.length);
+    this.#left = entries.length;
+  }
+
+  /** Entries not settled yet. */
+  get left(): number {
+    return this.#left;
+  }
+
+  /** The pipeline is done with entry `index`; a second call is ignored. */
+  settle(index: number): void {
+    if (this.#settled[index] === 1) return;
+    this.#settled[index] = 1;
+    if (--this.#left === 0) this.#holds.drop(this);
+  }
+
+  /** Adds the ids still held to `out`. */
+  collect(out: string[]): void {
+    if (this.#left === 0) return;
+    for (let i = 0; i < this.entries.length; i++) {
+      if (this.#settled[i] === 0) out.push((this.entries[i] as DeliveredEntry).id);
+    }
+  }
+}
+
+/** The entries one producer run holds, a lot at a time. */
 export class Holds {
   readonly #o: HoldsOptions;
-  readonly #held = new Map<string, string>();
+  readonly #lots = new Set<HeldLot>();
   readonly #t: HoldTimers;
   #timer: unknown;
   #beating: Promise<void> | undefined;
@@ -61,21 +117,24 @@ export class Holds {
 
   /** The entries held now. */
   get size(): number {
-    return this.#held.size;
+    let n = 0;
+    for (const lot of this.#lots) n += lot.left;
+    return n;
   }
 
-  /** `consumer` hands entry `id` to the pipeline. */
-  hold(id: string, consumer: string): void {
-    this.#held.set(id, consumer);
-    if (this.#timer === undefined) {
-      this.#timer = this.#t.setInterval(() => void this.beat(), this.intervalMs);
-    }
+  /** `consumer` hands `entries` to the pipeline: they are held until each is settled. */
+  hold(entries: readonly DeliveredEntry[], consumer: string, retries: RetryQueue): HeldLot {
+    const lot = new HeldLot(this, entries, consumer, retries);
+    if (entries.length === 0) return lot;
+    this.#lots.add(lot);
+    // The timer runs while anything is held; a round that finds nothing stops it.
+    this.#timer ??= this.#t.setInterval(() => void this.beat(), this.intervalMs);
+    return lot;
   }
 
-  /** The pipeline is done with `ids` (acked, failed or dead-lettered). */
-  release(ids: readonly string[]): void {
-    for (const id of ids) this.#held.delete(id);
-    if (this.#held.size === 0) this.#stopTimer();
+  /** Called by a lot whose entries are all settled. */
+  drop(lot: HeldLot): void {
+    this.#lots.delete(lot);
   }
 
   /** Resets the idle time of every held entry; one round at a time. */
@@ -86,11 +145,15 @@ export class Holds {
 
   async #beat(): Promise<void> {
     const { client, stream, group, logger } = this.#o;
+    if (this.#lots.size === 0) {
+      this.#stopTimer();
+      return;
+    }
     const byConsumer = new Map<string, string[]>();
-    for (const [id, consumer] of this.#held) {
-      const ids = byConsumer.get(consumer);
-      if (ids === undefined) byConsumer.set(consumer, [id]);
-      else ids.push(id);
+    for (const lot of this.#lots) {
+      let ids = byConsumer.get(lot.consumer);
+      if (ids === undefined) byConsumer.set(lot.consumer, (ids = []));
+      lot.collect(ids);
     }
     const minIdle = Math.floor(this.intervalMs / 2);
     for (const [consumer, ids] of byConsumer) {
@@ -112,7 +175,7 @@ export class Holds {
 
   /** Stops the heartbeat (the run is closing). */
   stop(): void {
-    this.#held.clear();
+    this.#lots.clear();
     this.#stopTimer();
   }
 

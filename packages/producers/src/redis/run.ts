@@ -67,7 +67,6 @@ export class RedisRun {
     this.acknowledger = new RedisAcknowledger({
       client,
       acker: this.acker,
-      holds: this.holds,
       stream,
       group,
       deadLetterStream: deadLetterStreamOf(options),
@@ -84,31 +83,29 @@ export class RedisRun {
     return spare ?? this.client.duplicate();
   }
 
-  /** An entry as a pipeline message, acked through this run. */
-  toMessage(
-    entry: DeliveredEntry,
+  /** Entries `consumer` read or claimed, as pipeline messages held and acked through this run. */
+  toMessages(
+    entries: readonly DeliveredEntry[],
     consumer: string,
     retries: RetryQueue,
-  ): Message<RedisFields, RedisMetadata, RedisAckOptions> {
-    this.holds.hold(entry.id, consumer);
-    return new Message<RedisFields, RedisMetadata, RedisAckOptions>({
-      data: entry.fields,
-      id: entry.id,
-      acknowledger: this.acknowledger,
-      ackRef: this,
-      ackData: {
-        id: entry.id,
-        fields: entry.fields,
-        deliveryCount: entry.deliveryCount,
-        retries,
-      } satisfies RedisAckData,
-      metadata: {
-        stream: this.options.stream,
-        id: entry.id,
-        deliveryCount: entry.deliveryCount,
-        consumer,
-      },
-    });
+  ): Message<RedisFields, RedisMetadata, RedisAckOptions>[] {
+    const lot = this.holds.hold(entries, consumer, retries);
+    const { stream } = this.options;
+    const messages = new Array<Message<RedisFields, RedisMetadata, RedisAckOptions>>(
+      entries.length,
+    );
+    for (let index = 0; index < entries.length; index++) {
+      const { id, fields, deliveryCount } = entries[index] as DeliveredEntry;
+      messages[index] = new Message<RedisFields, RedisMetadata, RedisAckOptions>({
+        data: fields,
+        id,
+        acknowledger: this.acknowledger,
+        ackRef: this,
+        ackData: { lot, index } satisfies RedisAckData,
+        metadata: { stream, id, deliveryCount, consumer },
+      });
+    }
+    return messages;
   }
 
   /** Stops the heartbeat, sends the acks still waiting, then closes the connection. */

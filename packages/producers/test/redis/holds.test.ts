@@ -7,6 +7,7 @@
 import { Message, SluiceError } from '@sluice/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Acker } from '../../src/redis/acker.ts';
+import type { DeliveredEntry } from '../../src/redis/claims.ts';
 import type { RedisClient } from '../../src/redis/client.ts';
 import { RedisAcknowledger, type RedisAckData } from '../../src/redis/failures.ts';
 import { Holds } from '../../src/redis/holds.ts';
@@ -32,6 +33,11 @@ function client(touch?: () => Promise<number>) {
 
 afterEach(() => vi.useRealTimers());
 
+/** Entries delivered once, with these ids. */
+function entries(...ids: string[]): DeliveredEntry[] {
+  return ids.map((id) => ({ id, fields: { id }, deliveryCount: 1 }));
+}
+
 describe('Holds', () => {
   it('resets the idle time of what each consumer holds every third of claimIdle, until released', async () => {
     vi.useFakeTimers();
@@ -43,9 +49,9 @@ describe('Holds', () => {
       claimIdle: 3000,
       logger: memoryLogger(),
     });
-    holds.hold('1-0', 'c-0');
-    holds.hold('2-0', 'c-1');
-    holds.hold('3-0', 'c-0');
+    const retries = new RetryQueue(() => undefined);
+    const first = holds.hold(entries('1-0', '3-0'), 'c-0', retries);
+    const second = holds.hold(entries('2-0'), 'c-1', retries);
     await vi.advanceTimersByTimeAsync(999);
     expect(c.calls).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
@@ -54,11 +60,16 @@ describe('Holds', () => {
       ['touch', 'c-0', 500, ['1-0', '3-0']],
       ['touch', 'c-1', 500, ['2-0']],
     ]);
-    holds.release(['1-0', '2-0']);
+    first.settle(0);
+    second.settle(0);
+    // Settling twice counts once.
+    second.settle(0);
+    expect(holds.size).toBe(1);
     c.calls.length = 0;
     await vi.advanceTimersByTimeAsync(1000);
     expect(c.calls).toEqual([['touch', 'c-0', 500, ['3-0']]]);
-    holds.release(['3-0']);
+    first.settle(1);
+    expect(holds.size).toBe(0);
     c.calls.length = 0;
     await vi.advanceTimersByTimeAsync(5000);
     expect(c.calls).toEqual([]);
@@ -71,7 +82,7 @@ describe('Holds', () => {
     const c = client(() => (fail ? Promise.reject(new Error('LOADING')) : Promise.resolve(1)));
     const logger = memoryLogger();
     const holds = new Holds({ client: c, stream: 's', group: 'g', claimIdle: 300, logger });
-    holds.hold('1-0', 'c-0');
+    holds.hold(entries('1-0'), 'c-0', new RetryQueue(() => undefined));
     await vi.advanceTimersByTimeAsync(100);
     expect(logger.lines.map((l) => l.level)).toEqual(['warn']);
     expect(logger.lines[0]?.msg).toContain('could not reset the idle time of 1 held entries');
@@ -99,7 +110,6 @@ describe('configureAck on a Redis message', () => {
     const acknowledger = new RedisAcknowledger({
       client: c,
       acker: acker as unknown as Acker,
-      holds,
       stream: 's',
       group: 'g',
       deadLetterStream: 's:dead',
@@ -108,11 +118,11 @@ describe('configureAck on a Redis message', () => {
       logger: memoryLogger(),
     });
     const message = (id: string) => {
-      holds.hold(id, 'c-0');
+      const lot = holds.hold(entries(id), 'c-0', retries);
       return new Message({
         data: { id },
         acknowledger,
-        ackData: { id, fields: { id }, deliveryCount: 1, retries } satisfies RedisAckData,
+        ackData: { lot, index: 0 } satisfies RedisAckData,
       });
     };
     return { c, acked, holds, acknowledger, message, retries };
