@@ -3,6 +3,7 @@
  * the logger, message accounting, the ack sink and the shutdown signal.
  */
 import type { Logger } from '../logger.ts';
+import { Fifo } from '../internal/fifo.ts';
 import { ackMessages, type AckSink } from './acknowledger.ts';
 import type { ResolvedDefinition } from './definition.ts';
 import type { Message } from './message.ts';
@@ -59,8 +60,15 @@ export class PipelineRuntime<C = unknown> {
   ackPendingMessages = 0;
   readonly #pendingAcks = new Set<Promise<void>>();
   readonly ackSink: AckSink;
-  /** Processors with messages done while their chunk waits, to ack once the thread is idle. */
-  readonly #idleCollectors: ((into: Message[]) => void)[] = [];
+  /**
+   * Processors with messages done while their chunk waits, to ack once the
+   * thread is idle. A Fifo rather than an array: a new runtime's empty array
+   * literal starts with V8's small-integer elements kind, and code optimised
+   * for the previous pipeline's array of functions threw itself away at the
+   * first idle ack of a second pipeline in the process ("wrong map" in the
+   * processor's async loop, which then had to be compiled again).
+   */
+  readonly #idleCollectors = new Fifo<(into: Message[]) => void>();
 
   constructor(definition: ResolvedDefinition<C>, logger: Logger) {
     this.definition = definition;
@@ -115,9 +123,12 @@ export class PipelineRuntime<C = unknown> {
   }
 
   readonly #flushIdle = (): void => {
-    const collectors = this.#idleCollectors.splice(0);
+    const collectors = this.#idleCollectors;
     const done: Message[] = [];
-    for (const collect of collectors) collect(done);
+    // Collecting only moves messages into `done`; nothing re-arms meanwhile.
+    for (let collect = collectors.shift(); collect !== undefined; collect = collectors.shift()) {
+      collect(done);
+    }
     if (done.length > 0) this.ack(done, []);
   };
 
