@@ -22,6 +22,7 @@ import { toMessage, type HaltedPartition } from './message.ts';
 import type { MemberTransactions } from './transactions.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
 import { topicPartition, type Entry, type PartitionState } from './partition-state.ts';
+import { ProcessorSlots } from './processor-slots.ts';
 import { joinInBackground } from './reconnect.ts';
 import { channels, publishPause, type KafkaEventBase } from './telemetry.ts';
 
@@ -45,6 +46,8 @@ export interface ConsumerContext {
   readonly byteBound: number | undefined;
   /** The pipeline's `shutdownTimeout`: how long the final commit may be retried. */
   readonly shutdownTimeout: number;
+  /** The processors; `routed`: the producer's `partitionBy` routes (key mode picks, processor-slots.ts). */
+  readonly processors: { readonly count: number; readonly routed: boolean };
   readonly emit: (messages: readonly Message[]) => void;
 }
 
@@ -67,6 +70,7 @@ export class KafkaConsumer {
   #finished = false;
   #cancelJoin: (() => void) | undefined;
   readonly #lateAcks: LateAcks;
+  readonly #slots: ProcessorSlots | undefined;
 
   constructor(context: ConsumerContext) {
     this.#c = context;
@@ -80,6 +84,10 @@ export class KafkaConsumer {
       withTimeout({ broker: 'kafka', operation, timeoutMs: o.requestTimeout }, run);
     this.#acknowledger = { ack: (_ref, ok, failed) => this.#ack(ok, failed) };
     this.#lateAcks = new LateAcks(base, context.logger);
+    this.#slots =
+      o.ordering === 'key' && context.processors.routed
+        ? new ProcessorSlots(context.processors.count)
+        : undefined;
     this.#consumer = context.client.consumer(
       {
         groupId: o.groupId,
@@ -272,7 +280,7 @@ export class KafkaConsumer {
       if (!s.tracker.register(offset)) continue;
       const key = record.key;
       const unit = keyed ? (key == null ? `n${offset}` : `k${key.toString('latin1')}`) : '';
-      s.queue.push(unit, { state: s, record, offset, unit, attempts: 0 });
+      s.queue.push(unit, { state: s, record, offset, unit, attempts: 0, processor: 0 });
       added++;
     }
     if (channels.fetch.hasSubscribers) {
@@ -350,8 +358,11 @@ export class KafkaConsumer {
     this.#wanted -= entries.length;
     // Each entry becomes its message in place: no second array per pump.
     const out = entries as unknown as Message[];
+    const slots = this.#slots;
     for (let i = 0; i < entries.length; i++) {
-      out[i] = toMessage(entries[i] as Entry, this.#acknowledger, this);
+      const e = entries[i] as Entry;
+      if (slots !== undefined) e.processor = slots.pick();
+      out[i] = toMessage(e, this.#acknowledger, this);
     }
     return out;
   }
@@ -360,6 +371,7 @@ export class KafkaConsumer {
 
   #ack(successful: readonly Message[], failed: readonly Message[]): void | Promise<void> {
     let pending: Promise<void>[] | undefined;
+    this.#slots?.acked(successful, failed);
     for (const m of successful) this.#complete(m.ackData as Entry);
     for (const m of failed) {
       const e = m.ackData as Entry;

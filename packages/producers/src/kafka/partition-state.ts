@@ -33,6 +33,8 @@ export interface Entry {
   readonly offset: number;
   /** What it is ordered within: '' (the partition), or its key. */
   readonly unit: string;
+  /** The processor it went to, in key mode (processor-slots.ts); 0 otherwise. */
+  processor: number;
   /** Times it was handled and failed since it was fetched (or resumed). */
   attempts: number;
 }

@@ -14,6 +14,7 @@ import { KafkaJsClient } from './kafkajs-client.ts';
 import { loadKafkaJs } from './kafkajs-support.ts';
 import { KafkaConsumer } from './consumer.ts';
 import type { HaltedPartition, KafkaMessageMetadata } from './message.ts';
+import type { Entry } from './partition-state.ts';
 import {
   resolveKafkaOptions,
   type KafkaProducerOptions,
@@ -33,7 +34,10 @@ export interface KafkaProducerModule extends ProducerModule<
   KafkaMessageMetadata,
   never
 > {
-  /** Routes each partition (or key) to one processor; see `ordering`. */
+  /**
+   * Routes each partition to one processor (ordering 'partition'), or each
+   * message to the processor the producer picked for it (ordering 'key').
+   */
   readonly partitionBy: PartitionBy;
   /** Partitions halted by `onFailure: 'halt'`, across this pipeline's members. */
   halted(): HaltedPartition[];
@@ -77,12 +81,8 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
   const topicIndex = new Map(o.topics.map((t, i) => [t, i]));
   const partitionBy: PartitionBy =
     o.ordering === 'key'
-      ? (m: Message) => {
-          const meta = m.metadata as unknown as KafkaMessageMetadata;
-          return meta.key === null
-            ? `${meta.topic}/${meta.partition}@${meta.offset}`
-            : `${meta.topic}/${meta.partition}#${meta.key.toString('latin1')}`;
-        }
+      ? // The consumer picked the processor (processor-slots.ts): the least busy one.
+        (m: Message) => (m.ackData as Entry).processor
       : (m: Message) => {
           const meta = m.metadata as unknown as KafkaMessageMetadata;
           return meta.partition + 7919 * (topicIndex.get(meta.topic) ?? 0);
@@ -157,6 +157,7 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
         bound,
         byteBound,
         shutdownTimeout: context.definition.shutdownTimeout,
+        processors: { count: d.concurrency, routed: d.partitionBy === partitionBy },
         emit: (messages) => context.emit(messages),
       });
       members.push(member);

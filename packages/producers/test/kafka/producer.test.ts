@@ -232,6 +232,60 @@ describe('kafkaProducer', () => {
     expect(String(meta.key)).toBe('k7');
   });
 
+  it('in key mode keeps every processor busy (keys are not pinned to one) and each key in order', async () => {
+    const fake = fakeKafka();
+    const running = new Set<string>();
+    const overlaps: string[] = [];
+    const offsets = new Map<string, number[]>();
+    let most = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const module = kafkaProducer({
+      client: fake.client,
+      groupId: 'g',
+      topics: ['orders'],
+      ordering: 'key',
+      commitInterval: 10,
+    });
+    pipeline = createPipeline({
+      name: 'keys',
+      logger: quietLogger(),
+      producer: { module },
+      processors: { default: { concurrency: 8 } },
+      handleMessage: async (_p, m) => {
+        const meta = m.metadata;
+        const key = String(meta.key);
+        if (running.has(key)) overlaps.push(key);
+        running.add(key);
+        most = Math.max(most, running.size);
+        await gate;
+        running.delete(key);
+        let list = offsets.get(key);
+        if (list === undefined) offsets.set(key, (list = []));
+        list.push(Number(meta.offset));
+        return m;
+      },
+    });
+    await pipeline.start();
+    await waitFor(() => fake.state.handlers !== undefined, 'the consumer');
+    fake.state.handlers?.onAssignment(1, [{ topic: 'orders', partition: 0 }]);
+    // 8 keys, 4 messages each, on 8 processors: hashed to processors (as
+    // partitionBy once did), these keys fall on only 6 of them.
+    fake.deliver(0, 0, 32, (i) => `c${(i % 8) * 7}`);
+    await waitFor(
+      () => running.size === 8,
+      () => `8 handlers busy at once, got ${running.size}`,
+      5_000,
+    );
+    release();
+    await waitFor(() => [...offsets.values()].flat().length === 32, 'every message handled');
+    expect(most).toBe(8);
+    expect(overlaps).toEqual([]);
+    for (let k = 0; k < 8; k++) {
+      expect(offsets.get(`c${k * 7}`)).toEqual([k, k + 8, k + 16, k + 24]);
+    }
+  });
+
   it('pauses a partition whose buffer is full and resumes it once drained', async () => {
     const fake = fakeKafka();
     const pauses = listen(kafkaChannels.pause);
