@@ -9,9 +9,20 @@ import type { KafkaTransaction, KafkaTransactionalPublisher } from './transactio
 
 const ACKS_ALL = -1;
 
+/**
+ * Sends one at a time. @platformatic/kafka 1.35 numbers an idempotent
+ * producer's records from its per-partition sequence, which it advances
+ * only when a send's answer arrives: two sends in flight to one partition
+ * carry the same sequence numbers, the broker takes the second for a
+ * duplicate of the first, and confirms it without writing it (five
+ * concurrent sends of 3 records to one partition: all five confirmed, 3
+ * records written). A sink with several batch processors, or dead letters
+ * of several messages, send concurrently: queued here, nothing is lost.
+ */
 export class PlatformaticPublisher implements KafkaPublisher {
   readonly #producer: Producer;
   readonly #toError: (error: unknown, operation: string, topic: string) => BrokerError;
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     producer: Producer,
@@ -21,11 +32,18 @@ export class PlatformaticPublisher implements KafkaPublisher {
     this.#toError = toError;
   }
 
-  async send(
+  send(topic: string, messages: readonly KafkaOutgoingMessage[]): Promise<KafkaRecordMetadata[]> {
+    if (messages.length === 0) return Promise.resolve([]);
+    const run = () => this.#send(topic, messages);
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #send(
     topic: string,
     messages: readonly KafkaOutgoingMessage[],
   ): Promise<KafkaRecordMetadata[]> {
-    if (messages.length === 0) return [];
     let result;
     try {
       result = await this.#producer.send({
