@@ -82,6 +82,20 @@ export class Acker {
     });
   }
 
+  /**
+   * Sends the ids waiting now on `connection`, the reader's, just before it
+   * sends a read: the XACK and the XREADGROUP share a write and a round
+   * trip, as in a hand-written read-handle-ack loop. The XACK goes first, so
+   * a read that blocks does not hold it. A failed XACK is retried on the
+   * acker's own connection.
+   */
+  sendWaitingOn(connection: RedisClient): void {
+    if (this.#ids.length === 0) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#sendAll(connection);
+  }
+
   /** Sends whatever waits at once, and resolves when every XACK has settled. */
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
@@ -90,12 +104,14 @@ export class Acker {
     while (this.#calls.size > 0) await Promise.all([...this.#calls]);
   }
 
-  #sendAll(): void {
-    while (this.#ids.length > 0) this.#send(Math.min(this.#ids.length, this.#o.batchSize));
+  #sendAll(connection?: RedisClient): void {
+    while (this.#ids.length > 0) {
+      this.#send(Math.min(this.#ids.length, this.#o.batchSize), connection);
+    }
   }
 
   /** XACKs the first `count` ids waiting; settles their waiters' shares when Redis answers. */
-  #send(count: number): void {
+  #send(count: number, connection = this.#o.client): void {
     const ids = this.#ids.splice(0, count);
     const parts: Part[] = [];
     let need = count;
@@ -111,7 +127,7 @@ export class Acker {
         need = 0;
       }
     }
-    const call = this.#xack(ids).then((error) => {
+    const call = this.#xack(ids, connection).then((error) => {
       for (const part of parts) this.#settle(part, error);
     });
     this.#calls.add(call);
@@ -127,14 +143,18 @@ export class Acker {
     else waiter.reject(waiter.failure);
   }
 
-  /** Resolves to undefined once acked, or to the last error after {@link ACK_ATTEMPTS} calls. */
-  async #xack(ids: string[]): Promise<unknown> {
-    const { client, stream, group, logger } = this.#o;
+  /**
+   * Resolves to undefined once acked, or to the last error after
+   * {@link ACK_ATTEMPTS} calls: the first on `first`, the others on the
+   * acker's own connection.
+   */
+  async #xack(ids: string[], first: RedisClient): Promise<unknown> {
+    const { stream, group, logger } = this.#o;
     const sleep = this.#o.sleep ?? defaultSleep;
     let error: unknown;
     for (let attempt = 1; attempt <= ACK_ATTEMPTS; attempt++) {
       try {
-        await client.ack(stream, group, ids);
+        await (attempt === 1 ? first : this.#o.client).ack(stream, group, ids);
         if (channels.ack.hasSubscribers) {
           channels.ack.publish({ stream, group, count: ids.length, attempts: attempt });
         }

@@ -42,6 +42,7 @@ export class RedisConsumer implements ProducerInstance {
       claimInterval: o.claimInterval,
       reconnectBackoff: o.reconnectBackoff,
       logger: context.logger,
+      beforeRead: (connection) => run.acker.sendWaitingOn(connection),
       onEntries: (entries, retries) => {
         context.emit(run.toMessages(entries, consumer, retries));
       },

@@ -40,6 +40,12 @@ export interface ReaderOptions {
   readonly claimInterval: number;
   readonly reconnectBackoff: Backoff;
   readonly logger: Logger;
+  /**
+   * Called with the reading connection just before an XREADGROUP is sent
+   * on it while no other read is in flight there, e.g. to send the acks
+   * waiting on the same round trip.
+   */
+  readonly beforeRead?: (connection: RedisClient) => void;
   /** Gets entries within the demand. */
   readonly onEntries: (entries: DeliveredEntry[], retries: RetryQueue) => void;
   /** The retry timers (tests pass fakes). */
@@ -231,6 +237,8 @@ export class Reader {
     const started = performance.now();
     // Never block past the next idle claim.
     const wait = Math.max(1, Math.min(block, Math.ceil(this.#claimer.msUntilDue(started))));
+    // Behind a read in flight, which may block, a command would wait for it.
+    if (this.#reads.size === 0) this.#o.beforeRead?.(this.#reader);
     const entries = await this.#reader.readGroup({
       stream,
       group,

@@ -236,6 +236,35 @@ describe('Acker', () => {
     ]);
   });
 
+  it('sendWaitingOn() sends what waits on the connection given (a reader about to read); a failure is retried on its own', async () => {
+    vi.useFakeTimers();
+    const own = fakeClient();
+    let readerCalls = 0;
+    const reader = fakeClient({
+      ack: () => {
+        readerCalls += 1;
+        return readerCalls === 1 ? Promise.resolve(2) : Promise.reject(new Error('closed'));
+      },
+    });
+    const acker = new Acker({ ...options(own), batchSize: 10 });
+    const a = acker.ack(['1-0', '2-0']);
+    acker.sendWaitingOn(reader);
+    await a;
+    // Sent at once, without waiting for the window; nothing on the acker's own connection.
+    expect(readerCalls).toBe(1);
+    expect(own.calls).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    // Nothing waits: nothing is sent.
+    acker.sendWaitingOn(reader);
+    expect(readerCalls).toBe(1);
+    const b = acker.ack(['3-0']);
+    acker.sendWaitingOn(reader);
+    await b;
+    expect(readerCalls).toBe(2);
+    expect(own.calls).toEqual([['ack', ['3-0']]]);
+    expect(acker.unconfirmed()).toBe(0);
+  });
+
   it('flush() sends what waits at once', async () => {
     const client = fakeClient();
     const acker = new Acker({ ...options(client), windowMs: 60_000 });

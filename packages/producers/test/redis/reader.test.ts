@@ -67,8 +67,13 @@ function blockingClient() {
   return c as unknown as RedisClient & { reads: PendingRead[]; calls: string[] };
 }
 
-function reader(client: RedisClient, emitted: DeliveredEntry[][]) {
+function reader(
+  client: RedisClient,
+  emitted: DeliveredEntry[][],
+  beforeRead?: (connection: RedisClient) => void,
+) {
   return new Reader({
+    ...(beforeRead !== undefined && { beforeRead }),
     client,
     stream: 's',
     group: 'g',
@@ -138,6 +143,29 @@ describe('Reader', () => {
     expect(c.reads[3]?.args.count).toBe(6);
     expect(r.unmet).toBe(6);
     expect(emitted.flat()).toHaveLength(24);
+    await r.drain();
+  });
+
+  it('calls beforeRead on the reading connection before a read, unless another read is in flight there', async () => {
+    const c = blockingClient();
+    const emitted: DeliveredEntry[][] = [];
+    const r = reader(c, emitted, (connection) => {
+      expect(connection).toBe(c);
+      c.calls.push('beforeRead');
+    });
+    r.demand(30);
+    await vi.waitFor(() => expect(c.reads).toHaveLength(1));
+    c.reads[0]?.answer(entries(1, 10));
+    await vi.waitFor(() => expect(c.reads).toHaveLength(3));
+    // The second of the two pipelined reads would queue a command behind the first, which may block.
+    expect(c.calls).toEqual([
+      'XAUTOCLAIM',
+      'beforeRead',
+      'XREADGROUP 10',
+      'beforeRead',
+      'XREADGROUP 10',
+      'XREADGROUP 10',
+    ]);
     await r.drain();
   });
 

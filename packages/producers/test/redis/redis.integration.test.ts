@@ -114,6 +114,33 @@ describeWithBroker('redis', 'redisProducer on a real Redis', () => {
     pipeline = undefined;
   }, 15_000);
 
+  it('acks while a read blocks (block 60 s): an XACK never queues behind a blocked read', async () => {
+    // Acks ride on the reading connection when a read goes out there; after
+    // a full first read (count 10) the next reads block on the empty stream,
+    // and the acks of the ten must not wait for them. (Which read they ride
+    // with depends on timing; reader.test.ts checks the order itself.)
+    await s.add(10);
+    let handled = 0;
+    pipeline = createPipeline({
+      name: 'redis-ack-while-blocked',
+      producer: {
+        module: redisProducer({ ...s.options, count: 10, block: 60_000, claimInterval: 600_000 }),
+      },
+      processors: { default: { concurrency: 1, maxDemand: 20 } },
+      logger: memoryLogger(),
+      handleMessage: (_p, message) => {
+        handled += 1;
+        return message;
+      },
+    });
+    await pipeline.start();
+    await waitFor('ten handled', () => handled === 10);
+    // waitFor gives up after 10 s, long before the 60 s BLOCK would end.
+    await waitFor('nothing pending', async () => (await s.pending()) === 0);
+    expect(await pipeline.stop()).toEqual({ unacked: 0, timedOut: false });
+    pipeline = undefined;
+  }, 15_000);
+
   it("claims a dead consumer's pending entries after claimIdle", async () => {
     await s.add(5);
     // A consumer that reads and dies: its entries stay pending.
