@@ -316,8 +316,9 @@ class PipelineImpl<C> implements Pipeline<C> {
 
   resize(name: string, concurrency: number): ResizeResult {
     const [rt, processors, batchers] = [this.#runtime, this.#processors, this.#batchers];
+    const producers = this.#producers;
     return resizeStage(
-      { pipeline: this.name, state: this.#state, rt, processors, batchers },
+      { pipeline: this.name, state: this.#state, rt, processors, batchers, producers },
       name,
       concurrency,
     );

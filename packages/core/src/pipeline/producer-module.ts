@@ -75,6 +75,23 @@ export interface ProducerInstance {
    * tell; it then counts as connected once `init` has resolved.
    */
   connected?(): boolean;
+  /**
+   * `pipeline.pause()` was called. The pipeline already stops asking this
+   * instance for messages; implement it to tell the broker too (RabbitMQ
+   * cancels its consumer). Messages it already received must still be
+   * emitted when asked, never dropped. Errors are logged.
+   */
+  pause?(): void | PromiseLike<void>;
+  /** `pipeline.resume()` was called: undo {@link pause}. Errors are logged. */
+  resume?(): void | PromiseLike<void>;
+  /**
+   * `pipeline.resize()` changed a processor group's or batcher's
+   * concurrency; `definition` is the pipeline's definition with the
+   * concurrency now in force. Implement it when a setting derived from the
+   * definition at `init` (RabbitMQ's default prefetch) should follow.
+   * Errors are logged.
+   */
+  resized?(definition: ResolvedDefinition<unknown>): void | PromiseLike<void>;
 }
 
 /**

@@ -22,6 +22,7 @@ import type { Dispatcher } from '../stage/dispatcher.ts';
 import { producer, type Stage } from '../stage/stage.ts';
 import type { Subscription } from '../stage/types.ts';
 import { Message } from './message.ts';
+import type { ResolvedDefinition } from './definition.ts';
 import type { ProducerContext, ProducerInstance } from './producer-module.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { PipelineRuntime } from './runtime.ts';
@@ -78,6 +79,8 @@ export interface ProducerHandle {
   pause(): void;
   /** Dispatches what waited during the pause and passes on the demand that arrived. */
   resume(): void;
+  /** Tells the instance (its optional `resized`) the definition now in force. */
+  resized(definition: ResolvedDefinition<unknown>): void;
 }
 
 export function startProducer(
@@ -360,11 +363,30 @@ export function startProducer(
     },
   );
 
+  /** Calls an optional instance hook; a failure is logged, never thrown. */
+  const tell = (what: 'pause' | 'resume' | 'resized', call: () => unknown): void => {
+    const failed = (error: unknown) =>
+      logger.error({ err: error }, `producer ${index}: ${what} failed`);
+    try {
+      const result = call();
+      if (isThenable(result)) Promise.resolve(result).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  };
+
   return {
     stage,
     ready,
-    pause: () => stage.send({ kind: PAUSE } satisfies Info),
-    resume: () => stage.send({ kind: RESUME } satisfies Info),
+    pause: () => {
+      stage.send({ kind: PAUSE } satisfies Info);
+      tell('pause', () => instance?.pause?.());
+    },
+    resume: () => {
+      stage.send({ kind: RESUME } satisfies Info);
+      tell('resume', () => instance?.resume?.());
+    },
+    resized: (definition) => tell('resized', () => instance?.resized?.(definition)),
     connected: () => (instance === undefined ? undefined : instance.connected?.()),
     push: (messages) => stage.send({ kind: PUSH, messages } satisfies Info),
     rateReset: () => stage.send({ kind: RESET } satisfies Info),

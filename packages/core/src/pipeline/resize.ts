@@ -39,7 +39,8 @@ import type { Dispatcher } from '../stage/dispatcher.ts';
 import { PartitionDispatcher } from '../stage/partition-dispatcher.ts';
 import type { Stage } from '../stage/stage.ts';
 import type { Subscription } from '../stage/types.ts';
-import type { PartitionBy } from './definition.ts';
+import type { PartitionBy, ResolvedDefinition } from './definition.ts';
+import type { ProducerHandle } from './producer-stage.ts';
 import { partitioner } from './partition.ts';
 import type { Batcher } from './batcher.ts';
 import type { Message } from './message.ts';
@@ -213,6 +214,8 @@ export interface Resizable {
   readonly rt: PipelineRuntime<unknown> | undefined;
   readonly processors: ProcessorPool | undefined;
   readonly batchers: readonly Batcher[];
+  /** Told the definition with the concurrency in force, once a resize is applied. */
+  readonly producers: readonly Pick<ProducerHandle, 'resized'>[];
 }
 
 /**
@@ -271,10 +274,32 @@ export function resizeStage(on: Resizable, name: string, concurrency: number): R
   if (channels.pipelineResize.hasSubscribers) {
     channels.pipelineResize.publish({ pipeline: d.name, ...event });
   }
-  applied.catch((error: unknown) => {
-    rt.logger.error({ err: error, ...event }, `resizing ${result.stage} failed`);
-  });
+  void applied.then(
+    () => {
+      const now = inForce(d, processors.concurrency, on.batchers);
+      for (const p of on.producers) p.resized(now);
+    },
+    (error: unknown) => {
+      rt.logger.error({ err: error, ...event }, `resizing ${result.stage} failed`);
+    },
+  );
   return result;
+}
+
+/** `d` with the processor and batcher concurrency now in force. */
+function inForce(
+  d: ResolvedDefinition<unknown>,
+  processors: number,
+  batchers: readonly Batcher[],
+): ResolvedDefinition<unknown> {
+  return {
+    ...d,
+    processor: { ...d.processor, concurrency: processors },
+    batchers: d.batchers.map((b) => ({
+      ...b,
+      concurrency: batchers.find((live) => live.key === b.key)?.concurrency ?? b.concurrency,
+    })),
+  };
 }
 
 function refusePartitioned(path: string, stage: string): SluiceError {

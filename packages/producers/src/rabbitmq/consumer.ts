@@ -30,7 +30,7 @@ import type { RabbitMqClient, RabbitMqConnection, RabbitMqMessage } from './clie
 import type { Generation } from './generation.ts';
 import { deliveryOf, toMessage, type AckData } from './message.ts';
 import { configureAckSchema, type ResolvedRabbitMqOptions } from './options.ts';
-import { openGeneration } from './open.ts';
+import { consumeOn, openGeneration } from './open.ts';
 import { Reconnector } from './reconnect.ts';
 import { Settlement, type RabbitMqProducerStats } from './settlement.ts';
 import { channels, type RabbitMqEventBase } from './telemetry.ts';
@@ -44,7 +44,11 @@ export class RabbitMqConsumer {
   readonly #context: ProducerContext;
   readonly #stats: RabbitMqProducerStats;
   readonly #client: RabbitMqClient;
-  readonly #prefetch: number;
+  #prefetch: number;
+  /** Paused at the broker: the consumer is cancelled, the channel stays open. */
+  #paused = false;
+  /** Pauses, resumes and prefetch changes, one after another. */
+  #steps: Promise<void> = Promise.resolve();
   readonly #connectionName: string;
   readonly #base: RabbitMqEventBase;
   readonly #acknowledger: Acknowledger;
@@ -80,7 +84,7 @@ export class RabbitMqConsumer {
     const stopping = () => this.#draining || this.#terminated;
     this.#settlement = new Settlement({
       options,
-      prefetch,
+      prefetch: () => this.#prefetch,
       stats,
       logger: context.logger,
       base: this.#base,
@@ -135,9 +139,90 @@ export class RabbitMqConsumer {
     return n === held.length ? this.#take() : held.splice(0, n);
   }
 
+  /**
+   * Pauses at the broker: cancels the consumer, so RabbitMQ sends nothing
+   * more, and keeps the channel open. What was delivered stays held,
+   * un-acked, and is emitted when asked; acks go on as usual.
+   */
+  pause(): Promise<void> {
+    this.#paused = true;
+    return this.#step(async (g) => {
+      if (g.consumerTag !== undefined) await this.#cancelConsumer(g, 'pause');
+    });
+  }
+
+  /** Consumes again after {@link pause}. */
+  resume(): Promise<void> {
+    this.#paused = false;
+    return this.#step(async (g) => {
+      if (g.consumerTag === undefined) await consumeOn(g, this.#o, this.#onConsumed);
+    });
+  }
+
+  /**
+   * Sets a new prefetch. basic.qos applies to consumers started after it,
+   * so the consumer is cancelled and started again on the same channel:
+   * what it holds stays held and un-acked, nothing is requeued. RabbitMQ
+   * counts the prefetch per consumer, so until the old consumer's
+   * deliveries are acked the channel may hold them on top of the new
+   * prefetch.
+   */
+  setPrefetch(prefetch: number): Promise<void> {
+    if (prefetch === this.#prefetch) return this.#steps;
+    this.#prefetch = prefetch;
+    return this.#step(async (g) => {
+      await this.#settlement.timed('prefetch', () => g.channel.prefetch(prefetch));
+      if (g.consumerTag === undefined) return; // paused: resume() consumes with it
+      await this.#cancelConsumer(g, 'prefetch change');
+      if (!this.#paused) await consumeOn(g, this.#o, this.#onConsumed);
+      this.#context.logger.info(
+        { queue: this.#o.queue, generation: g.number, prefetch },
+        `consuming from RabbitMQ with prefetch ${prefetch}`,
+      );
+    });
+  }
+
+  /** The prefetch in force. */
+  get prefetch(): number {
+    return this.#prefetch;
+  }
+
+  /** Runs `step` on the live generation after the steps before it; a failure is logged. */
+  #step(step: (g: Generation) => Promise<void>): Promise<void> {
+    const run = this.#steps.then(async () => {
+      const g = this.#current;
+      if (g === undefined || g.dead || this.#draining || this.#terminated) return;
+      try {
+        await step(g);
+      } catch (error) {
+        this.#context.logger.warn(
+          { err: error, queue: this.#o.queue, generation: g.number },
+          `RabbitMQ consumer change failed: ${messageOf(error)}`,
+        );
+      }
+    });
+    this.#steps = run;
+    return run;
+  }
+
+  readonly #onConsumed = (g: Generation, delivery: RabbitMqMessage | null): void =>
+    this.#onDelivery(g, delivery);
+
+  /** basic.cancel and its cancel-ok: after it no delivery arrives for the tag. */
+  async #cancelConsumer(g: Generation, why: string): Promise<void> {
+    const tag = g.consumerTag as string;
+    const sent = this.#settlement.unconfirmed();
+    await this.#settlement.timed(`cancel of the consumer of queue ${this.#o.queue} (${why})`, () =>
+      g.channel.cancel(tag),
+    );
+    if (g.consumerTag === tag) g.consumerTag = undefined;
+    this.#settlement.confirmed(sent); // cancel-ok: the settlements before it were taken
+  }
+
   async prepareForDraining(): Promise<void> {
     this.#draining = true;
     this.#reconnector.cancel();
+    await this.#steps;
     const generation = this.#current;
     if (generation !== undefined && !generation.dead && generation.consumerTag !== undefined) {
       try {
@@ -244,6 +329,7 @@ export class RabbitMqConsumer {
       onDelivery: (g, delivery) => this.#onDelivery(g, delivery),
       onLost: (g, reason, error) => this.#lost(g, reason, error),
       stopping: () => this.#terminated || this.#draining,
+      paused: () => this.#paused,
     });
     if (generation === undefined) return;
     this.#current = generation;

@@ -24,6 +24,8 @@ export interface OpenParams {
   onLost(generation: Generation, reason: string, error: Error | undefined): void;
   /** True once the producer instance no longer wants a connection (draining, closed). */
   stopping(): boolean;
+  /** True while the pipeline is paused: the channel opens without a consumer. */
+  paused(): boolean;
 }
 
 /**
@@ -87,18 +89,7 @@ export async function openGeneration(p: OpenParams): Promise<Generation | undefi
       for (const b of o.bindings) {
         await channel.bindQueue(o.queue, b.exchange, b.routingKey, b.arguments);
       }
-      const consume = o.consumeOptions;
-      const { consumerTag } = await channel.consume(
-        o.queue,
-        (delivery) => p.onDelivery(g, delivery),
-        {
-          noAck: consume.noAck,
-          exclusive: consume.exclusive,
-          ...(consume.consumerTag !== undefined && { consumerTag: consume.consumerTag }),
-          ...(consume.arguments && { arguments: consume.arguments }),
-        },
-      );
-      g.consumerTag = consumerTag;
+      if (!p.paused()) await consumeOn(g, o, (gen, delivery) => p.onDelivery(gen, delivery));
     } catch (error) {
       generation?.kill();
       await connection.close().catch(() => undefined);
@@ -117,6 +108,26 @@ export async function openGeneration(p: OpenParams): Promise<Generation | undefi
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Starts the generation's consumer of the queue, with the consume options,
+ * and records its tag: at connect, and again after a pause or a prefetch
+ * change (basic.qos applies to consumers started after it).
+ */
+export async function consumeOn(
+  g: Generation,
+  o: ResolvedRabbitMqOptions,
+  onDelivery: (g: Generation, delivery: RabbitMqMessage | null) => void,
+): Promise<void> {
+  const consume = o.consumeOptions;
+  const { consumerTag } = await g.channel.consume(o.queue, (delivery) => onDelivery(g, delivery), {
+    noAck: consume.noAck,
+    exclusive: consume.exclusive,
+    ...(consume.consumerTag !== undefined && { consumerTag: consume.consumerTag }),
+    ...(consume.arguments && { arguments: consume.arguments }),
+  });
+  g.consumerTag = consumerTag;
 }
 
 /** `url` with `heartbeat=<s>` in its query, unless the URL already sets one. */

@@ -108,6 +108,12 @@ export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProd
         terminate: () => consumer.terminate(),
         unconfirmed: () => consumer.unconfirmed(),
         connected: () => consumer.connected(),
+        pause: () => consumer.pause(),
+        resume: () => consumer.resume(),
+        // The default prefetch follows what the pipeline can hold; one the
+        // user set stays as it is.
+        resized: (definition) =>
+          o.prefetch === undefined ? consumer.setPrefetch(defaultPrefetch(definition)) : undefined,
       };
     },
   };

@@ -38,7 +38,8 @@ export interface RabbitMqProducerStats {
 /** What {@link Settlement} needs from its producer instance. */
 export interface SettlementParams {
   readonly options: ResolvedRabbitMqOptions;
-  readonly prefetch: number;
+  /** The prefetch in force (a resize may change it). */
+  prefetch(): number;
   readonly stats: RabbitMqProducerStats;
   readonly logger: Logger;
   readonly base: RabbitMqEventBase;
@@ -114,7 +115,7 @@ export class Settlement {
       .scheduleFlush()
       .then(async () => {
         const sent = this.#unconfirmed;
-        await this.timed('ack confirmation', () => generation.channel.prefetch(this.#p.prefetch));
+        await this.timed('ack confirmation', () => generation.channel.prefetch(this.#p.prefetch()));
         this.#unconfirmed -= sent;
         this.#lastConfirm = performance.now();
       })

@@ -1,8 +1,9 @@
 /**
  * pipeline.resize() over a real RabbitMQ queue: the processors grow 2 → 6 → 1
  * and the batcher 1 → 3 → 1 while messages are in flight; every message is
- * handled and acked exactly once and the queue ends empty. The prefetch is
- * set for the largest size: resize does not change the channel's basic.qos.
+ * handled and acked exactly once and the queue ends empty. The default
+ * prefetch follows each resize (broker-control.integration.test.ts checks
+ * it at the broker).
  */
 import { createPipeline } from '@sluice/core';
 import { createTestQueue, type RabbitMqTestQueue } from '@sluice/producers/rabbitmq/testing';
@@ -28,12 +29,8 @@ describeWithBroker('rabbitmq', 'pipeline.resize() over a real RabbitMQ queue', (
     const pipeline = createPipeline({
       name: 'resize-rabbitmq',
       logger: memoryLogger(),
-      // The default prefetch is what the pipeline holds at start (50 here) and
-      // basic.qos stays as set when the channel opened: this is what the grown
-      // pipeline holds (6 × maxDemand 10 + batchSize 10 × (2 × 3 lanes + 1)).
-      producer: {
-        module: rabbitmqProducer({ url: AMQP_URL, queue: queue.name, prefetch: 130 }),
-      },
+      // The default prefetch: what the pipeline holds, recomputed on resize.
+      producer: { module: rabbitmqProducer({ url: AMQP_URL, queue: queue.name }) },
       ...scenario.definition,
     });
     await scenario.run(pipeline, N);
