@@ -62,6 +62,7 @@ const entry = (offset: number): Entry => ({
   offset,
   unit: '',
   attempts: 0,
+  processor: 0,
 });
 
 describe('dead-letter publisher', () => {

@@ -63,7 +63,7 @@ function setup(count: number) {
   const entries: Entry[] = [];
   for (let offset = 0; offset < count; offset++) {
     state.tracker.register(offset);
-    entries.push({ state, record: {} as never, offset, unit: '', attempts: 0 });
+    entries.push({ state, record: {} as never, offset, unit: '', attempts: 0, processor: 0 });
   }
   const transactions = new MemberTransactions({
     groupId: 'g',
