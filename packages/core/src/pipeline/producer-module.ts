@@ -136,8 +136,10 @@ export interface ProducerModule<
   /**
    * The producer's own routing of messages to processors, used when the
    * definition sets no `partitionBy` for them: a Kafka producer keeps each
-   * partition (or key) on one processor, in order. Set `partitionBy`
-   * yourself to take over.
+   * partition on one processor, in order, and in key mode sends each
+   * message to the least busy processor (it releases a key's next message
+   * only after the previous one is acked). Set `partitionBy` yourself to
+   * take over.
    */
   readonly partitionBy?: PartitionBy;
   /** Creates producer instance `context.index`. A thrown error fails `pipeline.start()`. */
