@@ -2,12 +2,14 @@
  * What a failed message of one {@link KafkaConsumer} does: retried in order
  * after a backoff while it has attempts left (`retry.maxAttempts` counts
  * every handling), then `onFailure`: skipped, produced to the dead-letter
- * topic, or its partition halted until `resume()`.
+ * topic (tried again through a broker restart, for up to `requestTimeout`),
+ * or its partition halted until `resume()`.
  */
 import type { Logger } from '@sluice/core';
+import { isBrokerError } from '../errors.ts';
 import { openWithTimeout } from '../internal/timeout.ts';
 import { outgoingHeaders } from '../internal/outgoing.ts';
-import { retryDelay } from '../internal/retry.ts';
+import { retryDelay, type Backoff } from '../internal/retry.ts';
 import type { KafkaClient, KafkaGroupConsumer, KafkaPublisher } from './client.ts';
 import { ATTEMPTS_HEADER, FAILURE_REASON_HEADER, describeReason, toHeaders } from './headers.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
@@ -32,10 +34,82 @@ export interface FailuresContext {
   readonly draining: () => boolean;
 }
 
+/**
+ * One dead-letter publisher per client, shared by the members of a
+ * producer (its instances): an idempotent producer (acks all, a retried
+ * send writes no duplicate), opened on first use. After a send it does not
+ * know the fate of (a broker restart, a timeout), it is replaced: an
+ * idempotent producer's next records would be numbered after ones the
+ * broker may never have appended, so a fresh producer id starts over. The
+ * old one is closed once its sends in flight settle. Closed when the last
+ * member that used it lets go.
+ */
+class DeadLetterPublisher {
+  readonly #client: KafkaClient;
+  readonly #timeoutMs: number;
+  #current: { publisher: Promise<KafkaPublisher>; sending: number; retired: boolean } | undefined;
+  users = 0;
+
+  constructor(client: KafkaClient, timeoutMs: number) {
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Sends through the current publisher (opened if none), replacing it if the send fails. */
+  async send(
+    topic: string,
+    record: Parameters<KafkaPublisher['send']>[1][number],
+    timed: <T>(operation: string, run: () => Promise<T>) => Promise<T>,
+  ): Promise<void> {
+    const current = (this.#current ??= {
+      publisher: openWithTimeout(
+        {
+          broker: 'kafka',
+          operation: 'connect (dead-letter publisher)',
+          timeoutMs: this.#timeoutMs,
+        },
+        () => this.#client.publisher({ idempotent: true }),
+        (p) => p.close(),
+      ),
+      sending: 0,
+      retired: false,
+    });
+    current.sending++;
+    try {
+      const publisher = await current.publisher;
+      await timed(`send to dead-letter topic ${topic}`, () => publisher.send(topic, [record]));
+    } catch (error) {
+      if (this.#current === current) {
+        this.#current = undefined;
+        current.retired = true;
+      }
+      throw error;
+    } finally {
+      current.sending--;
+      if (current.retired && current.sending === 0) {
+        void current.publisher.then((p) => p.close()).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Closes the publisher (its sends have settled: every member drained). */
+  async close(): Promise<void> {
+    const current = this.#current;
+    this.#current = undefined;
+    if (current !== undefined) current.retired = true;
+    await current?.publisher.then((p) => p.close()).catch(() => undefined);
+  }
+}
+
+const deadLetters = new WeakMap<KafkaClient, DeadLetterPublisher>();
+
+/** Between tries of a dead-letter send the brokers did not confirm. */
+const DEAD_LETTER_BACKOFF: Backoff = { initial: 200, max: 2_000 };
+
 export class Failures {
   readonly #c: FailuresContext;
   readonly #timers = new Set<NodeJS.Timeout>();
-  #publisher: Promise<KafkaPublisher> | undefined;
+  #deadLetters: DeadLetterPublisher | undefined;
 
   constructor(context: FailuresContext) {
     this.#c = context;
@@ -85,14 +159,15 @@ export class Failures {
     this.#timers.clear();
   }
 
-  /** Disconnects the dead-letter publisher, if one was opened. */
+  /** Lets go of the dead-letter publisher; the last member to do so disconnects it. */
   async close(): Promise<void> {
-    const publisher = this.#publisher;
-    this.#publisher = undefined;
-    await publisher?.then(
-      (p) => this.#c.timed('disconnect the dead-letter publisher', () => p.close()),
-      () => undefined,
-    );
+    const shared = this.#deadLetters;
+    this.#deadLetters = undefined;
+    if (shared === undefined || --shared.users > 0) return;
+    if (deadLetters.get(this.#c.client) === shared) deadLetters.delete(this.#c.client);
+    await this.#c
+      .timed('disconnect the dead-letter publisher', () => shared.close())
+      .catch(() => undefined);
   }
 
   #retryLater(e: Entry, reason: unknown): void {
@@ -122,51 +197,59 @@ export class Failures {
         ...failure,
       });
     };
-    try {
-      const publisher = await this.#openPublisher();
-      await this.#c.timed(`send to dead-letter topic ${dlqTopic}`, () =>
-        publisher.send(dlqTopic, [
-          {
-            key: e.record.key ?? null,
-            value: e.record.value,
-            headers: {
-              ...toHeaders(e.record.headers),
-              [FAILURE_REASON_HEADER]: describeReason(reason),
-              [ATTEMPTS_HEADER]: String(e.attempts),
-              'sluice-topic': s.topic,
-              'sluice-partition': String(s.partition),
-              'sluice-offset': e.record.offset,
-              ...outgoingHeaders('kafka', dlqTopic, 'dead-letter', e),
-            },
-          },
-        ]),
-      );
-      published();
-      this.#c.complete(e);
-    } catch (error) {
-      published({ error });
-      if (s.tracker.closed) return;
-      // Never commit past a message that reached no dead-letter topic.
-      this.halt(e, error);
+    const record = {
+      key: e.record.key ?? null,
+      value: e.record.value,
+      headers: {
+        ...toHeaders(e.record.headers),
+        [FAILURE_REASON_HEADER]: describeReason(reason),
+        [ATTEMPTS_HEADER]: String(e.attempts),
+        'sluice-topic': s.topic,
+        'sluice-partition': String(s.partition),
+        'sluice-offset': e.record.offset,
+        ...outgoingHeaders('kafka', dlqTopic, 'dead-letter', e),
+      },
+    };
+    // A broker restart (refused, unreachable): tried again, on a fresh
+    // publisher, backing off, for up to requestTimeout; then the partition
+    // halts. A send the broker never answered is not tried again: it is
+    // there but stuck, and another try would only wait as long.
+    const until = Date.now() + this.#c.options.requestTimeout;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#shared().send(dlqTopic, record, this.#c.timed);
+        published();
+        this.#c.complete(e);
+        break;
+      } catch (error) {
+        const wait = retryDelay(attempt, DEAD_LETTER_BACKOFF);
+        if (s.tracker.closed) return;
+        const stuck = isBrokerError(error, 'ERR_BROKER_TIMEOUT');
+        if (!stuck && !this.#c.draining() && Date.now() + wait < until) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          if (s.tracker.closed) return;
+          continue;
+        }
+        published({ error });
+        // Never commit past a message that reached no dead-letter topic.
+        this.halt(e, error);
+        break;
+      }
     }
     this.#c.afterAcks();
   }
 
-  /** The dead-letter publisher, connected on first use (bounded by `requestTimeout`). */
-  #openPublisher(): Promise<KafkaPublisher> {
-    this.#publisher ??= openWithTimeout(
-      {
-        broker: 'kafka',
-        operation: 'connect (dead-letter publisher)',
-        timeoutMs: this.#c.options.requestTimeout,
-      },
-      () => this.#c.client.publisher(),
-      (p) => p.close(),
-    );
-    return this.#publisher.catch((error: unknown) => {
-      this.#publisher = undefined;
-      throw error;
-    });
+  /** The client's shared dead-letter publisher, counted as used by this member. */
+  #shared(): DeadLetterPublisher {
+    if (this.#deadLetters !== undefined) return this.#deadLetters;
+    const client = this.#c.client;
+    let shared = deadLetters.get(client);
+    if (shared === undefined) {
+      shared = new DeadLetterPublisher(client, this.#c.options.requestTimeout);
+      deadLetters.set(client, shared);
+    }
+    shared.users++;
+    return (this.#deadLetters = shared);
   }
 
   #at(s: PartitionState, e: Entry) {
