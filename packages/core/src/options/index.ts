@@ -9,6 +9,8 @@
  *   hidden).
  * - {@link schemaProblems}, {@link showValue}, {@link optionPath}: the same
  *   wording for tools that report problems themselves.
+ * - {@link libraryLoader}: loads an optional wire library a `client`
+ *   option names, or says which package to install.
  *
  * Every option schema puts its default in `.default()` and its description
  * in `.meta({ description })`: the docs tables and the JSON Schema are
@@ -28,6 +30,7 @@ export {
   type SchemaProblem,
 } from './parse.ts';
 export { warnDeprecated } from './deprecate.ts';
+export { libraryLoader, type LoadLibrary } from './library.ts';
 export { lazily, zod } from './zod.ts';
 
 // This entry is for tools and option authors, so it builds the blocks and
