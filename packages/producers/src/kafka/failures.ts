@@ -6,6 +6,7 @@
  * or its partition halted until `resume()`.
  */
 import type { Logger } from '@sluice/core';
+import { isBrokerError } from '../errors.ts';
 import { openWithTimeout } from '../internal/timeout.ts';
 import { outgoingHeaders } from '../internal/outgoing.ts';
 import { retryDelay, type Backoff } from '../internal/retry.ts';
@@ -209,9 +210,11 @@ export class Failures {
         ...outgoingHeaders('kafka', dlqTopic, 'dead-letter', e),
       },
     };
-    // A broker restart: tried again, on a fresh publisher, backing off,
-    // for up to requestTimeout; only then does the partition halt.
-    const until = started + this.#c.options.requestTimeout;
+    // A broker restart (refused, unreachable): tried again, on a fresh
+    // publisher, backing off, for up to requestTimeout; then the partition
+    // halts. A send the broker never answered is not tried again: it is
+    // there but stuck, and another try would only wait as long.
+    const until = Date.now() + this.#c.options.requestTimeout;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#shared().send(dlqTopic, record, this.#c.timed);
@@ -221,7 +224,8 @@ export class Failures {
       } catch (error) {
         const wait = retryDelay(attempt, DEAD_LETTER_BACKOFF);
         if (s.tracker.closed) return;
-        if (!this.#c.draining() && performance.now() + wait < until) {
+        const stuck = isBrokerError(error, 'ERR_BROKER_TIMEOUT');
+        if (!stuck && !this.#c.draining() && Date.now() + wait < until) {
           await new Promise((resolve) => setTimeout(resolve, wait));
           if (s.tracker.closed) return;
           continue;
