@@ -6,9 +6,10 @@
  */
 import type * as KafkaJsModule from 'kafkajs';
 import type { Kafka } from 'kafkajs';
-import { BrokerError } from '../errors.ts';
+import type { BrokerError } from '../errors.ts';
 import { isNetworkError, messageOf } from '../internal/error-helpers.ts';
 import { loadLibrary } from '../internal/load-library.ts';
+import { kafkaBrokerError, type KafkaErrorReading } from './broker-error.ts';
 
 /** The kafkajs module, as `require('kafkajs')` returns it. */
 export type KafkaJs = typeof KafkaJsModule;
@@ -39,30 +40,15 @@ export function toBrokerError(
   topic: string | undefined,
   brokers: string,
 ): BrokerError {
-  if (error instanceof BrokerError) return error;
-  if (topic !== undefined && hasProtocolType(error, 'UNKNOWN_TOPIC_OR_PARTITION')) {
-    return new BrokerError(
-      'ERR_TOPIC_NOT_FOUND',
-      'kafka',
-      `Kafka topic ${topic} does not exist (${operation})`,
-      { cause: error },
-    );
-  }
-  if (isUnreachable(error)) {
-    return new BrokerError(
-      'ERR_BROKER_UNREACHABLE',
-      'kafka',
-      `cannot reach Kafka at ${brokers} (${operation}): ${messageOf(error)}`,
-      { cause: error },
-    );
-  }
-  const on = topic === undefined ? '' : ` on topic ${topic}`;
-  return new BrokerError(
-    'ERR_BROKER_REQUEST',
-    'kafka',
-    `Kafka ${operation}${on} failed: ${messageOf(error)}`,
-    { cause: error },
-  );
+  return kafkaBrokerError(error, readKafkaJsError, operation, topic, brokers);
+}
+
+function readKafkaJsError(error: unknown): KafkaErrorReading {
+  return {
+    topicMissing: hasProtocolType(error, 'UNKNOWN_TOPIC_OR_PARTITION'),
+    unreachable: isUnreachable(error),
+    text: messageOf(error),
+  };
 }
 
 /** True when `error` or an error in its `cause` chain is a kafkajs protocol error of `type`. */

@@ -8,9 +8,10 @@
  * line needs Node 22.22 or 24.6), and it gets fixes on its own branch.
  */
 import type * as PlatformaticModule from '@platformatic/kafka';
-import { BrokerError } from '../errors.ts';
+import type { BrokerError } from '../errors.ts';
 import { isNetworkError, messageOf } from '../internal/error-helpers.ts';
 import { loadLibrary } from '../internal/load-library.ts';
+import { kafkaBrokerError, type KafkaErrorReading } from './broker-error.ts';
 
 /** The @platformatic/kafka module, as `require('@platformatic/kafka')` returns it. */
 export type Platformatic = typeof PlatformaticModule;
@@ -50,33 +51,16 @@ export function toBrokerError(
   topic: string | undefined,
   brokers: string,
 ): BrokerError {
-  if (error instanceof BrokerError) return error;
-  if (
-    topic !== undefined &&
-    (hasApiId(error, 'UNKNOWN_TOPIC_OR_PARTITION') || hasApiId(error, 'UNKNOWN_TOPIC_ID'))
-  ) {
-    return new BrokerError(
-      'ERR_TOPIC_NOT_FOUND',
-      'kafka',
-      `Kafka topic ${topic} does not exist (${operation})`,
-      { cause: error },
-    );
-  }
-  if (isUnreachable(error)) {
-    return new BrokerError(
-      'ERR_BROKER_UNREACHABLE',
-      'kafka',
-      `cannot reach Kafka at ${brokers} (${operation}): ${describe(error)}`,
-      { cause: error },
-    );
-  }
-  const on = topic === undefined ? '' : ` on topic ${topic}`;
-  return new BrokerError(
-    'ERR_BROKER_REQUEST',
-    'kafka',
-    `Kafka ${operation}${on} failed: ${describe(error)}`,
-    { cause: error },
-  );
+  return kafkaBrokerError(error, readPlatformaticError, operation, topic, brokers);
+}
+
+function readPlatformaticError(error: unknown): KafkaErrorReading {
+  return {
+    topicMissing:
+      hasApiId(error, 'UNKNOWN_TOPIC_OR_PARTITION') || hasApiId(error, 'UNKNOWN_TOPIC_ID'),
+    unreachable: isUnreachable(error),
+    text: describe(error),
+  };
 }
 
 /** True when `error` (or one it wraps) is a Kafka protocol error `id`, e.g. `OFFSET_OUT_OF_RANGE`. */
