@@ -112,6 +112,7 @@ async function act(
       console.log(
         `${result.replayed} replayed from ${adapter.description}; ${result.kept} left there`,
       );
+      if (result.note !== undefined) console.log(result.note);
       return 0;
     }
     case 'purge': {

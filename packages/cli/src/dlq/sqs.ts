@@ -2,6 +2,12 @@
  * SQS dead letters: the producer's `deadLetterQueueUrl`, or the queue its
  * redrive policy names. A replay sends each message to the source queue,
  * then deletes it from the dead-letter queue once the send succeeded.
+ *
+ * FIFO queues: a replay keeps each message's MessageGroupId and sends the
+ * group's messages in their order. SQS hands out a group's later messages
+ * only once the earlier ones have left the queue, and replaying a later
+ * one first would break the group's order, so a group stops at the first
+ * message the filter or the limit leaves; the result says so.
  */
 import type { SqsMessage, SqsMessageAttribute } from '@sluice/producers/sqs';
 import type { PipelineConfig } from '../config/schema.ts';
@@ -131,6 +137,8 @@ export async function sqsDlq(producer: SqsConfig, dlq: string | undefined): Prom
       const hold = HOLD_SECONDS + (o.rate === undefined ? 0 : Math.ceil(batch / o.rate));
       const held: SqsMessage[] = [];
       const seen = new Set<string>();
+      /** FIFO message groups a message was left in: nothing after it is replayed. */
+      const stopped = new Set<string>();
       let replayed = 0;
       try {
         // Ends when the queue has nothing visible, or only what this replay left there.
@@ -144,8 +152,15 @@ export async function sqsDlq(producer: SqsConfig, dlq: string | undefined): Prom
           const chosen: SqsMessage[] = [];
           for (const m of got) {
             seen.add(m.messageId);
-            if (replayed + chosen.length < o.limit && o.match(letter(m))) chosen.push(m);
-            else held.push(m);
+            const group = fifo ? m.attributes['MessageGroupId'] : undefined;
+            const behind = group !== undefined && stopped.has(group);
+            if (!behind && replayed + chosen.length < o.limit && o.match(letter(m))) {
+              chosen.push(m);
+            } else {
+              held.push(m);
+              // FIFO: the group's later messages stay behind this one, in order.
+              if (group !== undefined) stopped.add(group);
+            }
           }
           for (let i = 0; i < chosen.length; i++) await pace();
           if (chosen.length === 0) continue;
@@ -178,7 +193,11 @@ export async function sqsDlq(producer: SqsConfig, dlq: string | undefined): Prom
             );
           }
         }
-        return { replayed, kept: held.length };
+        const note =
+          stopped.size === 0
+            ? undefined
+            : `FIFO queue: each message group is replayed in order, so it stops at its first message left in the dead letters (${stopped.size} groups stopped); SQS hands out a group's later messages only after the earlier ones leave the queue`;
+        return { replayed, kept: held.length, note };
       } finally {
         await release(held).catch(() => undefined);
       }

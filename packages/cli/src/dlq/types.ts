@@ -43,6 +43,8 @@ export interface ReplayResult {
   readonly replayed: number;
   /** Looked at and left where they were (filtered out or past the limit). */
   readonly kept: number;
+  /** Something the user should know about what was left, e.g. why (printed as is). */
+  readonly note?: string | undefined;
 }
 
 /** One broker's dead-letter destination. */
