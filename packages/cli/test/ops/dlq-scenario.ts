@@ -25,23 +25,34 @@ export interface DlqRig {
   publish(count: number): Promise<string[]>;
   /** Messages in the dead letters, as the broker counts them. */
   dlqCount(): Promise<number>;
-  /** Resolves once an interrupted replay's held messages are back in the dead letters. */
-  settled?(): Promise<void>;
+  /**
+   * Resolves once an interrupted replay's held messages are back in the
+   * dead letters; `handled` counts the distinct messages the pipeline has
+   * handled since the fix (those the killed replay sent back).
+   */
+  settled?(handled: () => number): Promise<void>;
   /** What `show` prints as attempts for these messages. */
   readonly attempts: string;
   /** What `show` prints as the reason (a substring). */
   readonly reason: string;
 }
 
-/** Polls `check` until it holds; fails with `what` after `ms`. */
+/**
+ * Polls `check` until it holds; fails with `what` after `ms`, adding what
+ * `detail` reports then (e.g. which messages are missing and where).
+ */
 export async function until(
   what: string,
   check: () => boolean | Promise<boolean>,
   ms = 60_000,
+  detail?: () => Promise<string>,
 ): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const seen = detail === undefined ? '' : ` (${await detail().catch(String)})`;
+      throw new Error(`timed out waiting for ${what}${seen}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -102,12 +113,19 @@ export async function replayScenario(rig: DlqRig, dir: string, count: number): P
       },
     );
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
-    await rig.settled?.();
+    await rig.settled?.(() => new Set(handled).size);
     const rest = await dlq('replay');
     expect(rest.code, rest.stderr).toBe(0);
     expect(rest.stdout).toMatch(/\d+ replayed from .*; 0 left there/);
 
-    await until('every message handled once more', () => bodies.every((b) => handled.includes(b)));
+    await until(
+      'every message handled once more',
+      () => bodies.every((b) => handled.includes(b)),
+      60_000,
+      async () =>
+        `not handled: ${bodies.filter((b) => !handled.includes(b)).join(', ')}; ` +
+        `${await rig.dlqCount()} in the dead letters; replay said: ${rest.stdout.trim().split('\n').at(-1) ?? ''}`,
+    );
     expect(await rig.dlqCount()).toBe(0);
     // At least once: a message sent but not yet removed when killed comes back twice.
     expect(handled.length).toBeGreaterThanOrEqual(count);
