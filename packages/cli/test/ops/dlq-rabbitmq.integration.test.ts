@@ -9,14 +9,17 @@ import {
   type RabbitMqTestQueue,
 } from '@sluice/producers/rabbitmq/testing';
 import { describeWithBroker } from '@sluice/producers/testing/vitest';
-import { afterEach, it } from 'vitest';
+import { afterEach, beforeEach, it } from 'vitest';
 import { replayScenario } from './dlq-scenario.ts';
 
 const URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 describeWithBroker('rabbitmq', 'sluice dlq, RabbitMQ', () => {
   let queue: RabbitMqTestQueue | undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-dlq-rmq-'));
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-dlq-rmq-'));
+  });
   afterEach(async () => {
     await queue?.delete();
     rmSync(dir, { recursive: true, force: true });
@@ -50,6 +53,38 @@ describeWithBroker('rabbitmq', 'sluice dlq, RabbitMQ', () => {
         },
         dir,
         12,
+      );
+    },
+  );
+
+  it(
+    'shows the reason and attempts the producer recorded when it knows the dead-letter exchange',
+    { timeout: 180_000 },
+    async () => {
+      queue = await createTestQueue({ url: URL, namePrefix: 'rmqdlq-', deadLetter: true });
+      const source = queue;
+      const { exchange, queue: dead } = source.deadLetter as { exchange: string; queue: string };
+      await replayScenario(
+        {
+          file: [
+            'name: dlq-rabbitmq-reason',
+            'producer:',
+            '  type: rabbitmq',
+            `  url: ${URL}`,
+            `  queue: ${source.name}`,
+            '  deadLetter:',
+            `    exchange: ${exchange}`,
+            '',
+          ].join('\n'),
+          args: ['--dlq', dead],
+          producer: rabbitmqProducer({ url: URL, queue: source.name, deadLetter: { exchange } }),
+          publish: async (n) => (await source.publish(n)).map((m) => m.body),
+          dlqCount: () => messageCount(source.connection, dead),
+          attempts: '1',
+          reason: 'bad order message-',
+        },
+        dir,
+        6,
       );
     },
   );
