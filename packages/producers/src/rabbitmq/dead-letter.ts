@@ -44,7 +44,12 @@ export function describeReason(reason: unknown): string {
   return line.length > MAX_REASON_LENGTH ? `${line.slice(0, MAX_REASON_LENGTH - 1)}…` : line;
 }
 
-/** The routing key and publish options of `message`'s dead letter, from `queue`, failed for `reason`. */
+/**
+ * The routing key and publish options of `message`'s dead letter, from
+ * `queue`, failed for `reason`. As the broker's dead-lettering does, the
+ * per-message TTL (`expiration`) is left out, so the dead letter does not
+ * expire in the dead-letter queue.
+ */
 export function deadLetterCopy(
   message: Message,
   queue: string,
@@ -61,7 +66,6 @@ export function deadLetterCopy(
   headers[FAILURE_REASON_HEADER] = describeReason(reason);
   headers[DEAD_LETTER_ATTEMPTS_HEADER] = failuresOf(d.headers) + 1;
   headers[SOURCE_QUEUE_HEADER] = queue;
-  const expiration = d.expiration === undefined ? NaN : Number(d.expiration);
   return {
     routingKey: target.routingKey ?? d.routingKey,
     options: {
@@ -74,7 +78,6 @@ export function deadLetterCopy(
       ...(d.type !== undefined && { type: d.type }),
       ...(d.appId !== undefined && { appId: d.appId }),
       ...(d.replyTo !== undefined && { replyTo: d.replyTo }),
-      ...(Number.isFinite(expiration) && { expiration }),
       persistent: d.deliveryMode === 2,
       headers,
     },

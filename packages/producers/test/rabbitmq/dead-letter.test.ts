@@ -61,6 +61,7 @@ describe('RabbitMQ dead letters with their reason (fake channel)', () => {
       routingKey: 'orders.new',
       deliveryMode: 2,
       contentType: 'application/json',
+      expiration: '60000', // left out: a dead letter must not expire in the dead-letter queue
       headers: { keep: 'me', 'x-sluice-attempts': 2 },
     });
     client.channel.deliver({ messageId: 'b' });
