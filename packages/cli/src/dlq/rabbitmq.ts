@@ -1,8 +1,10 @@
 /**
  * RabbitMQ dead letters: the queue the source queue dead-letters into (its
- * `x-dead-letter-routing-key` on the default exchange, or `--dlq`). The
- * broker records why (`x-death`: rejected, expired…) and how often;
- * Sluice's retries add `x-sluice-attempts`. A replay publishes each message
+ * `x-dead-letter-routing-key` on the default exchange, or `--dlq`). A dead
+ * letter the producer published itself says why in `sluice-failure-reason`,
+ * with `sluice-attempts` and `sluice-source-queue`; one the broker
+ * dead-lettered has only `x-death` (rejected, expired…, and how often), with
+ * Sluice's retry count in `x-sluice-attempts`. A replay publishes each message
  * to the source queue on a confirm channel and acks it in the dead-letter
  * queue only once the broker confirmed the publish; what it leaves goes
  * back to the queue (nacked with requeue, or requeued by the broker if the
@@ -62,7 +64,19 @@ export async function rabbitmqDlq(
     throw new DlqConfigError('no RabbitMQ URL: give producer.url or set AMQP_URL');
   }
   // Loaded here, not at the top: the CLI loads a wire library only for its broker's pipelines.
-  const { ATTEMPTS_HEADER } = await import('@sluice/producers/rabbitmq');
+  const {
+    ATTEMPTS_HEADER,
+    DEAD_LETTER_ATTEMPTS_HEADER,
+    FAILURE_REASON_HEADER,
+    SOURCE_QUEUE_HEADER,
+  } = await import('@sluice/producers/rabbitmq');
+  /** Headers that describe the dead-lettering, not the message: a replay leaves them out. */
+  const deathHeaders = new Set([
+    ATTEMPTS_HEADER,
+    DEAD_LETTER_ATTEMPTS_HEADER,
+    FAILURE_REASON_HEADER,
+    SOURCE_QUEUE_HEADER,
+  ]);
   const amqplib = await import('amqplib');
   const connection = await amqplib.connect(url);
   const channel: ConfirmChannel = await connection.createConfirmChannel();
@@ -71,17 +85,30 @@ export async function rabbitmqDlq(
   const letter = (m: GetMessage): DeadLetter => {
     const headers = (m.properties.headers ?? {}) as Record<string, unknown>;
     const death = (headers['x-death'] as Death[] | undefined)?.[0];
+    const recorded = Number(headers[DEAD_LETTER_ATTEMPTS_HEADER]);
     const failures = Number(headers[ATTEMPTS_HEADER]);
+    const reason = headers[FAILURE_REASON_HEADER];
+    const source = headers[SOURCE_QUEUE_HEADER];
     const id = m.properties.messageId as string | undefined;
     return {
       id: id ?? `#${++n}`,
       key: m.fields.routingKey,
       reason:
-        (headers['sluice-failure-reason'] as string | undefined) ??
-        (death?.reason === undefined ? 'unknown' : `${death.reason} (x-death)`),
-      attempts: Number.isInteger(failures) && failures > 0 ? failures + 1 : death?.count,
+        typeof reason === 'string'
+          ? reason
+          : Buffer.isBuffer(reason)
+            ? reason.toString('utf8')
+            : death?.reason === undefined
+              ? 'unknown'
+              : `${death.reason} (x-death)`,
+      attempts:
+        Number.isInteger(recorded) && recorded > 0
+          ? recorded
+          : Number.isInteger(failures) && failures > 0
+            ? failures + 1
+            : death?.count,
       body: m.content.toString('utf8'),
-      source: death?.queue ?? producer.queue,
+      source: typeof source === 'string' ? source : (death?.queue ?? producer.queue),
     };
   };
   /** Every message of the queue, or `limit`, held un-acked on this channel. */
@@ -136,7 +163,7 @@ export async function rabbitmqDlq(
           }
           const headers = { ...(properties['headers'] as Record<string, unknown> | undefined) };
           for (const h of Object.keys(headers)) {
-            if (/^x-(death|first-death|last-death)/.test(h) || h === ATTEMPTS_HEADER) {
+            if (/^x-(death|first-death|last-death)/.test(h) || deathHeaders.has(h)) {
               delete headers[h];
             }
           }

@@ -1,7 +1,7 @@
 /**
  * The admin seam: what the RabbitMQ test fixtures, examples and tools call
  * besides the consumer seam (client.ts): checking and deleting queues and
- * exchanges, publishing through an exchange, reading with basic.get. The
+ * exchanges, reading with basic.get. The
  * producer never calls these. `AmqplibClient` implements it.
  */
 import type {
@@ -9,7 +9,6 @@ import type {
   RabbitMqClient,
   RabbitMqConnection,
   RabbitMqMessage,
-  RabbitMqPublishOptions,
   RabbitMqQueueInfo,
 } from './client.ts';
 
@@ -40,13 +39,6 @@ export interface RabbitMqAdminChannel extends RabbitMqChannel {
   /** Fails with `ERR_EXCHANGE_NOT_FOUND` (closing this channel) when the exchange does not exist. */
   checkExchange(exchange: string): Promise<void>;
   deleteExchange(exchange: string): Promise<void>;
-  /** False when the write buffer is full: wait for `drain` before publishing more. */
-  publish(
-    exchange: string,
-    routingKey: string,
-    content: Buffer,
-    options?: RabbitMqPublishOptions,
-  ): boolean;
   /** basic.get: the next message, or `null` when the queue is empty. */
   get(queue: string, options?: { readonly noAck?: boolean }): Promise<RabbitMqMessage | null>;
 }

@@ -52,6 +52,16 @@ export interface RabbitMqChannel {
    * False when the write buffer is full: wait for `drain` before publishing more.
    */
   sendToQueue(queue: string, content: Buffer, options?: RabbitMqPublishOptions): boolean;
+  /**
+   * Publishes through `exchange` (a dead letter, on a confirm channel of its
+   * own). False when the write buffer is full: wait for `drain`.
+   */
+  publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options?: RabbitMqPublishOptions,
+  ): boolean;
   /** Resolves once the broker confirmed every publish so far (confirm channels only). */
   waitForConfirms(): Promise<void>;
   /** `onMessage(null)` means the broker cancelled the consumer (e.g. the queue was deleted). */

@@ -13,6 +13,7 @@ import { SluiceError } from '@sluice/core';
 import type { WireCommand } from './delivery-tracker.ts';
 import { DeliveryTracker } from './delivery-tracker.ts';
 import type { RabbitMqChannel, RabbitMqConnection } from './client.ts';
+import { DeadLetterChannel } from './dead-letter.ts';
 
 /** What a generation reports to its owner. */
 export interface GenerationSink {
@@ -29,6 +30,8 @@ export class Generation {
   readonly connection: RabbitMqConnection;
   readonly channel: RabbitMqChannel;
   readonly tracker = new DeliveryTracker();
+  /** The confirm channel for dead letters, on the same connection (dead-letter.ts). */
+  readonly deadLetters: DeadLetterChannel;
   /** The consumer tag, once basic.consume succeeded. */
   consumerTag: string | undefined;
   /** Set up completely; a loss from now on triggers a reconnect. */
@@ -49,6 +52,7 @@ export class Generation {
     this.number = number;
     this.connection = connection;
     this.channel = channel;
+    this.deadLetters = new DeadLetterChannel(connection);
     this.#sink = sink;
   }
 

@@ -25,11 +25,17 @@ export {
 } from './options.ts';
 export { ATTEMPTS_HEADER } from './ack-policy.ts';
 export {
+  DEAD_LETTER_ATTEMPTS_HEADER,
+  FAILURE_REASON_HEADER,
+  SOURCE_QUEUE_HEADER,
+} from './dead-letter.ts';
+export {
   rabbitmqChannels,
   type RabbitMqAckEvent,
   type RabbitMqConnectionCloseEvent,
   type RabbitMqConnectionFailureEvent,
   type RabbitMqConnectionOpenEvent,
+  type RabbitMqDeadLetterEvent,
   type RabbitMqEventBase,
   type RabbitMqReconnectEvent,
   type RabbitMqRejectEvent,

@@ -185,6 +185,27 @@ export const rabbitmqOptionsObject = z
     onFailure: failurePolicy.default('reject').meta({
       description: `What to do with a failed message: ${POLICIES}, or \`'retry'\` (delayed retries, see \`retry\`).`,
     }),
+    deadLetter: z
+      .object({
+        exchange: z.string({ error: 'expected a string (an exchange name)' }).optional().meta({
+          description:
+            "The queue's dead-letter exchange. Default: `declare.arguments['x-dead-letter-exchange']`; give it when a policy sets the queue's dead-letter exchange. `''` is the default exchange.",
+        }),
+        routingKey: z.string({ error: 'expected a string' }).optional().meta({
+          description:
+            "The dead letters' routing key. Default: `declare.arguments['x-dead-letter-routing-key']`, else the message's own routing key (as the broker does).",
+        }),
+        publish: bool.default(true).meta({
+          description:
+            'With a dead-letter exchange known, a message rejected for good is published there by Sluice with `sluice-failure-reason`, `sluice-attempts` and `sluice-source-queue` headers, and acked once the broker confirmed it (a failed publish falls back to basic.reject). `false`: basic.reject only, and the dead letter carries only `x-death`.',
+        }),
+      })
+      .strict()
+      .prefault({})
+      .meta({
+        description:
+          'Dead letters that say why: where a rejected message goes and whether Sluice publishes it there itself.',
+      }),
     retry: z
       .object({
         maxAttempts: positiveInt.default(3).meta({
@@ -266,9 +287,17 @@ export const rabbitmqOptionsSchema = rabbitmqOptionsObject
       });
       return z.NEVER;
     }
+    const args = o.declare?.arguments ?? {};
+    const dlx = o.deadLetter.exchange ?? args['x-dead-letter-exchange'];
+    const dlKey = o.deadLetter.routingKey ?? args['x-dead-letter-routing-key'];
     return {
       ...o,
       url,
+      deadLetter: {
+        publish: o.deadLetter.publish,
+        exchange: typeof dlx === 'string' ? dlx : undefined,
+        routingKey: typeof dlKey === 'string' ? dlKey : undefined,
+      },
       retry: o.retry && { ...o.retry, queue: o.retry.queue ?? `${o.queue}.retry` },
     };
   });

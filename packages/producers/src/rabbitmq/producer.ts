@@ -77,6 +77,8 @@ export function rabbitmqProducer(options: RabbitMqProducerOptions): RabbitMqProd
     reconnects: 0,
     released: 0,
     retried: 0,
+    deadLettered: 0,
+    deadLetterFallbacks: 0,
   };
   const consumers = new Set<RabbitMqConsumer>();
   return {

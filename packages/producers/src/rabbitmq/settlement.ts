@@ -8,12 +8,13 @@
  * never sent on another channel: a delivery tag means nothing there, and
  * the broker redelivers those messages.
  */
-import { SluiceError, type Logger, type Message } from '@sluice/core';
+import { SluiceError, failureReason, type Logger, type Message } from '@sluice/core';
 import { messageOf } from '../internal/error-helpers.ts';
 import { withTimeout } from '../internal/timeout.ts';
 import { decide, failuresOf } from './ack-policy.ts';
 import type { WireCommand } from './delivery-tracker.ts';
 import type { Generation } from './generation.ts';
+import { deadLetterCopy, type DeadLetterTarget } from './dead-letter.ts';
 import type { AckData } from './message.ts';
 import type { ResolvedRabbitMqOptions } from './options.ts';
 import { republish, type Retry } from './retry-queue.ts';
@@ -33,6 +34,10 @@ export interface RabbitMqProducerStats {
   released: number;
   /** Failed messages republished to the retry queue. */
   retried: number;
+  /** Failed messages published to the dead-letter exchange with their reason, then acked. */
+  deadLettered: number;
+  /** Dead-letter publishes that failed, whose messages were rejected instead. */
+  deadLetterFallbacks: number;
 }
 
 /** What {@link Settlement} needs from its producer instance. */
@@ -82,6 +87,8 @@ export class Settlement {
       if (decision.kind === 'settle') tracker.settle(d.deliveryTag, decision.op);
     }
     let retries: Retry[] | undefined;
+    let dead: Message[] | undefined;
+    const target = deadLetterTarget(o);
     for (const message of failed) {
       const data = message.ackData as AckData;
       const d = data.delivery;
@@ -91,12 +98,72 @@ export class Settlement {
         { redelivered: d.redelivered, failures: p === 'retry' ? failuresOf(d.headers) : 0 },
         o.retry,
       );
-      if (decision.kind === 'settle') tracker.settle(d.deliveryTag, decision.op);
-      else (retries ??= []).push({ message, attempt: decision.attempt, delayMs: decision.delayMs });
+      if (decision.kind === 'retry') {
+        (retries ??= []).push({ message, attempt: decision.attempt, delayMs: decision.delayMs });
+      } else if (decision.op === 'reject' && target !== undefined) (dead ??= []).push(message);
+      else tracker.settle(d.deliveryTag, decision.op);
     }
-    if (retries !== undefined) return this.#retry(generation, retries);
+    if (retries !== undefined || dead !== undefined) {
+      return Promise.all([
+        retries && this.#retry(generation, retries),
+        dead && this.#deadLetter(generation, target as DeadLetterTarget, dead),
+      ]).then(() => undefined);
+    }
     this.#confirmSoon(generation);
     return generation.scheduleFlush().then(raise);
+  }
+
+  /**
+   * Publishes the dead letters with their reason (dead-letter.ts); once the
+   * broker confirmed them, acks the originals. A failed publish rejects them
+   * instead: the broker dead-letters them as before, nothing is lost.
+   */
+  async #deadLetter(
+    generation: Generation,
+    target: DeadLetterTarget,
+    messages: readonly Message[],
+  ): Promise<void> {
+    const queue = this.#p.options.queue;
+    const flushed = generation.scheduleFlush(); // the other decisions go out meanwhile
+    let op: 'ack' | 'reject' = 'ack';
+    let failure: Error | undefined;
+    try {
+      const copies = messages.map((m) => ({
+        content: (m.ackData as AckData).delivery.content,
+        ...deadLetterCopy(m, queue, target, failureReason(m.status)),
+      }));
+      await this.timed(
+        `publisher confirms of the dead letters to exchange '${target.exchange}'`,
+        () => generation.deadLetters.publishAll(target, copies),
+      );
+      this.#p.stats.deadLettered += messages.length;
+    } catch (error) {
+      op = 'reject';
+      failure = error instanceof Error ? error : new Error(messageOf(error));
+      this.#p.stats.deadLetterFallbacks += messages.length;
+      this.#p.logger.warn(
+        { count: messages.length, exchange: target.exchange, error: messageOf(error) },
+        `publishing ${messages.length} dead letters to exchange '${target.exchange}' failed (${messageOf(error)}); rejecting them instead, so the broker dead-letters them without their reason`,
+      );
+    }
+    if (channels.deadLetter.hasSubscribers) {
+      channels.deadLetter.publish({
+        ...this.#p.base,
+        exchange: target.exchange,
+        count: messages.length,
+        error: failure,
+      });
+    }
+    raise(await flushed);
+    if (generation.dead) {
+      this.stale(generation, messages.length);
+      throw staleError(generation, messages.length);
+    }
+    for (const m of messages) {
+      generation.tracker.settle((m.ackData as AckData).delivery.deliveryTag, op);
+    }
+    this.#confirmSoon(generation);
+    raise(await generation.scheduleFlush());
   }
 
   /**
@@ -228,6 +295,12 @@ export class Settlement {
       run,
     );
   }
+}
+
+/** Where Sluice publishes dead letters itself, or undefined when it leaves them to basic.reject. */
+function deadLetterTarget(o: ResolvedRabbitMqOptions): DeadLetterTarget | undefined {
+  const { publish, exchange, routingKey } = o.deadLetter;
+  return publish && exchange !== undefined ? { exchange, routingKey } : undefined;
 }
 
 /** Throws what a flush reports as dropped. */

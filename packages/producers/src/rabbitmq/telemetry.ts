@@ -15,6 +15,7 @@ export const rabbitmqChannels = {
   ack: 'sluice:rabbitmq:ack',
   reject: 'sluice:rabbitmq:reject',
   retry: 'sluice:rabbitmq:retry',
+  deadLetter: 'sluice:rabbitmq:dead-letter',
   staleAcks: 'sluice:rabbitmq:stale-acks',
 } as const;
 
@@ -78,6 +79,18 @@ export interface RabbitMqRetryEvent extends RabbitMqEventBase {
 }
 
 /**
+ * Failed messages were dead-lettered: published by the producer to
+ * `exchange` with their reason and acked, or, when that publish failed
+ * (`error` set), rejected so the broker dead-letters them without it.
+ */
+export interface RabbitMqDeadLetterEvent extends RabbitMqEventBase {
+  readonly exchange: string;
+  readonly count: number;
+  /** Why the publish failed and the messages were rejected instead; undefined when published. */
+  readonly error: Error | undefined;
+}
+
+/**
  * Settlements for deliveries of a channel that is gone were dropped (never
  * sent on another channel). The broker redelivers those messages.
  */
@@ -100,5 +113,6 @@ export const channels = {
   ack: diagnostics.channel(rabbitmqChannels.ack),
   reject: diagnostics.channel(rabbitmqChannels.reject),
   retry: diagnostics.channel(rabbitmqChannels.retry),
+  deadLetter: diagnostics.channel(rabbitmqChannels.deadLetter),
   staleAcks: diagnostics.channel(rabbitmqChannels.staleAcks),
 };

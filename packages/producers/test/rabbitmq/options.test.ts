@@ -145,7 +145,7 @@ describe('rabbitmq options', () => {
     };
     walk(schema, '');
     expect(undescribed).toEqual([]);
-    expect(Object.keys(schema.properties ?? {})).toHaveLength(16);
+    expect(Object.keys(schema.properties ?? {})).toHaveLength(17);
   });
 });
 

@@ -64,7 +64,28 @@ export class FakeChannel implements RabbitMqChannel {
     this.setup.push(`bindQueue ${queue} ${exchange} ${routingKey}`);
     return Promise.resolve();
   }
-  publish() {
+  /** Publishes through an exchange, recorded (dead letters). */
+  readonly exchangePublished: {
+    exchange: string;
+    routingKey: string;
+    content: Buffer;
+    options: Record<string, unknown>;
+  }[] = [];
+  /** Makes the next publish refused, as for a missing exchange: the channel closes. */
+  refusePublish = false;
+  publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: Record<string, unknown> = {},
+  ) {
+    this.#check();
+    if (this.refusePublish) {
+      this.refusePublish = false;
+      this.#refused = true;
+      return true;
+    }
+    this.exchangePublished.push({ exchange, routingKey, content, options });
     return true;
   }
   sendToQueue(queue: string, content: Buffer, options: Record<string, unknown> = {}) {
@@ -72,8 +93,13 @@ export class FakeChannel implements RabbitMqChannel {
     this.published.push({ queue, content, options });
     return true;
   }
+  #refused = false;
   waitForConfirms() {
     if (this.hang.has('waitForConfirms')) return new Promise<void>(() => undefined);
+    if (this.#refused) {
+      this.kill();
+      return Promise.reject(new Error("NOT_FOUND - no exchange 'dlx'"));
+    }
     return this.closed ? Promise.reject(new Error('closed')) : Promise.resolve();
   }
   get() {
@@ -158,7 +184,12 @@ export class FakeConnection implements RabbitMqConnection {
   /** destroy() was called: the socket was dropped. */
   destroyed = false;
   readonly #listeners: ((error?: Error) => void)[] = [];
+  /** Makes the next createChannel fail with this error. */
+  failCreateChannel: Error | undefined;
   createChannel(): Promise<RabbitMqChannel> {
+    const failure = this.failCreateChannel;
+    this.failCreateChannel = undefined;
+    if (failure) return Promise.reject(failure);
     const channel = new FakeChannel();
     this.channels.push(channel);
     return Promise.resolve(channel);
@@ -200,9 +231,9 @@ export class FakeClient implements RabbitMqClient {
     this.connections.push(connection);
     return Promise.resolve(connection);
   }
-  /** The channel of the newest connection. */
+  /** The consuming channel (the first) of the newest connection. */
   get channel(): FakeChannel {
-    const channel = this.connections.at(-1)?.channels.at(-1);
+    const channel = this.connections.at(-1)?.channels[0];
     if (!channel) throw new Error('no channel yet');
     return channel;
   }
