@@ -8,6 +8,7 @@ export const brokerChannels = {
   sqsVisibility: 'sluice:sqs:visibility',
   sqsDeadLetter: 'sluice:sqs:dead-letter',
   rabbitmqRetry: 'sluice:rabbitmq:retry',
+  rabbitmqDeadLetter: 'sluice:rabbitmq:dead-letter',
   kafkaRetry: 'sluice:kafka:retry',
   kafkaDlq: 'sluice:kafka:dlq',
 } as const;
@@ -20,6 +21,12 @@ export interface SqsCountEvent {
 }
 export interface RabbitMqRetryEvent {
   readonly queue: string;
+}
+export interface RabbitMqDeadLetterEvent {
+  readonly queue: string;
+  readonly count: number;
+  /** Set when the publish failed and the broker dead-lettered them instead (a reject). */
+  readonly error?: unknown;
 }
 export interface KafkaTopicEvent {
   readonly topic: string;

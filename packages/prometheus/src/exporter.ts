@@ -26,6 +26,7 @@ import {
   brokerChannels,
   queueName,
   type KafkaTopicEvent,
+  type RabbitMqDeadLetterEvent,
   type RabbitMqRetryEvent,
   type SqsCountEvent,
 } from './broker-channels.ts';
@@ -229,6 +230,13 @@ export function listenersFor(m: SluiceMetrics): [string, Listener][] {
     [
       brokerChannels.rabbitmqRetry,
       (e) => retried('rabbitmq', (e as RabbitMqRetryEvent).queue).inc(),
+    ],
+    [
+      brokerChannels.rabbitmqDeadLetter,
+      (e) => {
+        const { queue, count, error } = e as RabbitMqDeadLetterEvent;
+        if (error === undefined && count > 0) deadLettered('rabbitmq', queue).inc(count);
+      },
     ],
     [brokerChannels.kafkaRetry, (e) => retried('kafka', (e as KafkaTopicEvent).topic).inc()],
     [

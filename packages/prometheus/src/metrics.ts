@@ -62,7 +62,7 @@ export function createMetrics(
     ),
     deadLettered: counter(
       'messages_dead_lettered_total',
-      'Failed messages the producer sent to a dead-letter queue or topic (SQS, Kafka).',
+      'Failed messages the producer sent to a dead-letter queue, topic or exchange (SQS, Kafka, RabbitMQ).',
       ['broker', 'destination'],
     ),
     handlerDuration: histogram(

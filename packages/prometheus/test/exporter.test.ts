@@ -186,6 +186,18 @@ describe('prometheusExporter', () => {
       .channel(rabbitmqChannels.retry)
       .publish({ pipeline: 'p', index: 0, queue: 'jobs', attempt: 1 });
     diagnostics
+      .channel(rabbitmqChannels.deadLetter)
+      .publish({ pipeline: 'p', index: 0, queue: 'jobs', exchange: 'dlx', count: 4 });
+    // Published copies fell back to a reject: the broker dead-lettered them, not counted here.
+    diagnostics.channel(rabbitmqChannels.deadLetter).publish({
+      pipeline: 'p',
+      index: 0,
+      queue: 'jobs',
+      exchange: 'dlx',
+      count: 2,
+      error: new Error('no exchange'),
+    });
+    diagnostics
       .channel(kafkaChannels.retry)
       .publish({ pipeline: 'p', topic: 'events', partition: 0 });
     diagnostics
@@ -207,6 +219,12 @@ describe('prometheusExporter', () => {
       await value(r, 'sluice_messages_retried_total', { broker: 'rabbitmq', destination: 'jobs' }),
     ).toBe(1);
     expect(
+      await value(r, 'sluice_messages_dead_lettered_total', {
+        broker: 'rabbitmq',
+        destination: 'jobs',
+      }),
+    ).toBe(4);
+    expect(
       await value(r, 'sluice_messages_retried_total', { broker: 'kafka', destination: 'events' }),
     ).toBe(1);
     expect(
@@ -222,6 +240,7 @@ describe('prometheusExporter', () => {
       sqsVisibility: sqsChannels.visibility,
       sqsDeadLetter: sqsChannels.deadLetter,
       rabbitmqRetry: rabbitmqChannels.retry,
+      rabbitmqDeadLetter: rabbitmqChannels.deadLetter,
       kafkaRetry: kafkaChannels.retry,
       kafkaDlq: kafkaChannels.dlq,
     });
