@@ -53,6 +53,9 @@ const pipeline = createPipeline({
       metadata: ['contentType'],
       onFailure: 'retry',
       retry: { maxAttempts: 3, delay: { initial: 200, max: 2000 } },
+      // The producer publishes each dead letter to the exchange itself, with
+      // why it failed and how often it was tried (sluice-* headers).
+      deadLetter: { exchange: dlx },
     }),
   },
   processors: { default: { concurrency: 10 } },
@@ -80,10 +83,10 @@ const dead: string[] = [];
 for (;;) {
   const message = await setup.get(dlq);
   if (message === null) break;
-  // x-death lists the deaths, newest first: 'expired' in the retry queue, then 'rejected'.
-  const deaths = message.headers['x-death'] as { reason: string; queue: string }[];
+  const headers = message.headers;
   dead.push(
-    `${message.messageId ?? '?'}: ${deaths.map((d) => `${d.reason} in ${d.queue}`).join(', ')}`,
+    `${message.messageId ?? '?'}: ${String(headers['sluice-failure-reason'])} ` +
+      `(attempts ${String(headers['sluice-attempts'])}, from ${String(headers['sluice-source-queue'])})`,
   );
   setup.ack(message.deliveryTag);
 }
