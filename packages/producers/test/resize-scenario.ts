@@ -39,9 +39,11 @@ export interface ResizeScenario {
    * `partitioned: true` (a producer that partitions its processors, as
    * Kafka's does): a resize of the processors waits until they have
    * finished what they hold, so the scenario opens the gate before waiting
-   * for it, and does not expect every new processor to get work.
+   * for it, and does not expect every new processor to get work unless
+   * `spreads` says the producer hands work to every processor once the
+   * resize is applied (Kafka's key mode).
    */
-  run(pipeline: Pipeline, n: number, partitioned?: boolean): Promise<void>;
+  run(pipeline: Pipeline, n: number, partitioned?: boolean, spreads?: boolean): Promise<void>;
 }
 
 /** A {@link ResizeScenario}; `idOf` names a message uniquely (its body, its broker id). */
@@ -92,7 +94,7 @@ export function resizeScenario(idOf: (m: Message) => string): ResizeScenario {
     return { processors: t.processors[0]?.concurrency, batcher: t.batchers[0]?.concurrency };
   };
 
-  async function run(pipeline: Pipeline, n: number, partitioned = false) {
+  async function run(pipeline: Pipeline, n: number, partitioned = false, spreads = !partitioned) {
     const applied: Promise<void>[] = [];
     const resizeProcessors = (from: number, to: number) => {
       const result = pipeline.resize(PROCESSOR, to);
@@ -115,7 +117,7 @@ export function resizeScenario(idOf: (m: Message) => string): ResizeScenario {
       // Phase 2: up to 60% pass at the grown size, then the processors wait again.
       release(Math.floor(n * 0.6));
       if (partitioned) await applied[0];
-      await until(() => atGate(2) >= (partitioned ? 1 : 6), 'the processors at gate 2');
+      await until(() => atGate(2) >= (spreads ? 6 : 1), 'the processors at gate 2');
       expect(pipeline.stats().successful).toBeLessThan(n);
       resizeProcessors(6, 1);
       expect(pipeline.resize(BATCHER, 1)).toMatchObject({ kind: 'batcher', from: 3, to: 1 });

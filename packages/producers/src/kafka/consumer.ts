@@ -71,6 +71,10 @@ export class KafkaConsumer {
   #cancelJoin: (() => void) | undefined;
   readonly #lateAcks: LateAcks;
   readonly #slots: ProcessorSlots | undefined;
+  /** Key mode's choice of processor; undefined otherwise. */
+  get slots(): ProcessorSlots | undefined {
+    return this.#slots;
+  }
 
   constructor(context: ConsumerContext) {
     this.#c = context;

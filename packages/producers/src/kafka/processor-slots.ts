@@ -15,7 +15,7 @@ import type { Message } from '@sluice/core';
 import type { Entry } from './partition-state.ts';
 
 export class ProcessorSlots {
-  readonly #out: Int32Array;
+  #out: Int32Array;
   #cursor = 0;
 
   /** @param count the processors */
@@ -40,6 +40,18 @@ export class ProcessorSlots {
     this.#cursor = best + 1 === n ? 0 : best + 1;
     out[best] = least + 1;
     return best;
+  }
+
+  /**
+   * The processor group was resized (`pipeline.resize`): picks range over
+   * `count` processors from now on. Counts of the ones that stay are kept;
+   * an ack for a processor that is gone changes nothing.
+   */
+  resize(count: number): void {
+    const out = new Int32Array(count);
+    out.set(this.#out.subarray(0, Math.min(count, this.#out.length)));
+    this.#out = out;
+    if (this.#cursor >= count) this.#cursor = 0;
   }
 
   /** A message of `processor` was acked. */

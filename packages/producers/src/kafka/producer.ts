@@ -167,6 +167,8 @@ export function kafkaProducer(options: KafkaProducerOptions): KafkaProducerModul
         prepareForDraining: () => member.prepareForDraining(),
         unconfirmed: () => member.unconfirmed(),
         connected: () => member.connected(),
+        // Key mode picks processors itself: it must know the new count.
+        resized: (definition) => member.slots?.resize(definition.processor.concurrency),
       };
     },
     halted: () => members.flatMap((m) => m.halted()),

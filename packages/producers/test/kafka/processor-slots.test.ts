@@ -25,6 +25,20 @@ describe('ProcessorSlots', () => {
     expect([0, 1, 2].map((p) => slots.out(p))).toEqual([2, 2, 2]);
   });
 
+  it('follows a resize: picks reach new processors, acks of removed ones change nothing', () => {
+    const slots = new ProcessorSlots(2);
+    slots.pick();
+    slots.pick(); // 1 out on each
+    slots.resize(4);
+    expect([slots.pick(), slots.pick()].sort()).toEqual([2, 3]);
+    expect([0, 1, 2, 3].map((p) => slots.out(p))).toEqual([1, 1, 1, 1]);
+    slots.resize(1);
+    slots.released(3);
+    expect(slots.out(3)).toBe(0);
+    expect([slots.pick(), slots.pick()]).toEqual([0, 0]);
+    expect(slots.out(0)).toBe(3);
+  });
+
   it('spreads evenly when none is idle, and never counts below zero', () => {
     const slots = new ProcessorSlots(5);
     for (let i = 0; i < 23; i++) slots.pick();
