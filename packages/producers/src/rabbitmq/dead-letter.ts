@@ -14,7 +14,7 @@ import type { Message } from '@sluice/core';
 import { outgoingHeaders } from '../internal/outgoing.ts';
 import { ATTEMPTS_HEADER, failuresOf } from './ack-policy.ts';
 import type { RabbitMqChannel, RabbitMqConnection, RabbitMqPublishOptions } from './client.ts';
-import { deliveryOf } from './message.ts';
+import { copiedProperties, deliveryOf } from './message.ts';
 
 /** The header with why the message failed, as the SQS, Kafka, Redis and NATS producers write it. */
 export const FAILURE_REASON_HEADER = 'sluice-failure-reason';
@@ -69,16 +69,7 @@ export function deadLetterCopy(
   return {
     routingKey: target.routingKey ?? d.routingKey,
     options: {
-      ...(d.messageId !== undefined && { messageId: d.messageId }),
-      ...(d.correlationId !== undefined && { correlationId: d.correlationId }),
-      ...(d.contentType !== undefined && { contentType: d.contentType }),
-      ...(d.contentEncoding !== undefined && { contentEncoding: d.contentEncoding }),
-      ...(d.timestamp !== undefined && { timestamp: d.timestamp }),
-      ...(d.priority !== undefined && { priority: d.priority }),
-      ...(d.type !== undefined && { type: d.type }),
-      ...(d.appId !== undefined && { appId: d.appId }),
-      ...(d.replyTo !== undefined && { replyTo: d.replyTo }),
-      persistent: d.deliveryMode === 2,
+      ...copiedProperties(d),
       headers,
     },
   };

@@ -5,7 +5,7 @@
  */
 import { Message, type Acknowledger } from '@sluice/core';
 import type { AckPolicy, FailurePolicy, RabbitMqMetadataField } from './options.ts';
-import type { RabbitMqMessage } from './client.ts';
+import type { RabbitMqMessage, RabbitMqPublishOptions } from './client.ts';
 import type { Generation } from './generation.ts';
 
 /** `message.metadata` of a RabbitMQ message. */
@@ -54,6 +54,26 @@ export function toMessage(
     ackRef: generation,
     ackData: { delivery: d } satisfies AckData,
   });
+}
+
+/**
+ * The properties a copy of delivery `d` keeps when the producer publishes
+ * it again (a retry, a dead letter): identity, content, priority, sender
+ * and persistence; not its expiration or headers, which each caller sets.
+ */
+export function copiedProperties(d: RabbitMqMessage): RabbitMqPublishOptions {
+  return {
+    ...(d.messageId !== undefined && { messageId: d.messageId }),
+    ...(d.correlationId !== undefined && { correlationId: d.correlationId }),
+    ...(d.contentType !== undefined && { contentType: d.contentType }),
+    ...(d.contentEncoding !== undefined && { contentEncoding: d.contentEncoding }),
+    ...(d.timestamp !== undefined && { timestamp: d.timestamp }),
+    ...(d.priority !== undefined && { priority: d.priority }),
+    ...(d.type !== undefined && { type: d.type }),
+    ...(d.appId !== undefined && { appId: d.appId }),
+    ...(d.replyTo !== undefined && { replyTo: d.replyTo }),
+    persistent: d.deliveryMode === 2,
+  };
 }
 
 /** The delivery a message of this producer carries. */

@@ -8,7 +8,7 @@
 import type { Message } from '@sluice/core';
 import { ATTEMPTS_HEADER } from './ack-policy.ts';
 import type { RabbitMqChannel } from './client.ts';
-import { deliveryOf } from './message.ts';
+import { copiedProperties, deliveryOf } from './message.ts';
 import { outgoingHeaders } from '../internal/outgoing.ts';
 
 /** One failed message to republish: its `attempt`-th failure, back after `delayMs`. */
@@ -22,16 +22,7 @@ export interface Retry {
 export function republish(channel: RabbitMqChannel, retryQueue: string, retry: Retry): void {
   const d = deliveryOf(retry.message);
   channel.sendToQueue(retryQueue, d.content, {
-    ...(d.messageId !== undefined && { messageId: d.messageId }),
-    ...(d.correlationId !== undefined && { correlationId: d.correlationId }),
-    ...(d.contentType !== undefined && { contentType: d.contentType }),
-    ...(d.contentEncoding !== undefined && { contentEncoding: d.contentEncoding }),
-    ...(d.timestamp !== undefined && { timestamp: d.timestamp }),
-    ...(d.priority !== undefined && { priority: d.priority }),
-    ...(d.type !== undefined && { type: d.type }),
-    ...(d.appId !== undefined && { appId: d.appId }),
-    ...(d.replyTo !== undefined && { replyTo: d.replyTo }),
-    persistent: d.deliveryMode === 2,
+    ...copiedProperties(d),
     expiration: retry.delayMs,
     headers: {
       ...d.headers,
